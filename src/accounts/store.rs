@@ -1,0 +1,113 @@
+//! The `users` table.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{Role, User};
+use crate::db::{DbError, now_rfc3339};
+
+const USER_COLUMNS: &str =
+    "id, email, name, role, active, session_epoch, created_at, last_login_at, password_hash IS NOT NULL";
+
+fn user_from_row(row: &Row) -> rusqlite::Result<User> {
+    let role: String = row.get(3)?;
+    Ok(User {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        name: row.get(2)?,
+        // The CHECK constraint keeps other values out; coder is the least privileged fallback.
+        role: Role::parse(&role).unwrap_or(Role::Coder),
+        active: row.get(4)?,
+        session_epoch: row.get(5)?,
+        created_at: row.get(6)?,
+        last_login_at: row.get(7)?,
+        has_password: row.get(8)?,
+    })
+}
+
+pub fn count(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?)
+}
+
+pub fn find(conn: &Connection, id: i64) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], user_from_row).optional()?)
+}
+
+pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1");
+    Ok(conn.query_row(&sql, [email], user_from_row).optional()?)
+}
+
+/// The user and their password hash, for logging in.
+pub fn find_credentials(conn: &Connection, email: &str) -> Result<Option<(User, Option<String>)>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1");
+    Ok(conn.query_row(&sql, [email], |row| Ok((user_from_row(row)?, row.get(9)?))).optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY active DESC, email");
+    let mut stmt = conn.prepare(&sql)?;
+    let users = stmt.query_map([], user_from_row)?.collect::<Result<_, _>>()?;
+    Ok(users)
+}
+
+/// Whether an email is already taken (case-insensitively).
+pub fn email_exists(conn: &Connection, email: &str) -> Result<bool, DbError> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)", [email], |row| row.get(0))?)
+}
+
+/// Adds an account; `password_hash` is None when the person will set it through a link.
+pub fn insert(conn: &Connection, email: &str, name: &str, role: Role, password_hash: Option<&str>) -> Result<i64, DbError> {
+    let now = now_rfc3339();
+    conn.execute(
+        "INSERT INTO users (email, name, role, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![email, name, role.as_str(), password_hash, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Sets a password. Every session of the user ends, except the one the caller re-stamps.
+pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2, session_epoch = session_epoch + 1, updated_at = ?3 WHERE id = ?1",
+        params![id, password_hash, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+pub fn update_profile(conn: &Connection, id: i64, name: &str, role: Role) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET name = ?2, role = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id, name, role.as_str(), now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Activates or deactivates an account; deactivation ends its sessions at once.
+pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET active = ?2, session_epoch = session_epoch + 1, updated_at = ?3 WHERE id = ?1",
+        params![id, active, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Ends every session of the user.
+pub fn end_sessions(conn: &Connection, id: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn record_login(conn: &Connection, id: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET last_login_at = ?2 WHERE id = ?1", params![id, now_rfc3339()])?;
+    Ok(())
+}
+
+/// Active admins other than `except`, to keep at least one admin who can sign in.
+pub fn other_active_admins(conn: &Connection, except: i64) -> Result<i64, DbError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1 AND id != ?1",
+        [except],
+        |row| row.get(0),
+    )?)
+}

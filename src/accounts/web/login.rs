@@ -1,0 +1,115 @@
+//! Logging in and out, with throttling that treats unknown emails and wrong passwords alike.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::accounts::{auth, store, throttle};
+use crate::app::AppState;
+use crate::audit;
+use crate::error::Result;
+use crate::web::client::ClientAddr;
+use crate::web::{Page, is_local_path};
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn safe_next(next: &str) -> &str {
+    if is_local_path(next) { next } else { "/" }
+}
+
+/// `GET /login`
+pub async fn form(page: Page, Query(query): Query<NextQuery>) -> Result<Response> {
+    if page.user.is_some() {
+        return Ok(Redirect::to(safe_next(&query.next)).into_response());
+    }
+    Ok(page.render("accounts/login.html", context! { next => safe_next(&query.next), email => "" })?.into_response())
+}
+
+/// `POST /login`
+pub async fn submit(
+    State(state): State<AppState>,
+    page: Page,
+    ClientAddr(client): ClientAddr,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let email = form.email.trim().to_string();
+    let refuse = |status: StatusCode, error: String| {
+        page.render_with_status(status, "accounts/login.html", context! { next => safe_next(&form.next), email => &email, error })
+    };
+
+    let (key, addr) = (email.clone(), client.clone());
+    if let Some(wait) = state.db.read(move |conn| throttle::retry_after(conn, &key, &addr)).await? {
+        let minutes = (wait + 59) / 60;
+        let message = format!(
+            "Too many failed attempts. For your account's safety, logging in is paused; try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        );
+        return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, message)?.into_response());
+    }
+
+    let key = email.clone();
+    let found = state.db.read(move |conn| store::find_credentials(conn, &key)).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) if user.active => (Some(user), hash),
+        _ => (None, None),
+    };
+    let hasher = state.hasher.clone();
+    let password = form.password.clone();
+    // Verified even when the email is unknown (against a decoy hash), so both cost the same time.
+    let verified = tokio::task::spawn_blocking(move || hasher.verify(&password, hash.as_deref()))
+        .await
+        .map_err(|e| anyhow::anyhow!("verify task: {e}"))?;
+
+    match user.filter(|_| verified) {
+        Some(user) => {
+            let logged_in = user.clone();
+            state
+                .db
+                .write(move |tx| {
+                    throttle::clear_for_email(tx, &logged_in.email)?;
+                    store::record_login(tx, logged_in.id)?;
+                    audit::record(tx, Some(&logged_in), "auth.login", &logged_in.email, "")
+                })
+                .await?;
+            auth::log_in(&page.session, &user).await?;
+            Ok(Redirect::to(safe_next(&form.next)).into_response())
+        }
+        None => {
+            let (key, addr) = (email.clone(), client);
+            state
+                .db
+                .write(move |tx| {
+                    throttle::record_failure(tx, &key, &addr)?;
+                    audit::record(tx, None, "auth.login_failed", &key, &format!("from {addr}"))
+                })
+                .await?;
+            Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, "The email or the password is wrong.".into())?.into_response())
+        }
+    }
+}
+
+/// `POST /logout`
+pub async fn logout(State(state): State<AppState>, page: Page) -> Result<Redirect> {
+    if let Some(user) = page.user.clone() {
+        state.db.write(move |tx| audit::record(tx, Some(&user), "auth.logout", &user.email, "")).await?;
+    }
+    auth::log_out(&page.session).await;
+    Ok(Redirect::to("/login"))
+}

@@ -1,0 +1,155 @@
+//! Building the application: state, the route table (which reads like a sitemap), the layers every
+//! request passes through, and `serve`, the seam tests plug into.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::accounts::password::PasswordHasher;
+use crate::accounts::store;
+use crate::config::ServeArgs;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::session_store::SqliteSessionStore;
+use crate::web::templates::Templates;
+use crate::web::{csrf, middleware, static_files};
+use crate::{accounts, dashboard, db};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub templates: Arc<Templates>,
+    pub config: Arc<ServeArgs>,
+    pub hasher: Arc<PasswordHasher>,
+    /// The first-run setup token, while no account exists.
+    setup_token: Arc<Mutex<Option<String>>>,
+}
+
+impl AppState {
+    /// The public base URL, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.config.base_url()
+    }
+
+    pub fn setup_token_matches(&self, token: &str) -> bool {
+        let guard = self.setup_token.lock().ok();
+        guard.as_ref().and_then(|g| g.as_deref()).is_some_and(|expected| crate::web::secrets_match(expected, token))
+    }
+
+    /// Closes the setup link for good, once the first account exists.
+    pub fn close_setup(&self) {
+        if let Ok(mut guard) = self.setup_token.lock() {
+            *guard = None;
+        }
+    }
+
+    /// The one-time setup link, while setup is open.
+    pub fn setup_link(&self) -> Option<String> {
+        let token = self.setup_token.lock().ok()?.clone()?;
+        Some(format!("{}/setup?token={token}", self.base_url()))
+    }
+}
+
+/// Migrates the database and builds the state. Blocking work (migrations, the first hash) runs
+/// here, before the server accepts requests.
+pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
+    let report = db::migrate(db_path)?;
+    if report.from != report.to {
+        tracing::info!(from = report.from, to = report.to, "database migrated");
+    }
+    let db = Db::open(db_path)?;
+    let accounts = store::count(&db::open(db_path)?)?;
+    let setup_token = (accounts == 0).then(crate::web::random_token);
+    Ok(AppState {
+        db,
+        templates: Arc::new(Templates::load()?),
+        hasher: Arc::new(PasswordHasher::new(config.password_hashing)?),
+        config: Arc::new(config),
+        setup_token: Arc::new(Mutex::new(setup_token)),
+    })
+}
+
+/// Every route, and the layers around them.
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(SqliteSessionStore::new(state.db.clone()))
+        .with_name("fieldwork_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(state.config.session_idle_minutes))));
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+
+    Router::new()
+        .route("/", get(dashboard::home))
+        .route("/healthz", get(dashboard::healthz))
+        .route("/static/{*path}", get(static_files::serve))
+        .merge(accounts::web::router())
+        .fallback(|| async { AppError::NotFound })
+        // Listed innermost first: the CSRF check needs the session; everything below the error
+        // pages gets a rendered page; every response gets the headers and a log line.
+        .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(sessions)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(from_fn_with_state(state.clone(), middleware::render_error_pages))
+        .layer(from_fn(middleware::security_headers))
+        .layer(from_fn(middleware::log_request))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, lets requests in flight finish, then closes the database.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let sweeper = tokio::spawn(sweep_expired_sessions(state.clone()));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    sweeper.abort();
+    state.db.close().await?;
+    Ok(())
+}
+
+async fn sweep_expired_sessions(state: AppState) {
+    let store = SqliteSessionStore::new(state.db.clone());
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

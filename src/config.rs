@@ -1,0 +1,167 @@
+//! The command line: one clap struct per subcommand, whose doc comments are the `--help` text.
+//! Every flag that matters in production also reads a `FIELDWORK_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::accounts::Role;
+
+/// fieldwork: self-hosted surveys and qualitative coding in one binary and one SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "fieldwork", version, about, long_about = None)]
+pub struct Cli {
+    /// The SQLite database file (created if missing).
+    #[arg(long, global = true, env = "FIELDWORK_DB", default_value = "fieldwork.db")]
+    pub db: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Copy the live database to OUT through SQLite's online backup API (safe while serving).
+    Backup(BackupArgs),
+}
+
+/// How the web server listens, builds links and protects sessions.
+#[derive(Debug, Clone, Parser)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "FIELDWORK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Public base URL used in printed and emailed links (default: http://<bind>).
+    #[arg(long, env = "FIELDWORK_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Mark session cookies `Secure` (set this when users reach fieldwork over HTTPS).
+    #[arg(long, env = "FIELDWORK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Log a user out after this many minutes without a request.
+    #[arg(long, env = "FIELDWORK_SESSION_IDLE_MINUTES", default_value_t = 8 * 60)]
+    pub session_idle_minutes: u32,
+
+    /// Trust the last address in `X-Forwarded-For` as the client (only behind a reverse proxy).
+    #[arg(long, env = "FIELDWORK_BEHIND_PROXY")]
+    pub behind_proxy: bool,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "FIELDWORK_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Seconds a request may take before it is cut off.
+    #[arg(long, env = "FIELDWORK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    #[command(flatten)]
+    pub password_hashing: PasswordHashingArgs,
+}
+
+impl ServeArgs {
+    /// The base URL for links, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+}
+
+/// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane);
+/// tests lower them so that a suite of logins runs in seconds.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PasswordHashingArgs {
+    /// Argon2id memory cost in KiB.
+    #[arg(long, env = "FIELDWORK_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024, hide = true)]
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    #[arg(long, env = "FIELDWORK_ARGON2_ITERATIONS", default_value_t = 2, hide = true)]
+    pub argon2_iterations: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a one-time link to set the password is printed.
+    Add(UserAddArgs),
+    /// Change an account's password. Without --password-stdin a one-time reset link is printed.
+    Passwd(UserPasswdArgs),
+    /// List all accounts.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The person's email address (their login).
+    #[arg(long)]
+    pub email: String,
+    /// What the account may do.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// The person's display name.
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub links: LinkArgs,
+    #[command(flatten)]
+    pub password_hashing: PasswordHashingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    /// The account's email address.
+    #[arg(long)]
+    pub email: String,
+    /// Read the new password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub links: LinkArgs,
+    #[command(flatten)]
+    pub password_hashing: PasswordHashingArgs,
+}
+
+/// Where printed links point.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Public base URL of the server, used in printed links.
+    #[arg(long, env = "FIELDWORK_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist yet).
+    pub out: PathBuf,
+}
+
+/// The roles as the command line spells them.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Researcher,
+    Coder,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Researcher => Role::Researcher,
+            RoleArg::Coder => Role::Coder,
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Schema migrations: numbered SQL files embedded from `migrations/`, applied in order, one
+//! transaction each. `PRAGMA user_version` holds the version; `schema_migrations` says when.
+
+use std::path::Path;
+
+use include_dir::{Dir, include_dir};
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::DbError;
+
+static MIGRATIONS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations");
+
+/// One embedded migration file, `NNNN_name.sql`.
+struct Migration {
+    version: i64,
+    name: String,
+    sql: &'static str,
+}
+
+fn embedded() -> Vec<Migration> {
+    let mut all: Vec<Migration> = MIGRATIONS
+        .files()
+        .filter_map(|file| {
+            let name = file.path().file_name()?.to_str()?;
+            let stem = name.strip_suffix(".sql")?;
+            let (number, _) = stem.split_once('_')?;
+            Some(Migration { version: number.parse().ok()?, name: stem.to_string(), sql: file.contents_utf8()? })
+        })
+        .collect();
+    all.sort_by_key(|m| m.version);
+    all
+}
+
+/// The schema version this binary brings.
+pub static LATEST_VERSION: std::sync::LazyLock<i64> =
+    std::sync::LazyLock::new(|| embedded().last().map_or(0, |m| m.version));
+
+/// What `migrate` did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub from: i64,
+    pub to: i64,
+    /// The copy taken before migrating an existing database, if one was needed.
+    pub backup: Option<std::path::PathBuf>,
+}
+
+/// Brings the database at `path` up to date. A database from a newer fieldwork is refused
+/// untouched; an existing database is copied aside before its first pending migration.
+pub fn migrate(path: &Path) -> Result<MigrationReport, DbError> {
+    let mut conn = super::open(path)?;
+    let from: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let latest = *LATEST_VERSION;
+    if from > latest {
+        return Err(DbError::NewerSchema { path: path.to_path_buf(), found: from, supported: latest });
+    }
+    let backup = if from > 0 && from < latest { Some(copy_aside(&conn, path, from)?) } else { None };
+    for migration in embedded().into_iter().filter(|m| m.version > from) {
+        apply(&mut conn, &migration)?;
+        tracing::info!(version = migration.version, name = %migration.name, "applied migration");
+    }
+    Ok(MigrationReport { from, to: latest.max(from), backup })
+}
+
+fn apply(conn: &mut Connection, migration: &Migration) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(migration.sql)?;
+    tx.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+        (migration.version, &migration.name, super::now_rfc3339()),
+    )?;
+    tx.pragma_update(None, "user_version", migration.version)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn copy_aside(conn: &Connection, path: &Path, version: i64) -> Result<std::path::PathBuf, DbError> {
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("fieldwork.db");
+    let target = path.with_file_name(format!("{file_name}.v{version}-{stamp}.bak"));
+    super::backup::copy_connection(conn, &target).map_err(|e| DbError::PreMigrationBackup(e.to_string()))?;
+    tracing::info!(backup = %target.display(), "copied the database aside before migrating");
+    Ok(target)
+}

@@ -1,0 +1,189 @@
+//! The SQLite database: connection settings, a small pool that keeps every rusqlite call off the
+//! async workers, migrations and online backup. Feature modules own their SQL and take a
+//! `&Connection` (reads) or a `&Transaction` (writes) from here.
+
+mod backup;
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use tokio::sync::Semaphore;
+
+pub use backup::backup_to;
+pub use migrations::{LATEST_VERSION, migrate};
+
+/// How long a connection waits for another writer before giving up with SQLITE_BUSY.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Read connections kept open; SQLite in WAL mode lets them all read while one writes.
+const READERS: usize = 4;
+
+/// Errors of the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database {path} has schema version {found}, newer than this fieldwork understands \
+         (up to {supported}); run a newer fieldwork, or restore a backup"
+    )]
+    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    #[error("could not back up the database before migrating: {0}")]
+    PreMigrationBackup(String),
+    #[error("{0}")]
+    Backup(String),
+    #[error("a database task stopped unexpectedly")]
+    TaskFailed,
+}
+
+impl DbError {
+    /// True when the failure is the disk or file refusing a write (full, read-only, I/O), which a
+    /// person can retry later, as opposed to a bug.
+    pub fn is_storage_unavailable(&self) -> bool {
+        use rusqlite::ErrorCode::*;
+        matches!(
+            self,
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, DiskFull | ReadOnly | SystemIoFailure | CannotOpen | DatabaseBusy | DatabaseLocked)
+        )
+    }
+}
+
+/// Opens a connection with the settings every fieldwork connection needs.
+pub fn open(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    // WAL lets readers go on while one connection writes.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    Ok(conn)
+}
+
+fn open_reader(path: &Path) -> Result<Connection, DbError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), DbError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // synchronous=FULL fsyncs the WAL at every commit, so a response we acknowledged survives a
+    // power cut, not just a process crash.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// A handle to the database, cheap to clone. One writer connection (SQLite allows one writer at a
+/// time anyway) and a few readers; each call runs on tokio's blocking threads.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Arc<tokio::sync::Mutex<Connection>>,
+    readers: Mutex<Vec<Connection>>,
+    reader_slots: Semaphore,
+}
+
+impl Db {
+    /// Opens the pool on an already migrated database.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        let writer = open(path)?;
+        let readers = (0..READERS).map(|_| open_reader(path)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                readers: Mutex::new(readers),
+                reader_slots: Semaphore::new(READERS),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a read connection.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let _slot = self.inner.reader_slots.acquire().await.map_err(|_| DbError::TaskFailed)?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let conn = match inner.take_reader() {
+                Some(conn) => conn,
+                // A reader is lost only if a closure panicked; replace it.
+                None => open_reader(&inner.path)?,
+            };
+            let result = f(&conn);
+            inner.return_reader(conn);
+            result
+        })
+        .await
+        .map_err(|_| DbError::TaskFailed)?
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction on the writer, committing when it returns Ok and rolling
+    /// back when it returns Err. IMMEDIATE takes the write lock up front, so a read-then-write
+    /// transaction never fails halfway with SQLITE_BUSY.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, DbError> + Send + 'static,
+    {
+        let mut writer = Arc::clone(&self.inner.writer).lock_owned().await;
+        tokio::task::spawn_blocking(move || {
+            let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+        .map_err(|_| DbError::TaskFailed)?
+    }
+
+    /// Checkpoints the WAL into the main file so the database is one self-contained file after
+    /// shutdown.
+    pub async fn close(&self) -> Result<(), DbError> {
+        let writer = Arc::clone(&self.inner.writer).lock_owned().await;
+        tokio::task::spawn_blocking(move || {
+            writer.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
+        })
+        .await
+        .map_err(|_| DbError::TaskFailed)?
+    }
+}
+
+impl Inner {
+    fn take_reader(&self) -> Option<Connection> {
+        self.readers.lock().ok()?.pop()
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        if let Ok(mut readers) = self.readers.lock() {
+            readers.push(conn);
+        }
+    }
+}
+
+/// The current time as RFC 3339 UTC, the format of every timestamp column.
+pub fn now_rfc3339() -> String {
+    rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// Formats a time as RFC 3339 UTC with whole seconds.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

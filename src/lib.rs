@@ -1,0 +1,11 @@
+//! fieldwork: self-hosted surveys and qualitative coding. The binary in `main.rs` is a thin shell
+//! over this library, which the integration tests drive directly.
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod dashboard;
+pub mod db;
+pub mod error;
+pub mod web;

@@ -1,0 +1,62 @@
+//! The `fieldwork` command: parses the command line, sets up logging and runs a subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use fieldwork::config::{Cli, Command};
+use fieldwork::{accounts, app, db};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("FIELDWORK_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.db, args),
+        Command::User(command) => accounts::cli::run(&cli.db, command),
+        Command::Migrate => {
+            let report = db::migrate(&cli.db)?;
+            if report.from == report.to {
+                println!("{} is up to date (schema version {}).", cli.db.display(), report.to);
+            } else {
+                println!("{} migrated from schema version {} to {}.", cli.db.display(), report.from, report.to);
+            }
+            if let Some(copy) = report.backup {
+                println!("A copy from before the migration is at {}.", copy.display());
+            }
+            Ok(())
+        }
+        Command::Backup(args) => {
+            db::backup_to(&cli.db, &args.out)?;
+            println!("Backed up {} to {}.", cli.db.display(), args.out.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(db_path: &std::path::Path, args: fieldwork::config::ServeArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let bind = args.bind;
+        let state = app::build(db_path, args)?;
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        tracing::info!(address = %listener.local_addr()?, db = %db_path.display(), "fieldwork is listening");
+        println!("fieldwork is serving {} on {}", db_path.display(), state.base_url());
+        if let Some(link) = state.setup_link() {
+            println!("No account exists yet. Create the first administrator at this one-time link:\n  {link}");
+        }
+        app::serve(listener, state, app::shutdown_signal()).await
+    })
+}

@@ -1,0 +1,59 @@
+//! The thin web layer shared by every feature: templates and the page context, CSRF, sessions
+//! stored in SQLite, security headers, request logging, error pages and static files.
+
+pub mod client;
+pub mod csrf;
+pub mod middleware;
+pub mod page;
+pub mod session_store;
+pub mod static_files;
+pub mod templates;
+
+use base64::Engine as _;
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+
+pub use page::Page;
+
+/// A new unguessable token: 256 random bits, URL-safe base64.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The SHA-256 of a token, the form in which tokens are stored.
+pub fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Compares two secrets in constant time.
+pub fn secrets_match(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq as _;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// True when `next` is a path on this site, safe to redirect to after login.
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_and_distinct() {
+        let a = random_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token());
+    }
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert!(is_local_path("/admin/users?x=1"));
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "admin", "/a\nb"] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+    }
+}
