@@ -111,7 +111,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves, lets requests in flight finish, then closes the database.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_expired_sessions(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;

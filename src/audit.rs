@@ -7,7 +7,13 @@ use crate::accounts::User;
 use crate::db::{DbError, now_rfc3339};
 
 /// Records an action by `actor` (None for the system or the command line) on `target`.
-pub fn record(conn: &Connection, actor: Option<&User>, action: &str, target: &str, details: &str) -> Result<(), DbError> {
+pub fn record(
+    conn: &Connection,
+    actor: Option<&User>,
+    action: &str,
+    target: &str,
+    details: &str,
+) -> Result<(), DbError> {
     let (actor_id, actor_name) = match actor {
         Some(user) => (Some(user.id), user.email.as_str()),
         None => (None, "system"),
@@ -38,7 +44,13 @@ pub fn recent(conn: &Connection, prefix: &str, limit: i64) -> Result<Vec<Entry>,
     let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let entries = stmt
         .query_map(params![escaped, limit], |row| {
-            Ok(Entry { at: row.get(0)?, actor: row.get(1)?, action: row.get(2)?, target: row.get(3)?, details: row.get(4)? })
+            Ok(Entry {
+                at: row.get(0)?,
+                actor: row.get(1)?,
+                action: row.get(2)?,
+                target: row.get(3)?,
+                details: row.get(4)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
     Ok(entries)

@@ -43,11 +43,19 @@ impl ErrorPage {
             405 => ("Not allowed", "This address does not accept that kind of request."),
             408 => ("Too slow", "The request took too long to arrive. Please try again."),
             413 => ("Too large", "What you sent is larger than this server accepts. Shorten it and try again."),
-            415 | 422 => ("Form not understood", "The form was incomplete or not in the expected format. Go back and try again."),
+            415 | 422 => {
+                ("Form not understood", "The form was incomplete or not in the expected format. Go back and try again.")
+            }
             429 => ("Too many requests", "Please wait a moment and try again."),
-            503 => ("Could not save", "The server could not save your data just now. Nothing you saved before is lost; please try again in a moment."),
+            503 => (
+                "Could not save",
+                "The server could not save your data just now. Nothing you saved before is lost; please try again in a moment.",
+            ),
             504 => ("Too slow", "The server took too long to answer. Please try again."),
-            _ => ("Something went wrong", "The server could not complete the request. The problem has been logged; please try again later."),
+            _ => (
+                "Something went wrong",
+                "The server could not complete the request. The problem has been logged; please try again later.",
+            ),
         };
         ErrorPage { title, message }
     }

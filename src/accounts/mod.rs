@@ -94,9 +94,9 @@ pub fn parse_email(text: &str) -> Result<String, String> {
     let email = text.trim();
     let valid = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        });
     if valid { Ok(email.to_string()) } else { Err("Enter an email address such as name@example.org.".into()) }
 }
 

@@ -57,7 +57,13 @@ pub fn email_exists(conn: &Connection, email: &str) -> Result<bool, DbError> {
 }
 
 /// Adds an account; `password_hash` is None when the person will set it through a link.
-pub fn insert(conn: &Connection, email: &str, name: &str, role: Role, password_hash: Option<&str>) -> Result<i64, DbError> {
+pub fn insert(
+    conn: &Connection,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: Option<&str>,
+) -> Result<i64, DbError> {
     let now = now_rfc3339();
     conn.execute(
         "INSERT INTO users (email, name, role, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",

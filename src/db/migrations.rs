@@ -53,7 +53,9 @@ pub fn migrate(path: &Path) -> Result<MigrationReport, DbError> {
     if from > latest {
         return Err(DbError::NewerSchema { path: path.to_path_buf(), found: from, supported: latest });
     }
-    let backup = if from > 0 && from < latest { Some(copy_aside(&conn, path, from)?) } else { None };
+    // Anything already in the file (even a schema we did not write) is copied aside first.
+    let has_content: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master)", [], |row| row.get(0))?;
+    let backup = if has_content && from < latest { Some(copy_aside(&conn, path, from)?) } else { None };
     for migration in embedded().into_iter().filter(|m| m.version > from) {
         apply(&mut conn, &migration)?;
         tracing::info!(version = migration.version, name = %migration.name, "applied migration");

@@ -16,15 +16,14 @@ impl FromRequestParts<AppState> for ClientAddr {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if state.config.behind_proxy {
+            // The proxy appends the address it saw; anything before it the client could have forged.
             let forwarded = parts
                 .headers
                 .get_all("x-forwarded-for")
                 .iter()
                 .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .last();
+                .next_back()
+                .and_then(|v| v.rsplit(',').map(str::trim).find(|v| !v.is_empty()));
             if let Some(addr) = forwarded {
                 return Ok(ClientAddr(addr.to_string()));
             }

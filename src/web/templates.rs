@@ -48,3 +48,39 @@ fn embedded() -> impl Iterator<Item = (&'static str, &'static str)> {
     walk(&TEMPLATES, &mut all);
     all.into_iter()
 }
+
+#[cfg(test)]
+mod tests {
+    use minijinja::context;
+
+    use super::*;
+
+    /// A context with a value for every name templates commonly use, so each one renders fully.
+    fn sample_context() -> minijinja::Value {
+        let user = context! {
+            id => 1, email => "ana@example.org", name => "Ana <b>", role => "admin", active => true,
+            has_password => true, created_at => "2026-01-01T00:00:00Z", last_login_at => "2026-01-02T00:00:00Z",
+        };
+        context! {
+            csrf_token => "token", current_user => &user, user => &user, users => vec![&user],
+            roles => vec!["admin", "researcher", "coder"], flash => context! { kind => "success", message => "Saved." },
+            errors => context! { email => "Enter an email address." }, form => context! { email => "x@example.org" },
+            status => 404, title => "Page not found", message => "Nothing here.", next => "/", email => "x@example.org",
+            token => "t", link => "http://127.0.0.1:8080/account/set-password?token=t", kind => "invite", valid_days => 7,
+            entries => vec![context! { at => "2026-01-01T00:00:00Z", actor => "ana", action => "auth.login", target => "", details => "" }],
+            action => "auth.",
+        }
+    }
+
+    #[test]
+    fn every_template_renders_with_a_sample_context() {
+        let templates = Templates::load().unwrap();
+        let names = templates.names();
+        assert!(names.len() >= 10, "{names:?}");
+        for name in names {
+            assert!(name.ends_with(".html"), "{name} must end in .html so that it is autoescaped");
+            let html = templates.render(&name, sample_context()).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            assert!(!html.contains("Ana <b>"), "{name} must escape user text");
+        }
+    }
+}

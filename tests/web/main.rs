@@ -1,1 +1,11 @@
+//! All integration tests, compiled into one binary: each module drives the real server.
 
+mod helpers;
+
+mod accounts_admin;
+mod auth;
+mod browser;
+mod browser_smoke;
+mod cli;
+mod database;
+mod security;

@@ -1,10 +1,10 @@
 //! Account management for admins: create (with a one-time link to set the password), change
 //! name and role, deactivate and reactivate, reset a password, and read the audit log.
 
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -15,8 +15,8 @@ use crate::app::AppState;
 use crate::audit;
 use crate::db::DbError;
 use crate::error::{AppError, Result};
-use crate::web::page::flash;
 use crate::web::Page;
+use crate::web::page::flash;
 
 #[derive(Deserialize, Default)]
 pub struct NewUserForm {
@@ -40,7 +40,12 @@ pub async fn list(State(state): State<AppState>, _admin: Admin, page: Page) -> R
 }
 
 /// `POST /admin/users`: creates the account and shows its invitation link once.
-pub async fn create(State(state): State<AppState>, Admin(admin): Admin, page: Page, Form(form): Form<NewUserForm>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    page: Page,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response> {
     let email = parse_email(&form.email);
     let role = Role::parse(&form.role).ok_or("Choose one of the roles.");
     let taken = match &email {
@@ -51,13 +56,16 @@ pub async fn create(State(state): State<AppState>, Admin(admin): Admin, page: Pa
         Err(_) => false,
     };
     if email.is_err() || role.is_err() || taken {
-        let email_error = email.as_ref().err().cloned().or(taken.then(|| "An account with this email already exists.".to_string()));
+        let email_error =
+            email.as_ref().err().cloned().or(taken.then(|| "An account with this email already exists.".to_string()));
         let users = state.db.read(store::list).await?;
         let own = context! {
             users, roles => roles(), form => context! { email => &form.email, name => &form.name, role => &form.role },
             errors => context! { email => email_error, role => role.err() },
         };
-        return Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/users.html", own)?.into_response());
+        return Ok(page
+            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/users.html", own)?
+            .into_response());
     }
     let (Ok(email), Ok(role)) = (email, role) else { return Err(AppError::NotFound) };
     let name = form.name.trim().to_string();
@@ -99,11 +107,19 @@ pub struct UpdateForm {
 }
 
 /// `POST /admin/users/{id}`: name and role.
-pub async fn update(State(state): State<AppState>, Admin(admin): Admin, page: Page, Path(id): Path<i64>, Form(form): Form<UpdateForm>) -> Result<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response> {
     let user = find_user(&state, id).await?;
     let Some(role) = Role::parse(&form.role) else {
         let own = context! { user, roles => roles(), errors => context! { role => "Choose one of the roles." } };
-        return Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/user.html", own)?.into_response());
+        return Ok(page
+            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/user.html", own)?
+            .into_response());
     };
     let name = form.name.trim().to_string();
     let changed = user.clone();
@@ -121,7 +137,9 @@ pub async fn update(State(state): State<AppState>, Admin(admin): Admin, page: Pa
         .await?;
     if let Err(message) = outcome {
         let own = context! { user, roles => roles(), errors => context! { role => message } };
-        return Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/user.html", own)?.into_response());
+        return Ok(page
+            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/user.html", own)?
+            .into_response());
     }
     flash(&page.session, "success", format!("Saved {}.", user.email)).await;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
@@ -134,7 +152,13 @@ pub struct ActiveForm {
 }
 
 /// `POST /admin/users/{id}/active`: deactivation ends the user's sessions at once.
-pub async fn set_active(State(state): State<AppState>, Admin(admin): Admin, page: Page, Path(id): Path<i64>, Form(form): Form<ActiveForm>) -> Result<Response> {
+pub async fn set_active(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(form): Form<ActiveForm>,
+) -> Result<Response> {
     let user = find_user(&state, id).await?;
     let active = form.active == "1";
     let changed = user.clone();
@@ -161,7 +185,12 @@ pub async fn set_active(State(state): State<AppState>, Admin(admin): Admin, page
 }
 
 /// `POST /admin/users/{id}/reset`: ends the user's sessions and issues a one-time reset link.
-pub async fn reset_password(State(state): State<AppState>, Admin(admin): Admin, page: Page, Path(id): Path<i64>) -> Result<Response> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     let user = find_user(&state, id).await?;
     let target = user.clone();
     let token = state
@@ -183,7 +212,12 @@ pub struct AuditQuery {
 }
 
 /// `GET /admin/audit?action=prefix`
-pub async fn audit(State(state): State<AppState>, _admin: Admin, page: Page, Query(query): Query<AuditQuery>) -> Result<Response> {
+pub async fn audit(
+    State(state): State<AppState>,
+    _admin: Admin,
+    page: Page,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response> {
     let prefix = query.action.trim().to_string();
     let entries = state.db.read(move |conn| audit::recent(conn, &prefix, 500)).await?;
     Ok(page.render("accounts/audit.html", context! { entries, action => query.action })?.into_response())

@@ -1,9 +1,9 @@
 //! Logging in and out, with throttling that treats unknown emails and wrong passwords alike.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -51,7 +51,11 @@ pub async fn submit(
 ) -> Result<Response> {
     let email = form.email.trim().to_string();
     let refuse = |status: StatusCode, error: String| {
-        page.render_with_status(status, "accounts/login.html", context! { next => safe_next(&form.next), email => &email, error })
+        page.render_with_status(
+            status,
+            "accounts/login.html",
+            context! { next => safe_next(&form.next), email => &email, error },
+        )
     };
 
     let (key, addr) = (email.clone(), client.clone());

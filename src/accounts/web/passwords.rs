@@ -1,9 +1,9 @@
 //! Passwords: changing one's own, and setting one through a one-time invitation or reset link.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -12,8 +12,8 @@ use crate::accounts::{check_new_password, store, tokens};
 use crate::app::AppState;
 use crate::audit;
 use crate::error::Result;
-use crate::web::page::flash;
 use crate::web::Page;
+use crate::web::page::flash;
 
 #[derive(Deserialize, Default)]
 pub struct ChangeForm {
@@ -31,7 +31,12 @@ pub async fn change_form(_user: SignedIn, page: Page) -> Result<Response> {
 }
 
 /// `POST /account/password`
-pub async fn change(State(state): State<AppState>, SignedIn(user): SignedIn, page: Page, Form(form): Form<ChangeForm>) -> Result<Response> {
+pub async fn change(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response> {
     let email = user.email.clone();
     let stored = state.db.read(move |conn| store::find_credentials(conn, &email)).await?.and_then(|(_, hash)| hash);
     let hasher = state.hasher.clone();
@@ -44,7 +49,9 @@ pub async fn change(State(state): State<AppState>, SignedIn(user): SignedIn, pag
         password => check_new_password(&form.password, &form.password_confirmation, &user.email).err(),
     };
     if !current_ok || check_new_password(&form.password, &form.password_confirmation, &user.email).is_err() {
-        return Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/password.html", context! { errors })?.into_response());
+        return Ok(page
+            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/password.html", context! { errors })?
+            .into_response());
     }
     let hash = super::hash_password(&state, form.password).await?;
     let changed = user.clone();
@@ -93,7 +100,9 @@ pub async fn set_form(State(state): State<AppState>, page: Page, Query(query): Q
         })
         .await?;
     let Some(user) = user else { return link_invalid(&page) };
-    Ok(page.render("accounts/set_password.html", context! { token => query.token, email => user.email })?.into_response())
+    Ok(page
+        .render("accounts/set_password.html", context! { token => query.token, email => user.email })?
+        .into_response())
 }
 
 /// `POST /account/set-password`
@@ -109,7 +118,9 @@ pub async fn set(State(state): State<AppState>, page: Page, Form(form): Form<Set
     let Some(user) = user else { return link_invalid(&page) };
     if let Err(error) = check_new_password(&form.password, &form.password_confirmation, &user.email) {
         let own = context! { token => &form.token, email => &user.email, errors => context! { password => error } };
-        return Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/set_password.html", own)?.into_response());
+        return Ok(page
+            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/set_password.html", own)?
+            .into_response());
     }
     let hash = super::hash_password(&state, form.password).await?;
     let token = form.token;

@@ -1,10 +1,10 @@
 //! First-run setup: the link printed by `serve` while no account exists lets one person create the
 //! first administrator. It works once.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -12,7 +12,7 @@ use crate::accounts::{Role, auth, check_new_password, parse_email, store};
 use crate::app::AppState;
 use crate::audit;
 use crate::db::DbError;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::web::Page;
 
 #[derive(Deserialize, Default)]
@@ -56,7 +56,11 @@ pub async fn form(State(state): State<AppState>, page: Page, Query(query): Query
 }
 
 /// `POST /setup`
-pub async fn create_first_admin(State(state): State<AppState>, page: Page, Form(form): Form<SetupForm>) -> Result<Response> {
+pub async fn create_first_admin(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<SetupForm>,
+) -> Result<Response> {
     if !setup_open(&state, &form.token).await? {
         return closed(&page);
     }
@@ -66,7 +70,11 @@ pub async fn create_first_admin(State(state): State<AppState>, page: Page, Form(
         let errors = context! { email => email.err(), password => password.err() };
         let shown = context! { email => &form.email, name => &form.name };
         return Ok(page
-            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/setup.html", context! { token => &form.token, form => shown, errors })?
+            .render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "accounts/setup.html",
+                context! { token => &form.token, form => shown, errors },
+            )?
             .into_response());
     }
     let (email, name) = (form.email.trim().to_string(), form.name.trim().to_string());
@@ -86,6 +94,6 @@ pub async fn create_first_admin(State(state): State<AppState>, page: Page, Form(
         .await?;
     let Some(user) = created else { return closed(&page) };
     state.close_setup();
-    auth::log_in(&page.session, &user).await.map_err(AppError::from)?;
+    auth::log_in(&page.session, &user).await?;
     Ok(Redirect::to("/").into_response())
 }

@@ -1,0 +1,124 @@
+//! Migrations, connection settings and the online backup.
+
+use fieldwork::accounts::Role;
+use fieldwork::db;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+#[test]
+fn migrations_apply_on_an_empty_file_and_then_are_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    let first = db::migrate(&path).unwrap();
+    assert_eq!((first.from, first.to), (0, *db::LATEST_VERSION));
+    assert!(first.backup.is_none(), "nothing to copy in a new file");
+
+    let conn = db::open(&path).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, *db::LATEST_VERSION);
+    let recorded: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+    assert_eq!(recorded, *db::LATEST_VERSION);
+
+    let again = db::migrate(&path).unwrap();
+    assert_eq!((again.from, again.to), (*db::LATEST_VERSION, *db::LATEST_VERSION));
+    assert!(again.backup.is_none());
+    let recorded_again: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+    assert_eq!(recorded_again, recorded);
+}
+
+#[test]
+fn a_database_from_a_newer_fieldwork_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    db::migrate(&path).unwrap();
+    let future = *db::LATEST_VERSION + 5;
+    db::open(&path).unwrap().pragma_update(None, "user_version", future).unwrap();
+
+    let err = db::migrate(&path).unwrap_err().to_string();
+    assert!(err.contains("newer than this fieldwork understands"), "{err}");
+    let version: i64 = db::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, future);
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .args(["--db", path.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("newer than this fieldwork understands"));
+}
+
+#[test]
+fn an_existing_database_is_copied_aside_before_migrating() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('kept');").unwrap();
+    }
+    let report = db::migrate(&path).unwrap();
+    let copy = report.backup.expect("a copy before migrating");
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    let body: String = conn.query_row("SELECT body FROM notes", [], |r| r.get(0)).unwrap();
+    assert_eq!(body, "kept");
+    let has_users: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'users')", [], |r| r.get(0)).unwrap();
+    assert!(!has_users, "the copy is from before the migration");
+}
+
+#[test]
+fn every_connection_is_durable_and_checks_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.db");
+    db::migrate(&path).unwrap();
+    let conn = db::open(&path).unwrap();
+    let pragma = |name: &str| -> String {
+        conn.pragma_query_value(None, name, |r| r.get::<_, rusqlite::types::Value>(0))
+            .map(|v| format!("{v:?}"))
+            .unwrap()
+    };
+    assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+    assert_eq!(pragma("synchronous"), "Integer(2)", "FULL");
+    assert_eq!(pragma("foreign_keys"), "Integer(1)");
+    assert!(conn.execute("INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at) VALUES (999, 'invite', x'00', '', 0)", []).is_err());
+}
+
+#[tokio::test]
+async fn backup_copies_the_live_database_while_the_server_runs() {
+    let app = TestApp::spawn().await;
+    app.add_user("ana@example.org", Role::Admin);
+    app.add_user("cody@example.org", Role::Coder);
+    app.login("ana@example.org", PASSWORD).await;
+    let out = app.dir.path().join("copy.db");
+
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .args(["--db", app.db_path.to_str().unwrap(), "backup", out.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // The server still answers.
+    assert_eq!(app.get("/").await.status(), reqwest::StatusCode::OK);
+
+    let copy = rusqlite::Connection::open(&out).unwrap();
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let mut stmt = copy.prepare("SELECT email, role FROM users ORDER BY email").unwrap();
+    let users: Vec<(String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(users, vec![("ana@example.org".into(), "admin".into()), ("cody@example.org".into(), "coder".into())]);
+    // A session in the copy: logins would survive a restore too.
+    let sessions: i64 = copy.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0)).unwrap();
+    assert!(sessions >= 1);
+}
+
+#[test]
+fn backup_refuses_to_overwrite_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.db");
+    db::migrate(&path).unwrap();
+    let out = dir.path().join("exists.db");
+    std::fs::write(&out, b"precious").unwrap();
+    let err = db::backup_to(&path, &out).unwrap_err().to_string();
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+}
