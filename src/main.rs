@@ -47,10 +47,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(db_path: &std::path::Path, args: fieldwork::config::ServeArgs) -> anyhow::Result<()> {
+    let bind = args.bind;
+    // Migrations and the first hash run here, before any async worker exists.
+    let state = app::build(db_path, args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let bind = args.bind;
-        let state = app::build(db_path, args)?;
         let listener = tokio::net::TcpListener::bind(bind).await?;
         tracing::info!(address = %listener.local_addr()?, db = %db_path.display(), "fieldwork is listening");
         println!("fieldwork is serving {} on {}", db_path.display(), state.base_url());

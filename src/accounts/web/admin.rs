@@ -69,16 +69,24 @@ pub async fn create(
     }
     let (Ok(email), Ok(role)) = (email, role) else { return Err(AppError::NotFound) };
     let name = form.name.trim().to_string();
-    let (user, token) = state
+    let created = state
         .db
         .write(move |tx| {
+            // Checked again here: two admins creating the same account at once make one.
+            if store::email_exists(tx, &email)? {
+                return Ok(None);
+            }
             let id = store::insert(tx, &email, &name, role, None)?;
             let token = tokens::issue(tx, id, Purpose::Invite)?;
             let user = store::find(tx, id)?.ok_or(DbError::TaskFailed)?;
             audit::record(tx, Some(&admin), "user.create", &user.email, &format!("role {}", role.as_str()))?;
-            Ok((user, token))
+            Ok(Some((user, token)))
         })
         .await?;
+    let Some((user, token)) = created else {
+        flash(&page.session, "error", "An account with this email already exists.").await;
+        return Ok(Redirect::to("/admin/users").into_response());
+    };
     show_link(&state, &page, &user, &token, "invite")
 }
 
