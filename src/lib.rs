@@ -8,4 +8,5 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod survey;
 pub mod web;

@@ -1,0 +1,115 @@
+//! Reading and writing the TOML questionnaire format (docs/questionnaire-format.md).
+
+use super::model::SurveyDefinition;
+use super::validate::{CompiledSurvey, DefinitionError};
+
+/// Parses and checks a TOML questionnaire; every problem is returned, each with its place.
+pub fn from_toml(text: &str) -> Result<CompiledSurvey, Vec<DefinitionError>> {
+    let definition: SurveyDefinition = toml::from_str(text).map_err(|err| vec![syntax_error(text, &err)])?;
+    CompiledSurvey::compile(definition)
+}
+
+/// A TOML or shape error, placed by line and column.
+fn syntax_error(text: &str, err: &toml::de::Error) -> DefinitionError {
+    let path = match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}")
+        }
+        None => String::new(),
+    };
+    DefinitionError { path, message: err.message().to_string() }
+}
+
+/// Writes a definition as TOML; `from_toml` of the result gives the same definition back.
+pub fn to_toml(definition: &SurveyDefinition) -> Result<String, toml::ser::Error> {
+    let body = toml::to_string_pretty(definition)?;
+    Ok(format!("# fieldwork questionnaire; format described in docs/questionnaire-format.md\n{body}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../../questionnaires/open-llm-governance.toml");
+
+    #[test]
+    fn the_shipped_questionnaire_is_valid() {
+        let compiled = from_toml(SHIPPED).unwrap_or_else(|errors| {
+            panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        });
+        let d = &compiled.definition;
+        assert_eq!(d.slug, "open-llm-governance");
+        assert!(d.languages.len() >= 2);
+        let open = d.questions().filter(|(_, q)| q.kind == super::super::model::QuestionType::LongText).count();
+        assert!(open >= 6, "{open} open questions");
+        assert!(!compiled.question_conditions.is_empty(), "display logic is used");
+    }
+
+    #[test]
+    fn export_then_import_gives_the_same_definition() {
+        let first = from_toml(SHIPPED).unwrap().definition;
+        let exported = to_toml(&first).unwrap();
+        let second = from_toml(&exported).unwrap().definition;
+        assert_eq!(first, second);
+        assert_eq!(exported, to_toml(&second).unwrap());
+    }
+
+    #[test]
+    fn a_syntax_error_is_placed_by_line_and_column() {
+        let errors = from_toml("format = 1\nslug = \n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].path.starts_with("line 2"), "{:?}", errors[0]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_place() {
+        let text = r#"
+format = 1
+slug = "Bad Slug"
+default_language = "en"
+languages = ["en", "es"]
+title = { en = "T", xx = "?" }
+
+[[pages]]
+code = "p1"
+
+[[pages.questions]]
+code = "Q1"
+type = "single_choice"
+text = { en = "Pick" }
+choices = [{ code = "a", label = { en = "A" } }, { code = "a", label = { en = "A again" } }, { code = "other", label = { en = "O" } }]
+
+[[pages.questions]]
+code = "Q1"
+type = "number"
+text = { en = "How many?" }
+min = 10
+max = 2
+relevant = "${Q9} = 'x'"
+
+[[pages.questions]]
+code = "1bad"
+type = "short_text"
+text = { es = "solo español" }
+pattern = "("
+"#;
+        let errors = from_toml(text).unwrap_err();
+        let places: Vec<String> = errors.iter().map(|e| e.path.clone()).collect();
+        for expected in [
+            "slug",
+            "title.xx",
+            "pages[0].questions[0].choices[1].code",
+            "pages[0].questions[0].choices[2].code",
+            "pages[0].questions[1].code",
+            "pages[0].questions[1].min",
+            "pages[0].questions[2].code",
+            "pages[0].questions[2].text",
+            "pages[0].questions[2].pattern",
+        ] {
+            assert!(places.iter().any(|p| p == expected), "missing {expected} in {places:?}");
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! A survey's definition: texts in every language, pages, questions and choices. The same types
+//! are read from and written to the TOML file format (docs/questionnaire-format.md) and stored as
+//! JSON in the database.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A text in every language of the survey, keyed by language code.
+pub type Text = BTreeMap<String, String>;
+
+/// The file format version this fieldwork reads and writes.
+pub const FORMAT: u32 = 1;
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// Accepts `min = 0` as well as `min = 0.5`: people write whole numbers without a decimal point.
+fn number_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Float(f64),
+        Integer(i64),
+    }
+    Ok(Option::<Number>::deserialize(deserializer)?.map(|n| match n {
+        Number::Float(f) => f,
+        // Bounds are small; the precision of f64 is ample for them.
+        Number::Integer(i) => i as f64,
+    }))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyDefinition {
+    pub format: u32,
+    pub slug: String,
+    pub default_language: String,
+    pub languages: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub anonymous: bool,
+    pub title: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub description: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub consent: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub thank_you: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<String>,
+    /// Overrides of the built-in respondent interface texts (buttons, messages), by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages: BTreeMap<String, Text>,
+    pub pages: Vec<Page>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant: Option<String>,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionType {
+    ShortText,
+    LongText,
+    SingleChoice,
+    MultipleChoice,
+    Matrix,
+    Number,
+    Date,
+    Ranking,
+    Display,
+}
+
+impl QuestionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionType::ShortText => "short_text",
+            QuestionType::LongText => "long_text",
+            QuestionType::SingleChoice => "single_choice",
+            QuestionType::MultipleChoice => "multiple_choice",
+            QuestionType::Matrix => "matrix",
+            QuestionType::Number => "number",
+            QuestionType::Date => "date",
+            QuestionType::Ranking => "ranking",
+            QuestionType::Display => "display",
+        }
+    }
+
+    /// Whether the question's answers are free text (what coders code).
+    pub fn is_open(self) -> bool {
+        matches!(self, QuestionType::ShortText | QuestionType::LongText)
+    }
+
+    fn has_choices(self) -> bool {
+        matches!(self, QuestionType::SingleChoice | QuestionType::MultipleChoice | QuestionType::Matrix | QuestionType::Ranking)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberKind {
+    #[default]
+    Integer,
+    Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceDisplay {
+    #[default]
+    Radio,
+    Dropdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub code: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub text: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub help: Text,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub pattern_message: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_kind: Option<NumberKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "number_or_integer")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "number_or_integer")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<ChoiceDisplay>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub other: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_selected: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_selected: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<Choice>,
+}
+
+/// A choice of a choice question, a point of a matrix scale, or a matrix row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub code: String,
+    pub label: Text,
+}
+
+impl SurveyDefinition {
+    /// Every question, in order, with the index of its page.
+    pub fn questions(&self) -> impl Iterator<Item = (usize, &Question)> {
+        self.pages.iter().enumerate().flat_map(|(index, page)| page.questions.iter().map(move |q| (index, q)))
+    }
+
+    pub fn question(&self, code: &str) -> Option<&Question> {
+        self.questions().map(|(_, q)| q).find(|q| q.code == code)
+    }
+
+    /// The text in `language`, falling back to the default language.
+    pub fn text<'a>(&self, text: &'a Text, language: &str) -> &'a str {
+        text.get(language).or_else(|| text.get(&self.default_language)).map_or("", String::as_str)
+    }
+}
+
+impl Question {
+    pub fn number_kind(&self) -> NumberKind {
+        self.number_kind.unwrap_or_default()
+    }
+
+    pub fn choice(&self, code: &str) -> Option<&Choice> {
+        self.choices.iter().find(|c| c.code == code)
+    }
+
+    pub fn takes_choices(&self) -> bool {
+        self.kind.has_choices()
+    }
+}
