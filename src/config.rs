@@ -27,6 +27,9 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import, export, list, open and close surveys.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the live database to OUT through SQLite's online backup API (safe while serving).
@@ -140,6 +143,32 @@ pub struct LinkArgs {
     /// Public base URL of the server, used in printed links.
     #[arg(long, env = "FIELDWORK_BASE_URL", default_value = "http://127.0.0.1:8080")]
     pub base_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// Create a draft survey from a TOML questionnaire (docs/questionnaire-format.md); prints its slug.
+    Import {
+        /// The questionnaire file.
+        file: PathBuf,
+    },
+    /// Write a survey's definition as TOML to standard output.
+    Export {
+        /// The survey's address (slug).
+        slug: String,
+    },
+    /// List every survey with its status and response counts.
+    List,
+    /// Open a survey for responses.
+    Open {
+        /// The survey's address (slug).
+        slug: String,
+    },
+    /// Close a survey: it takes no new responses.
+    Close {
+        /// The survey's address (slug).
+        slug: String,
+    },
 }
 
 #[derive(Debug, Args)]

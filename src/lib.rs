@@ -8,5 +8,6 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod respond;
 pub mod survey;
 pub mod web;

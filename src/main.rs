@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use fieldwork::config::{Cli, Command};
-use fieldwork::{accounts, app, db};
+use fieldwork::{accounts, app, db, survey};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -26,6 +26,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, args),
         Command::User(command) => accounts::cli::run(&cli.db, command),
+        Command::Survey(command) => survey::cli::run(&cli.db, command),
         Command::Migrate => {
             let report = db::migrate(&cli.db)?;
             if report.from == report.to {

@@ -1,0 +1,80 @@
+//! `fieldwork survey …`: import, export, list, open and close surveys from the command line.
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+
+use super::store::{self, Status};
+use super::{ImportError, file, import_toml};
+use crate::audit;
+use crate::config::SurveyCommand;
+use crate::db;
+
+pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
+    db::migrate(db_path)?;
+    let conn = db::open(db_path)?;
+    match command {
+        SurveyCommand::Import { file } => import(&conn, &file),
+        SurveyCommand::Export { slug } => {
+            let survey = find(&conn, &slug)?;
+            print!("{}", file::to_toml(&survey.definition)?);
+            Ok(())
+        }
+        SurveyCommand::List => list(&conn),
+        SurveyCommand::Open { slug } => set_status(&conn, &slug, Status::Open),
+        SurveyCommand::Close { slug } => set_status(&conn, &slug, Status::Closed),
+    }
+}
+
+fn find(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<store::StoredSurvey> {
+    store::find_by_slug(conn, slug)?.with_context(|| format!("there is no survey with the address \"{slug}\""))
+}
+
+fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let text = String::from_utf8(text).with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+    let tx = conn.unchecked_transaction()?;
+    match import_toml(&tx, &text, None) {
+        Ok((_, slug)) => {
+            audit::record(&tx, None, "survey.import", &slug, "from the command line")?;
+            tx.commit()?;
+            println!("{slug}");
+            Ok(())
+        }
+        Err(ImportError::Invalid(errors)) => {
+            for error in &errors {
+                eprintln!("{}: {error}", path.display());
+            }
+            bail!("nothing was imported: {} problem(s) in {}", errors.len(), path.display())
+        }
+        Err(ImportError::Db(err)) => Err(err.into()),
+    }
+}
+
+fn list(conn: &rusqlite::Connection) -> anyhow::Result<()> {
+    println!("{:<32}  {:<7}  {:>7}  {:>9}  {:>8}  TITLE", "SLUG", "STATUS", "VERSION", "COMPLETE", "PARTIAL");
+    for survey in store::list(conn)? {
+        let (complete, partial) = store::response_counts(conn, survey.id)?;
+        let title = survey.definition.text(&survey.definition.title, &survey.definition.default_language);
+        println!(
+            "{:<32}  {:<7}  {:>7}  {:>9}  {:>8}  {title}",
+            survey.slug,
+            survey.status.as_str(),
+            survey.version,
+            complete,
+            partial
+        );
+    }
+    Ok(())
+}
+
+fn set_status(conn: &rusqlite::Connection, slug: &str, status: Status) -> anyhow::Result<()> {
+    let survey = find(conn, slug)?;
+    let tx = conn.unchecked_transaction()?;
+    store::set_status(&tx, survey.id, status)?;
+    let action = if status == Status::Open { "survey.open" } else { "survey.close" };
+    audit::record(&tx, None, action, slug, "from the command line")?;
+    tx.commit()?;
+    println!("{slug} is now {}.", status.as_str());
+    Ok(())
+}

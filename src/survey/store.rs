@@ -1,0 +1,148 @@
+//! The `surveys` and `survey_versions` tables.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::model::SurveyDefinition;
+use crate::db::{DbError, now_rfc3339};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Open => "open",
+            Status::Closed => "closed",
+        }
+    }
+
+    fn parse(text: &str) -> Status {
+        match text {
+            "open" => Status::Open,
+            "closed" => Status::Closed,
+            _ => Status::Draft,
+        }
+    }
+}
+
+/// A survey row with its definition.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredSurvey {
+    pub id: i64,
+    pub slug: String,
+    pub status: Status,
+    pub version: i64,
+    pub definition: SurveyDefinition,
+    pub created_at: String,
+    pub updated_at: String,
+    pub opened_at: Option<String>,
+}
+
+fn decode(json: &str) -> rusqlite::Result<SurveyDefinition> {
+    serde_json::from_str(json).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn encode(definition: &SurveyDefinition) -> Result<String, DbError> {
+    serde_json::to_string(definition).map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))
+}
+
+const COLUMNS: &str = "id, slug, status, version, definition, created_at, updated_at, opened_at";
+
+fn from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredSurvey> {
+    let status: String = row.get(2)?;
+    let json: String = row.get(4)?;
+    Ok(StoredSurvey {
+        id: row.get(0)?,
+        slug: row.get(1)?,
+        status: Status::parse(&status),
+        version: row.get(3)?,
+        definition: decode(&json)?,
+        created_at: row.get(5)?,
+        updated_at: row.get(6)?,
+        opened_at: row.get(7)?,
+    })
+}
+
+pub fn find_by_slug(conn: &Connection, slug: &str) -> Result<Option<StoredSurvey>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM surveys WHERE slug = ?1");
+    Ok(conn.query_row(&sql, [slug], from_row).optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<StoredSurvey>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM surveys ORDER BY updated_at DESC, id DESC");
+    let mut stmt = conn.prepare(&sql)?;
+    let surveys = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+    Ok(surveys)
+}
+
+pub fn slug_exists(conn: &Connection, slug: &str) -> Result<bool, DbError> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM surveys WHERE slug = ?1)", [slug], |r| r.get(0))?)
+}
+
+/// Adds a draft survey at version 1.
+pub fn insert(conn: &Connection, definition: &SurveyDefinition, created_by: Option<i64>) -> Result<i64, DbError> {
+    let now = now_rfc3339();
+    conn.execute(
+        "INSERT INTO surveys (slug, definition, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![definition.slug, encode(definition)?, created_by, now],
+    )?;
+    let id = conn.last_insert_rowid();
+    snapshot(conn, id, 1, definition)?;
+    Ok(id)
+}
+
+fn snapshot(conn: &Connection, id: i64, version: i64, definition: &SurveyDefinition) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO survey_versions (survey_id, version, definition, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, version, encode(definition)?, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Replaces the definition. Before the survey was ever opened the version stays; afterwards each
+/// change is a new version, so every response can be read against the definition it answered.
+pub fn update_definition(conn: &Connection, survey: &StoredSurvey, definition: &SurveyDefinition) -> Result<i64, DbError> {
+    let version = if survey.opened_at.is_some() { survey.version + 1 } else { survey.version };
+    conn.execute(
+        "UPDATE surveys SET definition = ?2, version = ?3, slug = ?4, updated_at = ?5 WHERE id = ?1",
+        params![survey.id, encode(definition)?, version, definition.slug, now_rfc3339()],
+    )?;
+    snapshot(conn, survey.id, version, definition)?;
+    Ok(version)
+}
+
+pub fn set_status(conn: &Connection, id: i64, status: Status) -> Result<(), DbError> {
+    let now = now_rfc3339();
+    conn.execute(
+        "UPDATE surveys SET status = ?2, updated_at = ?3, opened_at = CASE WHEN ?2 = 'open' THEN COALESCE(opened_at, ?3) ELSE opened_at END WHERE id = ?1",
+        params![id, status.as_str(), now],
+    )?;
+    Ok(())
+}
+
+/// The definition a given version of the survey had.
+pub fn definition_at(conn: &Connection, survey_id: i64, version: i64) -> Result<Option<SurveyDefinition>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT definition FROM survey_versions WHERE survey_id = ?1 AND version = ?2",
+            params![survey_id, version],
+            |row| decode(&row.get::<_, String>(0)?),
+        )
+        .optional()?)
+}
+
+/// Counts of responses by status, for the survey list.
+pub fn response_counts(conn: &Connection, survey_id: i64) -> Result<(i64, i64), DbError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(SUM(status = 'complete'), 0), COALESCE(SUM(status = 'partial'), 0) FROM responses WHERE survey_id = ?1",
+        [survey_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
