@@ -30,6 +30,9 @@ pub enum Command {
     /// Import, export, list, open and close surveys.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha)
+    /// for codings made anywhere, read from a CSV with header `unit,coder,code`.
+    Agreement(crate::agreement::AgreementArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the live database to OUT through SQLite's online backup API (safe while serving).
@@ -66,6 +69,14 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is cut off.
     #[arg(long, env = "FIELDWORK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Longest answer accepted in one field, in characters.
+    #[arg(long, env = "FIELDWORK_MAX_ANSWER_CHARS", default_value_t = 20_000)]
+    pub max_answer_chars: usize,
+
+    /// New responses one client address may start per ten minutes (0: no limit).
+    #[arg(long, env = "FIELDWORK_NEW_RESPONSES_PER_CLIENT", default_value_t = 100)]
+    pub new_responses_per_client: u32,
 
     #[command(flatten)]
     pub password_hashing: PasswordHashingArgs,

@@ -2,6 +2,7 @@
 //! over this library, which the integration tests drive directly.
 
 pub mod accounts;
+pub mod agreement;
 pub mod app;
 pub mod audit;
 pub mod config;

@@ -27,6 +27,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(&cli.db, args),
         Command::User(command) => accounts::cli::run(&cli.db, command),
         Command::Survey(command) => survey::cli::run(&cli.db, command),
+        Command::Agreement(args) => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            fieldwork::agreement::run(&args, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            Ok(())
+        }
         Command::Migrate => {
             let report = db::migrate(&cli.db)?;
             if report.from == report.to {

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts_admin;
+mod agreement_crosscheck;
 mod auth;
 mod browser;
 mod browser_smoke;
