@@ -22,10 +22,12 @@ use crate::accounts::store;
 use crate::config::ServeArgs;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::respond::limiter::NewResponseLimiter;
+use crate::survey::cache::SurveyCache;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, static_files};
-use crate::{accounts, dashboard, db};
+use crate::{accounts, dashboard, db, respond};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -34,6 +36,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub config: Arc<ServeArgs>,
     pub hasher: Arc<PasswordHasher>,
+    pub surveys: Arc<SurveyCache>,
+    pub new_responses: Arc<NewResponseLimiter>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -77,6 +81,8 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         db,
         templates: Arc::new(Templates::load()?),
         hasher: Arc::new(PasswordHasher::new(config.password_hashing)?),
+        surveys: Arc::new(SurveyCache::default()),
+        new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),
     })
@@ -97,10 +103,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(dashboard::healthz))
         .route("/static/{*path}", get(static_files::serve))
         .merge(accounts::web::router())
-        .fallback(|| async { AppError::NotFound })
-        // Listed innermost first: the CSRF check needs the session; everything below the error
-        // pages gets a rendered page; every response gets the headers and a log line.
+        // Staff pages check the session's CSRF token; respondent pages (merged below) have no
+        // session and check their own double-submit token, so that a stale token re-shows the
+        // page with the answers instead of refusing it.
         .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .merge(respond::web::router())
+        .fallback(|| async { AppError::NotFound })
+        // Listed innermost first: everything below the error pages gets a rendered page; every
+        // response gets the headers and a log line.
         .layer(sessions)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))

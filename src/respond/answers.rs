@@ -73,7 +73,11 @@ pub fn check(
     let empty = BTreeMap::new();
     let items = items.unwrap_or(&empty);
     if items.is_empty() {
-        return if required && question.kind != QuestionType::Display { Err(Problem::new("error_required")) } else { Ok(()) };
+        return if required && question.kind != QuestionType::Display {
+            Err(Problem::new("error_required"))
+        } else {
+            Ok(())
+        };
     }
     for value in items.values() {
         let chars = value.chars().count();
@@ -223,8 +227,14 @@ pub fn normalised(question: &Question, items: &BTreeMap<String, String>) -> Vec<
     let trim = !question.kind.is_open();
     let mut rows: Vec<(String, String)> = items
         .iter()
-        .filter(|(item, _)| !(question.kind == QuestionType::SingleChoice && item.as_str() == OTHER && items.get("").is_some_and(|c| c != OTHER)))
-        .map(|(item, value)| (item.clone(), if trim && item != OTHER { value.trim().to_string() } else { value.clone() }))
+        .filter(|(item, _)| {
+            !(question.kind == QuestionType::SingleChoice
+                && item.as_str() == OTHER
+                && items.get("").is_some_and(|c| c != OTHER))
+        })
+        .map(|(item, value)| {
+            (item.clone(), if trim && item != OTHER { value.trim().to_string() } else { value.clone() })
+        })
         .collect();
     if question.kind == QuestionType::SingleChoice && !items.contains_key("") && items.contains_key(OTHER) {
         rows.push((String::new(), OTHER.to_string()));
@@ -326,7 +336,9 @@ max_length = 3
 
     #[test]
     fn each_kind_of_bad_input_gets_its_own_message() {
-        let cases: &[(&[(&str, &str)], &str, bool, &str)] = &[
+        // (form fields, question, required, expected message key)
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, bool, &'a str);
+        let cases: &[Case] = &[
             (&[], "AGE", true, "error_required"),
             (&[], "AGE", false, "ok"),
             (&[("q.AGE", "12a")], "AGE", false, "error_integer"),

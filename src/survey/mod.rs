@@ -1,13 +1,14 @@
 //! Surveys: the definition (pages, questions, choices, texts per language), its TOML file format,
 //! checking and display logic, storage with versions, and the researcher's screens.
 
+pub mod cache;
+pub mod cli;
 pub mod file;
 pub mod logic;
 pub mod messages;
 pub mod model;
-pub mod validate;
-pub mod cli;
 pub mod store;
+pub mod validate;
 
 use rusqlite::Connection;
 

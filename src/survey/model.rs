@@ -104,7 +104,10 @@ impl QuestionType {
     }
 
     fn has_choices(self) -> bool {
-        matches!(self, QuestionType::SingleChoice | QuestionType::MultipleChoice | QuestionType::Matrix | QuestionType::Ranking)
+        matches!(
+            self,
+            QuestionType::SingleChoice | QuestionType::MultipleChoice | QuestionType::Matrix | QuestionType::Ranking
+        )
     }
 }
 

@@ -46,7 +46,8 @@ pub struct StoredSurvey {
 }
 
 fn decode(json: &str) -> rusqlite::Result<SurveyDefinition> {
-    serde_json::from_str(json).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn encode(definition: &SurveyDefinition) -> Result<String, DbError> {
@@ -108,7 +109,11 @@ fn snapshot(conn: &Connection, id: i64, version: i64, definition: &SurveyDefinit
 
 /// Replaces the definition. Before the survey was ever opened the version stays; afterwards each
 /// change is a new version, so every response can be read against the definition it answered.
-pub fn update_definition(conn: &Connection, survey: &StoredSurvey, definition: &SurveyDefinition) -> Result<i64, DbError> {
+pub fn update_definition(
+    conn: &Connection,
+    survey: &StoredSurvey,
+    definition: &SurveyDefinition,
+) -> Result<i64, DbError> {
     let version = if survey.opened_at.is_some() { survey.version + 1 } else { survey.version };
     conn.execute(
         "UPDATE surveys SET definition = ?2, version = ?3, slug = ?4, updated_at = ?5 WHERE id = ?1",

@@ -79,7 +79,10 @@ impl Checker<'_> {
         self.dates();
         for (key, text) in &d.messages {
             if !super::messages::is_known(key) {
-                self.error(format!("messages.{key}"), "not a message fieldwork shows; see the list in the documentation");
+                self.error(
+                    format!("messages.{key}"),
+                    "not a message fieldwork shows; see the list in the documentation",
+                );
             }
             self.text(&format!("messages.{key}"), text, false);
         }
@@ -103,7 +106,10 @@ impl Checker<'_> {
         let mut seen = HashSet::new();
         for (i, language) in d.languages.iter().enumerate() {
             if !LANGUAGE.is_match(language) {
-                self.error(format!("languages[{i}]"), format!("\"{language}\" is not a language code such as en or pt-BR"));
+                self.error(
+                    format!("languages[{i}]"),
+                    format!("\"{language}\" is not a language code such as en or pt-BR"),
+                );
             }
             if !seen.insert(language) {
                 self.error(format!("languages[{i}]"), format!("\"{language}\" is listed twice"));
@@ -119,7 +125,10 @@ impl Checker<'_> {
         let d = self.definition;
         for language in text.keys() {
             if !d.languages.contains(language) {
-                self.error(format!("{path}.{language}"), format!("\"{language}\" is not one of the survey's languages"));
+                self.error(
+                    format!("{path}.{language}"),
+                    format!("\"{language}\" is not one of the survey's languages"),
+                );
             }
         }
         let has_default = text.get(&d.default_language).is_some_and(|t| !t.trim().is_empty());
@@ -172,7 +181,10 @@ impl Checker<'_> {
 
     fn code(&mut self, path: &str, code: &str) {
         if !CODE.is_match(code) {
-            self.error(path, format!("\"{code}\" is not a code: start with a letter, then up to 31 letters, digits or _"));
+            self.error(
+                path,
+                format!("\"{code}\" is not a code: start with a letter, then up to 31 letters, digits or _"),
+            );
         }
     }
 
@@ -303,7 +315,8 @@ impl Checker<'_> {
                     }
                     Err(err) => {
                         let message = format!("not a valid regular expression: {err}");
-                        self.errors.push(DefinitionError { path: format!("pages[{p}].questions[{q}].pattern"), message });
+                        self.errors
+                            .push(DefinitionError { path: format!("pages[{p}].questions[{q}].pattern"), message });
                     }
                 }
             }

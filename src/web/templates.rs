@@ -69,7 +69,28 @@ mod tests {
             token => "t", link => "http://127.0.0.1:8080/account/set-password?token=t", kind => "invite", valid_days => 7,
             entries => vec![context! { at => "2026-01-01T00:00:00Z", actor => "ana", action => "auth.login", target => "", details => "" }],
             action => "auth.",
+            // Respondent pages: every question of the shipped questionnaire, every message.
+            slug => "open-llm-governance", survey_title => "Survey", lang => "en", dir => "ltr", form_token => "f",
+            languages => vec![context! { code => "en", name => "English", current => true }, context! { code => "es", name => "Español", current => false }],
+            msg => crate::survey::messages::keys().map(|k| (k, k)).collect::<std::collections::BTreeMap<_, _>>(),
+            questions => sample_questions(), index => 0, page_title => "About you", is_last => false, has_back => true,
+            progress => context! { n => 1, of => 6, label => "Page 1 of 6" }, notice => "Notice",
+            description => vec!["Welcome."], consent => vec!["Consent."], thank_you => vec!["Thanks."],
+            resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
         }
+    }
+
+    fn sample_questions() -> Vec<crate::respond::web::view::QuestionView> {
+        let survey =
+            crate::survey::file::from_toml(include_str!("../../questionnaires/open-llm-governance.toml")).unwrap();
+        let errors = survey.definition.questions().map(|(_, q)| (q.code.clone(), "Problem".to_string())).collect();
+        survey
+            .definition
+            .questions()
+            .map(|(_, q)| {
+                crate::respond::web::view::question_view(&survey.definition, q, &Default::default(), &errors, "en")
+            })
+            .collect()
     }
 
     #[test]

@@ -1,0 +1,130 @@
+//! The `responses` and `answers` tables.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::answers::AnswerSet;
+use crate::db::{DbError, now_rfc3339};
+
+/// A response as the respondent pages need it.
+#[derive(Debug, Clone)]
+pub struct ResponseRow {
+    pub id: i64,
+    pub complete: bool,
+    pub language: String,
+    pub page_index: usize,
+}
+
+/// A timestamp for a response: exact, or only the date for anonymous surveys.
+fn stamp(anonymous: bool) -> String {
+    let now = now_rfc3339();
+    if anonymous { now[..10].to_string() } else { now }
+}
+
+/// What is known about a new response when it starts.
+pub struct NewResponse<'a> {
+    pub survey_id: i64,
+    pub survey_version: i64,
+    pub language: &'a str,
+    pub resume_hash: &'a [u8],
+    pub consented: bool,
+    pub anonymous: bool,
+    pub client_ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
+    let identifying = |value: &str| (!new.anonymous).then(|| value.chars().take(512).collect::<String>());
+    let consent_at = new.consented.then(now_rfc3339);
+    conn.execute(
+        "INSERT INTO responses (survey_id, resume_hash, survey_version, language, consent_version, consent_at, \
+         started_at, client_ip, user_agent, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            new.survey_id,
+            new.resume_hash,
+            new.survey_version,
+            new.language,
+            new.consented.then_some(new.survey_version),
+            consent_at,
+            stamp(new.anonymous),
+            identifying(new.client_ip),
+            identifying(new.user_agent),
+            now_rfc3339(),
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn find_by_resume(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResponseRow>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, status = 'complete', language, page_index FROM responses WHERE survey_id = ?1 AND resume_hash = ?2",
+            params![survey_id, resume_hash],
+            |row| Ok(ResponseRow { id: row.get(0)?, complete: row.get(1)?, language: row.get(2)?, page_index: row.get::<_, i64>(3)?.max(0) as usize }),
+        )
+        .optional()?)
+}
+
+pub fn load_answers(conn: &Connection, response_id: i64) -> Result<AnswerSet, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT question, item, value FROM answers WHERE response_id = ?1")?;
+    let mut answers = AnswerSet::new();
+    let rows =
+        stmt.query_map([response_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?)))?;
+    for row in rows {
+        let (question, item, value) = row?;
+        answers.entry(question).or_default().insert(item, value);
+    }
+    Ok(answers)
+}
+
+/// Replaces the stored answers to `questions` with those in `answers` (rows already checked).
+pub fn replace_answers(
+    conn: &Connection,
+    response_id: i64,
+    questions: &[String],
+    answers: &[(String, String, String)],
+) -> Result<(), DbError> {
+    let mut delete = conn.prepare_cached("DELETE FROM answers WHERE response_id = ?1 AND question = ?2")?;
+    for question in questions {
+        delete.execute(params![response_id, question])?;
+    }
+    let mut insert =
+        conn.prepare_cached("INSERT INTO answers (response_id, question, item, value) VALUES (?1, ?2, ?3, ?4)")?;
+    for (question, item, value) in answers {
+        insert.execute(params![response_id, question, item, value])?;
+    }
+    Ok(())
+}
+
+/// Records where the respondent is, in which language, under which survey version.
+pub fn set_position(
+    conn: &Connection,
+    response_id: i64,
+    page_index: usize,
+    language: &str,
+    version: i64,
+) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE responses SET page_index = ?2, language = ?3, survey_version = ?4, updated_at = ?5 WHERE id = ?1",
+        params![response_id, page_index as i64, language, version, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Marks the response complete; the duration is kept only for non-anonymous surveys.
+pub fn complete(conn: &Connection, response_id: i64, anonymous: bool) -> Result<(), DbError> {
+    let duration = if anonymous {
+        None
+    } else {
+        let started: String =
+            conn.query_row("SELECT started_at FROM responses WHERE id = ?1", [response_id], |r| r.get(0))?;
+        time::OffsetDateTime::parse(&started, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(|t| (time::OffsetDateTime::now_utc() - t).whole_seconds())
+    };
+    conn.execute(
+        "UPDATE responses SET status = 'complete', submitted_at = ?2, duration_s = ?3, updated_at = ?4 \
+         WHERE id = ?1 AND status = 'partial'",
+        params![response_id, stamp(anonymous), duration, now_rfc3339()],
+    )?;
+    Ok(())
+}

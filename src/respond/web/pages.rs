@@ -1,0 +1,526 @@
+//! The respondent flow: welcome (and consent) → pages with Back/Next → thank-you. Each page is
+//! saved when the respondent moves on; invalid pages come back with everything typed kept.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::view::{self, language_options, paragraphs, problem_message, question_view};
+use super::{FORM_COOKIE, cookie, resume_cookie_name, set_cookie};
+use crate::app::AppState;
+use crate::error::{AppError, Result};
+use crate::respond::answers::{self, AnswerSet, Limits};
+use crate::respond::flow;
+use crate::respond::store::{self as responses, NewResponse, ResponseRow};
+use crate::survey::cache::SurveyMeta;
+use crate::survey::messages;
+use crate::survey::store::Status;
+use crate::survey::validate::CompiledSurvey;
+use crate::web::client::ClientAddr;
+use crate::web::{random_token, secrets_match, token_digest};
+
+/// A survey ready to answer, as loaded for one request.
+struct Loaded {
+    meta: SurveyMeta,
+    survey: Arc<CompiledSurvey>,
+}
+
+async fn load(state: &AppState, slug: &str) -> Result<Loaded> {
+    let (meta, survey) = state.surveys.get(&state.db, slug).await?.ok_or(AppError::NotFound)?;
+    Ok(Loaded { meta, survey })
+}
+
+/// Why a survey takes no answers now, as a message key pair, or None when it does.
+fn closed_reason(loaded: &Loaded) -> Option<(&'static str, &'static str)> {
+    let now = time::OffsetDateTime::now_utc();
+    let parse = |v: &Option<String>| {
+        v.as_deref().and_then(|v| time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).ok())
+    };
+    let d = &loaded.survey.definition;
+    match loaded.meta.status {
+        Status::Draft => Some(("not_open_title", "not_open_body")),
+        Status::Closed => Some(("closed_title", "closed_body")),
+        Status::Open if parse(&d.opens_at).is_some_and(|t| now < t) => Some(("not_open_title", "not_open_body")),
+        Status::Open if parse(&d.closes_at).is_some_and(|t| now >= t) => Some(("closed_title", "closed_body")),
+        Status::Open => None,
+    }
+}
+
+/// The respondent's language: asked for, else the response's, else the browser's, else the default.
+fn choose_language(survey: &CompiledSurvey, asked: Option<&str>, saved: Option<&str>, headers: &HeaderMap) -> String {
+    let d = &survey.definition;
+    let offered = |code: &str| d.languages.iter().any(|l| l == code);
+    if let Some(code) = asked.filter(|c| offered(c)) {
+        return code.to_string();
+    }
+    if let Some(code) = saved.filter(|c| offered(c)) {
+        return code.to_string();
+    }
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut wanted: Vec<(f32, String)> = accept
+        .split(',')
+        .filter_map(|part| {
+            let mut bits = part.trim().split(';');
+            let tag = bits.next()?.trim().to_string();
+            let q = bits.find_map(|b| b.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+            (!tag.is_empty()).then_some((q, tag))
+        })
+        .collect();
+    wanted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, tag) in wanted {
+        if let Some(code) = d.languages.iter().find(|l| l.eq_ignore_ascii_case(&tag)) {
+            return code.clone();
+        }
+        let base = tag.split('-').next().unwrap_or(&tag);
+        if let Some(code) = d.languages.iter().find(|l| l.split('-').next() == Some(base)) {
+            return code.clone();
+        }
+    }
+    d.default_language.clone()
+}
+
+/// The respondent's response to this survey, from the cookie or (fallback) the form.
+async fn find_response(
+    state: &AppState,
+    loaded: &Loaded,
+    headers: &HeaderMap,
+    form_token: Option<&str>,
+) -> Result<Option<(String, ResponseRow)>> {
+    let candidates = [cookie(headers, &resume_cookie_name(loaded.meta.id)), form_token.map(str::to_string)];
+    for token in candidates.into_iter().flatten().filter(|t| !t.is_empty()) {
+        let (survey_id, digest) = (loaded.meta.id, token_digest(&token));
+        if let Some(row) = state.db.read(move |conn| responses::find_by_resume(conn, survey_id, &digest)).await? {
+            return Ok(Some((token, row)));
+        }
+    }
+    Ok(None)
+}
+
+/// Shared page context: survey texts, messages, language and the form token.
+fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja::Value {
+    let d = &loaded.survey.definition;
+    context! {
+        slug => &loaded.meta.slug,
+        survey_title => d.text(&d.title, language),
+        lang => language,
+        dir => view::direction(language),
+        languages => language_options(d, language),
+        msg => messages::all(d, language),
+        form_token,
+    }
+}
+
+/// A page response that also (re)sets the form token cookie.
+fn with_form_cookie(state: &AppState, status: StatusCode, html: String, form_token: &str) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    if let Some(value) = set_cookie(state, FORM_COOKIE, form_token, "/s/", 1) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The form token: the one the browser already holds, or a new one.
+fn form_token(headers: &HeaderMap) -> String {
+    cookie(headers, FORM_COOKIE).filter(|t| t.len() >= 32).unwrap_or_else(random_token)
+}
+
+fn form_token_valid(headers: &HeaderMap, posted: Option<&str>) -> bool {
+    match (cookie(headers, FORM_COOKIE), posted) {
+        (Some(cookie), Some(posted)) => secrets_match(&cookie, posted),
+        _ => false,
+    }
+}
+
+fn status_page(
+    state: &AppState,
+    loaded: &Loaded,
+    language: &str,
+    keys: (&str, &str),
+    status: StatusCode,
+) -> Result<Response> {
+    let d = &loaded.survey.definition;
+    let own = context! {
+        title => messages::message(d, keys.0, language),
+        body => messages::message(d, keys.1, language),
+        ..base_context(loaded, language, "")
+    };
+    Ok((status, Html(state.templates.render("respond/status.html", own)?)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// `GET /s/{slug}`: the welcome page, or straight back to where the respondent was.
+pub async fn welcome(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let loaded = load(&state, &slug).await?;
+    let existing = find_response(&state, &loaded, &headers, None).await?;
+    let language = choose_language(
+        &loaded.survey,
+        query.lang.as_deref(),
+        existing.as_ref().map(|(_, r)| r.language.as_str()),
+        &headers,
+    );
+    if let Some((_, response)) = existing {
+        return Ok(Redirect::to(&resume_target(&slug, &response, query.lang.as_deref())).into_response());
+    }
+    if let Some(keys) = closed_reason(&loaded) {
+        return status_page(&state, &loaded, &language, keys, StatusCode::OK);
+    }
+    render_welcome(&state, &loaded, &language, &form_token(&headers), None, StatusCode::OK)
+}
+
+fn resume_target(slug: &str, response: &ResponseRow, lang: Option<&str>) -> String {
+    let query = lang.map(|l| format!("?lang={}", crate::error::urlencode(l))).unwrap_or_default();
+    if response.complete {
+        format!("/s/{slug}/done{query}")
+    } else {
+        format!("/s/{slug}/p/{}{query}", response.page_index)
+    }
+}
+
+fn render_welcome(
+    state: &AppState,
+    loaded: &Loaded,
+    language: &str,
+    token: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response> {
+    let d = &loaded.survey.definition;
+    let own = context! {
+        description => paragraphs(d.text(&d.description, language)),
+        consent => paragraphs(d.text(&d.consent, language)),
+        error,
+        ..base_context(loaded, language, token)
+    };
+    Ok(with_form_cookie(state, status, state.templates.render("respond/welcome.html", own)?, token))
+}
+
+#[derive(Deserialize, Default)]
+pub struct StartForm {
+    #[serde(default)]
+    form_token: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    consent: String,
+    /// The honeypot: hidden from people, filled in by naive bots.
+    #[serde(default)]
+    website: String,
+}
+
+/// `POST /s/{slug}/start`: consent checked, a new response begins at the first page.
+pub async fn start(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Result<Response> {
+    let loaded = load(&state, &slug).await?;
+    let language = choose_language(&loaded.survey, Some(&form.lang), None, &headers);
+    if let Some((_, response)) = find_response(&state, &loaded, &headers, None).await? {
+        // A reload or a second click: carry on with the same response.
+        return Ok(Redirect::to(&resume_target(&slug, &response, None)).into_response());
+    }
+    if let Some(keys) = closed_reason(&loaded) {
+        return status_page(&state, &loaded, &language, keys, StatusCode::OK);
+    }
+    if !form.website.is_empty() {
+        tracing::info!(%slug, "honeypot filled; no response created");
+        return Ok(Redirect::to(&format!("/s/{slug}/done")).into_response());
+    }
+    let d = &loaded.survey.definition;
+    let token = form_token(&headers);
+    if !form_token_valid(&headers, Some(&form.form_token)) {
+        let message = messages::message(d, "error_resubmit", &language);
+        return render_welcome(&state, &loaded, &language, &token, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let needs_consent = !d.consent.is_empty();
+    if needs_consent && form.consent != "yes" {
+        let message = messages::message(d, "error_consent", &language);
+        return render_welcome(&state, &loaded, &language, &token, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    if !state.new_responses.allow(&client) {
+        return status_page(&state, &loaded, &language, ("too_many", "too_many"), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let resume = random_token();
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let (survey_id, version, anonymous, lang) = (loaded.meta.id, loaded.meta.version, d.anonymous, language.clone());
+    let digest = token_digest(&resume);
+    let first = flow::first_page(&loaded.survey, &AnswerSet::new());
+    state
+        .db
+        .write(move |tx| {
+            let new = NewResponse {
+                survey_id,
+                survey_version: version,
+                language: &lang,
+                resume_hash: &digest,
+                consented: needs_consent,
+                anonymous,
+                client_ip: &client,
+                user_agent: &user_agent,
+            };
+            let id = responses::create(tx, &new)?;
+            responses::set_position(tx, id, first, &lang, version)
+        })
+        .await?;
+    let mut response = Redirect::to(&format!("/s/{slug}/p/{first}")).into_response();
+    if let Some(value) = set_cookie(&state, &resume_cookie_name(survey_id), &resume, &format!("/s/{slug}"), 180) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Everything needed to render one page of the survey.
+struct PageRender<'a> {
+    loaded: &'a Loaded,
+    index: usize,
+    language: &'a str,
+    answers: &'a AnswerSet,
+    errors: HashMap<String, String>,
+    notice: Option<String>,
+    resume_token: &'a str,
+}
+
+fn render_page(state: &AppState, page: PageRender, token: &str, status: StatusCode) -> Result<Response> {
+    let survey = &page.loaded.survey;
+    let d = &survey.definition;
+    let questions: Vec<_> = flow::visible_questions(survey, page.index, page.answers)
+        .into_iter()
+        .map(|q| question_view(d, q, page.answers, &page.errors, page.language))
+        .collect();
+    let error_list: Vec<_> = questions
+        .iter()
+        .filter_map(|q| q.error.as_ref().map(|e| context! { id => first_input_id(q), text => &q.text, message => e }))
+        .collect();
+    let (n, of) = flow::progress(survey, page.index, page.answers);
+    let is_last = flow::next_page(survey, page.index, page.answers).is_none();
+    let slug = &page.loaded.meta.slug;
+    let own = context! {
+        index => page.index,
+        page_title => d.pages.get(page.index).map(|p| d.text(&p.title, page.language)),
+        questions,
+        errors => error_list,
+        notice => page.notice,
+        progress => context! { n, of, label => messages::message(d, "progress", page.language).replace("{n}", &n.to_string()).replace("{max}", &of.to_string()) },
+        has_back => flow::previous_page(survey, page.index, page.answers).is_some(),
+        is_last,
+        resume_token => page.resume_token,
+        resume_link => format!("{}/s/{slug}/resume/{}", state.base_url(), page.resume_token),
+        ..base_context(page.loaded, page.language, token)
+    };
+    Ok(with_form_cookie(state, status, state.templates.render("respond/page.html", own)?, token))
+}
+
+/// Where the error summary links to: the question's first input.
+fn first_input_id(question: &view::QuestionView) -> String {
+    match question.kind {
+        "single_choice" if !question.dropdown => question.choices.first().map_or(question.id.clone(), |c| c.id.clone()),
+        "multiple_choice" | "ranking" => question.choices.first().map_or(question.id.clone(), |c| c.id.clone()),
+        "matrix" => question.rows.first().map_or(question.id.clone(), |r| format!("{}-{}", r.id, "0")),
+        _ => question.id.clone(),
+    }
+}
+
+/// `GET /s/{slug}/p/{index}`
+pub async fn show_page(
+    State(state): State<AppState>,
+    Path((slug, index)): Path<(String, usize)>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let loaded = load(&state, &slug).await?;
+    let Some((resume, response)) = find_response(&state, &loaded, &headers, None).await? else {
+        return Ok(Redirect::to(&format!("/s/{slug}")).into_response());
+    };
+    if response.complete {
+        return Ok(Redirect::to(&format!("/s/{slug}/done")).into_response());
+    }
+    let language = choose_language(&loaded.survey, query.lang.as_deref(), Some(&response.language), &headers);
+    if let Some(keys) = closed_reason(&loaded) {
+        return status_page(&state, &loaded, &language, keys, StatusCode::OK);
+    }
+    let response_id = response.id;
+    let answers = state.db.read(move |conn| responses::load_answers(conn, response_id)).await?;
+    if index >= loaded.survey.definition.pages.len() || !flow::page_visible(&loaded.survey, index, &answers) {
+        return Ok(Redirect::to(&format!("/s/{slug}/p/{}", response.page_index)).into_response());
+    }
+    let page = PageRender {
+        loaded: &loaded,
+        index,
+        language: &language,
+        answers: &answers,
+        errors: HashMap::new(),
+        notice: None,
+        resume_token: &resume,
+    };
+    render_page(&state, page, &form_token(&headers), StatusCode::OK)
+}
+
+/// `POST /s/{slug}/p/{index}`: Next, Back, Submit or a language switch.
+pub async fn save_page(
+    State(state): State<AppState>,
+    Path((slug, index)): Path<(String, usize)>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let loaded = load(&state, &slug).await?;
+    let Some((resume, response)) = find_response(&state, &loaded, &headers, field("r")).await? else {
+        return Ok(Redirect::to(&format!("/s/{slug}")).into_response());
+    };
+    if response.complete {
+        // A second click on Submit, or the Back button after submitting: one response, kept.
+        return Ok(Redirect::to(&format!("/s/{slug}/done")).into_response());
+    }
+    let survey = loaded.survey.clone();
+    let d = &survey.definition;
+    let language = choose_language(&survey, field("switch_lang").or(field("lang")), Some(&response.language), &headers);
+    if let Some(keys) = closed_reason(&loaded) {
+        return status_page(&state, &loaded, &language, keys, StatusCode::OK);
+    }
+    let Some(page) = d.pages.get(index) else { return Err(AppError::NotFound) };
+    let page_questions: Vec<_> = page.questions.iter().collect();
+    let posted = answers::from_form(&page_questions, &fields);
+    let response_id = response.id;
+    let mut merged = state.db.read(move |conn| responses::load_answers(conn, response_id)).await?;
+    for question in &page.questions {
+        merged.remove(&question.code);
+    }
+    merged.extend(posted);
+
+    let token = form_token(&headers);
+    let mut render = PageRender {
+        loaded: &loaded,
+        index,
+        language: &language,
+        answers: &merged,
+        errors: HashMap::new(),
+        notice: None,
+        resume_token: &resume,
+    };
+    if !form_token_valid(&headers, field("form_token")) {
+        render.notice = Some(messages::message(d, "error_resubmit", &language));
+        return render_page(&state, render, &token, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    if field("switch_lang").is_some() {
+        let version = loaded.meta.version;
+        let lang = language.clone();
+        state.db.write(move |tx| responses::set_position(tx, response_id, index, &lang, version)).await?;
+        return render_page(&state, render, &token, StatusCode::OK);
+    }
+    let going_back = field("action") == Some("back");
+    let limits = Limits { max_answer_chars: state.config.max_answer_chars };
+    let visible = flow::visible_questions(&survey, index, &merged);
+    let mut errors = HashMap::new();
+    for question in &visible {
+        if let Err(problem) =
+            answers::check(&survey, question, merged.get(&question.code), question.required && !going_back, limits)
+        {
+            errors.insert(question.code.clone(), problem_message(d, &problem, &language));
+        }
+    }
+    if !errors.is_empty() && !going_back {
+        render.errors = errors;
+        return render_page(&state, render, &token, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Going back keeps what is valid and lets go of what is not, without holding the person up.
+    let mut to_store = merged.clone();
+    for code in errors.keys() {
+        to_store.remove(code);
+    }
+    let dropped = flow::prune_hidden(&survey, &mut to_store);
+    let mut replaced: Vec<String> = page.questions.iter().map(|q| q.code.clone()).collect();
+    replaced.extend(dropped);
+    let rows: Vec<(String, String, String)> = replaced
+        .iter()
+        .filter_map(|code| Some((code, d.question(code)?, to_store.get(code)?)))
+        .flat_map(|(code, question, items)| {
+            answers::normalised(question, items).into_iter().map(move |(item, value)| (code.clone(), item, value))
+        })
+        .collect();
+    let next = if going_back {
+        flow::previous_page(&survey, index, &to_store).or(Some(index))
+    } else {
+        flow::next_page(&survey, index, &to_store)
+    };
+    let (version, anonymous, lang) = (loaded.meta.version, d.anonymous, language.clone());
+    let saved = state
+        .db
+        .write(move |tx| {
+            responses::replace_answers(tx, response_id, &replaced, &rows)?;
+            match next {
+                Some(next) => responses::set_position(tx, response_id, next, &lang, version),
+                None => {
+                    responses::set_position(tx, response_id, index, &lang, version)?;
+                    responses::complete(tx, response_id, anonymous)
+                }
+            }
+        })
+        .await;
+    match saved {
+        Ok(()) => {
+            let target = match next {
+                Some(next) => format!("/s/{slug}/p/{next}"),
+                None => format!("/s/{slug}/done"),
+            };
+            Ok(Redirect::to(&target).into_response())
+        }
+        Err(err) if err.is_storage_unavailable() => {
+            tracing::warn!(error = %err, %slug, "could not save a page; showing it again");
+            render.notice = Some(messages::message(d, "error_save", &language));
+            render_page(&state, render, &token, StatusCode::SERVICE_UNAVAILABLE)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `GET /s/{slug}/done`: the thank-you page.
+pub async fn done(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let loaded = load(&state, &slug).await?;
+    let existing = find_response(&state, &loaded, &headers, None).await?;
+    let language = choose_language(
+        &loaded.survey,
+        query.lang.as_deref(),
+        existing.as_ref().map(|(_, r)| r.language.as_str()),
+        &headers,
+    );
+    let d = &loaded.survey.definition;
+    let thanks = paragraphs(d.text(&d.thank_you, &language));
+    let own = context! { thank_you => thanks, ..base_context(&loaded, &language, "") };
+    Ok(Html(state.templates.render("respond/done.html", own)?).into_response())
+}
+
+/// `GET /s/{slug}/resume/{token}`: continue on this device where the respondent left off.
+pub async fn resume(State(state): State<AppState>, Path((slug, token)): Path<(String, String)>) -> Result<Response> {
+    let loaded = load(&state, &slug).await?;
+    let (survey_id, digest) = (loaded.meta.id, token_digest(&token));
+    let Some(response) = state.db.read(move |conn| responses::find_by_resume(conn, survey_id, &digest)).await? else {
+        return Err(AppError::NotFound);
+    };
+    let mut redirect = Redirect::to(&resume_target(&slug, &response, None)).into_response();
+    if let Some(value) = set_cookie(&state, &resume_cookie_name(survey_id), &token, &format!("/s/{slug}"), 180) {
+        redirect.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(redirect)
+}
