@@ -50,3 +50,13 @@ CREATE TABLE answers (
     value       TEXT NOT NULL,
     PRIMARY KEY (response_id, question, item)
 ) WITHOUT ROWID;
+
+-- For each translated text, a digest of the default-language text it was translated from: when
+-- the source text changes afterwards, the translation is shown as out of date.
+CREATE TABLE translation_sources (
+    survey_id     INTEGER NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+    path          TEXT NOT NULL,               -- e.g. questions.Q1.text, questions.Q1.choices.a
+    language      TEXT NOT NULL,
+    source_digest BLOB NOT NULL,
+    PRIMARY KEY (survey_id, path, language)
+) WITHOUT ROWID;

@@ -2,13 +2,16 @@
 //! checking and display logic, storage with versions, and the researcher's screens.
 
 pub mod cache;
+pub mod changes;
 pub mod cli;
 pub mod file;
 pub mod logic;
 pub mod messages;
 pub mod model;
 pub mod store;
+pub mod translations;
 pub mod validate;
+pub mod web;
 
 use rusqlite::Connection;
 
@@ -33,5 +36,41 @@ pub fn import_toml(conn: &Connection, text: &str, created_by: Option<i64>) -> Re
         return Err(ImportError::Invalid(vec![DefinitionError { path: "slug".into(), message }]));
     }
     let id = store::insert(conn, &definition, created_by)?;
+    translations::record_sources(conn, id, None, &definition)?;
     Ok((id, definition.slug))
+}
+
+/// Replaces a survey's definition with `new`, all or nothing: it must be valid, keep its address
+/// once opened, and not orphan stored answers. Returns the survey's version afterwards.
+pub fn update(conn: &Connection, survey: &store::StoredSurvey, new: SurveyDefinitionInput) -> Result<i64, ImportError> {
+    let compiled = match new {
+        SurveyDefinitionInput::Toml(text) => file::from_toml(text).map_err(ImportError::Invalid)?,
+        SurveyDefinitionInput::Definition(definition) => {
+            validate::CompiledSurvey::compile(definition).map_err(ImportError::Invalid)?
+        }
+    };
+    let definition = compiled.definition;
+    let mut errors = Vec::new();
+    if definition.slug != survey.slug {
+        if survey.opened_at.is_some() {
+            let message = "the address cannot change once the survey has been opened: links to it are out".to_string();
+            errors.push(DefinitionError { path: "slug".into(), message });
+        } else if store::slug_exists(conn, &definition.slug)? {
+            let message = format!("a survey with the address \"{}\" already exists", definition.slug);
+            errors.push(DefinitionError { path: "slug".into(), message });
+        }
+    }
+    let answered = changes::Answered::load(conn, survey.id)?;
+    errors.extend(changes::check(&survey.definition, &definition, &answered));
+    if !errors.is_empty() {
+        return Err(ImportError::Invalid(errors));
+    }
+    translations::record_sources(conn, survey.id, Some(&survey.definition), &definition)?;
+    Ok(store::update_definition(conn, survey, &definition)?)
+}
+
+/// A new definition, as TOML text or as data.
+pub enum SurveyDefinitionInput<'a> {
+    Toml(&'a str),
+    Definition(model::SurveyDefinition),
 }

@@ -76,8 +76,24 @@ mod tests {
             questions => sample_questions(), index => 0, page_title => "About you", is_last => false, has_back => true,
             progress => context! { n => 1, of => 6, label => "Page 1 of 6" }, notice => "Notice",
             description => vec!["Welcome."], consent => vec!["Consent."], thank_you => vec!["Thanks."],
+            survey => sample_survey(), surveys => vec![context! { slug => "s", title => "T", status => "open", version => 1, complete => 1, partial => 0, languages => vec!["en"] }],
+            texts => vec![context! { path => "title", label => "Survey title", source => "T", translations => vec![context! { language => "es", text => "", state => "missing" }] }],
+            summary => vec![context! { language => "es", missing => 1, out_of_date => 0 }], translation_gaps => vec![context! { language => "es", missing => 1, out_of_date => 0 }],
+            text => "format = 1", pasted => "", import_errors => vec![context! { path => "slug", message => "bad" }], public_link => "http://x/s/s", pages => 1,
+            complete => 0, partial => 0, types => vec!["short_text", "single_choice"], based_on => "t",
+            question => sample_survey().get_attr("definition").and_then(|d| d.get_attr("pages")).and_then(|p| p.get_item(&0.into())).and_then(|p| p.get_attr("questions")).and_then(|q| q.get_item(&1.into())).unwrap(),
+            choices => vec![context! { code => "a", label => context! { en => "A" } }], rows => vec![context! { code => "r", label => context! { en => "R" } }],
+            survey_page => context! { code => "p1", title => context! { en => "P" }, relevant => "" },
+            d => sample_survey().get_attr("definition").unwrap(),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
         }
+    }
+
+    fn sample_survey() -> minijinja::Value {
+        let definition = crate::survey::file::from_toml(include_str!("../../questionnaires/open-llm-governance.toml"))
+            .unwrap()
+            .definition;
+        context! { slug => "open-llm-governance", status => "open", version => 2, opened_at => "2026-01-01T00:00:00Z", definition }
     }
 
     fn sample_questions() -> Vec<crate::respond::web::view::QuestionView> {

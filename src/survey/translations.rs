@@ -1,0 +1,210 @@
+//! Translations: every respondent-visible text of a definition with a stable path, which
+//! languages lack it, and which translations are out of date because their source text changed
+//! after they were written.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use super::model::{SurveyDefinition, Text};
+use crate::db::DbError;
+
+/// One translatable text and where it is.
+pub struct TextEntry<'a> {
+    /// Stable across edits: built from codes, not positions.
+    pub path: String,
+    /// What a person calls it ("Question Q1, choice a").
+    pub label: String,
+    pub text: &'a Text,
+}
+
+/// Every translatable text of a definition, in reading order.
+pub fn texts(d: &SurveyDefinition) -> Vec<TextEntry<'_>> {
+    let mut out = Vec::new();
+    let mut push = |path: String, label: String, text| out.push(TextEntry { path, label, text });
+    push("title".into(), "Survey title".into(), &d.title);
+    push("description".into(), "Welcome text".into(), &d.description);
+    push("consent".into(), "Consent text".into(), &d.consent);
+    push("thank_you".into(), "Thank-you text".into(), &d.thank_you);
+    for page in &d.pages {
+        push(format!("pages.{}.title", page.code), format!("Page {} title", page.code), &page.title);
+        for q in &page.questions {
+            push(format!("questions.{}.text", q.code), format!("{} text", q.code), &q.text);
+            push(format!("questions.{}.help", q.code), format!("{} help", q.code), &q.help);
+            push(
+                format!("questions.{}.pattern_message", q.code),
+                format!("{} pattern message", q.code),
+                &q.pattern_message,
+            );
+            for c in &q.choices {
+                push(
+                    format!("questions.{}.choices.{}", q.code, c.code),
+                    format!("{} choice {}", q.code, c.code),
+                    &c.label,
+                );
+            }
+            for r in &q.rows {
+                push(format!("questions.{}.rows.{}", q.code, r.code), format!("{} row {}", q.code, r.code), &r.label);
+            }
+        }
+    }
+    for (key, text) in &d.messages {
+        push(format!("messages.{key}"), format!("Message {key}"), text);
+    }
+    // Optional texts that are empty in the default language need no translation.
+    out.retain(|e| e.text.get(&d.default_language).is_some_and(|t| !t.trim().is_empty()));
+    out
+}
+
+fn digest(text: &str) -> Vec<u8> {
+    Sha256::digest(text.as_bytes()).to_vec()
+}
+
+/// Records which source each translation was made from: every translation that is new or whose
+/// text changed between `old` and `new` is taken as made from the current default text.
+pub fn record_sources(
+    conn: &Connection,
+    survey_id: i64,
+    old: Option<&SurveyDefinition>,
+    new: &SurveyDefinition,
+) -> Result<(), DbError> {
+    let before: std::collections::HashMap<String, &Text> =
+        old.map(|d| texts(d).into_iter().map(|e| (e.path, e.text)).collect()).unwrap_or_default();
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO translation_sources (survey_id, path, language, source_digest) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (survey_id, path, language) DO UPDATE SET source_digest = excluded.source_digest",
+    )?;
+    for entry in texts(new) {
+        let source = entry.text.get(&new.default_language).map_or("", String::as_str);
+        for (language, translation) in entry.text {
+            if *language == new.default_language || translation.trim().is_empty() {
+                continue;
+            }
+            let unchanged = before.get(&entry.path).and_then(|t| t.get(language)) == Some(translation);
+            if !unchanged {
+                upsert.execute(params![survey_id, entry.path, language, digest(source)])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Current,
+    Missing,
+    OutOfDate,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Translation {
+    pub language: String,
+    pub text: String,
+    pub state: State,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TextStatus {
+    pub path: String,
+    pub label: String,
+    pub source: String,
+    pub translations: Vec<Translation>,
+}
+
+/// The state of every translation of every text.
+pub fn status(conn: &Connection, survey_id: i64, d: &SurveyDefinition) -> Result<Vec<TextStatus>, DbError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT path, language, source_digest FROM translation_sources WHERE survey_id = ?1")?;
+    let recorded: std::collections::HashMap<(String, String), Vec<u8>> =
+        stmt.query_map([survey_id], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let others: Vec<&String> = d.languages.iter().filter(|l| **l != d.default_language).collect();
+    Ok(texts(d)
+        .into_iter()
+        .map(|entry| {
+            let source = entry.text.get(&d.default_language).cloned().unwrap_or_default();
+            let translations = others
+                .iter()
+                .map(|language| {
+                    let text = entry.text.get(*language).cloned().unwrap_or_default();
+                    let state = if text.trim().is_empty() {
+                        State::Missing
+                    } else if recorded
+                        .get(&(entry.path.clone(), (*language).clone()))
+                        .is_some_and(|d| *d != digest(&source))
+                    {
+                        State::OutOfDate
+                    } else {
+                        State::Current
+                    };
+                    Translation { language: (*language).clone(), text, state }
+                })
+                .collect();
+            TextStatus { path: entry.path, label: entry.label, source, translations }
+        })
+        .collect())
+}
+
+/// Per language: how many texts are missing and how many are out of date.
+#[derive(Debug, Serialize)]
+pub struct LanguageSummary {
+    pub language: String,
+    pub missing: usize,
+    pub out_of_date: usize,
+}
+
+pub fn summarise(statuses: &[TextStatus], d: &SurveyDefinition) -> Vec<LanguageSummary> {
+    d.languages
+        .iter()
+        .filter(|l| **l != d.default_language)
+        .map(|language| {
+            let count = |state| {
+                statuses
+                    .iter()
+                    .flat_map(|s| &s.translations)
+                    .filter(|t| &t.language == language && t.state == state)
+                    .count()
+            };
+            LanguageSummary {
+                language: language.clone(),
+                missing: count(State::Missing),
+                out_of_date: count(State::OutOfDate),
+            }
+        })
+        .collect()
+}
+
+/// Sets the translation at `path` in `language` (used by the translation editor).
+pub fn set(d: &mut SurveyDefinition, path: &str, language: &str, value: &str) -> bool {
+    let Some(text) = text_mut(d, path) else { return false };
+    if value.trim().is_empty() {
+        text.remove(language);
+    } else {
+        text.insert(language.to_string(), value.to_string());
+    }
+    true
+}
+
+fn text_mut<'a>(d: &'a mut SurveyDefinition, path: &str) -> Option<&'a mut Text> {
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["title"] => Some(&mut d.title),
+        ["description"] => Some(&mut d.description),
+        ["consent"] => Some(&mut d.consent),
+        ["thank_you"] => Some(&mut d.thank_you),
+        ["messages", key] => d.messages.get_mut(*key),
+        ["pages", code, "title"] => d.pages.iter_mut().find(|p| p.code == *code).map(|p| &mut p.title),
+        ["questions", code, rest @ ..] => {
+            let q = d.pages.iter_mut().flat_map(|p| p.questions.iter_mut()).find(|q| q.code == *code)?;
+            match rest {
+                ["text"] => Some(&mut q.text),
+                ["help"] => Some(&mut q.help),
+                ["pattern_message"] => Some(&mut q.pattern_message),
+                ["choices", c] => q.choices.iter_mut().find(|x| x.code == *c).map(|x| &mut x.label),
+                ["rows", r] => q.rows.iter_mut().find(|x| x.code == *r).map(|x| &mut x.label),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

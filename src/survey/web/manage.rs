@@ -1,0 +1,235 @@
+//! The survey list, import and export, the overview, opening and closing, and duplication.
+
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::find;
+use crate::accounts::auth::Researcher;
+use crate::app::AppState;
+use crate::audit;
+use crate::error::{AppError, Result};
+use crate::survey::store::{self, Status};
+use crate::survey::validate::DefinitionError;
+use crate::survey::{ImportError, file, import_toml, translations};
+use crate::web::Page;
+use crate::web::page::flash;
+
+/// A survey with its response counts, for lists.
+#[derive(serde::Serialize)]
+struct SurveyRow {
+    slug: String,
+    title: String,
+    status: Status,
+    version: i64,
+    complete: i64,
+    partial: i64,
+    languages: Vec<String>,
+}
+
+async fn survey_rows(state: &AppState) -> Result<Vec<SurveyRow>> {
+    Ok(state
+        .db
+        .read(|conn| {
+            store::list(conn)?
+                .into_iter()
+                .map(|s| {
+                    let (complete, partial) = store::response_counts(conn, s.id)?;
+                    let d = &s.definition;
+                    Ok(SurveyRow {
+                        title: d.text(&d.title, &d.default_language).to_string(),
+                        slug: s.slug,
+                        status: s.status,
+                        version: s.version,
+                        complete,
+                        partial,
+                        languages: d.languages.clone(),
+                    })
+                })
+                .collect()
+        })
+        .await?)
+}
+
+/// `GET /surveys`
+pub async fn list(State(state): State<AppState>, _user: Researcher, page: Page) -> Result<Response> {
+    let surveys = survey_rows(&state).await?;
+    Ok(page.render("survey/list.html", context! { surveys, pasted => "" })?.into_response())
+}
+
+/// `POST /surveys/import` (multipart: a `file` upload or a pasted `toml` text).
+pub async fn import(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    mut multipart: Multipart,
+) -> Result<Response> {
+    let mut uploaded = Vec::new();
+    let mut pasted = String::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("file") => uploaded = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            Some("toml") => pasted = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let text = if uploaded.is_empty() {
+        Ok(pasted.clone())
+    } else {
+        String::from_utf8(uploaded)
+            .map_err(|_| vec![DefinitionError { path: String::new(), message: "the file is not UTF-8 text".into() }])
+    };
+    let outcome = match text {
+        Ok(text) if text.trim().is_empty() => {
+            Err(vec![DefinitionError { path: String::new(), message: "choose a file or paste a questionnaire".into() }])
+        }
+        Ok(text) => {
+            let actor = user.clone();
+            state
+                .db
+                .write(move |tx| match import_toml(tx, &text, Some(actor.id)) {
+                    Ok((_, slug)) => {
+                        audit::record(tx, Some(&actor), "survey.import", &slug, "")?;
+                        Ok(Ok(slug))
+                    }
+                    Err(ImportError::Invalid(errors)) => Ok(Err(errors)),
+                    Err(ImportError::Db(err)) => Err(err),
+                })
+                .await?
+        }
+        Err(errors) => Err(errors),
+    };
+    match outcome {
+        Ok(slug) => {
+            flash(&page.session, "success", format!("Imported {slug} as a draft.")).await;
+            Ok(Redirect::to(&format!("/surveys/{slug}")).into_response())
+        }
+        Err(import_errors) => {
+            let surveys = survey_rows(&state).await?;
+            let own = context! { surveys, pasted, import_errors };
+            Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "survey/list.html", own)?.into_response())
+        }
+    }
+}
+
+/// `GET /surveys/{slug}`
+pub async fn overview(
+    State(state): State<AppState>,
+    _user: Researcher,
+    page: Page,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let survey = find(&state, &slug).await?;
+    let (id, definition) = (survey.id, survey.definition.clone());
+    let ((complete, partial), texts) = state
+        .db
+        .read(move |conn| Ok((store::response_counts(conn, id)?, translations::status(conn, id, &definition)?)))
+        .await?;
+    let d = &survey.definition;
+    let own = context! {
+        survey => &survey,
+        title => d.text(&d.title, &d.default_language),
+        questions => d.questions().count(),
+        pages => d.pages.len(),
+        complete, partial,
+        public_link => format!("{}/s/{}", state.base_url(), survey.slug),
+        translation_gaps => translations::summarise(&texts, d),
+    };
+    Ok(page.render("survey/overview.html", own)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// `POST /surveys/{slug}/status`: open, close or reopen.
+pub async fn set_status(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    Path(slug): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response> {
+    let survey = find(&state, &slug).await?;
+    let status = match form.status.as_str() {
+        "open" => Status::Open,
+        "closed" => Status::Closed,
+        _ => return Err(AppError::NotFound),
+    };
+    let id = survey.id;
+    let target = slug.clone();
+    state
+        .db
+        .write(move |tx| {
+            store::set_status(tx, id, status)?;
+            let action = if status == Status::Open { "survey.open" } else { "survey.close" };
+            audit::record(tx, Some(&user), action, &target, "")
+        })
+        .await?;
+    let what = if status == Status::Open { "open: respondents can answer" } else { "closed: it takes no new answers" };
+    flash(&page.session, "success", format!("The survey is {what}.")).await;
+    Ok(Redirect::to(&format!("/surveys/{slug}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct DuplicateForm {
+    #[serde(default)]
+    new_slug: String,
+}
+
+/// `POST /surveys/{slug}/duplicate`: a draft copy under a new address.
+pub async fn duplicate(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    Path(slug): Path<String>,
+    Form(form): Form<DuplicateForm>,
+) -> Result<Response> {
+    let survey = find(&state, &slug).await?;
+    let mut definition = survey.definition.clone();
+    definition.slug = form.new_slug.trim().to_string();
+    let text = file::to_toml(&definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
+    let outcome = state
+        .db
+        .write(move |tx| match import_toml(tx, &text, Some(user.id)) {
+            Ok((_, new_slug)) => {
+                audit::record(tx, Some(&user), "survey.duplicate", &new_slug, &format!("from {slug}"))?;
+                Ok(Ok(new_slug))
+            }
+            Err(ImportError::Invalid(errors)) => Ok(Err(errors)),
+            Err(ImportError::Db(err)) => Err(err),
+        })
+        .await?;
+    match outcome {
+        Ok(new_slug) => {
+            flash(&page.session, "success", format!("Copied to {new_slug}, a draft.")).await;
+            Ok(Redirect::to(&format!("/surveys/{new_slug}")).into_response())
+        }
+        Err(errors) => {
+            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            flash(&page.session, "error", format!("Not copied: {message}")).await;
+            Ok(Redirect::to(&format!("/surveys/{}", survey.slug)).into_response())
+        }
+    }
+}
+
+/// `GET /surveys/{slug}/export.toml`
+pub async fn export(State(state): State<AppState>, _user: Researcher, Path(slug): Path<String>) -> Result<Response> {
+    let survey = find(&state, &slug).await?;
+    let text = file::to_toml(&survey.definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}.toml\"", survey.slug))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/toml; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    )
+        .into_response())
+}

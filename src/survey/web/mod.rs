@@ -1,0 +1,40 @@
+//! The researcher's survey screens: the list, import and export, the overview with opening and
+//! closing, duplication, the definition editor, translations and the preview.
+
+mod builder;
+mod editor;
+mod manage;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use super::store::{self, StoredSurvey};
+use crate::app::AppState;
+use crate::error::{AppError, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/surveys", get(manage::list))
+        .route("/surveys/import", post(manage::import))
+        .route("/surveys/{slug}", get(manage::overview))
+        .route("/surveys/{slug}/status", post(manage::set_status))
+        .route("/surveys/{slug}/duplicate", post(manage::duplicate))
+        .route("/surveys/{slug}/export.toml", get(manage::export))
+        .route("/surveys/{slug}/definition", get(editor::form).post(editor::save))
+        .route("/surveys/{slug}/translations", get(editor::translations).post(editor::save_translations))
+        .route("/surveys/{slug}/build", get(builder::outline))
+        .route("/surveys/{slug}/build/settings", get(builder::settings_form).post(builder::save_settings))
+        .route("/surveys/{slug}/build/pages", post(builder::add_page))
+        .route("/surveys/{slug}/build/pages/{code}", get(builder::page_form).post(builder::save_page))
+        .route("/surveys/{slug}/build/pages/{code}/questions", post(builder::add_question))
+        .route("/surveys/{slug}/build/pages/{code}/{action}", post(builder::page_action))
+        .route("/surveys/{slug}/build/questions/{code}", get(builder::question_form).post(builder::save_question))
+        .route("/surveys/{slug}/build/questions/{code}/move", post(builder::move_question))
+        .route("/surveys/{slug}/build/questions/{code}/delete", post(builder::delete_question))
+}
+
+/// The survey at `slug`, or 404.
+async fn find(state: &AppState, slug: &str) -> Result<StoredSurvey> {
+    let slug = slug.to_string();
+    state.db.read(move |conn| store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
+}
