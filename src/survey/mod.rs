@@ -44,9 +44,9 @@ pub fn import_toml(conn: &Connection, text: &str, created_by: Option<i64>) -> Re
 /// once opened, and not orphan stored answers. Returns the survey's version afterwards.
 pub fn update(conn: &Connection, survey: &store::StoredSurvey, new: SurveyDefinitionInput) -> Result<i64, ImportError> {
     let compiled = match new {
-        SurveyDefinitionInput::Toml(text) => file::from_toml(text).map_err(ImportError::Invalid)?,
+        SurveyDefinitionInput::Toml(text) => file::from_toml(&text).map_err(ImportError::Invalid)?,
         SurveyDefinitionInput::Definition(definition) => {
-            validate::CompiledSurvey::compile(definition).map_err(ImportError::Invalid)?
+            validate::CompiledSurvey::compile(*definition).map_err(ImportError::Invalid)?
         }
     };
     let definition = compiled.definition;
@@ -70,7 +70,7 @@ pub fn update(conn: &Connection, survey: &store::StoredSurvey, new: SurveyDefini
 }
 
 /// A new definition, as TOML text or as data.
-pub enum SurveyDefinitionInput<'a> {
-    Toml(&'a str),
-    Definition(model::SurveyDefinition),
+pub enum SurveyDefinitionInput {
+    Toml(String),
+    Definition(Box<model::SurveyDefinition>),
 }

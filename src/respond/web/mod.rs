@@ -3,6 +3,8 @@
 //! double-submit token in a cookie guards every form against cross-site posting.
 
 mod pages;
+
+pub use pages::render_preview;
 pub mod view;
 
 use axum::Router;

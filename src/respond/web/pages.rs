@@ -295,21 +295,31 @@ struct PageRender<'a> {
     errors: HashMap<String, String>,
     notice: Option<String>,
     resume_token: &'a str,
+    /// A researcher's preview: every question of the page shown, nothing saved.
+    preview: bool,
 }
 
 fn render_page(state: &AppState, page: PageRender, token: &str, status: StatusCode) -> Result<Response> {
     let survey = &page.loaded.survey;
     let d = &survey.definition;
-    let questions: Vec<_> = flow::visible_questions(survey, page.index, page.answers)
-        .into_iter()
-        .map(|q| question_view(d, q, page.answers, &page.errors, page.language))
-        .collect();
+    let shown = if page.preview {
+        d.pages.get(page.index).map(|p| p.questions.iter().collect()).unwrap_or_default()
+    } else {
+        flow::visible_questions(survey, page.index, page.answers)
+    };
+    let questions: Vec<_> =
+        shown.into_iter().map(|q| question_view(d, q, page.answers, &page.errors, page.language)).collect();
     let error_list: Vec<_> = questions
         .iter()
         .filter_map(|q| q.error.as_ref().map(|e| context! { id => first_input_id(q), text => &q.text, message => e }))
         .collect();
-    let (n, of) = flow::progress(survey, page.index, page.answers);
-    let is_last = flow::next_page(survey, page.index, page.answers).is_none();
+    let (n, of) =
+        if page.preview { (page.index + 1, d.pages.len()) } else { flow::progress(survey, page.index, page.answers) };
+    let is_last = if page.preview {
+        page.index + 1 >= d.pages.len()
+    } else {
+        flow::next_page(survey, page.index, page.answers).is_none()
+    };
     let slug = &page.loaded.meta.slug;
     let own = context! {
         index => page.index,
@@ -318,7 +328,8 @@ fn render_page(state: &AppState, page: PageRender, token: &str, status: StatusCo
         errors => error_list,
         notice => page.notice,
         progress => context! { n, of, label => messages::message(d, "progress", page.language).replace("{n}", &n.to_string()).replace("{max}", &of.to_string()) },
-        has_back => flow::previous_page(survey, page.index, page.answers).is_some(),
+        has_back => if page.preview { page.index > 0 } else { flow::previous_page(survey, page.index, page.answers).is_some() },
+        preview => page.preview,
         is_last,
         resume_token => page.resume_token,
         resume_link => format!("{}/s/{slug}/resume/{}", state.base_url(), page.resume_token),
@@ -368,6 +379,7 @@ pub async fn show_page(
         errors: HashMap::new(),
         notice: None,
         resume_token: &resume,
+        preview: false,
     };
     render_page(&state, page, &form_token(&headers), StatusCode::OK)
 }
@@ -413,6 +425,7 @@ pub async fn save_page(
         errors: HashMap::new(),
         notice: None,
         resume_token: &resume,
+        preview: false,
     };
     if !form_token_valid(&headers, field("form_token")) {
         render.notice = Some(messages::message(d, "error_resubmit", &language));
@@ -523,4 +536,32 @@ pub async fn resume(State(state): State<AppState>, Path((slug, token)): Path<(St
         redirect.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(redirect)
+}
+
+/// A researcher's preview of page `index` in `language`, exactly as respondents see it but with
+/// every question shown (display logic needs answers) and nothing saved.
+pub async fn render_preview(
+    state: &AppState,
+    slug: &str,
+    index: usize,
+    language: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response> {
+    let loaded = load(state, slug).await?;
+    if index >= loaded.survey.definition.pages.len() {
+        return Err(AppError::NotFound);
+    }
+    let language = choose_language(&loaded.survey, language, None, headers);
+    let answers = AnswerSet::new();
+    let page = PageRender {
+        loaded: &loaded,
+        index,
+        language: &language,
+        answers: &answers,
+        errors: HashMap::new(),
+        notice: None,
+        resume_token: "",
+        preview: true,
+    };
+    render_page(state, page, "", StatusCode::OK)
 }

@@ -54,7 +54,7 @@ async fn apply(
     let (actor, what) = (user.clone(), what.to_string());
     Ok(state
         .db
-        .write(move |tx| match update(tx, &survey, SurveyDefinitionInput::Definition(definition)) {
+        .write(move |tx| match update(tx, &survey, SurveyDefinitionInput::Definition(Box::new(definition))) {
             Ok(version) => {
                 audit::record(tx, Some(&actor), "survey.edit", &survey.slug, &format!("{what}; version {version}"))?;
                 Ok(Ok(()))

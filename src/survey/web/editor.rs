@@ -25,31 +25,20 @@ async fn save_definition(
     state: &AppState,
     user: &crate::accounts::User,
     survey: StoredSurvey,
-    input: Input,
+    input: SurveyDefinitionInput,
 ) -> Result<Result<i64, Vec<DefinitionError>>> {
     let actor = user.clone();
     Ok(state
         .db
-        .write(move |tx| {
-            let new = match &input {
-                Input::Toml(text) => SurveyDefinitionInput::Toml(text),
-                Input::Definition(d) => SurveyDefinitionInput::Definition(d.clone()),
-            };
-            match update(tx, &survey, new) {
-                Ok(version) => {
-                    audit::record(tx, Some(&actor), "survey.edit", &survey.slug, &format!("version {version}"))?;
-                    Ok(Ok(version))
-                }
-                Err(ImportError::Invalid(errors)) => Ok(Err(errors)),
-                Err(ImportError::Db(err)) => Err(err),
+        .write(move |tx| match update(tx, &survey, input) {
+            Ok(version) => {
+                audit::record(tx, Some(&actor), "survey.edit", &survey.slug, &format!("version {version}"))?;
+                Ok(Ok(version))
             }
+            Err(ImportError::Invalid(errors)) => Ok(Err(errors)),
+            Err(ImportError::Db(err)) => Err(err),
         })
         .await?)
-}
-
-enum Input {
-    Toml(String),
-    Definition(crate::survey::model::SurveyDefinition),
 }
 
 /// `GET /surveys/{slug}/definition`
@@ -80,7 +69,7 @@ pub async fn save(
 ) -> Result<Response> {
     let survey = find(&state, &slug).await?;
     let shown = survey.clone();
-    match save_definition(&state, &user, survey, Input::Toml(form.text.clone())).await? {
+    match save_definition(&state, &user, survey, SurveyDefinitionInput::Toml(form.text.clone())).await? {
         Ok(version) => {
             flash(&page.session, "success", format!("Saved. The survey is at version {version}.")).await;
             let new_slug = crate::survey::file::from_toml(&form.text).map(|c| c.definition.slug).unwrap_or(slug);
@@ -126,7 +115,7 @@ pub async fn save_translations(
             translations::set(&mut definition, path, language, value);
         }
     }
-    match save_definition(&state, &user, survey, Input::Definition(definition)).await? {
+    match save_definition(&state, &user, survey, SurveyDefinitionInput::Definition(Box::new(definition))).await? {
         Ok(_) => flash(&page.session, "success", "Translations saved.").await,
         Err(errors) => {
             let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");

@@ -4,6 +4,7 @@
 mod builder;
 mod editor;
 mod manage;
+mod preview;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/surveys/{slug}/export.toml", get(manage::export))
         .route("/surveys/{slug}/definition", get(editor::form).post(editor::save))
         .route("/surveys/{slug}/translations", get(editor::translations).post(editor::save_translations))
+        .route("/surveys/{slug}/preview", get(preview::page))
         .route("/surveys/{slug}/build", get(builder::outline))
         .route("/surveys/{slug}/build/settings", get(builder::settings_form).post(builder::save_settings))
         .route("/surveys/{slug}/build/pages", post(builder::add_page))
