@@ -96,6 +96,49 @@ impl Browser {
         self.client.current_url().await.expect("url").path().to_string()
     }
 
+    /// Runs axe-core on the current page and returns the serious and critical WCAG 2.1 A/AA
+    /// violations, each as "rule: description (n elements: selectors)".
+    pub async fn serious_accessibility_violations(&self) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/axe/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing; .ci/test installs axe-core", path.display()));
+        self.client.execute(&format!("{source}\nreturn true;"), vec![]).await.expect("inject axe-core");
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(r => done(JSON.stringify(r.violations)))
+               .catch(e => done(JSON.stringify([{ id: 'axe-error', impact: 'critical', description: String(e), nodes: [] }])));
+        "#;
+        let result = self.client.execute_async(script, vec![]).await.expect("run axe-core");
+        let violations: Vec<serde_json::Value> =
+            serde_json::from_str(result.as_str().unwrap_or("[]")).expect("axe result");
+        violations
+            .into_iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                let targets: Vec<String> =
+                    v["nodes"].as_array().into_iter().flatten().map(|n| n["target"].to_string()).collect();
+                format!("{}: {} ({} elements: {})", v["id"], v["description"], targets.len(), targets.join(", "))
+            })
+            .collect()
+    }
+
+    /// Presses keys on whatever has the focus, as a keyboard user does.
+    pub async fn press(&self, keys: &str) {
+        let active = self.client.active_element().await.expect("focused element");
+        active.send_keys(keys).await.expect("keys");
+    }
+
+    /// The focused element's tag, type, id, name and value.
+    pub async fn focused(&self) -> (String, String, String, String, String) {
+        let script = "const e = document.activeElement; \
+                      return [e.tagName.toLowerCase(), e.type || '', e.id || '', e.name || '', e.value || ''];";
+        let value = self.client.execute(script, vec![]).await.expect("active element");
+        let parts: Vec<String> =
+            value.as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or("").to_string()).collect();
+        (parts[0].clone(), parts[1].clone(), parts[2].clone(), parts[3].clone(), parts[4].clone())
+    }
+
     /// Saves a screenshot for a person to look at (under target/screenshots/).
     pub async fn screenshot(&self, name: &str) {
         if let Ok(png) = self.client.screenshot().await {
