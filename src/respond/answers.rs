@@ -25,10 +25,16 @@ pub fn from_form(questions: &[&Question], fields: &[(String, String)]) -> Answer
         let Some(rest) = name.strip_prefix("q.") else { continue };
         let (code, item) = rest.split_once('.').unwrap_or((rest, ""));
         let Some(question) = questions.iter().find(|q| q.code == code) else { continue };
+        if question.kind == QuestionType::Display {
+            continue;
+        }
         let entry = answers.entry(question.code.clone()).or_default();
         if question.kind == QuestionType::MultipleChoice && item.is_empty() {
-            // Ticked boxes arrive as repeated `q.CODE=choice` fields.
-            if !value.is_empty() {
+            // Ticked boxes arrive as repeated `q.CODE=choice` fields. A ticked Other holds its text
+            // (the `q.CODE.other` field), empty until one is typed.
+            if value == OTHER {
+                entry.entry(OTHER.to_string()).or_default();
+            } else if !value.is_empty() {
                 entry.insert(value.clone(), "1".into());
             }
         } else if !value.trim().is_empty() {
@@ -174,10 +180,14 @@ fn check_single_choice(question: &Question, items: &BTreeMap<String, String>) ->
 }
 
 fn check_multiple_choice(question: &Question, items: &BTreeMap<String, String>) -> Result<(), Problem> {
-    for item in items.keys() {
-        if item != OTHER && question.choice(item).is_none() || item == OTHER && !question.other {
+    for (item, value) in items {
+        let known = if item == OTHER { question.other } else { question.choice(item).is_some() && value == "1" };
+        if !known {
             return Err(Problem::new("error_choice"));
         }
+    }
+    if items.get(OTHER).is_some_and(|text| text.trim().is_empty()) {
+        return Err(Problem::new("error_other_text"));
     }
     let selected = items.len();
     if let Some(min) = question.min_selected.filter(|min| selected < *min as usize) {
@@ -357,6 +367,10 @@ max_length = 3
             (&[("q.PICK", "a"), ("q.PICK.bogus", "x")], "PICK", false, "error_choice"),
             (&[("q.MANY", "a"), ("q.MANY", "b"), ("q.MANY", "c")], "MANY", false, "error_max_selected"),
             (&[("q.MANY", "nope")], "MANY", false, "error_choice"),
+            (&[("q.MANY.a", "tampered")], "MANY", false, "error_choice"),
+            (&[("q.MANY", "other")], "MANY", false, "error_other_text"),
+            (&[("q.MANY", "other"), ("q.MANY.other", "mine")], "MANY", false, "ok"),
+            (&[("q.MANY.other", "mine"), ("q.MANY", "other")], "MANY", false, "ok"),
             (&[("q.GRID.r1", "lo")], "GRID", true, "error_required"),
             (&[("q.GRID.r1", "lo"), ("q.GRID.r2", "mid")], "GRID", false, "error_choice"),
             (&[("q.GRID.r9", "lo")], "GRID", false, "error_choice"),

@@ -1,7 +1,7 @@
 //! Which pages and questions a respondent sees, given their answers so far: display logic decides,
 //! hidden questions are never required, and answers to questions that became hidden are dropped.
 
-use super::answers::{AnswerSet, LogicView};
+use super::answers::{AnswerSet, Limits, LogicView, check};
 use crate::survey::model::{Question, QuestionType};
 use crate::survey::validate::CompiledSurvey;
 
@@ -59,6 +59,17 @@ pub fn previous_page(survey: &CompiledSurvey, from: usize, answers: &AnswerSet) 
 /// The first shown page (page 0 is shown unless everything on it is conditional and hidden).
 pub fn first_page(survey: &CompiledSurvey, answers: &AnswerSet) -> usize {
     (0..survey.definition.pages.len()).find(|&i| page_visible(survey, i, answers)).unwrap_or(0)
+}
+
+/// The first shown page before `index` with a required question still unanswered: the respondent
+/// has not got past it, so `index` cannot be reached yet (a typed address skips nothing).
+pub fn first_unfinished_page(survey: &CompiledSurvey, index: usize, answers: &AnswerSet) -> Option<usize> {
+    let limits = Limits { max_answer_chars: usize::MAX };
+    (0..index.min(survey.definition.pages.len())).find(|&i| {
+        visible_questions(survey, i, answers)
+            .iter()
+            .any(|q| q.required && check(survey, q, answers.get(&q.code), true, limits).is_err())
+    })
 }
 
 /// "Page n of m": the position of `index` among the pages shown, and how many are shown.
@@ -131,6 +142,42 @@ text = { en = "About why" }
         assert_eq!(codes(visible_questions(&survey, 0, &post)), ["STAGES", "WHY_POST"]);
         assert_eq!(next_page(&survey, 0, &post), Some(1));
         assert_eq!(progress(&survey, 1, &post), (2, 2));
+    }
+
+    #[test]
+    fn a_page_is_out_of_reach_until_the_required_questions_before_it_are_answered() {
+        const REQUIRED: &str = r#"
+format = 1
+slug = "reach"
+default_language = "en"
+languages = ["en"]
+title = { en = "Reach" }
+[[pages]]
+code = "p1"
+[[pages.questions]]
+code = "NEEDED"
+type = "short_text"
+required = true
+text = { en = "Needed" }
+[[pages]]
+code = "p2"
+[[pages.questions]]
+code = "OPTIONAL"
+type = "short_text"
+text = { en = "Optional" }
+[[pages]]
+code = "p3"
+[[pages.questions]]
+code = "LAST"
+type = "short_text"
+text = { en = "Last" }
+"#;
+        let survey = from_toml(REQUIRED).unwrap();
+        let none = AnswerSet::new();
+        assert_eq!(first_unfinished_page(&survey, 0, &none), None);
+        assert_eq!(first_unfinished_page(&survey, 2, &none), Some(0));
+        let needed = answers(&[("NEEDED", "", "yes")]);
+        assert_eq!(first_unfinished_page(&survey, 2, &needed), None, "optional questions hold nobody up");
     }
 
     #[test]

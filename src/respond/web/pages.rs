@@ -371,6 +371,9 @@ pub async fn show_page(
     if index >= loaded.survey.definition.pages.len() || !flow::page_visible(&loaded.survey, index, &answers) {
         return Ok(Redirect::to(&format!("/s/{slug}/p/{}", response.page_index)).into_response());
     }
+    if let Some(unfinished) = flow::first_unfinished_page(&loaded.survey, index, &answers) {
+        return Ok(Redirect::to(&format!("/s/{slug}/p/{unfinished}")).into_response());
+    }
     let page = PageRender {
         loaded: &loaded,
         index,
@@ -410,7 +413,12 @@ pub async fn save_page(
     let page_questions: Vec<_> = page.questions.iter().collect();
     let posted = answers::from_form(&page_questions, &fields);
     let response_id = response.id;
-    let mut merged = state.db.read(move |conn| responses::load_answers(conn, response_id)).await?;
+    let stored = state.db.read(move |conn| responses::load_answers(conn, response_id)).await?;
+    if let Some(unfinished) = flow::first_unfinished_page(&survey, index, &stored) {
+        // A typed address skips no page: nothing is saved from a page not reached yet.
+        return Ok(Redirect::to(&format!("/s/{slug}/p/{unfinished}")).into_response());
+    }
+    let mut merged = stored.clone();
     for question in &page.questions {
         merged.remove(&question.code);
     }
@@ -438,10 +446,11 @@ pub async fn save_page(
         return render_page(&state, render, &token, StatusCode::OK);
     }
     let going_back = field("action") == Some("back");
+    let revealed = if going_back { Vec::new() } else { just_revealed(&survey, index, &stored, &merged) };
     let limits = Limits { max_answer_chars: state.config.max_answer_chars };
     let visible = flow::visible_questions(&survey, index, &merged);
     let mut errors = HashMap::new();
-    for question in &visible {
+    for question in visible.iter().filter(|q| !revealed.contains(&q.code.as_str())) {
         if let Err(problem) =
             answers::check(&survey, question, merged.get(&question.code), question.required && !going_back, limits)
         {
@@ -469,6 +478,8 @@ pub async fn save_page(
         .collect();
     let next = if going_back {
         flow::previous_page(&survey, index, &to_store).or(Some(index))
+    } else if !revealed.is_empty() {
+        Some(index)
     } else {
         flow::next_page(&survey, index, &to_store)
     };
@@ -492,7 +503,16 @@ pub async fn save_page(
                 Some(next) => format!("/s/{slug}/p/{next}"),
                 None => format!("/s/{slug}/done"),
             };
-            Ok(Redirect::to(&target).into_response())
+            let mut redirect = Redirect::to(&target).into_response();
+            // Found by the form's `r` alone (the cookie was lost): remember the response again,
+            // or the next page would not find it and the respondent would start over.
+            let cookie_name = resume_cookie_name(loaded.meta.id);
+            if cookie(&headers, &cookie_name).as_deref() != Some(resume.as_str())
+                && let Some(value) = set_cookie(&state, &cookie_name, &resume, &format!("/s/{slug}"), 180)
+            {
+                redirect.headers_mut().append(header::SET_COOKIE, value);
+            }
+            Ok(redirect)
         }
         Err(err) if err.is_storage_unavailable() => {
             tracing::warn!(error = %err, %slug, "could not save a page; showing it again");
@@ -501,6 +521,23 @@ pub async fn save_page(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The questions of page `index` that answers on that same page have just revealed: shown with
+/// `answers` but not with those `stored` before, and not answered yet. Pages are shown without
+/// JavaScript, so the respondent has not seen them: the page comes back once before moving on.
+fn just_revealed<'a>(
+    survey: &'a CompiledSurvey,
+    index: usize,
+    stored: &AnswerSet,
+    answers: &AnswerSet,
+) -> Vec<&'a str> {
+    let before = flow::visible_questions(survey, index, stored);
+    flow::visible_questions(survey, index, answers)
+        .into_iter()
+        .filter(|q| !before.iter().any(|b| b.code == q.code) && !answers.contains_key(&q.code))
+        .map(|q| q.code.as_str())
+        .collect()
 }
 
 /// `GET /s/{slug}/done`: the thank-you page.
