@@ -61,11 +61,12 @@ fn serve(db_path: &std::path::Path, args: fieldwork::config::ServeArgs) -> anyho
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind).await?;
+        let shutdown = app::shutdown_signal()?;
         tracing::info!(address = %listener.local_addr()?, db = %db_path.display(), "fieldwork is listening");
         println!("fieldwork is serving {} on {}", db_path.display(), state.base_url());
         if let Some(link) = state.setup_link() {
             println!("No account exists yet. Create the first administrator at this one-time link:\n  {link}");
         }
-        app::serve(listener, state, app::shutdown_signal()).await
+        app::serve(listener, state, shutdown).await
     })
 }

@@ -34,7 +34,7 @@ pub struct NewResponse<'a> {
 
 pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
     let identifying = |value: &str| (!new.anonymous).then(|| value.chars().take(512).collect::<String>());
-    let consent_at = new.consented.then(now_rfc3339);
+    let consent_at = new.consented.then(|| stamp(new.anonymous));
     conn.execute(
         "INSERT INTO responses (survey_id, resume_hash, survey_version, language, consent_version, consent_at, \
          started_at, client_ip, user_agent, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -48,7 +48,7 @@ pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
             stamp(new.anonymous),
             identifying(new.client_ip),
             identifying(new.user_agent),
-            now_rfc3339(),
+            stamp(new.anonymous),
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -95,17 +95,20 @@ pub fn replace_answers(
     Ok(())
 }
 
-/// Records where the respondent is, in which language, under which survey version.
-pub fn set_position(
-    conn: &Connection,
-    response_id: i64,
-    page_index: usize,
-    language: &str,
-    version: i64,
-) -> Result<(), DbError> {
+/// Where a respondent is: the page, the language, the survey version, and whether the survey is
+/// anonymous (then only the date of the change is kept).
+pub struct Position<'a> {
+    pub page_index: usize,
+    pub language: &'a str,
+    pub version: i64,
+    pub anonymous: bool,
+}
+
+/// Records where the respondent is.
+pub fn set_position(conn: &Connection, response_id: i64, at: &Position) -> Result<(), DbError> {
     conn.execute(
         "UPDATE responses SET page_index = ?2, language = ?3, survey_version = ?4, updated_at = ?5 WHERE id = ?1",
-        params![response_id, page_index as i64, language, version, now_rfc3339()],
+        params![response_id, at.page_index as i64, at.language, at.version, stamp(at.anonymous)],
     )?;
     Ok(())
 }
@@ -124,7 +127,7 @@ pub fn complete(conn: &Connection, response_id: i64, anonymous: bool) -> Result<
     conn.execute(
         "UPDATE responses SET status = 'complete', submitted_at = ?2, duration_s = ?3, updated_at = ?4 \
          WHERE id = ?1 AND status = 'partial'",
-        params![response_id, stamp(anonymous), duration, now_rfc3339()],
+        params![response_id, stamp(anonymous), duration, stamp(anonymous)],
     )?;
     Ok(())
 }

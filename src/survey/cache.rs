@@ -1,5 +1,7 @@
-//! Compiled surveys kept in memory by (survey, version), so respondent pages parse no JSON and
-//! compile no conditions per request. A new version is simply a new key.
+//! Compiled surveys kept in memory, one per survey, so respondent pages parse no JSON and compile
+//! no conditions per request. An entry is used only while the survey's version and `updated_at`
+//! are those it was compiled from: a draft is edited without a new version, and its preview must
+//! show the edit.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -17,23 +19,28 @@ pub struct SurveyMeta {
     pub slug: String,
     pub status: Status,
     pub version: i64,
+    /// Changes with every saved edit, also of a draft (whose version stays 1).
+    pub updated_at: String,
 }
+
+/// A compiled definition and the (version, updated_at) it was compiled from.
+type Entry = (i64, String, Arc<CompiledSurvey>);
 
 #[derive(Default)]
 pub struct SurveyCache {
-    compiled: RwLock<HashMap<(i64, i64), Arc<CompiledSurvey>>>,
+    compiled: RwLock<HashMap<i64, Entry>>,
 }
 
 fn find_meta(conn: &Connection, slug: &str) -> Result<Option<SurveyMeta>, DbError> {
     Ok(conn
-        .query_row("SELECT id, slug, status, version FROM surveys WHERE slug = ?1", [slug], |row| {
+        .query_row("SELECT id, slug, status, version, updated_at FROM surveys WHERE slug = ?1", [slug], |row| {
             let status: String = row.get(2)?;
             let status = match status.as_str() {
                 "open" => Status::Open,
                 "closed" => Status::Closed,
                 _ => Status::Draft,
             };
-            Ok(SurveyMeta { id: row.get(0)?, slug: row.get(1)?, status, version: row.get(3)? })
+            Ok(SurveyMeta { id: row.get(0)?, slug: row.get(1)?, status, version: row.get(3)?, updated_at: row.get(4)? })
         })
         .optional()?)
 }
@@ -43,11 +50,15 @@ impl SurveyCache {
     pub async fn get(&self, db: &Db, slug: &str) -> Result<Option<(SurveyMeta, Arc<CompiledSurvey>)>, DbError> {
         let slug = slug.to_string();
         let Some(meta) = db.read(move |conn| find_meta(conn, &slug)).await? else { return Ok(None) };
-        let key = (meta.id, meta.version);
-        if let Some(compiled) = self.compiled.read().ok().and_then(|map| map.get(&key).cloned()) {
+        let cached = self.compiled.read().ok().and_then(|map| {
+            map.get(&meta.id)
+                .filter(|(version, updated_at, _)| *version == meta.version && *updated_at == meta.updated_at)
+                .map(|(_, _, compiled)| compiled.clone())
+        });
+        if let Some(compiled) = cached {
             return Ok(Some((meta, compiled)));
         }
-        let (id, version) = key;
+        let (id, version) = (meta.id, meta.version);
         let definition = db.read(move |conn| store::definition_at(conn, id, version)).await?;
         let Some(definition) = definition else { return Ok(None) };
         // Stored definitions were checked when saved; one that no longer compiles is a bug.
@@ -56,7 +67,7 @@ impl SurveyCache {
         })?;
         let compiled = Arc::new(compiled);
         if let Ok(mut map) = self.compiled.write() {
-            map.insert(key, compiled.clone());
+            map.insert(id, (version, meta.updated_at.clone(), compiled.clone()));
         }
         Ok(Some((meta, compiled)))
     }

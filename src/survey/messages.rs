@@ -225,6 +225,17 @@ const CATALOG: &[(&str, [&str; 6])] = &[
         ],
     ),
     (
+        "revealed",
+        [
+            "Your answers brought up more questions on this page; please look at them before going on.",
+            "Sus respuestas han añadido preguntas en esta página; revíselas antes de continuar.",
+            "Vos réponses ont fait apparaître d'autres questions sur cette page ; regardez-les avant de continuer.",
+            "Ihre Antworten haben auf dieser Seite weitere Fragen eingeblendet; bitte sehen Sie sie sich an, bevor Sie fortfahren.",
+            "As suas respostas fizeram aparecer mais perguntas nesta página; veja-as antes de continuar.",
+            "根据您的回答，本页出现了更多问题，请先查看再继续。",
+        ],
+    ),
+    (
         "consent_agree",
         [
             "I have read the above and agree to take part.",
@@ -376,4 +387,18 @@ pub fn message(survey: &SurveyDefinition, key: &str, language: &str) -> String {
 /// All messages in `language` as a map, for templates.
 pub fn all(survey: &SurveyDefinition, language: &str) -> std::collections::BTreeMap<&'static str, String> {
     keys().map(|key| (key, message(survey, key, language))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_message_the_code_asks_for_is_in_the_catalogue() {
+        let sources = [include_str!("../respond/web/pages.rs"), include_str!("../respond/answers.rs")];
+        for source in sources {
+            for (i, _) in source.match_indices("\"error_").chain(source.match_indices("\"revealed\"")) {
+                let key: String = source[i + 1..].chars().take_while(|c| *c != '"').collect();
+                assert!(super::is_known(&key), "{key} is used but has no text");
+            }
+        }
+    }
 }

@@ -30,7 +30,8 @@ pub enum ImportError {
 /// Creates a draft survey from a TOML questionnaire, all or nothing. Returns its id and slug.
 pub fn import_toml(conn: &Connection, text: &str, created_by: Option<i64>) -> Result<(i64, String), ImportError> {
     let compiled = file::from_toml(text).map_err(ImportError::Invalid)?;
-    let definition = compiled.definition;
+    let mut definition = compiled.definition;
+    definition.normalise_line_endings();
     if store::slug_exists(conn, &definition.slug)? {
         let message = format!("a survey with the address \"{}\" already exists; change `slug`", definition.slug);
         return Err(ImportError::Invalid(vec![DefinitionError { path: "slug".into(), message }]));
@@ -49,8 +50,15 @@ pub fn update(conn: &Connection, survey: &store::StoredSurvey, new: SurveyDefini
             validate::CompiledSurvey::compile(*definition).map_err(ImportError::Invalid)?
         }
     };
-    let definition = compiled.definition;
+    let mut definition = compiled.definition;
+    definition.normalise_line_endings();
     let mut errors = Vec::new();
+    // `survey` was read before this transaction: if someone saved in between, this edit was made
+    // on an outdated copy and would silently undo theirs.
+    if store::updated_at(conn, survey.id)?.as_deref() != Some(survey.updated_at.as_str()) {
+        let message = "someone saved this survey after you opened it; reload and make your change again".to_string();
+        return Err(ImportError::Invalid(vec![DefinitionError { path: String::new(), message }]));
+    }
     if definition.slug != survey.slug {
         if survey.opened_at.is_some() {
             let message = "the address cannot change once the survey has been opened: links to it are out".to_string();

@@ -186,6 +186,37 @@ impl SurveyDefinition {
         self.questions().map(|(_, q)| q).find(|q| q.code == code)
     }
 
+    /// Every translatable text, to change in place.
+    fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
+        let survey = [&mut self.title, &mut self.description, &mut self.consent, &mut self.thank_you];
+        let pages = self.pages.iter_mut().flat_map(|page| {
+            std::iter::once(&mut page.title).chain(page.questions.iter_mut().flat_map(|q| {
+                [&mut q.text, &mut q.help, &mut q.pattern_message]
+                    .into_iter()
+                    .chain(q.choices.iter_mut().chain(q.rows.iter_mut()).map(|c| &mut c.label))
+            }))
+        });
+        survey.into_iter().chain(self.messages.values_mut()).chain(pages)
+    }
+
+    /// Stores line breaks as `\n`: browsers send a textarea's as `\r\n`, and Windows files have
+    /// them too; left in, they would split no paragraphs and make unchanged texts look edited.
+    pub fn normalise_line_endings(&mut self) {
+        for value in self.texts_mut().flat_map(|text| text.values_mut()) {
+            if value.contains('\r') {
+                *value = value.replace("\r\n", "\n").replace('\r', "\n");
+            }
+        }
+    }
+
+    /// Drops the texts in languages the survey no longer lists (after a language is removed).
+    pub fn drop_unlisted_languages(&mut self) {
+        let languages = self.languages.clone();
+        for text in self.texts_mut() {
+            text.retain(|language, _| languages.contains(language));
+        }
+    }
+
     /// The text in `language`, falling back to the default language.
     pub fn text<'a>(&self, text: &'a Text, language: &str) -> &'a str {
         text.get(language).or_else(|| text.get(&self.default_language)).map_or("", String::as_str)

@@ -87,9 +87,29 @@ pub fn slug_exists(conn: &Connection, slug: &str) -> Result<bool, DbError> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM surveys WHERE slug = ?1)", [slug], |r| r.get(0))?)
 }
 
+/// `updated_at` for a change to survey `id` (None: a new one): RFC 3339 UTC to the microsecond,
+/// and always later than the one it replaces. The builder's forms carry it to detect a save made
+/// after they were shown, so two saves within one second must not share it.
+fn change_stamp(conn: &Connection, id: Option<i64>) -> Result<String, DbError> {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    let previous: Option<String> = match id {
+        Some(id) => conn.query_row("SELECT updated_at FROM surveys WHERE id = ?1", [id], |r| r.get(0)).optional()?,
+        None => None,
+    };
+    let previous =
+        previous.and_then(|p| time::OffsetDateTime::parse(&p, &time::format_description::well_known::Rfc3339).ok());
+    let mut stamp = time::OffsetDateTime::now_utc();
+    if let Some(previous) = previous.filter(|p| *p >= stamp) {
+        stamp = previous + time::Duration::microseconds(1);
+    }
+    let stamp = stamp.replace_nanosecond(stamp.microsecond() * 1000).unwrap_or(stamp);
+    Ok(stamp.format(&format).unwrap_or_else(|_| now_rfc3339()))
+}
+
 /// Adds a draft survey at version 1.
 pub fn insert(conn: &Connection, definition: &SurveyDefinition, created_by: Option<i64>) -> Result<i64, DbError> {
-    let now = now_rfc3339();
+    let now = change_stamp(conn, None)?;
     conn.execute(
         "INSERT INTO surveys (slug, definition, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
         params![definition.slug, encode(definition)?, created_by, now],
@@ -117,17 +137,17 @@ pub fn update_definition(
     let version = if survey.opened_at.is_some() { survey.version + 1 } else { survey.version };
     conn.execute(
         "UPDATE surveys SET definition = ?2, version = ?3, slug = ?4, updated_at = ?5 WHERE id = ?1",
-        params![survey.id, encode(definition)?, version, definition.slug, now_rfc3339()],
+        params![survey.id, encode(definition)?, version, definition.slug, change_stamp(conn, Some(survey.id))?],
     )?;
     snapshot(conn, survey.id, version, definition)?;
     Ok(version)
 }
 
 pub fn set_status(conn: &Connection, id: i64, status: Status) -> Result<(), DbError> {
-    let now = now_rfc3339();
+    let stamp = change_stamp(conn, Some(id))?;
     conn.execute(
-        "UPDATE surveys SET status = ?2, updated_at = ?3, opened_at = CASE WHEN ?2 = 'open' THEN COALESCE(opened_at, ?3) ELSE opened_at END WHERE id = ?1",
-        params![id, status.as_str(), now],
+        "UPDATE surveys SET status = ?2, updated_at = ?3, opened_at = CASE WHEN ?2 = 'open' THEN COALESCE(opened_at, ?4) ELSE opened_at END WHERE id = ?1",
+        params![id, status.as_str(), stamp, now_rfc3339()],
     )?;
     Ok(())
 }
@@ -150,4 +170,9 @@ pub fn response_counts(conn: &Connection, survey_id: i64) -> Result<(i64, i64), 
         [survey_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
+}
+
+/// When the survey was last changed, read inside a write transaction to catch concurrent edits.
+pub fn updated_at(conn: &Connection, id: i64) -> Result<Option<String>, DbError> {
+    Ok(conn.query_row("SELECT updated_at FROM surveys WHERE id = ?1", [id], |r| r.get(0)).optional()?)
 }

@@ -1,12 +1,16 @@
 //! All integration tests, compiled into one binary: each module drives the real server.
 
 mod helpers;
+mod respondent;
 
 mod accounts_admin;
 mod agreement_crosscheck;
 mod auth;
 mod browser;
+mod browser_respond;
 mod browser_smoke;
 mod cli;
 mod database;
+mod respond;
 mod security;
+mod surveys;

@@ -322,8 +322,9 @@ async fn a_question_revealed_by_an_answer_on_the_same_page_is_shown_before_movin
     r.start().await;
     assert_eq!(question_codes(&r.html), ["STAGES"]);
 
-    assert_eq!(r.next(0, &[("q.STAGES", "post")]).await, "/s/reveal/p/0", "the page is shown again");
+    assert_eq!(r.next(0, &[("q.STAGES", "post")]).await, "/s/reveal/p/0?more=1", "the page is shown again");
     assert_eq!(question_codes(&r.html), ["STAGES", "WHY_POST"]);
+    assert!(r.html.contains("brought up more questions"), "the respondent is told why");
     assert!(is_checked(&r.html, "q-STAGES-post"));
     assert_eq!(r.next(0, &[("q.STAGES", "post"), ("q.WHY_POST", "To align it")]).await, "/s/reveal/p/1");
     assert_eq!(answer(&app, "WHY_POST", "").as_deref(), Some("To align it"));

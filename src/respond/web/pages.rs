@@ -17,7 +17,7 @@ use crate::app::AppState;
 use crate::error::{AppError, Result};
 use crate::respond::answers::{self, AnswerSet, Limits};
 use crate::respond::flow;
-use crate::respond::store::{self as responses, NewResponse, ResponseRow};
+use crate::respond::store::{self as responses, NewResponse, Position, ResponseRow};
 use crate::survey::cache::SurveyMeta;
 use crate::survey::messages;
 use crate::survey::store::Status;
@@ -156,6 +156,9 @@ fn status_page(
 #[derive(Deserialize, Default)]
 pub struct LangQuery {
     lang: Option<String>,
+    /// Set when the page comes back because the respondent's answers revealed more questions.
+    #[serde(default)]
+    more: Option<String>,
 }
 
 /// `GET /s/{slug}`: the welcome page, or straight back to where the respondent was.
@@ -276,7 +279,7 @@ pub async fn start(
                 user_agent: &user_agent,
             };
             let id = responses::create(tx, &new)?;
-            responses::set_position(tx, id, first, &lang, version)
+            responses::set_position(tx, id, &Position { page_index: first, language: &lang, version, anonymous })
         })
         .await?;
     let mut response = Redirect::to(&format!("/s/{slug}/p/{first}")).into_response();
@@ -380,7 +383,7 @@ pub async fn show_page(
         language: &language,
         answers: &answers,
         errors: HashMap::new(),
-        notice: None,
+        notice: query.more.is_some().then(|| messages::message(&loaded.survey.definition, "revealed", &language)),
         resume_token: &resume,
         preview: false,
     };
@@ -442,7 +445,17 @@ pub async fn save_page(
     if field("switch_lang").is_some() {
         let version = loaded.meta.version;
         let lang = language.clone();
-        state.db.write(move |tx| responses::set_position(tx, response_id, index, &lang, version)).await?;
+        let anonymous = d.anonymous;
+        state
+            .db
+            .write(move |tx| {
+                responses::set_position(
+                    tx,
+                    response_id,
+                    &Position { page_index: index, language: &lang, version, anonymous },
+                )
+            })
+            .await?;
         return render_page(&state, render, &token, StatusCode::OK);
     }
     let going_back = field("action") == Some("back");
@@ -454,7 +467,7 @@ pub async fn save_page(
         if let Err(problem) =
             answers::check(&survey, question, merged.get(&question.code), question.required && !going_back, limits)
         {
-            errors.insert(question.code.clone(), problem_message(d, &problem, &language));
+            errors.insert(question.code.clone(), problem_message(d, question, &problem, &language));
         }
     }
     if !errors.is_empty() && !going_back {
@@ -489,9 +502,17 @@ pub async fn save_page(
         .write(move |tx| {
             responses::replace_answers(tx, response_id, &replaced, &rows)?;
             match next {
-                Some(next) => responses::set_position(tx, response_id, next, &lang, version),
+                Some(next) => responses::set_position(
+                    tx,
+                    response_id,
+                    &Position { page_index: next, language: &lang, version, anonymous },
+                ),
                 None => {
-                    responses::set_position(tx, response_id, index, &lang, version)?;
+                    responses::set_position(
+                        tx,
+                        response_id,
+                        &Position { page_index: index, language: &lang, version, anonymous },
+                    )?;
                     responses::complete(tx, response_id, anonymous)
                 }
             }
@@ -500,6 +521,7 @@ pub async fn save_page(
     match saved {
         Ok(()) => {
             let target = match next {
+                Some(next) if !revealed.is_empty() => format!("/s/{slug}/p/{next}?more=1"),
                 Some(next) => format!("/s/{slug}/p/{next}"),
                 None => format!("/s/{slug}/done"),
             };

@@ -62,7 +62,11 @@ pub fn text(survey: &SurveyDefinition, text: &Text, language: &str) -> String {
 }
 
 /// Fills `{n}` and `{max}` in a message.
-pub fn problem_message(survey: &SurveyDefinition, problem: &Problem, language: &str) -> String {
+pub fn problem_message(survey: &SurveyDefinition, question: &Question, problem: &Problem, language: &str) -> String {
+    // A pattern's own message says what form is expected ("three capital letters").
+    if problem.key == "error_pattern" && !question.pattern_message.is_empty() {
+        return survey.text(&question.pattern_message, language).to_string();
+    }
     messages::message(survey, problem.key, language)
         .replace("{n}", problem.n.as_deref().unwrap_or(""))
         .replace("{max}", problem.max.as_deref().unwrap_or(""))

@@ -526,6 +526,8 @@ pub async fn save_settings(
     edited.description = text_of("description", &survey.definition.description);
     edited.consent = text_of("consent", &survey.definition.consent);
     edited.thank_you = text_of("thank_you", &survey.definition.thank_you);
+    // A language taken off the list takes its translations with it.
+    edited.drop_unlisted_languages();
     let replacement = edited.clone();
     let result = apply(&state, &user, survey.clone(), &fields, "edited settings", |d| {
         *d = replacement;
