@@ -209,6 +209,25 @@ impl SurveyDefinition {
         }
     }
 
+    /// A new survey with one empty page, to be filled in with the builder.
+    pub fn blank(slug: &str, language: &str, title: &str) -> SurveyDefinition {
+        SurveyDefinition {
+            format: FORMAT,
+            slug: slug.to_string(),
+            default_language: language.to_string(),
+            languages: vec![language.to_string()],
+            anonymous: false,
+            title: Text::from([(language.to_string(), title.to_string())]),
+            description: Text::new(),
+            consent: Text::new(),
+            thank_you: Text::new(),
+            opens_at: None,
+            closes_at: None,
+            messages: BTreeMap::new(),
+            pages: vec![Page { code: "p1".into(), title: Text::new(), relevant: None, questions: Vec::new() }],
+        }
+    }
+
     /// Drops the texts in languages the survey no longer lists (after a language is removed).
     pub fn drop_unlisted_languages(&mut self) {
         let languages = self.languages.clone();

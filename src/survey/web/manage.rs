@@ -233,3 +233,47 @@ pub async fn export(State(state): State<AppState>, _user: Researcher, Path(slug)
     )
         .into_response())
 }
+
+#[derive(Deserialize, Default)]
+pub struct NewSurveyForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    language: String,
+}
+
+/// `POST /surveys/new`: an empty draft with one page, to fill in with the builder.
+pub async fn create(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    Form(form): Form<NewSurveyForm>,
+) -> Result<Response> {
+    let language = if form.language.trim().is_empty() { "en".to_string() } else { form.language.trim().to_string() };
+    let definition = crate::survey::model::SurveyDefinition::blank(form.slug.trim(), &language, form.title.trim());
+    let text = file::to_toml(&definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
+    let outcome = state
+        .db
+        .write(move |tx| match import_toml(tx, &text, Some(user.id)) {
+            Ok((_, slug)) => {
+                audit::record(tx, Some(&user), "survey.create", &slug, "")?;
+                Ok(Ok(slug))
+            }
+            Err(ImportError::Invalid(errors)) => Ok(Err(errors)),
+            Err(ImportError::Db(err)) => Err(err),
+        })
+        .await?;
+    match outcome {
+        Ok(slug) => {
+            flash(&page.session, "success", "Survey created. Add pages and questions below.").await;
+            Ok(Redirect::to(&format!("/surveys/{slug}/build")).into_response())
+        }
+        Err(create_errors) => {
+            let surveys = survey_rows(&state).await?;
+            let own = context! { surveys, pasted => "", create_errors, new => context! { title => form.title, slug => form.slug, language } };
+            Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "survey/list.html", own)?.into_response())
+        }
+    }
+}

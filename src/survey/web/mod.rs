@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/surveys", get(manage::list))
         .route("/surveys/import", post(manage::import))
+        .route("/surveys/new", post(manage::create))
         .route("/surveys/{slug}", get(manage::overview))
         .route("/surveys/{slug}/status", post(manage::set_status))
         .route("/surveys/{slug}/duplicate", post(manage::duplicate))

@@ -264,3 +264,35 @@ async fn a_file_saved_with_a_byte_order_mark_and_windows_line_endings_is_importe
     assert_eq!(location(&response), format!("/surveys/{SMALL_SLUG}"));
     assert_eq!(stored(&app, SMALL_SLUG).definition, from_toml(SMALL).expect("valid").definition);
 }
+
+#[tokio::test]
+async fn a_new_survey_starts_as_an_empty_draft_in_the_builder() {
+    let app = signed_in_researcher().await;
+
+    let response =
+        app.post_form("/surveys/new", &[("title", "Pilot study"), ("slug", "pilot-study"), ("language", "fr")]).await;
+
+    assert_eq!(location(&response), "/surveys/pilot-study/build");
+    let survey = stored(&app, "pilot-study");
+    assert_eq!(survey.status, Status::Draft);
+    assert_eq!(survey.definition.default_language, "fr");
+    assert_eq!(survey.definition.title.get("fr").map(String::as_str), Some("Pilot study"));
+    assert_eq!(survey.definition.pages.len(), 1);
+    let (status, builder) = app.get_page("/surveys/pilot-study/build").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(builder.contains("Add question"));
+}
+
+#[tokio::test]
+async fn a_new_survey_with_a_bad_address_is_refused_and_the_form_kept() {
+    let app = signed_in_researcher().await;
+
+    let response =
+        app.post_form("/surveys/new", &[("title", "Pilot study"), ("slug", "Bad Address!"), ("language", "en")]).await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Not created") && body.contains("slug"), "{body}");
+    assert!(body.contains("value=\"Pilot study\""));
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM surveys"), 0);
+}
