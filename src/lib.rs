@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agreement;
 pub mod app;
 pub mod audit;
+pub mod codebook;
 pub mod config;
 pub mod dashboard;
 pub mod db;

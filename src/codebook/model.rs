@@ -1,0 +1,210 @@
+//! A codebook as a file and as plain data: a flat list of categories and codes, each pointing at
+//! its parent, with the MacQueen et al. (1998) definition fields. Ids are stable, so codings keep
+//! their code through renames, moves and new versions.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The codebook file format version this fieldwork reads and writes.
+pub const FORMAT: u32 = 1;
+
+static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9_]{0,63}$").expect("valid regex"));
+static COLOUR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^#[0-9A-Fa-f]{6}$").expect("valid regex"));
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// A whole codebook, as in `codebooks/*.toml` (docs/codebook-format.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodebookFile {
+    pub format: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default)]
+    pub codes: Vec<CodeEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeKind {
+    /// Groups codes; not applied to answers itself.
+    Category,
+    #[default]
+    Code,
+}
+
+/// A category or a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CodeEntry {
+    /// Stable identifier: letters, digits and `_`, starting with a letter.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default, skip_serializing_if = "is_code")]
+    pub kind: CodeKind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub short_definition: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub when_to_use: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub when_not_to_use: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub example: String,
+    /// `#RRGGBB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
+    /// One character that toggles the code in the coding screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shortcut: Option<String>,
+    /// Categories only: a coder may apply at most one of its codes to an answer.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mutually_exclusive: bool,
+    /// No longer offered to coders; its codings are kept and exported.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub retired: bool,
+    /// The REFI-QDA guid, kept so that codes keep their identity across exchanges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+}
+
+fn is_code(kind: &CodeKind) -> bool {
+    *kind == CodeKind::Code
+}
+
+/// One problem in a codebook, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodebookError {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for CodebookError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() { write!(f, "{}", self.message) } else { write!(f, "{}: {}", self.path, self.message) }
+    }
+}
+
+impl CodebookFile {
+    /// Every problem, each with its place (`codes[3].parent`).
+    pub fn check(&self) -> Vec<CodebookError> {
+        let mut errors = Vec::new();
+        let mut error = |path: String, message: String| errors.push(CodebookError { path, message });
+        if self.format != FORMAT {
+            error("format".into(), format!("this fieldwork reads format {FORMAT}, not {}", self.format));
+        }
+        if self.name.trim().is_empty() {
+            error("name".into(), "give the codebook a name".into());
+        }
+        let kinds: HashMap<&str, CodeKind> = self.codes.iter().map(|c| (c.id.as_str(), c.kind)).collect();
+        let mut ids = HashSet::new();
+        let mut shortcuts = HashMap::new();
+        let mut sibling_names = HashSet::new();
+        for (i, code) in self.codes.iter().enumerate() {
+            let at = |field: &str| format!("codes[{i}].{field}");
+            if !ID.is_match(&code.id) {
+                error(at("id"), format!("\"{}\" is not an id: start with a letter, then letters, digits or _", code.id));
+            }
+            if !ids.insert(code.id.as_str()) {
+                error(at("id"), format!("another entry already has the id {}", code.id));
+            }
+            if code.name.trim().is_empty() {
+                error(at("name"), "give it a name".into());
+            } else if !sibling_names.insert((code.parent.clone(), code.name.trim().to_lowercase())) {
+                error(at("name"), format!("\"{}\" is already used next to it; names under one parent must differ", code.name));
+            }
+            match code.parent.as_deref().map(|p| kinds.get(p)) {
+                Some(None) => error(at("parent"), format!("there is no category {}", code.parent.as_deref().unwrap_or(""))),
+                Some(Some(CodeKind::Code)) => error(at("parent"), "a code cannot contain other codes; make the parent a category".into()),
+                _ => {}
+            }
+            if code.mutually_exclusive && code.kind == CodeKind::Code {
+                error(at("mutually_exclusive"), "only a category can be mutually exclusive".into());
+            }
+            if let Some(colour) = &code.colour
+                && !COLOUR.is_match(colour)
+            {
+                error(at("colour"), format!("\"{colour}\" is not a colour such as #1F77B4"));
+            }
+            if let Some(key) = &code.shortcut {
+                let reserved = ["n", "p", "u", "d"];
+                if key.chars().count() != 1 || key.trim().is_empty() {
+                    error(at("shortcut"), "a shortcut is one character".into());
+                } else if reserved.contains(&key.to_lowercase().as_str()) {
+                    error(at("shortcut"), format!("\"{key}\" is taken by the coding screen (n, p, u, d)"));
+                } else if let Some(other) = shortcuts.insert(key.to_lowercase(), &code.id) {
+                    error(at("shortcut"), format!("\"{key}\" is already the shortcut of {other}"));
+                }
+                if code.kind == CodeKind::Category {
+                    error(at("shortcut"), "categories are not applied, so they have no shortcut".into());
+                }
+            }
+        }
+        for (i, code) in self.codes.iter().enumerate() {
+            if self.in_cycle(&code.id) {
+                error(format!("codes[{i}].parent"), format!("{} is inside itself", code.id));
+            }
+        }
+        errors
+    }
+
+    fn in_cycle(&self, id: &str) -> bool {
+        let parents: HashMap<&str, &str> =
+            self.codes.iter().filter_map(|c| c.parent.as_deref().map(|p| (c.id.as_str(), p))).collect();
+        let mut current = parents.get(id).copied();
+        for _ in 0..=self.codes.len() {
+            match current {
+                Some(p) if p == id => return true,
+                Some(p) => current = parents.get(p).copied(),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    pub fn entry(&self, id: &str) -> Option<&CodeEntry> {
+        self.codes.iter().find(|c| c.id == id)
+    }
+
+    /// The path of names from the top, such as "Motivations / Social / Democratising access".
+    pub fn path(&self, id: &str) -> String {
+        let mut names = Vec::new();
+        let mut current = self.entry(id);
+        while let Some(entry) = current {
+            names.push(entry.name.as_str());
+            if names.len() > self.codes.len() {
+                break;
+            }
+            current = entry.parent.as_deref().and_then(|p| self.entry(p));
+        }
+        names.reverse();
+        names.join(" / ")
+    }
+}
+
+/// Reads a TOML codebook; every problem is returned with its place.
+pub fn from_toml(text: &str) -> Result<CodebookFile, Vec<CodebookError>> {
+    let file: CodebookFile = toml::from_str(text).map_err(|err| {
+        let path = err.span().map_or(String::new(), |span| {
+            let before = &text[..span.start.min(text.len())];
+            format!("line {}", before.matches('\n').count() + 1)
+        });
+        vec![CodebookError { path, message: err.message().to_string() }]
+    })?;
+    let errors = file.check();
+    if errors.is_empty() { Ok(file) } else { Err(errors) }
+}
+
+/// Writes a codebook as TOML; `from_toml` of the result gives it back unchanged.
+pub fn to_toml(file: &CodebookFile) -> Result<String, toml::ser::Error> {
+    Ok(format!("# fieldwork codebook; format described in docs/codebook-format.md\n{}", toml::to_string_pretty(file)?))
+}
