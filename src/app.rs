@@ -27,7 +27,7 @@ use crate::survey::cache::SurveyCache;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, static_files};
-use crate::{accounts, dashboard, db, respond, survey};
+use crate::{accounts, codebook, coding, dashboard, db, respond, survey};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -104,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(static_files::serve))
         .merge(accounts::web::router())
         .merge(survey::web::router())
+        .merge(codebook::web::router())
+        .merge(coding::web::router())
         // Staff pages check the session's CSRF token; respondent pages (merged below) have no
         // session and check their own double-submit token, so that a stale token re-shows the
         // page with the answers instead of refusing it.

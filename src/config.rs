@@ -30,6 +30,9 @@ pub enum Command {
     /// Import, export, list, open and close surveys.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Import and export codebooks (fieldwork TOML or REFI-QDA .qdc).
+    #[command(subcommand)]
+    Codebook(CodebookCommand),
     /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha)
     /// for codings made anywhere, read from a CSV with header `unit,coder,code`.
     Agreement(crate::agreement::AgreementArgs),
@@ -180,6 +183,41 @@ pub enum SurveyCommand {
         /// The survey's address (slug).
         slug: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodebookCommand {
+    /// Add a codebook to a survey and publish it as version 1; prints its id. TOML
+    /// (docs/codebook-format.md) or REFI-QDA (.qdc, recognised by its XML).
+    Import {
+        /// The survey's address (slug).
+        #[arg(long)]
+        survey: String,
+        /// The codebook file.
+        file: PathBuf,
+    },
+    /// Write a codebook's current draft to standard output (or --out).
+    Export {
+        /// The survey's address (slug).
+        #[arg(long)]
+        survey: String,
+        /// Which codebook, when the survey has several.
+        #[arg(long)]
+        codebook: Option<i64>,
+        /// toml, or qdc for ATLAS.ti, MAXQDA, NVivo and QualCoder.
+        #[arg(long, value_enum, default_value = "toml")]
+        format: CodebookFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Codebook file formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CodebookFormat {
+    Toml,
+    Qdc,
 }
 
 #[derive(Debug, Args)]

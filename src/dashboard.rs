@@ -10,9 +10,37 @@ use crate::app::AppState;
 use crate::error::Result;
 use crate::web::Page;
 
+/// A codebook the person can code in, with their progress.
+#[derive(serde::Serialize)]
+struct CodingWork {
+    id: i64,
+    name: String,
+    survey: String,
+    done: i64,
+    assigned: i64,
+}
+
 /// `GET /`
-pub async fn home(SignedIn(_user): SignedIn, page: Page) -> Result<Response> {
-    Ok(page.render("dashboard.html", context! {})?.into_response())
+pub async fn home(State(state): State<AppState>, SignedIn(user): SignedIn, page: Page) -> Result<Response> {
+    let user_id = user.id;
+    let coding = state
+        .db
+        .read(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT c.id, c.draft, s.slug, COUNT(*), SUM(EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = a.codebook_id \
+                     AND d.response_id = a.response_id AND d.question = a.question AND d.coder_id = a.coder_id)) \
+                 FROM assignments a JOIN codebooks c ON c.id = a.codebook_id JOIN surveys s ON s.id = c.survey_id \
+                 WHERE a.coder_id = ?1 GROUP BY c.id ORDER BY c.id",
+            )?;
+            let rows = stmt.query_map([user_id], |r| {
+                let draft: String = r.get(1)?;
+                let name = serde_json::from_str::<crate::codebook::model::CodebookFile>(&draft).map(|f| f.name).unwrap_or_default();
+                Ok(CodingWork { id: r.get(0)?, name, survey: r.get(2)?, assigned: r.get(3)?, done: r.get(4)? })
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(page.render("dashboard.html", context! { coding })?.into_response())
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.

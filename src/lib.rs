@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod app;
 pub mod audit;
 pub mod codebook;
+pub mod coding;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -1,4 +1,166 @@
 //! Codebooks: trees of categories and codes with their definitions, versioned, as TOML and as
 //! REFI-QDA files, and the operations that keep every coding (rename, move, merge, split, retire).
 
+pub mod cli;
 pub mod model;
+pub mod ops;
+pub mod qdc;
+pub mod store;
+pub mod web;
+
+use rusqlite::Connection;
+
+use crate::db::DbError;
+use model::CodebookFile;
+
+/// Adds an imported codebook to a survey and publishes it as version 1, ready for coding.
+pub fn import(
+    conn: &Connection,
+    survey_id: i64,
+    file: &CodebookFile,
+    actor: &str,
+    actor_id: Option<i64>,
+) -> Result<i64, DbError> {
+    let id = store::insert(conn, survey_id, file)?;
+    store::record_change(conn, id, actor, "imported", "", &format!("{} entries", file.codes.len()))?;
+    store::publish(conn, id, actor_id)?;
+    Ok(id)
+}
+
+/// Reads a codebook file: REFI-QDA XML when it looks like XML, else TOML.
+pub fn parse_file(bytes: &[u8], file_name: &str) -> Result<(CodebookFile, Vec<String>), Vec<model::CodebookError>> {
+    let looks_like_xml =
+        file_name.to_lowercase().ends_with(".qdc") || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+    if looks_like_xml {
+        let fallback = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+        return qdc::from_qdc(bytes, if fallback.is_empty() { "Imported codebook" } else { fallback })
+            .map(|i| (i.file, i.notes));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        vec![model::CodebookError { path: String::new(), message: "the file is not UTF-8 text".into() }]
+    })?;
+    model::from_toml(text.trim_start_matches('\u{feff}')).map(|file| (file, Vec::new()))
+}
+
+/// The categories that make `code` mutually exclusive with its siblings (nearest first).
+pub fn exclusive_categories<'a>(file: &'a CodebookFile, code: &str) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    let mut current = file.entry(code).and_then(|e| e.parent.as_deref());
+    for _ in 0..=file.codes.len() {
+        let Some(id) = current else { break };
+        let Some(entry) = file.entry(id) else { break };
+        if entry.mutually_exclusive {
+            found.push(entry.id.as_str());
+        }
+        current = entry.parent.as_deref();
+    }
+    found
+}
+
+/// A problem with a set of codes for one answer: two codes from one mutually exclusive category.
+pub fn exclusivity_conflict(file: &CodebookFile, codes: &[String]) -> Option<String> {
+    for (i, a) in codes.iter().enumerate() {
+        for b in &codes[i + 1..] {
+            let shared = exclusive_categories(file, a).into_iter().find(|c| exclusive_categories(file, b).contains(c));
+            if let Some(category) = shared {
+                let name = |id: &str| file.entry(id).map_or(id.to_string(), |e| e.name.clone());
+                return Some(format!(
+                    "{} and {} are both in \"{}\", where only one code may apply to an answer",
+                    name(a),
+                    name(b),
+                    name(category)
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::from_toml;
+    use super::*;
+
+    const BOOK: &str = r#"
+format = 1
+name = "Test"
+[[codes]]
+id = "ORG"
+kind = "category"
+name = "Organisational model"
+mutually_exclusive = true
+[[codes]]
+id = "ORG_COMPANY"
+parent = "ORG"
+name = "Single company"
+[[codes]]
+id = "ORG_GRASSROOTS"
+parent = "ORG"
+name = "Grassroots"
+[[codes]]
+id = "MOT"
+kind = "category"
+name = "Motivations"
+[[codes]]
+id = "MOT_ACCESS"
+parent = "MOT"
+name = "Access"
+[[codes]]
+id = "MOT_SCIENCE"
+parent = "MOT"
+name = "Open science"
+"#;
+
+    #[test]
+    fn two_codes_from_a_mutually_exclusive_category_conflict() {
+        let file = from_toml(BOOK).unwrap();
+        let codes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(exclusivity_conflict(&file, &codes(&["ORG_COMPANY", "ORG_GRASSROOTS"])).is_some());
+        assert!(exclusivity_conflict(&file, &codes(&["ORG_COMPANY", "MOT_ACCESS", "MOT_SCIENCE"])).is_none());
+    }
+
+    #[test]
+    fn a_codebook_round_trips_through_toml() {
+        let file = from_toml(BOOK).unwrap();
+        assert_eq!(from_toml(&model::to_toml(&file).unwrap()).unwrap(), file);
+    }
+
+    #[test]
+    fn broken_trees_are_refused_with_every_problem() {
+        let text = r##"
+format = 1
+name = "Broken"
+[[codes]]
+id = "A"
+name = "A"
+parent = "B"
+[[codes]]
+id = "B"
+kind = "category"
+name = "B"
+parent = "A"
+[[codes]]
+id = "C"
+name = "C"
+mutually_exclusive = true
+colour = "red"
+shortcut = "n"
+[[codes]]
+id = "C"
+name = "C"
+"##;
+        let errors = from_toml(text).unwrap_err();
+        let places: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        for expected in [
+            "codes[0].parent",
+            "codes[1].parent",
+            "codes[2].mutually_exclusive",
+            "codes[2].colour",
+            "codes[2].shortcut",
+            "codes[3].id",
+            "codes[3].name",
+        ] {
+            assert!(places.contains(&expected), "missing {expected} in {places:?}");
+        }
+    }
+}

@@ -112,7 +112,10 @@ impl CodebookFile {
         for (i, code) in self.codes.iter().enumerate() {
             let at = |field: &str| format!("codes[{i}].{field}");
             if !ID.is_match(&code.id) {
-                error(at("id"), format!("\"{}\" is not an id: start with a letter, then letters, digits or _", code.id));
+                error(
+                    at("id"),
+                    format!("\"{}\" is not an id: start with a letter, then letters, digits or _", code.id),
+                );
             }
             if !ids.insert(code.id.as_str()) {
                 error(at("id"), format!("another entry already has the id {}", code.id));
@@ -120,11 +123,18 @@ impl CodebookFile {
             if code.name.trim().is_empty() {
                 error(at("name"), "give it a name".into());
             } else if !sibling_names.insert((code.parent.clone(), code.name.trim().to_lowercase())) {
-                error(at("name"), format!("\"{}\" is already used next to it; names under one parent must differ", code.name));
+                error(
+                    at("name"),
+                    format!("\"{}\" is already used next to it; names under one parent must differ", code.name),
+                );
             }
             match code.parent.as_deref().map(|p| kinds.get(p)) {
-                Some(None) => error(at("parent"), format!("there is no category {}", code.parent.as_deref().unwrap_or(""))),
-                Some(Some(CodeKind::Code)) => error(at("parent"), "a code cannot contain other codes; make the parent a category".into()),
+                Some(None) => {
+                    error(at("parent"), format!("there is no category {}", code.parent.as_deref().unwrap_or("")))
+                }
+                Some(Some(CodeKind::Code)) => {
+                    error(at("parent"), "a code cannot contain other codes; make the parent a category".into())
+                }
                 _ => {}
             }
             if code.mutually_exclusive && code.kind == CodeKind::Code {
@@ -173,6 +183,27 @@ impl CodebookFile {
 
     pub fn entry(&self, id: &str) -> Option<&CodeEntry> {
         self.codes.iter().find(|c| c.id == id)
+    }
+
+    /// The entries in tree order (each parent before its children), with their depth.
+    pub fn tree(&self) -> Vec<(usize, &CodeEntry)> {
+        fn visit<'a>(
+            file: &'a CodebookFile,
+            parent: Option<&str>,
+            depth: usize,
+            out: &mut Vec<(usize, &'a CodeEntry)>,
+        ) {
+            for entry in file.codes.iter().filter(|e| e.parent.as_deref() == parent) {
+                out.push((depth, entry));
+                // Checked files have no cycles; the bound keeps an unchecked one from looping.
+                if depth < 64 {
+                    visit(file, Some(&entry.id), depth + 1, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        visit(self, None, 0, &mut out);
+        out
     }
 
     /// The path of names from the top, such as "Motivations / Social / Democratising access".

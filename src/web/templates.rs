@@ -85,8 +85,29 @@ mod tests {
             choices => vec![context! { code => "a", label => context! { en => "A" } }], rows => vec![context! { code => "r", label => context! { en => "R" } }],
             survey_page => context! { code => "p1", title => context! { en => "P" }, relevant => "" },
             d => sample_survey().get_attr("definition").unwrap(),
+            // Codebooks and coding.
+            codebook => sample_codebook(), codebooks => vec![sample_codebook()], pending => 1, flagged => 1, revision => 1,
+            rows => vec![context! { depth => 1, entry => context! { id => "A", name => "A", kind => "code", colour => "#112233" }, codings => 2 }],
+            codes => vec![context! { entry => context! { id => "A", name => "A", kind => "code", shortcut => "a", short_definition => "s", definition => "d" }, depth => 0, applied => true, exclusive_group => "G" }],
+            entry => context! { id => "A", name => "A", kind => "code" }, categories => vec![("C", "Cat")], path => "Cat / A",
+            changes => vec![context! { version => 1, at => "t", actor => "a", kind => "renamed", code_key => "A", detail => "x → y" }],
+            flagged_codings => Vec::<i32>::new(), unit => context! { response_id => 1, question => "OPEN_WHY" }, question_text => "Why?",
+            segments => vec![context! { start => 0, text => "Hello ", codes => Vec::<String>::new() }, context! { start => 6, text => "world", codes => vec!["A"] }],
+            text_length => 11, my_spans => vec![context! { id => 1, code => "A", name => "A", passage => "world" }],
+            others => std::collections::BTreeMap::from([("b@example.org", vec!["A"])]), memos => vec![context! { body => "memo", author => "a", created_at => "t" }],
+            done => true, context_answers => vec![context! { text => "Role", value => "Lead" }], position => 1, total => 2, done_count => 1,
+            prev_url => "/p", next_url => "/n", next_open_url => "/u", published => true, blind => true, first_open => context! { response_id => 1, question => "Q" },
+            items => Vec::<i32>::new(), journal => vec![context! { body => "j", author => "a", created_at => "t" }], code_memos => Vec::<i32>::new(),
+            people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)], runs => vec![("all", 0.2, 2, 7, "t")],
+            suggested_seed => 7, open => true, coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
         }
+    }
+
+    fn sample_codebook() -> minijinja::Value {
+        let draft =
+            crate::codebook::model::from_toml(include_str!("../../codebooks/open-llm-governance.toml")).unwrap();
+        context! { id => 1, survey_id => 1, draft, draft_revision => 3, published_version => 2, blind => true, reconciliation_open => false }
     }
 
     fn sample_survey() -> minijinja::Value {

@@ -1,0 +1,79 @@
+//! `fieldwork codebook …`: import a codebook into a survey, export one as TOML or REFI-QDA.
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+
+use super::model::to_toml;
+use super::{qdc, store};
+use crate::config::{CodebookCommand, CodebookFormat};
+use crate::db;
+
+pub fn run(db_path: &Path, command: CodebookCommand) -> anyhow::Result<()> {
+    db::migrate(db_path)?;
+    let conn = db::open(db_path)?;
+    match command {
+        CodebookCommand::Import { survey, file } => import(&conn, &survey, &file),
+        CodebookCommand::Export { survey, codebook, format, out } => {
+            export(&conn, &survey, codebook, format, out.as_deref())
+        }
+    }
+}
+
+fn survey_id(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<i64> {
+    Ok(crate::survey::store::find_by_slug(conn, slug)?
+        .with_context(|| format!("there is no survey with the address \"{slug}\""))?
+        .id)
+}
+
+fn import(conn: &rusqlite::Connection, slug: &str, path: &Path) -> anyhow::Result<()> {
+    let survey = survey_id(conn, slug)?;
+    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let (file, notes) = match super::parse_file(&bytes, name) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{}: {error}", path.display());
+            }
+            bail!("nothing was imported: {} problem(s) in {}", errors.len(), path.display());
+        }
+    };
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
+    let tx = conn.unchecked_transaction()?;
+    let id = super::import(&tx, survey, &file, "command line", None)?;
+    crate::audit::record(&tx, None, "codebook.import", &file.name, &format!("codebook {id}, from the command line"))?;
+    tx.commit()?;
+    println!("{id}");
+    Ok(())
+}
+
+fn export(
+    conn: &rusqlite::Connection,
+    slug: &str,
+    codebook: Option<i64>,
+    format: CodebookFormat,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let survey = survey_id(conn, slug)?;
+    let books = store::for_survey(conn, survey)?;
+    let book = match codebook {
+        Some(id) => {
+            books.into_iter().find(|b| b.id == id).with_context(|| format!("survey {slug} has no codebook {id}"))?
+        }
+        None if books.len() == 1 => books.into_iter().next().context("no codebook")?,
+        None if books.is_empty() => bail!("survey {slug} has no codebook"),
+        None => bail!("survey {slug} has {} codebooks; choose one with --codebook ID", books.len()),
+    };
+    let text = match format {
+        CodebookFormat::Toml => to_toml(&book.draft)?,
+        CodebookFormat::Qdc => qdc::to_qdc(&book.draft),
+    };
+    match out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("could not write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}

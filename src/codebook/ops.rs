@@ -1,0 +1,233 @@
+//! Changing a codebook without losing a coding: edits of the draft are described code by code
+//! for the history, and merging and splitting carry the codings along.
+
+use rusqlite::{Connection, params};
+
+use super::model::{CodeEntry, CodeKind, CodebookError, CodebookFile};
+use super::store;
+use crate::db::DbError;
+
+/// The changes between two states of a codebook, as (kind, code id, detail).
+pub fn describe_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static str, String, String)> {
+    let mut changes = Vec::new();
+    for entry in &new.codes {
+        let Some(before) = old.entry(&entry.id) else {
+            changes.push(("added", entry.id.clone(), entry.name.clone()));
+            continue;
+        };
+        if before.name != entry.name {
+            changes.push(("renamed", entry.id.clone(), format!("{} → {}", before.name, entry.name)));
+        }
+        if definition_fields(before) != definition_fields(entry) {
+            changes.push(("redefined", entry.id.clone(), String::new()));
+        }
+        if before.parent != entry.parent {
+            let name = |p: &Option<String>| p.as_deref().map_or("the top".to_string(), |p| new.path(p));
+            changes.push(("moved", entry.id.clone(), format!("{} → {}", name(&before.parent), name(&entry.parent))));
+        }
+        if before.retired != entry.retired {
+            changes.push((if entry.retired { "retired" } else { "restored" }, entry.id.clone(), String::new()));
+        }
+    }
+    for entry in &old.codes {
+        if new.entry(&entry.id).is_none() {
+            changes.push(("removed", entry.id.clone(), entry.name.clone()));
+        }
+    }
+    changes
+}
+
+fn definition_fields(e: &CodeEntry) -> [&str; 5] {
+    [&e.short_definition, &e.definition, &e.when_to_use, &e.when_not_to_use, &e.example]
+}
+
+/// Codes that have codings may not disappear from the draft: they can be retired or merged.
+pub fn check_removals(
+    conn: &Connection,
+    codebook_id: i64,
+    old: &CodebookFile,
+    new: &CodebookFile,
+) -> Result<Vec<CodebookError>, DbError> {
+    let mut errors = Vec::new();
+    for entry in old.codes.iter().filter(|e| new.entry(&e.id).is_none()) {
+        if codings_of(conn, codebook_id, &entry.id)? > 0 {
+            errors.push(CodebookError {
+                path: format!("codes.{}", entry.id),
+                message: format!(
+                    "{} has codings; retire it or merge it into another code instead of removing it",
+                    entry.name
+                ),
+            });
+        }
+    }
+    Ok(errors)
+}
+
+fn codings_of(conn: &Connection, codebook_id: i64, key: &str) -> Result<i64, DbError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM codings WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, key],
+        |r| r.get(0),
+    )?)
+}
+
+/// Saves an edited draft (refused if someone saved since `revision`) and files its changes.
+pub fn save_draft(
+    conn: &Connection,
+    codebook_id: i64,
+    revision: i64,
+    actor: &str,
+    new: &CodebookFile,
+) -> Result<Result<(), Vec<CodebookError>>, DbError> {
+    let Some(current) = store::find(conn, codebook_id)? else {
+        return Ok(Err(vec![CodebookError { path: String::new(), message: "the codebook no longer exists".into() }]));
+    };
+    let mut errors = new.check();
+    errors.extend(check_removals(conn, codebook_id, &current.draft, new)?);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    if !store::save_draft(conn, codebook_id, revision, new)? {
+        let message =
+            "someone changed this codebook after you opened it; reload and make your change again".to_string();
+        return Ok(Err(vec![CodebookError { path: String::new(), message }]));
+    }
+    for (kind, key, detail) in describe_changes(&current.draft, new) {
+        store::record_change(conn, codebook_id, actor, kind, &key, &detail)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Merges code `from` into `into`: every coding of `from` becomes a coding of `into` (an answer
+/// that had both keeps one), memos on `from` follow, and `from` is retired in the draft.
+pub fn merge(
+    conn: &Connection,
+    codebook_id: i64,
+    revision: i64,
+    actor: &str,
+    from: &str,
+    into: &str,
+) -> Result<Result<(), Vec<CodebookError>>, DbError> {
+    let Some(current) = store::find(conn, codebook_id)? else { return Ok(Err(not_found())) };
+    let refuse = |message: String| Ok(Err(vec![CodebookError { path: format!("codes.{from}"), message }]));
+    let (Some(source), Some(target)) = (current.draft.entry(from), current.draft.entry(into)) else {
+        return refuse("both codes must exist".into());
+    };
+    if from == into || source.kind != CodeKind::Code || target.kind != CodeKind::Code {
+        return refuse("merge one code into another code".into());
+    }
+    // Whole-answer codings that would be duplicates after the merge are dropped first.
+    conn.execute(
+        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NULL AND EXISTS (
+             SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
+             AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
+             AND t.code_key = ?3 AND t.span_start IS NULL)",
+        params![codebook_id, from, into],
+    )?;
+    conn.execute(
+        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NOT NULL AND EXISTS (
+             SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
+             AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
+             AND t.code_key = ?3 AND t.span_start = codings.span_start AND t.span_end = codings.span_end)",
+        params![codebook_id, from, into],
+    )?;
+    conn.execute(
+        "UPDATE codings SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, from, into],
+    )?;
+    conn.execute(
+        "UPDATE memos SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, from, into],
+    )?;
+    let mut draft = current.draft.clone();
+    if let Some(entry) = draft.codes.iter_mut().find(|e| e.id == from) {
+        entry.retired = true;
+        entry.shortcut = None;
+    }
+    if !store::save_draft(conn, codebook_id, revision, &draft)? {
+        return Ok(Err(stale()));
+    }
+    store::record_change(conn, codebook_id, actor, "merged", from, &format!("into {into}"))?;
+    Ok(Ok(()))
+}
+
+/// Splits code `key` into new codes under the same parent: `key` is retired and its codings are
+/// flagged for review, to be reassigned to one of the new codes.
+pub fn split(
+    conn: &Connection,
+    codebook_id: i64,
+    revision: i64,
+    actor: &str,
+    key: &str,
+    into: Vec<CodeEntry>,
+) -> Result<Result<(), Vec<CodebookError>>, DbError> {
+    let Some(current) = store::find(conn, codebook_id)? else { return Ok(Err(not_found())) };
+    let Some(source) = current.draft.entry(key).cloned() else { return Ok(Err(not_found())) };
+    if source.kind != CodeKind::Code || into.len() < 2 {
+        return Ok(Err(vec![CodebookError {
+            path: format!("codes.{key}"),
+            message: "split a code into at least two new codes".into(),
+        }]));
+    }
+    let mut draft = current.draft.clone();
+    let position = draft.codes.iter().position(|e| e.id == key).map_or(draft.codes.len(), |p| p + 1);
+    let names: Vec<String> = into.iter().map(|e| e.id.clone()).collect();
+    for (offset, mut entry) in into.into_iter().enumerate() {
+        entry.parent = source.parent.clone();
+        entry.kind = CodeKind::Code;
+        draft.codes.insert(position + offset, entry);
+    }
+    if let Some(entry) = draft.codes.iter_mut().find(|e| e.id == key) {
+        entry.retired = true;
+        entry.shortcut = None;
+    }
+    let errors = draft.check();
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    if !store::save_draft(conn, codebook_id, revision, &draft)? {
+        return Ok(Err(stale()));
+    }
+    conn.execute(
+        "UPDATE codings SET needs_review = 1 WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, key],
+    )?;
+    store::record_change(conn, codebook_id, actor, "split", key, &format!("into {}", names.join(", ")))?;
+    for name in &names {
+        store::record_change(conn, codebook_id, actor, "added", name, &format!("split from {key}"))?;
+    }
+    Ok(Ok(()))
+}
+
+/// Reassigns a coding flagged by a split to `code` (or keeps it where it is) and clears the flag.
+pub fn resolve_review(conn: &Connection, codebook_id: i64, coding_id: i64, code: &str) -> Result<bool, DbError> {
+    // A whole-answer coding that already exists for the new code makes this one a duplicate.
+    let duplicate: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM codings c JOIN codings t ON t.codebook_id = c.codebook_id AND t.response_id = c.response_id
+             AND t.question = c.question AND t.coder_id = c.coder_id AND t.layer = c.layer AND t.code_key = ?3
+             AND t.span_start IS c.span_start AND t.span_end IS c.span_end AND t.id != c.id
+         WHERE c.id = ?2 AND c.codebook_id = ?1)",
+        params![codebook_id, coding_id, code],
+        |r| r.get(0),
+    )?;
+    let changed = if duplicate {
+        conn.execute("DELETE FROM codings WHERE id = ?2 AND codebook_id = ?1", params![codebook_id, coding_id])?
+    } else {
+        conn.execute(
+            "UPDATE codings SET code_key = ?3, needs_review = 0 WHERE id = ?2 AND codebook_id = ?1 AND needs_review = 1",
+            params![codebook_id, coding_id, code],
+        )?
+    };
+    Ok(changed == 1)
+}
+
+fn not_found() -> Vec<CodebookError> {
+    vec![CodebookError { path: String::new(), message: "that code or codebook no longer exists".into() }]
+}
+
+fn stale() -> Vec<CodebookError> {
+    vec![CodebookError {
+        path: String::new(),
+        message: "someone changed this codebook after you opened it; reload and try again".into(),
+    }]
+}

@@ -1,0 +1,160 @@
+//! The `codebooks`, `codebook_versions` and `codebook_changes` tables.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::model::CodebookFile;
+use crate::db::{DbError, now_rfc3339};
+
+/// A codebook row: its draft and where its versions stand.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredCodebook {
+    pub id: i64,
+    pub survey_id: i64,
+    pub draft: CodebookFile,
+    pub draft_revision: i64,
+    pub published_version: i64,
+    pub blind: bool,
+    pub reconciliation_open: bool,
+}
+
+fn decode(json: &str) -> rusqlite::Result<CodebookFile> {
+    serde_json::from_str(json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn encode(file: &CodebookFile) -> Result<String, DbError> {
+    serde_json::to_string(file).map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))
+}
+
+const COLUMNS: &str = "id, survey_id, draft, draft_revision, published_version, blind, reconciliation_open";
+
+fn from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredCodebook> {
+    Ok(StoredCodebook {
+        id: row.get(0)?,
+        survey_id: row.get(1)?,
+        draft: decode(&row.get::<_, String>(2)?)?,
+        draft_revision: row.get(3)?,
+        published_version: row.get(4)?,
+        blind: row.get(5)?,
+        reconciliation_open: row.get(6)?,
+    })
+}
+
+pub fn find(conn: &Connection, id: i64) -> Result<Option<StoredCodebook>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM codebooks WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+}
+
+pub fn for_survey(conn: &Connection, survey_id: i64) -> Result<Vec<StoredCodebook>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM codebooks WHERE survey_id = ?1 ORDER BY id");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([survey_id], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn insert(conn: &Connection, survey_id: i64, file: &CodebookFile) -> Result<i64, DbError> {
+    let now = now_rfc3339();
+    conn.execute(
+        "INSERT INTO codebooks (survey_id, draft, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+        params![survey_id, encode(file)?, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Replaces the draft if nobody changed it since `expected_revision`; false when someone did.
+pub fn save_draft(conn: &Connection, id: i64, expected_revision: i64, file: &CodebookFile) -> Result<bool, DbError> {
+    let changed = conn.execute(
+        "UPDATE codebooks SET draft = ?3, draft_revision = draft_revision + 1, updated_at = ?4 \
+         WHERE id = ?1 AND draft_revision = ?2",
+        params![id, expected_revision, encode(file)?, now_rfc3339()],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Publishes the draft as the next immutable version; pending changes are filed under it.
+pub fn publish(conn: &Connection, id: i64, published_by: Option<i64>) -> Result<i64, DbError> {
+    let (draft, version): (String, i64) =
+        conn.query_row("SELECT draft, published_version + 1 FROM codebooks WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    conn.execute(
+        "INSERT INTO codebook_versions (codebook_id, version, snapshot, published_at, published_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, version, draft, now_rfc3339(), published_by],
+    )?;
+    conn.execute(
+        "UPDATE codebooks SET published_version = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, version, now_rfc3339()],
+    )?;
+    conn.execute(
+        "UPDATE codebook_changes SET version = ?2 WHERE codebook_id = ?1 AND version IS NULL",
+        params![id, version],
+    )?;
+    Ok(version)
+}
+
+/// A published version.
+pub fn version(conn: &Connection, id: i64, version: i64) -> Result<Option<CodebookFile>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT snapshot FROM codebook_versions WHERE codebook_id = ?1 AND version = ?2",
+            params![id, version],
+            |r| decode(&r.get::<_, String>(0)?),
+        )
+        .optional()?)
+}
+
+pub fn set_modes(conn: &Connection, id: i64, blind: bool, reconciliation_open: bool) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE codebooks SET blind = ?2, reconciliation_open = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id, blind, reconciliation_open, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// One entry of a codebook's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub version: Option<i64>,
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub code_key: String,
+    pub detail: String,
+}
+
+pub fn record_change(
+    conn: &Connection,
+    id: i64,
+    actor: &str,
+    kind: &str,
+    code_key: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT INTO codebook_changes (codebook_id, at, actor, kind, code_key, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, now_rfc3339(), actor, kind, code_key, detail],
+    )?;
+    Ok(())
+}
+
+/// Every change, newest first (unpublished ones on top).
+pub fn changes(conn: &Connection, id: i64) -> Result<Vec<Change>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT version, at, actor, kind, code_key, detail FROM codebook_changes WHERE codebook_id = ?1 \
+         ORDER BY version IS NOT NULL, version DESC, id DESC",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(Change {
+                version: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                kind: r.get(3)?,
+                code_key: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,309 @@
+//! Codebooks of a survey: list, create, import (TOML or REFI-QDA), the overview, publishing,
+//! blind and reconciliation modes, history and export.
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::find;
+use crate::accounts::auth::Researcher;
+use crate::app::AppState;
+use crate::audit;
+use crate::codebook::model::{CodebookError, CodebookFile, FORMAT, to_toml};
+use crate::codebook::{qdc, store};
+use crate::error::{AppError, Result};
+use crate::survey::store::StoredSurvey;
+use crate::web::Page;
+use crate::web::page::flash;
+
+async fn survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
+    let slug = slug.to_string();
+    state.db.read(move |conn| crate::survey::store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
+}
+
+async fn render_list(
+    state: &AppState,
+    page: &Page,
+    survey: &StoredSurvey,
+    import_errors: Vec<CodebookError>,
+    status: StatusCode,
+) -> Result<Response> {
+    let id = survey.id;
+    let codebooks = state.db.read(move |conn| store::for_survey(conn, id)).await?;
+    let own = context! { survey, codebooks, import_errors };
+    Ok(page.render_with_status(status, "codebook/list.html", own)?.into_response())
+}
+
+/// `GET /surveys/{slug}/codebooks`
+pub async fn list(
+    State(state): State<AppState>,
+    _user: Researcher,
+    page: Page,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let survey = survey(&state, &slug).await?;
+    render_list(&state, &page, &survey, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /surveys/{slug}/codebooks`: an empty codebook to build up code by code.
+pub async fn create(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    Path(slug): Path<String>,
+    Form(form): Form<CreateForm>,
+) -> Result<Response> {
+    let survey = survey(&state, &slug).await?;
+    let file = CodebookFile {
+        format: FORMAT,
+        name: form.name.trim().to_string(),
+        description: String::new(),
+        codes: Vec::new(),
+    };
+    let errors = file.check();
+    if !errors.is_empty() {
+        return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let survey_id = survey.id;
+    let id = state
+        .db
+        .write(move |tx| {
+            let id = store::insert(tx, survey_id, &file)?;
+            audit::record(tx, Some(&user), "codebook.create", &file.name, &format!("codebook {id}"))?;
+            Ok(id)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/codebooks/{id}")).into_response())
+}
+
+/// `POST /surveys/{slug}/codebooks/import` (multipart `file`), all or nothing.
+pub async fn import(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    Path(slug): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response> {
+    let survey = survey(&state, &slug).await?;
+    let (mut bytes, mut file_name) = (Vec::new(), String::new());
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            file_name = field.file_name().unwrap_or("").to_string();
+            bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        }
+    }
+    if bytes.is_empty() {
+        let errors = vec![CodebookError { path: String::new(), message: "choose a .toml or .qdc file".into() }];
+        return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (file, notes) = match crate::codebook::parse_file(&bytes, &file_name) {
+        Ok(parsed) => parsed,
+        Err(errors) => return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let survey_id = survey.id;
+    let id = state
+        .db
+        .write(move |tx| {
+            let id = crate::codebook::import(tx, survey_id, &file, &user.email, Some(user.id))?;
+            audit::record(tx, Some(&user), "codebook.import", &file.name, &format!("codebook {id}"))?;
+            Ok(id)
+        })
+        .await?;
+    let message = if notes.is_empty() {
+        "Imported and published as version 1.".to_string()
+    } else {
+        format!("Imported and published as version 1. Not taken over: {}", notes.join(" "))
+    };
+    flash(&page.session, if notes.is_empty() { "success" } else { "error" }, message).await;
+    Ok(Redirect::to(&format!("/codebooks/{id}")).into_response())
+}
+
+/// A codebook entry with its depth, for showing the tree.
+#[derive(serde::Serialize)]
+struct TreeRow<'a> {
+    depth: usize,
+    entry: &'a crate::codebook::model::CodeEntry,
+    codings: i64,
+}
+
+/// `GET /codebooks/{id}`
+pub async fn overview(
+    State(state): State<AppState>,
+    _user: Researcher,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (codebook, survey) = find(&state, id).await?;
+    let (counts, pending, flagged) = state
+        .db
+        .read(move |conn| {
+            let mut stmt = conn.prepare("SELECT code_key, COUNT(DISTINCT response_id || ':' || question) FROM codings WHERE codebook_id = ?1 GROUP BY code_key")?;
+            let counts: std::collections::HashMap<String, i64> = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
+            let pending: i64 = conn.query_row("SELECT COUNT(*) FROM codebook_changes WHERE codebook_id = ?1 AND version IS NULL", [id], |r| r.get(0))?;
+            let flagged: i64 = conn.query_row("SELECT COUNT(*) FROM codings WHERE codebook_id = ?1 AND needs_review = 1", [id], |r| r.get(0))?;
+            Ok((counts, pending, flagged))
+        })
+        .await?;
+    let rows: Vec<TreeRow> = codebook
+        .draft
+        .tree()
+        .into_iter()
+        .map(|(depth, entry)| TreeRow { depth, entry, codings: counts.get(&entry.id).copied().unwrap_or(0) })
+        .collect();
+    let codes: Vec<_> = codebook
+        .draft
+        .codes
+        .iter()
+        .filter(|c| c.kind == crate::codebook::model::CodeKind::Code && !c.retired)
+        .collect();
+    let own = context! { codebook => &codebook, survey => &survey, rows, codes, pending, flagged };
+    Ok(page.render("codebook/overview.html", own)?.into_response())
+}
+
+/// `POST /codebooks/{id}/publish`
+pub async fn publish(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (codebook, _) = find(&state, id).await?;
+    let name = codebook.draft.name.clone();
+    let version = state
+        .db
+        .write(move |tx| {
+            let version = store::publish(tx, id, Some(user.id))?;
+            audit::record(tx, Some(&user), "codebook.publish", &name, &format!("version {version}"))?;
+            Ok(version)
+        })
+        .await?;
+    flash(&page.session, "success", format!("Published version {version}. New codings are made under it.")).await;
+    Ok(Redirect::to(&format!("/codebooks/{id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ModesForm {
+    #[serde(default)]
+    blind: String,
+    #[serde(default)]
+    reconciliation_open: String,
+}
+
+/// `POST /codebooks/{id}/modes`: blind coding and whether reconciliation is open.
+pub async fn set_modes(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(form): Form<ModesForm>,
+) -> Result<Response> {
+    let (codebook, _) = find(&state, id).await?;
+    let (blind, open) = (form.blind == "on", form.reconciliation_open == "on");
+    let name = codebook.draft.name.clone();
+    state
+        .db
+        .write(move |tx| {
+            store::set_modes(tx, id, blind, open)?;
+            audit::record(
+                tx,
+                Some(&user),
+                "codebook.modes",
+                &name,
+                &format!("blind {blind}, reconciliation open {open}"),
+            )
+        })
+        .await?;
+    flash(&page.session, "success", "Saved.").await;
+    Ok(Redirect::to(&format!("/codebooks/{id}")).into_response())
+}
+
+/// `GET /codebooks/{id}/history`
+pub async fn history(
+    State(state): State<AppState>,
+    _user: Researcher,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (codebook, survey) = find(&state, id).await?;
+    let changes = state.db.read(move |conn| store::changes(conn, id)).await?;
+    Ok(page
+        .render("codebook/history.html", context! { codebook => &codebook, survey => &survey, changes })?
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: String,
+    version: Option<i64>,
+}
+
+/// `GET /codebooks/{id}/export?format=toml|qdc[&version=N]`: the draft, or a published version.
+pub async fn export(
+    State(state): State<AppState>,
+    _user: Researcher,
+    Path(id): Path<i64>,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response> {
+    let (codebook, _) = find(&state, id).await?;
+    let file = match query.version {
+        Some(version) => {
+            state.db.read(move |conn| store::version(conn, id, version)).await?.ok_or(AppError::NotFound)?
+        }
+        None => codebook.draft,
+    };
+    let stem: String = file.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
+    let (body, content_type, extension) = if query.format == "qdc" {
+        (qdc::to_qdc(&file), "application/xml; charset=utf-8", "qdc")
+    } else {
+        (
+            to_toml(&file).map_err(|e| anyhow::anyhow!("serialising a codebook: {e}"))?,
+            "application/toml; charset=utf-8",
+            "toml",
+        )
+    };
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.{extension}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type)), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /codebooks/{id}/colours.css`: each code's colour as classes, for swatches and highlights
+/// (a stylesheet, because the Content-Security-Policy allows no inline styles).
+pub async fn colours(
+    State(state): State<AppState>,
+    _user: crate::accounts::auth::SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (codebook, _) = find(&state, id).await?;
+    let mut css = String::new();
+    for entry in &codebook.draft.codes {
+        // Colours were checked to be #RRGGBB and ids to be [A-Za-z0-9_]: safe to write as CSS.
+        if let Some(colour) = &entry.colour {
+            css.push_str(&format!(
+                ".code-colour-{id} {{ background: {colour}; }}\nmark.code-{id} {{ background: {colour}40; border-bottom: 3px solid {colour}; }}\n",
+                id = entry.id
+            ));
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300")),
+        ],
+        css,
+    )
+        .into_response())
+}

@@ -1,0 +1,535 @@
+//! The coding workspace: a coder's queue, and one answer at a time with the codebook beside it.
+//! Whole-answer codes are a plain form (no JavaScript needed); highlighting a passage and the
+//! keyboard shortcuts come from `static/coding.js`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::{Context, context};
+use crate::accounts::User;
+use crate::accounts::auth::SignedIn;
+use crate::app::AppState;
+use crate::codebook::exclusivity_conflict;
+use crate::codebook::model::CodeKind;
+use crate::coding::store::{self, Coder};
+use crate::coding::units::{self, QueueItem, Unit};
+use crate::error::{AppError, Result};
+use crate::web::Page;
+use crate::web::page::flash;
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    question: Option<String>,
+}
+
+impl QueueQuery {
+    fn only(&self) -> Option<&str> {
+        self.question.as_deref().filter(|q| !q.is_empty())
+    }
+
+    fn suffix(&self) -> String {
+        self.only().map(|q| format!("?question={}", crate::error::urlencode(q))).unwrap_or_default()
+    }
+}
+
+async fn load_queue(state: &AppState, ctx: &Context, user: &User, only: Option<&str>) -> Result<Vec<QueueItem>> {
+    let (id, survey_id, questions, only, coder) =
+        (ctx.codebook.id, ctx.survey.id, ctx.questions.clone(), only.map(str::to_string), user.id);
+    Ok(state.db.read(move |conn| units::queue(conn, id, survey_id, &questions, only.as_deref(), coder)).await?)
+}
+
+fn question_text(ctx: &Context, code: &str) -> String {
+    let d = &ctx.survey.definition;
+    d.question(code).map(|q| d.text(&q.text, &d.default_language).to_string()).unwrap_or_default()
+}
+
+/// `GET /codebooks/{id}/code?question=Q`
+pub async fn queue(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let items = load_queue(&state, &ctx, &user, query.only()).await?;
+    let done = items.iter().filter(|i| i.done).count();
+    let first_open = items.iter().find(|i| !i.done).or(items.first()).map(|i| i.unit.clone());
+    let questions: Vec<_> =
+        ctx.questions.iter().map(|q| context! { code => q, text => question_text(&ctx, q) }).collect();
+    let own = context! {
+        codebook => &ctx.codebook, survey => &ctx.survey, items, done, first_open, questions,
+        question => query.only(), suffix => query.suffix(), published => ctx.codebook.published_version > 0,
+    };
+    Ok(page.render("coding/queue.html", own)?.into_response())
+}
+
+/// A stretch of the answer's text and the codes whose passages cover it.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Segment {
+    /// Offset of the stretch in code points, for the highlighting script.
+    pub start: usize,
+    pub text: String,
+    pub codes: Vec<String>,
+}
+
+/// Splits `text` at every passage boundary; offsets are Unicode code points, end exclusive.
+pub fn segments(text: &str, spans: &[(usize, usize, String)]) -> Vec<Segment> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut bounds: Vec<usize> = vec![0, chars.len()];
+    for (start, end, _) in spans {
+        bounds.push((*start).min(chars.len()));
+        bounds.push((*end).min(chars.len()));
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    bounds
+        .windows(2)
+        .map(|w| {
+            let codes = spans.iter().filter(|(s, e, _)| *s <= w[0] && w[1] <= *e).map(|(_, _, c)| c.clone()).collect();
+            Segment { start: w[0], text: chars[w[0]..w[1]].iter().collect(), codes }
+        })
+        .collect()
+}
+
+/// A code as the coding screen lists it.
+#[derive(Serialize)]
+struct CodeOption<'a> {
+    entry: &'a crate::codebook::model::CodeEntry,
+    depth: usize,
+    applied: bool,
+    exclusive_group: Option<String>,
+}
+
+struct UnitView {
+    own: minijinja::Value,
+}
+
+/// Everything the unit page shows; `ticked` overrides the stored codes when a refused form
+/// comes back.
+async fn unit_view(
+    state: &AppState,
+    ctx: &Context,
+    user: &User,
+    unit: &Unit,
+    query: &QueueQuery,
+    ticked: Option<Vec<String>>,
+    error: Option<String>,
+) -> Result<UnitView> {
+    let (codebook_id, unit_owned) = (ctx.codebook.id, unit.clone());
+    let (text, codings, done_by, memos) = state
+        .db
+        .read(move |conn| {
+            let u = unit_owned.as_ref();
+            Ok((
+                store::answer_text(conn, u)?,
+                store::codings(conn, codebook_id, u)?,
+                store::done_by(conn, codebook_id, u)?,
+                store::memos(conn, codebook_id, "answer", Some(u), None)?,
+            ))
+        })
+        .await?;
+    let text = text.ok_or(AppError::NotFound)?;
+    let items = load_queue(state, ctx, user, query.only()).await?;
+    let position = items.iter().position(|i| &i.unit == unit);
+    let (prev, next) = match position {
+        Some(p) => (p.checked_sub(1).map(|p| items[p].unit.clone()), items.get(p + 1).map(|i| i.unit.clone())),
+        None => (None, items.first().map(|i| i.unit.clone())),
+    };
+    let after = position.map_or(0, |p| p + 1);
+    let next_open = items[after.min(items.len())..]
+        .iter()
+        .chain(items[..after.min(items.len())].iter())
+        .find(|i| !i.done && &i.unit != unit)
+        .map(|i| i.unit.clone());
+
+    let show_others = !ctx.codebook.blind || ctx.codebook.reconciliation_open;
+    let mine: Vec<_> = codings.iter().filter(|c| c.coder_id == user.id && c.layer == "coder").collect();
+    let applied: HashSet<String> =
+        ticked.unwrap_or_else(|| mine.iter().map(|c| c.code_key.clone()).collect()).into_iter().collect();
+    let spans: Vec<(usize, usize, String)> = mine
+        .iter()
+        .filter_map(|c| {
+            Some((usize::try_from(c.span_start?).ok()?, usize::try_from(c.span_end?).ok()?, c.code_key.clone()))
+        })
+        .collect();
+    let file = &ctx.published;
+    let codes: Vec<CodeOption> = file
+        .tree()
+        .into_iter()
+        .filter(|(_, e)| !e.retired || applied.contains(&e.id))
+        .map(|(depth, entry)| CodeOption {
+            depth,
+            applied: applied.contains(&entry.id),
+            exclusive_group: crate::codebook::exclusive_categories(file, &entry.id)
+                .first()
+                .and_then(|c| file.entry(c))
+                .map(|c| c.name.clone()),
+            entry,
+        })
+        .collect();
+    let my_spans: Vec<_> = mine
+        .iter()
+        .filter(|c| c.span_start.is_some())
+        .map(|c| {
+            let (s, e) = (c.span_start.unwrap_or(0).max(0) as usize, c.span_end.unwrap_or(0).max(0) as usize);
+            let passage: String = text.chars().skip(s).take(e.saturating_sub(s)).collect();
+            context! { id => c.id, code => &c.code_key, name => file.entry(&c.code_key).map(|e| e.name.clone()), passage }
+        })
+        .collect();
+    let mut others: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if show_others {
+        for c in codings.iter().filter(|c| c.coder_id != user.id && c.span_start.is_none()) {
+            let label = if c.layer == "consensus" { format!("consensus ({})", c.coder) } else { c.coder.clone() };
+            others
+                .entry(label)
+                .or_default()
+                .push(file.entry(&c.code_key).map_or(c.code_key.clone(), |e| e.name.clone()));
+        }
+    }
+    let memos: Vec<_> = memos.into_iter().filter(|m| show_others || m.author_id == user.id).collect();
+    let context_answers = closed_answers(state, ctx, unit.response_id).await?;
+    let suffix = query.suffix();
+    let unit_url = |u: &Unit| {
+        format!(
+            "/codebooks/{}/code/{}/{}{}",
+            ctx.codebook.id,
+            u.response_id,
+            crate::error::urlencode(&u.question),
+            suffix
+        )
+    };
+    let own = context! {
+        codebook => &ctx.codebook, survey => &ctx.survey, unit, question_text => question_text(ctx, &unit.question),
+        segments => segments(&text, &spans), text_length => text.chars().count(), codes, my_spans, others, memos,
+        done => done_by.contains(&user.id), error, context_answers, suffix,
+        position => position.map(|p| p + 1), total => items.len(), done_count => items.iter().filter(|i| i.done).count(),
+        prev_url => prev.as_ref().map(unit_url), next_url => next.as_ref().map(unit_url), next_open_url => next_open.as_ref().map(unit_url),
+        published => ctx.codebook.published_version > 0, blind => !show_others,
+    };
+    Ok(UnitView { own })
+}
+
+/// The respondent's answers to closed questions, as context for the coder.
+async fn closed_answers(state: &AppState, ctx: &Context, response_id: i64) -> Result<Vec<minijinja::Value>> {
+    let answers = state.db.read(move |conn| crate::respond::store::load_answers(conn, response_id)).await?;
+    let d = &ctx.survey.definition;
+    let language = &d.default_language;
+    Ok(d.questions()
+        .map(|(_, q)| q)
+        .filter(|q| !q.kind.is_open() && q.kind != crate::survey::model::QuestionType::Display)
+        .filter_map(|q| {
+            let items = answers.get(&q.code)?;
+            let label =
+                |code: &str| q.choice(code).map_or(code.to_string(), |c| d.text(&c.label, language).to_string());
+            let value = match q.kind {
+                crate::survey::model::QuestionType::SingleChoice => items.get("").map(|c| label(c)).unwrap_or_default(),
+                crate::survey::model::QuestionType::MultipleChoice => {
+                    items.keys().map(|c| label(c)).collect::<Vec<_>>().join("; ")
+                }
+                crate::survey::model::QuestionType::Number | crate::survey::model::QuestionType::Date => {
+                    items.get("").cloned().unwrap_or_default()
+                }
+                _ => return None,
+            };
+            Some(context! { code => &q.code, text => d.text(&q.text, language), value })
+        })
+        .collect())
+}
+
+/// `GET /codebooks/{id}/code/{response_id}/{question}`
+pub async fn unit(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Path((id, response_id, question)): Path<(i64, i64, String)>,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let unit = Unit { response_id, question };
+    ensure_in_queue(&state, &ctx, &user, &unit).await?;
+    let view = unit_view(&state, &ctx, &user, &unit, &query, None, None).await?;
+    Ok(page.render("coding/unit.html", view.own)?.into_response())
+}
+
+/// A coder may open only the answers of their queue (others are 404, as for a stranger).
+async fn ensure_in_queue(state: &AppState, ctx: &Context, user: &User, unit: &Unit) -> Result<()> {
+    if !ctx.questions.contains(&unit.question) {
+        return Err(AppError::NotFound);
+    }
+    let items = load_queue(state, ctx, user, Some(&unit.question)).await?;
+    if items.iter().any(|i| &i.unit == unit) { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// Who is coding, and under which version.
+fn coder(ctx: &Context, user: &User) -> Result<Coder<'static>> {
+    if ctx.codebook.published_version == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(Coder {
+        codebook_id: ctx.codebook.id,
+        codebook_version: ctx.codebook.published_version,
+        coder_id: user.id,
+        layer: "coder",
+    })
+}
+
+/// Checks a set of codes against the published codebook; a message when refused.
+fn check_codes(ctx: &Context, codes: &[String]) -> Option<String> {
+    for code in codes {
+        match ctx.published.entry(code) {
+            Some(entry) if entry.kind == CodeKind::Code => {}
+            _ => return Some(format!("\"{code}\" is not a code of this codebook")),
+        }
+    }
+    exclusivity_conflict(&ctx.published, codes)
+}
+
+/// `POST /codebooks/{id}/code/{response_id}/{question}`: the ticked codes, then an action:
+/// `save` (stay), `done` (mark done and go to the next open answer), `undone`, `next`, `prev`.
+pub async fn save(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Path((id, response_id, question)): Path<(i64, i64, String)>,
+    Query(query): Query<QueueQuery>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let unit = Unit { response_id, question };
+    ensure_in_queue(&state, &ctx, &user, &unit).await?;
+    let by = coder(&ctx, &user)?;
+    let mut ticked: Vec<String> = fields.iter().filter(|(k, _)| k == "code").map(|(_, v)| v.clone()).collect();
+    ticked.sort();
+    ticked.dedup();
+    let action = fields.iter().find(|(k, _)| k == "action").map_or("save", |(_, v)| v.as_str()).to_string();
+    if let Some(problem) = check_codes(&ctx, &ticked) {
+        let view = unit_view(&state, &ctx, &user, &unit, &query, Some(ticked), Some(problem)).await?;
+        return Ok(page
+            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", view.own)?
+            .into_response());
+    }
+    let (stored_unit, set, act) = (unit.clone(), ticked.clone(), action.clone());
+    state
+        .db
+        .write(move |tx| {
+            let u = stored_unit.as_ref();
+            let current = store::applied_codes(tx, by, u)?;
+            for code in current.iter().filter(|c| !set.contains(c)) {
+                store::remove_code(tx, by, u, code)?;
+            }
+            for code in set.iter().filter(|c| !current.contains(c)) {
+                store::apply_whole(tx, by, u, code)?;
+            }
+            match act.as_str() {
+                "done" => store::set_done(tx, by.codebook_id, u, by.coder_id, true),
+                "undone" => store::set_done(tx, by.codebook_id, u, by.coder_id, false),
+                _ => Ok(()),
+            }
+        })
+        .await?;
+    let view = unit_view(&state, &ctx, &user, &unit, &query, None, None).await?;
+    let here = format!(
+        "/codebooks/{id}/code/{}/{}{}",
+        unit.response_id,
+        crate::error::urlencode(&unit.question),
+        query.suffix()
+    );
+    let nav = |key: &str| view.own.get_attr(key).ok().and_then(|v| v.as_str().map(str::to_string));
+    let target = match action.as_str() {
+        "done" => nav("next_open_url").unwrap_or_else(|| format!("/codebooks/{id}/code{}", query.suffix())),
+        "next" => nav("next_url").unwrap_or(here),
+        "prev" => nav("prev_url").unwrap_or(here),
+        _ => here,
+    };
+    Ok(Redirect::to(&target).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct SpanForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+}
+
+/// `POST …/span`: highlights a passage (code points, end exclusive) as evidence for a code.
+pub async fn add_span(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Path((id, response_id, question)): Path<(i64, i64, String)>,
+    Query(query): Query<QueueQuery>,
+    axum::Form(form): axum::Form<SpanForm>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let unit = Unit { response_id, question };
+    ensure_in_queue(&state, &ctx, &user, &unit).await?;
+    let by = coder(&ctx, &user)?;
+    let (u, code) = (unit.clone(), form.code.clone());
+    let (text, current) = state
+        .db
+        .read(move |conn| Ok((store::answer_text(conn, u.as_ref())?, store::applied_codes(conn, by, u.as_ref())?)))
+        .await?;
+    let length = text.map_or(0, |t| t.chars().count());
+    let bounds = match (form.start.trim().parse::<usize>(), form.end.trim().parse::<usize>()) {
+        (Ok(start), Ok(end)) if start < end && end <= length => Some((start, end)),
+        _ => None,
+    };
+    let mut with_code = current.clone();
+    with_code.push(code.clone());
+    with_code.sort();
+    with_code.dedup();
+    let problem = match bounds {
+        None => Some(format!("Select a passage inside the answer (it has {length} characters)")),
+        Some(_) => check_codes(&ctx, &with_code),
+    };
+    if let Some(problem) = problem {
+        let view = unit_view(&state, &ctx, &user, &unit, &query, None, Some(problem)).await?;
+        return Ok(page
+            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", view.own)?
+            .into_response());
+    }
+    let (start, end) = bounds.unwrap_or((0, 0));
+    let u = unit.clone();
+    state.db.write(move |tx| store::apply_span(tx, by, u.as_ref(), &code, start as i64, end as i64)).await?;
+    Ok(Redirect::to(&format!(
+        "/codebooks/{id}/code/{}/{}{}",
+        unit.response_id,
+        crate::error::urlencode(&unit.question),
+        query.suffix()
+    ))
+    .into_response())
+}
+
+/// `POST …/span/{coding_id}/delete`
+pub async fn delete_span(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((id, response_id, question, coding_id)): Path<(i64, i64, String, i64)>,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let by = coder(&ctx, &user)?;
+    state.db.write(move |tx| store::remove_span(tx, by, coding_id)).await?;
+    Ok(Redirect::to(&format!(
+        "/codebooks/{id}/code/{response_id}/{}{}",
+        crate::error::urlencode(&question),
+        query.suffix()
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct MemoForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST …/memo`: a memo on this answer.
+pub async fn add_memo(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Path((id, response_id, question)): Path<(i64, i64, String)>,
+    Query(query): Query<QueueQuery>,
+    axum::Form(form): axum::Form<MemoForm>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let unit = Unit { response_id, question };
+    ensure_in_queue(&state, &ctx, &user, &unit).await?;
+    let body = form.body.trim().replace("\r\n", "\n");
+    if !body.is_empty() {
+        let (u, author) = (unit.clone(), user.id);
+        state.db.write(move |tx| store::add_memo(tx, id, "answer", Some(u.as_ref()), None, author, &body)).await?;
+        flash(&page.session, "success", "Memo added.").await;
+    }
+    Ok(Redirect::to(&format!(
+        "/codebooks/{id}/code/{}/{}{}#memos",
+        unit.response_id,
+        crate::error::urlencode(&unit.question),
+        query.suffix()
+    ))
+    .into_response())
+}
+
+/// `GET /codebooks/{id}/journal`: the project journal and the memos on codes.
+pub async fn journal(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let (journal, code_memos) = state
+        .db
+        .read(move |conn| {
+            Ok((store::memos(conn, id, "journal", None, None)?, store::memos(conn, id, "code", None, None)?))
+        })
+        .await?;
+    let codes: Vec<_> = ctx.published.codes.iter().filter(|c| c.kind == CodeKind::Code).collect();
+    Ok(page
+        .render(
+            "coding/journal.html",
+            context! { codebook => &ctx.codebook, survey => &ctx.survey, journal, code_memos, codes },
+        )?
+        .into_response())
+}
+
+/// `POST /codebooks/{id}/journal`: a journal entry, or with `code` a memo on that code.
+pub async fn add_journal_memo(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    page: Page,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<MemoForm>,
+) -> Result<Response> {
+    let ctx = context(&state, id, &user).await?;
+    let body = form.body.trim().replace("\r\n", "\n");
+    let code = Some(form.code.trim().to_string()).filter(|c| ctx.published.entry(c).is_some());
+    if !body.is_empty() {
+        let author = user.id;
+        state
+            .db
+            .write(move |tx| {
+                let kind = if code.is_some() { "code" } else { "journal" };
+                store::add_memo(tx, id, kind, None, code.as_deref(), author, &body)
+            })
+            .await?;
+        flash(&page.session, "success", "Memo added.").await;
+    }
+    Ok(Redirect::to(&format!("/codebooks/{id}/journal")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_split_at_passages_counted_in_code_points() {
+        let text = "héllo 👩‍💻 world";
+        let spans = vec![(1, 4, "A".to_string()), (6, 9, "B".to_string())];
+        let parts = segments(text, &spans);
+        let joined: String = parts.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(joined, text);
+        assert_eq!(parts[1], Segment { start: 1, text: "éll".into(), codes: vec!["A".into()] });
+        // The emoji is three code points (woman, zero-width joiner, laptop).
+        assert_eq!(parts.iter().find(|s| s.codes == ["B"]).map(|s| s.text.as_str()), Some("👩‍💻"));
+    }
+
+    #[test]
+    fn overlapping_passages_carry_both_codes() {
+        let parts = segments("abcdef", &[(0, 4, "A".into()), (2, 6, "B".into())]);
+        let codes: Vec<Vec<String>> = parts.iter().map(|s| s.codes.clone()).collect();
+        assert_eq!(codes, vec![vec!["A".to_string()], vec!["A".into(), "B".into()], vec!["B".into()]]);
+    }
+}
