@@ -27,7 +27,7 @@ use crate::survey::cache::SurveyCache;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, static_files};
-use crate::{accounts, codebook, coding, dashboard, db, respond, survey};
+use crate::{accounts, agreement, codebook, coding, dashboard, db, respond, survey};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(survey::web::router())
         .merge(codebook::web::router())
         .merge(coding::web::router())
+        .merge(agreement::web::router())
         // Staff pages check the session's CSRF token; respondent pages (merged below) have no
         // session and check their own double-submit token, so that a stale token re-shows the
         // page with the answers instead of refusing it.

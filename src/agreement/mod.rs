@@ -8,6 +8,7 @@ pub mod error;
 pub mod report;
 pub mod stats;
 pub mod table;
+pub mod web;
 
 #[cfg(test)]
 mod edge_case_tests;

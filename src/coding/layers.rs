@@ -148,3 +148,25 @@ pub fn codes_by_unit_for(
     let rows = stmt.query_map(params![codebook_id, unit.response_id, unit.question, coder_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// The codings agreement is computed from: for every answer a coder marked done, each code they
+/// applied to it (whole answer or passage), or `None` when they applied none. Units are named
+/// `response_id:question`; coders by email. `version` keeps only codings made under it.
+pub fn agreement_codings(
+    conn: &Connection,
+    codebook_id: i64,
+    question: Option<&str>,
+    version: Option<i64>,
+) -> Result<Vec<crate::agreement::Coding>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT d.response_id, d.question, u.email, c.code_key FROM coding_done d JOIN users u ON u.id = d.coder_id \
+         LEFT JOIN codings c ON c.codebook_id = d.codebook_id AND c.response_id = d.response_id AND c.question = d.question \
+             AND c.coder_id = d.coder_id AND c.layer = 'coder' AND (?3 IS NULL OR c.codebook_version = ?3) \
+         WHERE d.codebook_id = ?1 AND (?2 IS NULL OR d.question = ?2) ORDER BY d.response_id, d.question, u.email",
+    )?;
+    let rows = stmt.query_map(params![codebook_id, question, version], |r| {
+        let unit = format!("{}:{}", r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
+        Ok(crate::agreement::Coding { unit, coder: r.get(2)?, code: r.get(3)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -99,7 +99,7 @@ mod tests {
             prev_url => "/p", next_url => "/n", next_open_url => "/u", published => true, blind => true, first_open => context! { response_id => 1, question => "Q" },
             items => Vec::<i32>::new(), journal => vec![context! { body => "j", author => "a", created_at => "t" }], code_memos => Vec::<i32>::new(),
             people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)], runs => vec![("all", 0.2, 2, 7, "t")],
-            suggested_seed => 7, open => true, coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
+            suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
         }
     }

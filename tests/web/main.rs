@@ -5,6 +5,7 @@ mod respondent;
 
 mod accounts_admin;
 mod agreement_crosscheck;
+mod agreement_page;
 mod auth;
 mod browser;
 mod browser_respond;

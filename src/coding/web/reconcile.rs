@@ -60,17 +60,31 @@ async fn double_coded(state: &AppState, ctx: &Context) -> Result<Vec<Disagreemen
         .await?)
 }
 
-/// `GET /codebooks/{id}/reconcile`
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    /// Only answers where the coders disagree on this code (from the agreement page).
+    #[serde(default)]
+    code: String,
+}
+
+/// `GET /codebooks/{id}/reconcile?code=KEY`
 pub async fn list(
     State(state): State<AppState>,
     Researcher(user): Researcher,
     page: Page,
     Path(id): Path<i64>,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
 ) -> Result<Response> {
     let ctx = context(&state, id, &user).await?;
-    let items = if ctx.codebook.reconciliation_open { double_coded(&state, &ctx).await? } else { Vec::new() };
+    let mut items = if ctx.codebook.reconciliation_open { double_coded(&state, &ctx).await? } else { Vec::new() };
+    if !query.code.is_empty() {
+        items.retain(|d| {
+            let with = d.coders.values().filter(|codes| codes.contains(&query.code)).count();
+            with > 0 && with < d.coders.len()
+        });
+    }
     let open = ctx.codebook.reconciliation_open;
-    let own = context! { codebook => &ctx.codebook, survey => &ctx.survey, items, open, names => names(&ctx) };
+    let own = context! { codebook => &ctx.codebook, survey => &ctx.survey, items, open, names => names(&ctx), code => query.code };
     Ok(page.render("coding/reconcile_list.html", own)?.into_response())
 }
 
