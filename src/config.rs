@@ -36,6 +36,9 @@ pub enum Command {
     /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha)
     /// for codings made anywhere, read from a CSV with header `unit,coder,code`.
     Agreement(crate::agreement::AgreementArgs),
+    /// Write a survey's data as CSV: the responses (wide), their data dictionary, the codings
+    /// (long, or a 0/1 matrix in a coding layer) and the analysis tables. See docs/exports.md.
+    Export(ExportArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the live database to OUT through SQLite's online backup API (safe while serving).
@@ -218,6 +221,48 @@ pub enum CodebookCommand {
 pub enum CodebookFormat {
     Toml,
     Qdc,
+}
+
+/// What to export and how; the web download takes the same options as query parameters.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The survey's address (slug).
+    #[arg(long)]
+    pub survey: String,
+    /// Which file.
+    #[arg(long, value_enum)]
+    pub what: crate::export::stream::What,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Which codebook (codings, code-matrix, tallies, crosstab, cooccurrence), when the survey has
+    /// several.
+    #[arg(long)]
+    pub codebook: Option<i64>,
+    /// The coding layer (code-matrix and the analysis tables): default (consensus where
+    /// reconciled, else every coder's codes), union, intersection, consensus, or coder:ID.
+    #[arg(long, default_value = "default")]
+    pub layer: String,
+    /// Choice labels in this language instead of codes (responses), and the language of the
+    /// data dictionary.
+    #[arg(long, value_name = "LANG")]
+    pub labels: Option<String>,
+    /// Start with a UTF-8 byte-order mark, so that Excel reads the file as UTF-8.
+    #[arg(long)]
+    pub bom: bool,
+    /// Write cells starting with = + - @ as they are, without the leading ' that keeps a
+    /// spreadsheet from running them as formulas (for R, pandas, SPSS).
+    #[arg(long)]
+    pub no_formula_protection: bool,
+    /// Only this open question (codings, code-matrix, tallies, crosstab, cooccurrence).
+    #[arg(long, value_name = "CODE")]
+    pub question: Option<String>,
+    /// Cross-tab groups: a single or multiple choice question's code, or `language`.
+    #[arg(long, value_name = "CODE|language")]
+    pub by: Option<String>,
+    /// Include partial (not submitted) responses; by default only complete ones.
+    #[arg(long)]
+    pub include_partial: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,14 +3,17 @@
 
 pub mod accounts;
 pub mod agreement;
+pub mod analysis;
 pub mod app;
 pub mod audit;
 pub mod codebook;
 pub mod coding;
 pub mod config;
+pub mod csv_out;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod respond;
 pub mod survey;
 pub mod web;

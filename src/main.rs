@@ -35,6 +35,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::Write::flush(&mut out)?;
             Ok(())
         }
+        Command::Export(args) => fieldwork::export::cli::run(&cli.db, args),
         Command::Migrate => {
             let report = db::migrate(&cli.db)?;
             if report.from == report.to {

@@ -97,14 +97,7 @@ fn decimal(value: Option<f64>) -> String {
     value.map_or_else(String::new, |value| format!("{:.6}", unsigned_zero(value)))
 }
 
-/// Neutralises a leading `=`, `+`, `-` or `@` (and tab or carriage return), which a spreadsheet
-/// would run as a formula, by prefixing an apostrophe.
-pub fn spreadsheet_safe(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
+pub use crate::csv_out::spreadsheet_safe;
 
 fn write_error(error: csv::Error) -> AgreementError {
     AgreementError::Write(io::Error::from(error))

@@ -116,6 +116,16 @@ pub fn merge(
     if from == into || source.kind != CodeKind::Code || target.kind != CodeKind::Code {
         return refuse("merge one code into another code".into());
     }
+    // The draft first: a merge sent from an outdated page must move no coding. (The caller
+    // commits whatever ran, so the refusal has to come before any change.)
+    let mut draft = current.draft.clone();
+    if let Some(entry) = draft.codes.iter_mut().find(|e| e.id == from) {
+        entry.retired = true;
+        entry.shortcut = None;
+    }
+    if !store::save_draft(conn, codebook_id, revision, &draft)? {
+        return Ok(Err(stale()));
+    }
     // Whole-answer codings that would be duplicates after the merge are dropped first.
     conn.execute(
         "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NULL AND EXISTS (
@@ -139,14 +149,6 @@ pub fn merge(
         "UPDATE memos SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
         params![codebook_id, from, into],
     )?;
-    let mut draft = current.draft.clone();
-    if let Some(entry) = draft.codes.iter_mut().find(|e| e.id == from) {
-        entry.retired = true;
-        entry.shortcut = None;
-    }
-    if !store::save_draft(conn, codebook_id, revision, &draft)? {
-        return Ok(Err(stale()));
-    }
     store::record_change(conn, codebook_id, actor, "merged", from, &format!("into {into}"))?;
     Ok(Ok(()))
 }

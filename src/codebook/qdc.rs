@@ -29,7 +29,7 @@
 //! XML attribute values. Shortcuts are not exported.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::attributes::Attribute;
@@ -96,33 +96,54 @@ fn write_codebook(w: &mut Writer<Vec<u8>>, file: &CodebookFile) -> std::io::Resu
     w.write_event(Event::PI(BytesPI::new(&*about)))?;
     let root = BytesStart::new("CodeBook").with_attributes([("xmlns", NAMESPACE), ("origin", "fieldwork")]);
     w.write_event(Event::Start(root))?;
-    if file.codes.is_empty() {
-        w.write_event(Event::Empty(BytesStart::new("Codes")))?;
-    } else {
-        w.write_event(Event::Start(BytesStart::new("Codes")))?;
-        let ids: HashSet<&str> = file.codes.iter().map(|c| c.id.as_str()).collect();
-        let mut written = vec![false; file.codes.len()];
-        let mut guids = HashSet::new();
-        let tops = file.codes.iter().enumerate().filter(|(_, c)| c.parent.as_deref().is_none_or(|p| !ids.contains(p)));
-        let tops: Vec<usize> = tops.map(|(i, _)| i).collect();
-        // Entries caught in a parent cycle (a codebook that fails `check`) come last, at the top.
-        for top in tops.into_iter().chain(0..file.codes.len()) {
-            if !written[top] {
-                write_tree(w, file, top, &mut written, &mut guids)?;
-            }
-        }
-        w.write_event(Event::End(BytesEnd::new("Codes")))?;
-    }
+    write_codes(w, file, &BTreeMap::new())?;
     w.write_event(Event::End(BytesEnd::new("CodeBook")))
 }
 
+/// Writes `<Codes>` with every entry nested under its parent (see `to_qdc`), in whatever
+/// namespace the enclosing element sets: the codebook's in a `.qdc`, the project's in a `.qdpx`.
+/// `note_refs` gives, by code id, the guids of notes to reference from that code as `<NoteRef>`s
+/// (only the project schema has a place for them; pass an empty map for a `.qdc`). Returns the
+/// guid each code id was written with, for references to the codes.
+pub fn write_codes<W: std::io::Write>(
+    w: &mut Writer<W>,
+    file: &CodebookFile,
+    note_refs: &BTreeMap<String, Vec<String>>,
+) -> std::io::Result<BTreeMap<String, String>> {
+    let mut guids = Guids { used: HashSet::new(), by_id: BTreeMap::new(), note_refs };
+    if file.codes.is_empty() {
+        w.write_event(Event::Empty(BytesStart::new("Codes")))?;
+        return Ok(guids.by_id);
+    }
+    w.write_event(Event::Start(BytesStart::new("Codes")))?;
+    let ids: HashSet<&str> = file.codes.iter().map(|c| c.id.as_str()).collect();
+    let mut written = vec![false; file.codes.len()];
+    let tops = file.codes.iter().enumerate().filter(|(_, c)| c.parent.as_deref().is_none_or(|p| !ids.contains(p)));
+    let tops: Vec<usize> = tops.map(|(i, _)| i).collect();
+    // Entries caught in a parent cycle (a codebook that fails `check`) come last, at the top.
+    for top in tops.into_iter().chain(0..file.codes.len()) {
+        if !written[top] {
+            write_tree(w, file, top, &mut written, &mut guids)?;
+        }
+    }
+    w.write_event(Event::End(BytesEnd::new("Codes")))?;
+    Ok(guids.by_id)
+}
+
+/// The guids handed out while writing codes, and the notes to reference from them.
+struct Guids<'a> {
+    used: HashSet<String>,
+    by_id: BTreeMap<String, String>,
+    note_refs: &'a BTreeMap<String, Vec<String>>,
+}
+
 /// Writes one entry and everything under it, depth first, without recursion.
-fn write_tree(
-    w: &mut Writer<Vec<u8>>,
+fn write_tree<W: std::io::Write>(
+    w: &mut Writer<W>,
     file: &CodebookFile,
     top: usize,
     written: &mut [bool],
-    guids: &mut HashSet<String>,
+    guids: &mut Guids,
 ) -> std::io::Result<()> {
     let children = |i: usize| -> Vec<usize> {
         let id = file.codes.get(i).map_or("", |c| c.id.as_str());
@@ -150,15 +171,17 @@ fn write_tree(
     Ok(())
 }
 
-fn write_start(
-    w: &mut Writer<Vec<u8>>,
+fn write_start<W: std::io::Write>(
+    w: &mut Writer<W>,
     file: &CodebookFile,
     i: usize,
-    guids: &mut HashSet<String>,
+    guids: &mut Guids,
 ) -> std::io::Result<()> {
     let Some(entry) = file.codes.get(i) else { return Ok(()) };
+    let guid = export_guid(entry, i, &mut guids.used);
+    guids.by_id.entry(entry.id.clone()).or_insert_with(|| guid.clone());
     let mut start = BytesStart::new("Code");
-    start.push_attribute(attribute("guid", &export_guid(entry, i, guids)));
+    start.push_attribute(attribute("guid", &guid));
     start.push_attribute(attribute("name", &entry.name));
     start.push_attribute(("isCodable", if entry.kind == CodeKind::Category { "false" } else { "true" }));
     if let Some(colour) = entry.colour.as_deref().and_then(read_colour) {
@@ -166,13 +189,16 @@ fn write_start(
     }
     w.write_event(Event::Start(start))?;
     w.create_element("Description").write_text_content(BytesText::new(&describe(entry)))?;
+    for note in guids.note_refs.get(&entry.id).into_iter().flatten() {
+        w.create_element("NoteRef").with_attribute(attribute("targetGUID", note)).write_empty()?;
+    }
     Ok(())
 }
 
 /// An attribute whose value survives a round trip: `escape` covers the markup characters and
 /// `\r`, and line breaks and tabs become character references, which attribute-value
 /// normalisation keeps (a literal one would be read back as a space).
-fn attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
+pub fn attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
     let escaped = escape(value).replace('\n', "&#10;").replace('\t', "&#9;");
     Attribute { key: QName(key), value: Cow::Owned(escaped) }
 }
@@ -189,10 +215,15 @@ fn export_guid(entry: &CodeEntry, index: usize, used: &mut HashSet<String>) -> S
     guid_for_id(&format!("{}#{index}#{}", entry.id, used.len()))
 }
 
-/// The guid a code gets when it has none stored: SHA-256 of `fieldwork-code:` + id, as a
-/// version-8 (RFC 9562), RFC 4122-variant UUID in lower case.
+/// The guid a code gets when it has none stored: `derived_guid("fieldwork-code", id)`.
 pub fn guid_for_id(id: &str) -> String {
-    let digest = Sha256::digest(format!("fieldwork-code:{id}").as_bytes());
+    derived_guid("fieldwork-code", id)
+}
+
+/// A stable guid for `key` among things of one `kind`: SHA-256 of `kind:key`, as a version-8
+/// (RFC 9562), RFC 4122-variant UUID in lower case. Kinds hold no `:`, so no two share a guid.
+pub fn derived_guid(kind: &str, key: &str) -> String {
+    let digest = Sha256::digest(format!("{kind}:{key}").as_bytes());
     let mut bytes: Vec<u8> = digest.iter().take(16).copied().collect();
     bytes[6] = (bytes[6] & 0x0F) | 0x80;
     bytes[8] = (bytes[8] & 0x3F) | 0x80;

@@ -73,6 +73,13 @@ pub fn codes_by_unit(
     }
     let reconciled = reconciled_units(conn, codebook_id)?;
     let done = done_coders(conn, codebook_id)?;
+    // A coder who marked an answer done without applying a code coded it as "no code applies":
+    // the answer is in their layer, with no code, unlike one they have not coded.
+    for (unit, coders) in &done {
+        for coder in coders {
+            by_coder.entry(unit.clone()).or_default().entry(*coder).or_default();
+        }
+    }
     let union = |coders: &BTreeMap<i64, BTreeSet<String>>| coders.values().flatten().cloned().collect::<BTreeSet<_>>();
     let mut result = BTreeMap::new();
     match layer {

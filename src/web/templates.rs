@@ -99,7 +99,13 @@ mod tests {
             prev_url => "/p", next_url => "/n", next_open_url => "/u", published => true, blind => true, first_open => context! { response_id => 1, question => "Q" },
             items => Vec::<i32>::new(), journal => vec![context! { body => "j", author => "a", created_at => "t" }], code_memos => Vec::<i32>::new(),
             people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)], runs => vec![("all", 0.2, 2, 7, "t")],
-            suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
+            tallies => vec![context! { key => "A", name => "A", depth => 1, category => false, answers => 2, respondents => 2, share => 0.5 }], answered => 4,
+            crosstab => context! { groups => vec![context! { key => "g", label => "G", total => 2 }], rows => vec![context! { key => "A", name => "A", depth => 0, category => false, counts => vec![1], percents => vec![50.0] }] },
+            cooccurrence => context! { codes => vec![("A", "A")], answers => vec![vec![2]], respondents => vec![vec![2]], c => vec![vec![1.0]] },
+            frequencies => vec![context! { key => "Q", text => "Q?", answered => 2, rows => vec![context! { key => "a", label => "A", count => 1, percent => 50.0 }], other_texts => vec!["x"] }],
+            closed_questions => vec![context! { code => "Q", text => "Q?", choices => vec![context! { code => "a", label => "A" }] }],
+            q => context! { layer => "default", question => "", partial => "", language => "", from => "", to => "", answer => "", by => "Q" }, encoded => "codebook=1", responses => 4,
+            open_questions => vec!["OPEN_WHY"], suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
         }
     }

@@ -158,6 +158,9 @@ pub struct CodeForm {
     example: String,
     #[serde(default)]
     colour: String,
+    /// A colour input always sends a colour; this box says there is none.
+    #[serde(default)]
+    no_colour: String,
     #[serde(default)]
     shortcut: String,
     #[serde(default)]
@@ -178,7 +181,7 @@ impl CodeForm {
         entry.when_to_use = text(&self.when_to_use);
         entry.when_not_to_use = text(&self.when_not_to_use);
         entry.example = text(&self.example);
-        entry.colour = optional(&self.colour);
+        entry.colour = if self.no_colour == "on" { None } else { optional(&self.colour) };
         entry.shortcut = optional(&self.shortcut);
         entry.mutually_exclusive = self.mutually_exclusive == "on";
         entry.retired = self.retired == "on";

@@ -284,10 +284,11 @@ pub async fn export(
 /// (a stylesheet, because the Content-Security-Policy allows no inline styles).
 pub async fn colours(
     State(state): State<AppState>,
-    _user: crate::accounts::auth::SignedIn,
+    crate::accounts::auth::SignedIn(user): crate::accounts::auth::SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
+    // Only those who may code in the codebook see its codes.
+    let codebook = crate::coding::web::context(&state, id, &user).await?.codebook;
     let mut css = String::new();
     for entry in &codebook.draft.codes {
         // Colours were checked to be #RRGGBB and ids to be [A-Za-z0-9_]: safe to write as CSS.

@@ -279,15 +279,26 @@ fn coder(ctx: &Context, user: &User) -> Result<Coder<'static>> {
     })
 }
 
-/// Checks a set of codes against the published codebook; a message when refused.
-fn check_codes(ctx: &Context, codes: &[String]) -> Option<String> {
+/// Checks codes a coder applies to an answer against the published codebook: each must be a
+/// code, retired only if the answer already has it (`applied`); a message when refused.
+fn check_codes(ctx: &Context, codes: &[String], applied: &[String]) -> Option<String> {
     for code in codes {
         match ctx.published.entry(code) {
-            Some(entry) if entry.kind == CodeKind::Code => {}
+            Some(entry) if entry.kind == CodeKind::Code && (!entry.retired || applied.contains(code)) => {}
+            Some(entry) if entry.kind == CodeKind::Code => {
+                return Some(format!("{} is retired: it is no longer applied to new answers", entry.name));
+            }
             _ => return Some(format!("\"{code}\" is not a code of this codebook")),
         }
     }
     exclusivity_conflict(&ctx.published, codes)
+}
+
+/// The codes the coding form offers, so that leaving one unticked removes it. Codings of a code
+/// the published version does not offer (one given in review after a split that is not
+/// published yet) are not on the form and are kept.
+fn offered(ctx: &Context) -> HashSet<String> {
+    ctx.published.codes.iter().filter(|e| e.kind == CodeKind::Code).map(|e| e.id.clone()).collect()
 }
 
 /// `POST /codebooks/{id}/code/{response_id}/{question}`: the ticked codes, then an action:
@@ -308,19 +319,22 @@ pub async fn save(
     ticked.sort();
     ticked.dedup();
     let action = fields.iter().find(|(k, _)| k == "action").map_or("save", |(_, v)| v.as_str()).to_string();
-    if let Some(problem) = check_codes(&ctx, &ticked) {
+    let u = unit.clone();
+    let applied = state.db.read(move |conn| store::applied_codes(conn, by, u.as_ref())).await?;
+    if let Some(problem) = check_codes(&ctx, &ticked, &applied) {
         let view = unit_view(&state, &ctx, &user, &unit, &query, Some(ticked), Some(problem)).await?;
         return Ok(page
             .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", view.own)?
             .into_response());
     }
     let (stored_unit, set, act) = (unit.clone(), ticked.clone(), action.clone());
+    let offered = offered(&ctx);
     state
         .db
         .write(move |tx| {
             let u = stored_unit.as_ref();
             let current = store::applied_codes(tx, by, u)?;
-            for code in current.iter().filter(|c| !set.contains(c)) {
+            for code in current.iter().filter(|c| !set.contains(c) && offered.contains(*c)) {
                 store::remove_code(tx, by, u, code)?;
             }
             for code in set.iter().filter(|c| !current.contains(c)) {
@@ -389,7 +403,8 @@ pub async fn add_span(
     with_code.dedup();
     let problem = match bounds {
         None => Some(format!("Select a passage inside the answer (it has {length} characters)")),
-        Some(_) => check_codes(&ctx, &with_code),
+        Some(_) => check_codes(&ctx, std::slice::from_ref(&code), &current)
+            .or_else(|| exclusivity_conflict(&ctx.published, &with_code)),
     };
     if let Some(problem) = problem {
         let view = unit_view(&state, &ctx, &user, &unit, &query, None, Some(problem)).await?;

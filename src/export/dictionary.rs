@@ -1,0 +1,112 @@
+//! The data dictionary (`codebook-dictionary`): one row per column of the `responses` file, in
+//! the same order, saying which question it comes from, what it holds and what its codes mean, in
+//! one language of the survey.
+
+use std::io::Write;
+
+use rusqlite::Connection;
+
+use super::responses::{self, Column, Source};
+use super::stream::{CsvExportError, Plan};
+use crate::csv_out::CsvWriter;
+use crate::respond::answers::OTHER;
+use crate::survey::messages;
+use crate::survey::model::{Choice, NumberKind, Question, QuestionType, SurveyDefinition};
+
+/// The dictionary's header.
+pub const HEADER: [&str; 7] = ["column", "question", "question_text", "item", "item_label", "type", "choices"];
+
+/// What the response's own columns hold, in `responses::RESPONSE_COLUMNS` order.
+const RESPONSE_COLUMNS: [(&str, &str); 7] = [
+    ("Response number, unique in this fieldwork database", "integer"),
+    ("complete: submitted; partial: started, not submitted", "status"),
+    ("Version of the survey the response was last saved under", "integer"),
+    ("Language the respondent answered in", "language"),
+    ("When the response was started: RFC 3339 UTC, or the date only in an anonymous survey", "datetime"),
+    ("When it was submitted (empty while partial)", "datetime"),
+    ("Seconds from start to submission (empty in an anonymous survey)", "integer"),
+];
+
+/// Writes one row per `responses` column.
+pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
+    let definition = &plan.survey.definition;
+    let language = plan.language();
+    let participant = responses::participant_attributes(conn, plan.survey.id)?;
+    w.record(HEADER)?;
+    for column in responses::columns(definition, &participant) {
+        w.record(row(definition, language, &column))?;
+    }
+    Ok(())
+}
+
+/// `code=label; code=label`, labels in `language`.
+fn choices(definition: &SurveyDefinition, language: &str, choices: &[Choice]) -> String {
+    let pairs = choices.iter().map(|c| format!("{}={}", c.code, definition.text(&c.label, language)));
+    pairs.collect::<Vec<_>>().join("; ")
+}
+
+fn row(definition: &SurveyDefinition, language: &str, column: &Column) -> [String; 7] {
+    let name = column.name.clone();
+    let Some(q) = column.question else {
+        let (text, kind, values) = match &column.source {
+            Source::Response(1) => (RESPONSE_COLUMNS[1].0, "status", "complete=complete; partial=partial".to_string()),
+            Source::Response(3) => {
+                let languages = definition.languages.iter().map(|l| format!("{l}={l}")).collect::<Vec<_>>();
+                (RESPONSE_COLUMNS[3].0, "language", languages.join("; "))
+            }
+            Source::Response(i) => (RESPONSE_COLUMNS[*i].0, RESPONSE_COLUMNS[*i].1, String::new()),
+            _ => ("Participant attribute", "text", String::new()),
+        };
+        return [name, String::new(), text.to_string(), String::new(), String::new(), kind.to_string(), values];
+    };
+    let text = definition.text(&q.text, language).to_string();
+    let other = || messages::message(definition, "other_specify", language);
+    let with_other = |mut list: String| {
+        if q.other {
+            list = format!("{list}{}{OTHER}={}", if list.is_empty() { "" } else { "; " }, other());
+        }
+        list
+    };
+    let (item, item_label, kind, values) = match &column.source {
+        Source::Value => (
+            String::new(),
+            String::new(),
+            value_type(q),
+            match q.kind {
+                QuestionType::SingleChoice => with_other(choices(definition, language, &q.choices)),
+                _ => String::new(),
+            },
+        ),
+        Source::Ticked => (
+            String::new(),
+            String::new(),
+            "multiple_choice".to_string(),
+            with_other(choices(definition, language, &q.choices)),
+        ),
+        Source::Choice(code) => {
+            let label = q.choice(code).map_or("", |c| definition.text(&c.label, language)).to_string();
+            (code.clone(), label, "selected".to_string(), "0=not selected; 1=selected".to_string())
+        }
+        Source::Item(item) if item == OTHER => (item.clone(), other(), "other_text".to_string(), String::new()),
+        Source::Item(item) if q.kind == QuestionType::Matrix => {
+            let label = q.rows.iter().find(|r| &r.code == item).map_or("", |r| definition.text(&r.label, language));
+            (item.clone(), label.to_string(), "matrix_row".to_string(), choices(definition, language, &q.choices))
+        }
+        Source::Item(item) => {
+            let label = q.choice(item).map_or("", |c| definition.text(&c.label, language)).to_string();
+            (item.clone(), label, "rank".to_string(), "1=first".to_string())
+        }
+        Source::Response(_) | Source::Participant(_) => Default::default(),
+    };
+    [name, q.code.clone(), text, item, item_label, kind, values]
+}
+
+/// The type of a single-valued question's column.
+fn value_type(q: &Question) -> String {
+    match q.kind {
+        QuestionType::Number if q.number_kind() == NumberKind::Decimal => "number (decimal)".to_string(),
+        QuestionType::Number => "number (integer)".to_string(),
+        QuestionType::Date => "date (YYYY-MM-DD)".to_string(),
+        kind => kind.as_str().to_string(),
+    }
+}

@@ -1,0 +1,98 @@
+//! The text of each source and where each answer lies in it, in Unicode code points from 0 (the
+//! unit fieldwork stores passages in and REFI-QDA counts positions in).
+
+/// Where an answer lies in its source: its first code point and its length in code points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// A source's text and where each of its answers lies in it, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub text: String,
+    pub placed: Vec<Placed>,
+}
+
+/// Between one respondent's answers: the end of the answer's line and an empty line.
+const BETWEEN: &str = "\n\n";
+
+/// A source holding one answer, exactly as stored (line breaks and all), so stored passage
+/// positions hold unchanged.
+pub fn single(answer: &str) -> Layout {
+    Layout { text: answer.to_string(), placed: vec![Placed { offset: 0, len: answer.chars().count() }] }
+}
+
+/// One respondent's answers in one source: each `(heading, answer)` as the heading, a line
+/// break and the answer exactly as stored, blocks separated by an empty line.
+pub fn with_headings(answers: &[(String, &str)]) -> Layout {
+    let mut text = String::new();
+    let mut offset = 0;
+    let mut placed = Vec::with_capacity(answers.len());
+    for (i, (heading, answer)) in answers.iter().enumerate() {
+        let before = if i == 0 { String::new() } else { BETWEEN.to_string() } + heading + "\n";
+        offset += before.chars().count();
+        text.push_str(&before);
+        let len = answer.chars().count();
+        placed.push(Placed { offset, len });
+        text.push_str(answer);
+        offset += len;
+    }
+    Layout { text, placed }
+}
+
+impl Placed {
+    /// The `[start, end)` a coding covers in the source: the whole answer, or its passage (code
+    /// points into the answer, end exclusive) cut to the answer; `None` when nothing is left.
+    pub fn span(self, passage: Option<(i64, i64)>) -> Option<(usize, usize)> {
+        let (start, end) = match passage {
+            None => (0, self.len),
+            Some((start, end)) => {
+                let clamp = |p: i64| usize::try_from(p.max(0)).unwrap_or(usize::MAX).min(self.len);
+                (clamp(start), clamp(end))
+            }
+        };
+        (start < end).then_some((self.offset + start, self.offset + end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice(text: &str, (start, end): (usize, usize)) -> String {
+        text.chars().skip(start).take(end - start).collect()
+    }
+
+    #[test]
+    fn positions_count_code_points_across_emoji_combining_marks_and_headings() {
+        let first = "Cafe\u{301} 👩🏽‍🔬 ok";
+        let second = "שלום world\r\nline";
+        let layout = with_headings(&[("Q1: Why? 🤔".into(), first), ("Q2: How?".into(), second)]);
+
+        assert!(layout.text.starts_with("Q1: Why? 🤔\nCafe\u{301}"));
+        assert!(layout.text.contains(&format!("{first}\n\nQ2: How?\n{second}")));
+        let whole: Vec<String> = layout.placed.iter().map(|p| slice(&layout.text, p.span(None).unwrap())).collect();
+        assert_eq!(whole, [first, second]);
+        // "👩🏽‍🔬" is four code points, after "Cafe" + U+0301 + space.
+        assert_eq!(slice(&layout.text, layout.placed[0].span(Some((6, 10))).unwrap()), "👩🏽‍🔬");
+        assert_eq!(slice(&layout.text, layout.placed[1].span(Some((0, 4))).unwrap()), "שלום");
+    }
+
+    #[test]
+    fn a_single_answer_is_the_source_unchanged() {
+        let layout = single("a\r\nb");
+        assert_eq!(layout.text, "a\r\nb");
+        assert_eq!(layout.placed[0].span(None), Some((0, 4)));
+    }
+
+    #[test]
+    fn passages_outside_the_answer_are_cut_to_it_or_dropped() {
+        let placed = Placed { offset: 10, len: 5 };
+        assert_eq!(placed.span(Some((3, 99))), Some((13, 15)));
+        assert_eq!(placed.span(Some((7, 9))), None);
+        assert_eq!(placed.span(Some((-2, 2))), Some((10, 12)));
+        assert_eq!(Placed { offset: 0, len: 0 }.span(None), None);
+    }
+}

@@ -1,0 +1,393 @@
+//! How every CSV export runs: what was asked for (`What` and `ExportOptions`), checked against the
+//! survey (`resolve` gives a `Plan`), and written row by row as it is read from SQLite to any
+//! `Write` — a file or standard output for the command line, a bounded channel for the web.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::mpsc;
+
+use super::{codings, dictionary, responses};
+use crate::analysis::data::{self, Filter};
+use crate::analysis::tables::GroupBy;
+use crate::codebook::store::{self as codebooks, StoredCodebook};
+use crate::coding::layers::Layer;
+use crate::csv_out::{CsvOptions, CsvWriter};
+use crate::db::DbError;
+use crate::survey::model::QuestionType;
+use crate::survey::store::StoredSurvey;
+
+/// Bytes gathered before a chunk goes into the channel.
+const CHUNK_BYTES: usize = 32 * 1024;
+/// Chunks in flight between the reading thread and the HTTP body: with `CHUNK_BYTES`, at most
+/// about 128 KiB of an export wait in memory however large it is and however slow the client.
+const CHANNEL_CHUNKS: usize = 4;
+
+/// The export files, by the name used on the command line and in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    /// One row per response, one column per answer (wide).
+    Responses,
+    /// What each column of `responses` holds.
+    CodebookDictionary,
+    /// One row per code applied to an answer (long).
+    Codings,
+    /// One row per coded answer, one 0/1 column per code, in a coding layer.
+    CodeMatrix,
+    /// Answers and respondents per code.
+    Tallies,
+    /// Codes by the choices of a closed question, or by language.
+    Crosstab,
+    /// Pairs of codes applied to the same answer.
+    Cooccurrence,
+    /// Frequencies of the closed questions' answers.
+    Closed,
+}
+
+impl What {
+    pub const ALL: [What; 8] = [
+        What::Responses,
+        What::CodebookDictionary,
+        What::Codings,
+        What::CodeMatrix,
+        What::Tallies,
+        What::Crosstab,
+        What::Cooccurrence,
+        What::Closed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            What::Responses => "responses",
+            What::CodebookDictionary => "codebook-dictionary",
+            What::Codings => "codings",
+            What::CodeMatrix => "code-matrix",
+            What::Tallies => "tallies",
+            What::Crosstab => "crosstab",
+            What::Cooccurrence => "cooccurrence",
+            What::Closed => "closed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<What> {
+        What::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// Whether the file is about coding, and so needs a codebook.
+    pub fn needs_codebook(self) -> bool {
+        matches!(self, What::Codings | What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence)
+    }
+
+    /// The name a download is saved under.
+    pub fn file_name(self, slug: &str) -> String {
+        format!("{slug}-{}.csv", self.name())
+    }
+}
+
+/// The options of an export as given (command-line flags or query parameters), not yet checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportOptions {
+    pub codebook: Option<i64>,
+    /// `default`, `union`, `intersection`, `consensus` or `coder:ID`.
+    pub layer: Option<String>,
+    /// Choice labels in this language instead of codes (`responses`), or the dictionary's language.
+    pub labels: Option<String>,
+    /// Only this open question (coding exports and analysis tables).
+    pub question: Option<String>,
+    /// Cross-tab groups: a closed question's code, or `language`.
+    pub by: Option<String>,
+    pub include_partial: bool,
+    pub csv: CsvOptions,
+}
+
+/// A checked export: everything needed to write it.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub what: What,
+    pub survey: StoredSurvey,
+    pub codebook: Option<StoredCodebook>,
+    pub layer: Layer,
+    /// A language of the survey, when labels were asked for.
+    pub labels: Option<String>,
+    pub question: Option<String>,
+    pub by: Option<GroupBy>,
+    pub include_partial: bool,
+    pub csv: CsvOptions,
+}
+
+impl Plan {
+    /// The language texts are written in: the one asked for, else the survey's default.
+    pub fn language(&self) -> &str {
+        self.labels.as_deref().unwrap_or(&self.survey.definition.default_language)
+    }
+
+    /// The export and its options, for the audit log.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![self.what.name().to_string()];
+        if let Some(book) = &self.codebook {
+            parts.push(format!("codebook {}", book.id));
+            parts.push(format!("layer {}", self.layer.name()));
+        }
+        parts.extend(self.labels.as_ref().map(|l| format!("labels {l}")));
+        parts.extend(self.question.as_ref().map(|q| format!("question {q}")));
+        parts.extend(self.by.as_ref().map(|by| match by {
+            GroupBy::Language => "by language".to_string(),
+            GroupBy::Question(code) => format!("by {code}"),
+        }));
+        if self.include_partial {
+            parts.push("with partial responses".into());
+        }
+        if !self.csv.protect_formulas {
+            parts.push("without formula protection".into());
+        }
+        parts.join(", ")
+    }
+
+    /// The analysis filter the same options mean.
+    fn filter(&self) -> Filter {
+        Filter { include_partial: self.include_partial, ..Filter::default() }
+    }
+}
+
+/// Why an export was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvExportError {
+    /// The survey does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// An option that cannot be used; the message says why and what would do.
+    #[error("{0}")]
+    BadOption(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("could not write the CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("could not write the CSV: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl From<rusqlite::Error> for CsvExportError {
+    fn from(err: rusqlite::Error) -> Self {
+        CsvExportError::Db(err.into())
+    }
+}
+
+impl CsvExportError {
+    /// The reader went away (a cancelled download): not a failure worth logging as one.
+    pub fn is_cancelled(&self) -> bool {
+        let io = match self {
+            CsvExportError::Io(err) => Some(err),
+            CsvExportError::Csv(err) => match err.kind() {
+                csv::ErrorKind::Io(err) => Some(err),
+                _ => None,
+            },
+            _ => None,
+        };
+        io.is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+fn bad(message: impl Into<String>) -> CsvExportError {
+    CsvExportError::BadOption(message.into())
+}
+
+/// Checks the options against the survey and its codebooks.
+pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOptions) -> Result<Plan, CsvExportError> {
+    let survey = crate::survey::store::find_by_slug(conn, slug)?
+        .ok_or_else(|| CsvExportError::NotFound(format!("there is no survey with the address \"{slug}\"")))?;
+    let definition = &survey.definition;
+    let layer_text = options.layer.as_deref().unwrap_or("default");
+    let layer = Layer::parse(layer_text).ok_or_else(|| {
+        bad(format!("layer \"{layer_text}\" is not one of default, union, intersection, consensus or coder:ID"))
+    })?;
+    if let Layer::Coder(id) = layer {
+        let known: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)", [id], |r| r.get(0))?;
+        if !known {
+            return Err(bad(format!("layer coder:{id}: there is no account with the id {id}")));
+        }
+    }
+    if let Some(language) = &options.labels
+        && !definition.languages.contains(language)
+    {
+        let known = definition.languages.join(", ");
+        return Err(bad(format!("labels: the survey has no language \"{language}\" (it has {known})")));
+    }
+    if let Some(code) = &options.question {
+        match definition.question(code) {
+            Some(q) if q.kind.is_open() => {}
+            Some(_) => return Err(bad(format!("question: {code} is not an open (text) question"))),
+            None => return Err(bad(format!("question: the survey has no question {code}"))),
+        }
+    }
+    let by = match options.by.as_deref() {
+        None => None,
+        Some("language") => Some(GroupBy::Language),
+        Some(code) => match definition.question(code) {
+            Some(q) if matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice) => {
+                Some(GroupBy::Question(code.to_string()))
+            }
+            Some(_) => return Err(bad(format!("by: {code} is not a single or multiple choice question"))),
+            None => return Err(bad(format!("by: the survey has no question {code} (or use by=language)"))),
+        },
+    };
+    if what == What::Crosstab && by.is_none() {
+        return Err(bad("crosstab needs by: a single or multiple choice question's code, or language"));
+    }
+    let codebook = if what.needs_codebook() { Some(choose_codebook(conn, &survey, options.codebook)?) } else { None };
+    Ok(Plan {
+        what,
+        codebook,
+        layer,
+        labels: options.labels.clone(),
+        question: options.question.clone(),
+        by,
+        include_partial: options.include_partial,
+        csv: options.csv,
+        survey,
+    })
+}
+
+fn choose_codebook(
+    conn: &Connection,
+    survey: &StoredSurvey,
+    id: Option<i64>,
+) -> Result<StoredCodebook, CsvExportError> {
+    let mut books = codebooks::for_survey(conn, survey.id)?;
+    let slug = &survey.slug;
+    match id {
+        Some(id) => books
+            .into_iter()
+            .find(|b| b.id == id)
+            .ok_or_else(|| bad(format!("codebook: survey {slug} has no codebook {id}"))),
+        None if books.len() == 1 => Ok(books.remove(0)),
+        None if books.is_empty() => Err(bad(format!("survey {slug} has no codebook yet, so nothing is coded"))),
+        None => {
+            let ids: Vec<String> = books.iter().map(|b| format!("{} ({})", b.id, b.draft.name)).collect();
+            Err(bad(format!("survey {slug} has several codebooks; choose one with codebook: {}", ids.join(", "))))
+        }
+    }
+}
+
+/// Writes the export to `out`, row by row, and returns `out` flushed. Everything is read in one
+/// read transaction, so the file is one consistent snapshot even while people keep answering.
+pub fn write_csv<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<W, CsvExportError> {
+    let snapshot = conn.unchecked_transaction()?;
+    let mut w = CsvWriter::new(out, plan.csv)?;
+    let definition = &plan.survey.definition;
+    let question = plan.question.as_deref();
+    let analysis = |conn: &Connection| {
+        let chosen = plan.codebook.as_ref().map(|c| (c.id, plan.layer));
+        data::load(conn, plan.survey.id, definition, chosen, &plan.filter())
+    };
+    match (plan.what, &plan.codebook) {
+        (What::Responses, _) => responses::write(&snapshot, plan, &mut w)?,
+        (What::CodebookDictionary, _) => dictionary::write(&snapshot, plan, &mut w)?,
+        (What::Codings, Some(book)) => codings::write_long(&snapshot, plan, book, &mut w)?,
+        (What::CodeMatrix, Some(book)) => codings::write_matrix(&snapshot, plan, book, &mut w)?,
+        (What::Tallies, Some(book)) => {
+            crate::analysis::csv::tallies(&mut w, &analysis(&snapshot)?, &book.draft, question)?
+        }
+        (What::Crosstab, Some(book)) => {
+            let by = plan.by.as_ref().ok_or_else(|| bad("crosstab needs by"))?;
+            crate::analysis::csv::crosstab(&mut w, &analysis(&snapshot)?, definition, &book.draft, question, by)?
+        }
+        (What::Cooccurrence, Some(book)) => {
+            crate::analysis::csv::cooccurrence(&mut w, &analysis(&snapshot)?, &book.draft, question)?
+        }
+        (What::Closed, _) => crate::analysis::csv::closed(&mut w, &analysis(&snapshot)?, definition)?,
+        (_, None) => return Err(bad(format!("{} needs a codebook", plan.what.name()))),
+    }
+    let mut out = w.into_inner()?;
+    out.flush()?;
+    Ok(out)
+}
+
+/// A read-only connection of its own for one export, so that a slow download does not hold one of
+/// the pool's few readers for as long as it lasts.
+pub fn open_reader(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+/// What travels from the reading thread to the HTTP body: chunks of CSV, or the error that ended
+/// the export early (which aborts the response, so a cut-off file is never taken as complete).
+pub type Chunk = Result<Bytes, io::Error>;
+
+/// A `Write` that sends what it is given in chunks through a bounded channel, waiting while the
+/// channel is full: the reading thread runs only as fast as the client downloads.
+pub struct ChannelWriter {
+    buffer: Vec<u8>,
+    tx: mpsc::Sender<Chunk>,
+}
+
+impl ChannelWriter {
+    pub fn new(tx: mpsc::Sender<Chunk>) -> Self {
+        ChannelWriter { buffer: Vec::with_capacity(CHUNK_BYTES), tx }
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES)));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "download cancelled"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK_BYTES {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// Starts writing the export on a blocking thread with its own read connection, and returns the
+/// receiving end of the bounded channel the chunks arrive on.
+pub fn spawn(db_path: &Path, plan: Plan) -> mpsc::Receiver<Chunk> {
+    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
+    let path = db_path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let result = open_reader(&path)
+            .map_err(CsvExportError::from)
+            .and_then(|conn| write_csv(&conn, &plan, ChannelWriter::new(tx.clone())));
+        match result {
+            Ok(_) => {}
+            Err(err) if err.is_cancelled() => {
+                tracing::info!(survey = %plan.survey.slug, what = plan.what.name(), "export download cancelled");
+            }
+            Err(err) => {
+                tracing::error!(error = %err, survey = %plan.survey.slug, what = plan.what.name(), "export failed");
+                let _ = tx.blocking_send(Err(io::Error::other("the export failed")));
+            }
+        }
+    });
+    rx
+}
+
+/// The channel's receiving end as a stream of chunks.
+struct Chunks(mpsc::Receiver<Chunk>);
+
+impl futures_core::Stream for Chunks {
+    type Item = Chunk;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Chunk>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+/// The export as an HTTP body that is written while it is sent (chunked, no Content-Length).
+pub fn body(db_path: &Path, plan: Plan) -> Body {
+    Body::from_stream(Chunks(spawn(db_path, plan)))
+}
