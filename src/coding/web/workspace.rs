@@ -97,6 +97,31 @@ pub fn segments(text: &str, spans: &[(usize, usize, String)]) -> Vec<Segment> {
         .collect()
 }
 
+/// Where an answer stands in the coder's queue, and where to go from it.
+struct Navigation {
+    position: Option<usize>,
+    prev: Option<Unit>,
+    next: Option<Unit>,
+    /// The next answer not yet done, wrapping round to the start of the queue.
+    next_open: Option<Unit>,
+}
+
+fn navigation(items: &[QueueItem], unit: &Unit) -> Navigation {
+    let position = items.iter().position(|i| &i.unit == unit);
+    let (prev, next) = match position {
+        Some(p) => (p.checked_sub(1).map(|p| items[p].unit.clone()), items.get(p + 1).map(|i| i.unit.clone())),
+        None => (None, items.first().map(|i| i.unit.clone())),
+    };
+    let after = position.map_or(0, |p| p + 1).min(items.len());
+    let next_open =
+        items[after..].iter().chain(items[..after].iter()).find(|i| !i.done && &i.unit != unit).map(|i| i.unit.clone());
+    Navigation { position, prev, next, next_open }
+}
+
+fn unit_url(codebook_id: i64, unit: &Unit, suffix: &str) -> String {
+    format!("/codebooks/{codebook_id}/code/{}/{}{suffix}", unit.response_id, crate::error::urlencode(&unit.question))
+}
+
 /// A code as the coding screen lists it.
 #[derive(Serialize)]
 struct CodeOption<'a> {
@@ -136,17 +161,7 @@ async fn unit_view(
         .await?;
     let text = text.ok_or(AppError::NotFound)?;
     let items = load_queue(state, ctx, user, query.only()).await?;
-    let position = items.iter().position(|i| &i.unit == unit);
-    let (prev, next) = match position {
-        Some(p) => (p.checked_sub(1).map(|p| items[p].unit.clone()), items.get(p + 1).map(|i| i.unit.clone())),
-        None => (None, items.first().map(|i| i.unit.clone())),
-    };
-    let after = position.map_or(0, |p| p + 1);
-    let next_open = items[after.min(items.len())..]
-        .iter()
-        .chain(items[..after.min(items.len())].iter())
-        .find(|i| !i.done && &i.unit != unit)
-        .map(|i| i.unit.clone());
+    let Navigation { position, prev, next, next_open } = navigation(&items, unit);
 
     let show_others = !ctx.codebook.blind || ctx.codebook.reconciliation_open;
     let mine: Vec<_> = codings.iter().filter(|c| c.coder_id == user.id && c.layer == "coder").collect();
@@ -195,15 +210,7 @@ async fn unit_view(
     let memos: Vec<_> = memos.into_iter().filter(|m| show_others || m.author_id == user.id).collect();
     let context_answers = closed_answers(state, ctx, unit.response_id).await?;
     let suffix = query.suffix();
-    let unit_url = |u: &Unit| {
-        format!(
-            "/codebooks/{}/code/{}/{}{}",
-            ctx.codebook.id,
-            u.response_id,
-            crate::error::urlencode(&u.question),
-            suffix
-        )
-    };
+    let unit_url = |u: &Unit| unit_url(ctx.codebook.id, u, &suffix);
     let own = context! {
         codebook => &ctx.codebook, survey => &ctx.survey, unit, question_text => question_text(ctx, &unit.question),
         segments => segments(&text, &spans), text_length => text.chars().count(), codes, my_spans, others, memos,
@@ -347,18 +354,16 @@ pub async fn save(
             }
         })
         .await?;
-    let view = unit_view(&state, &ctx, &user, &unit, &query, None, None).await?;
-    let here = format!(
-        "/codebooks/{id}/code/{}/{}{}",
-        unit.response_id,
-        crate::error::urlencode(&unit.question),
-        query.suffix()
-    );
-    let nav = |key: &str| view.own.get_attr(key).ok().and_then(|v| v.as_str().map(str::to_string));
+    // Navigate from the queue as it is after the save (the answer may have just become done).
+    let items = load_queue(&state, &ctx, &user, query.only()).await?;
+    let nav = navigation(&items, &unit);
+    let suffix = query.suffix();
+    let here = unit_url(id, &unit, &suffix);
+    let url = |u: Option<Unit>| u.map(|u| unit_url(id, &u, &suffix));
     let target = match action.as_str() {
-        "done" => nav("next_open_url").unwrap_or_else(|| format!("/codebooks/{id}/code{}", query.suffix())),
-        "next" => nav("next_url").unwrap_or(here),
-        "prev" => nav("prev_url").unwrap_or(here),
+        "done" => url(nav.next_open).unwrap_or_else(|| format!("/codebooks/{id}/code{suffix}")),
+        "next" => url(nav.next).unwrap_or(here),
+        "prev" => url(nav.prev).unwrap_or(here),
         _ => here,
     };
     Ok(Redirect::to(&target).into_response())
@@ -415,13 +420,7 @@ pub async fn add_span(
     let (start, end) = bounds.unwrap_or((0, 0));
     let u = unit.clone();
     state.db.write(move |tx| store::apply_span(tx, by, u.as_ref(), &code, start as i64, end as i64)).await?;
-    Ok(Redirect::to(&format!(
-        "/codebooks/{id}/code/{}/{}{}",
-        unit.response_id,
-        crate::error::urlencode(&unit.question),
-        query.suffix()
-    ))
-    .into_response())
+    Ok(Redirect::to(&unit_url(id, &unit, &query.suffix())).into_response())
 }
 
 /// `POST …/span/{coding_id}/delete`
@@ -434,12 +433,7 @@ pub async fn delete_span(
     let ctx = context(&state, id, &user).await?;
     let by = coder(&ctx, &user)?;
     state.db.write(move |tx| store::remove_span(tx, by, coding_id)).await?;
-    Ok(Redirect::to(&format!(
-        "/codebooks/{id}/code/{response_id}/{}{}",
-        crate::error::urlencode(&question),
-        query.suffix()
-    ))
-    .into_response())
+    Ok(Redirect::to(&unit_url(id, &Unit { response_id, question }, &query.suffix())).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -468,13 +462,7 @@ pub async fn add_memo(
         state.db.write(move |tx| store::add_memo(tx, id, "answer", Some(u.as_ref()), None, author, &body)).await?;
         flash(&page.session, "success", "Memo added.").await;
     }
-    Ok(Redirect::to(&format!(
-        "/codebooks/{id}/code/{}/{}{}#memos",
-        unit.response_id,
-        crate::error::urlencode(&unit.question),
-        query.suffix()
-    ))
-    .into_response())
+    Ok(Redirect::to(&format!("{}#memos", unit_url(id, &unit, &query.suffix()))).into_response())
 }
 
 /// `GET /codebooks/{id}/journal`: the project journal and the memos on codes.

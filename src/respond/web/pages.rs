@@ -161,6 +161,21 @@ pub struct LangQuery {
     more: Option<String>,
 }
 
+/// What a respondent arriving at a survey page brings: the survey, their response if any, and
+/// the language to show.
+async fn arrive(
+    state: &AppState,
+    slug: &str,
+    lang: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(Loaded, Option<(String, ResponseRow)>, String)> {
+    let loaded = load(state, slug).await?;
+    let existing = find_response(state, &loaded, headers, None).await?;
+    let saved = existing.as_ref().map(|(_, r)| r.language.as_str());
+    let language = choose_language(&loaded.survey, lang, saved, headers);
+    Ok((loaded, existing, language))
+}
+
 /// `GET /s/{slug}`: the welcome page, or straight back to where the respondent was.
 pub async fn welcome(
     State(state): State<AppState>,
@@ -168,14 +183,7 @@ pub async fn welcome(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let loaded = load(&state, &slug).await?;
-    let existing = find_response(&state, &loaded, &headers, None).await?;
-    let language = choose_language(
-        &loaded.survey,
-        query.lang.as_deref(),
-        existing.as_ref().map(|(_, r)| r.language.as_str()),
-        &headers,
-    );
+    let (loaded, existing, language) = arrive(&state, &slug, query.lang.as_deref(), &headers).await?;
     if let Some((_, response)) = existing {
         return Ok(Redirect::to(&resume_target(&slug, &response, query.lang.as_deref())).into_response());
     }
@@ -569,14 +577,7 @@ pub async fn done(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let loaded = load(&state, &slug).await?;
-    let existing = find_response(&state, &loaded, &headers, None).await?;
-    let language = choose_language(
-        &loaded.survey,
-        query.lang.as_deref(),
-        existing.as_ref().map(|(_, r)| r.language.as_str()),
-        &headers,
-    );
+    let (loaded, _, language) = arrive(&state, &slug, query.lang.as_deref(), &headers).await?;
     let d = &loaded.survey.definition;
     let thanks = paragraphs(d.text(&d.thank_you, &language));
     let own = context! { thank_you => thanks, ..base_context(&loaded, &language, "") };
