@@ -232,15 +232,16 @@ pub struct ExportArgs {
     /// Which file.
     #[arg(long, value_enum)]
     pub what: crate::export::stream::What,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (required for qdpx).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Which codebook (codings, code-matrix, tallies, crosstab, cooccurrence), when the survey has
-    /// several.
+    /// Which codebook (codings, code-matrix, tallies, crosstab, cooccurrence, qdpx), when the
+    /// survey has several.
     #[arg(long)]
     pub codebook: Option<i64>,
-    /// The coding layer (code-matrix and the analysis tables): default (consensus where
-    /// reconciled, else every coder's codes), union, intersection, consensus, or coder:ID.
+    /// The coding layer (code-matrix, the analysis tables and qdpx): default (consensus where
+    /// reconciled, else every coder's codes; for qdpx every coder's and the consensus), union,
+    /// intersection, consensus, or coder:ID.
     #[arg(long, default_value = "default")]
     pub layer: String,
     /// Choice labels in this language instead of codes (responses), and the language of the
@@ -263,6 +264,9 @@ pub struct ExportArgs {
     /// Include partial (not submitted) responses; by default only complete ones.
     #[arg(long)]
     pub include_partial: bool,
+    /// qdpx: one text source per open answer (default) or per respondent.
+    #[arg(long, value_name = "answer|respondent")]
+    pub per: Option<String>,
 }
 
 #[derive(Debug, Args)]

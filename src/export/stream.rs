@@ -1,8 +1,9 @@
-//! How every CSV export runs: what was asked for (`What` and `ExportOptions`), checked against the
-//! survey (`resolve` gives a `Plan`), and written row by row as it is read from SQLite to any
-//! `Write` — a file or standard output for the command line, a bounded channel for the web.
+//! How every export runs: what was asked for (`What` and `ExportOptions`), checked against the
+//! survey (`resolve` gives a `Plan`), and written — a CSV row by row as it is read from SQLite to
+//! any `Write`, a REFI-QDA project to a seekable file — to a file or standard output for the
+//! command line, a bounded channel for the web.
 
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,6 +12,7 @@ use axum::body::{Body, Bytes};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
+use super::qdpx::{self, QdpxOptions, SourcePer};
 use super::{codings, dictionary, responses};
 use crate::analysis::data::{self, Filter};
 use crate::analysis::tables::GroupBy;
@@ -46,10 +48,12 @@ pub enum What {
     Cooccurrence,
     /// Frequencies of the closed questions' answers.
     Closed,
+    /// A REFI-QDA project (a zip) for ATLAS.ti, MAXQDA, NVivo or QualCoder; needs --out.
+    Qdpx,
 }
 
 impl What {
-    pub const ALL: [What; 8] = [
+    pub const ALL: [What; 9] = [
         What::Responses,
         What::CodebookDictionary,
         What::Codings,
@@ -58,6 +62,7 @@ impl What {
         What::Crosstab,
         What::Cooccurrence,
         What::Closed,
+        What::Qdpx,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +75,7 @@ impl What {
             What::Crosstab => "crosstab",
             What::Cooccurrence => "cooccurrence",
             What::Closed => "closed",
+            What::Qdpx => "qdpx",
         }
     }
 
@@ -79,12 +85,25 @@ impl What {
 
     /// Whether the file is about coding, and so needs a codebook.
     pub fn needs_codebook(self) -> bool {
-        matches!(self, What::Codings | What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence)
+        matches!(
+            self,
+            What::Codings | What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence | What::Qdpx
+        )
+    }
+
+    /// Every file is CSV but the REFI-QDA project, a zip.
+    pub fn is_csv(self) -> bool {
+        self != What::Qdpx
+    }
+
+    /// The file's name in its download address (`/surveys/SLUG/export/…`).
+    pub fn url_file(self) -> String {
+        if self.is_csv() { format!("{}.csv", self.name()) } else { "project.qdpx".into() }
     }
 
     /// The name a download is saved under.
     pub fn file_name(self, slug: &str) -> String {
-        format!("{slug}-{}.csv", self.name())
+        if self.is_csv() { format!("{slug}-{}.csv", self.name()) } else { format!("{slug}.qdpx") }
     }
 }
 
@@ -100,6 +119,8 @@ pub struct ExportOptions {
     pub question: Option<String>,
     /// Cross-tab groups: a closed question's code, or `language`.
     pub by: Option<String>,
+    /// What one text source of a `qdpx` holds: `answer` or `respondent`.
+    pub per: Option<String>,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -115,6 +136,7 @@ pub struct Plan {
     pub labels: Option<String>,
     pub question: Option<String>,
     pub by: Option<GroupBy>,
+    pub per: SourcePer,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -138,6 +160,12 @@ impl Plan {
             GroupBy::Language => "by language".to_string(),
             GroupBy::Question(code) => format!("by {code}"),
         }));
+        if self.what == What::Qdpx {
+            parts.push(format!(
+                "one source per {}",
+                if self.per == SourcePer::Answer { "answer" } else { "respondent" }
+            ));
+        }
         if self.include_partial {
             parts.push("with partial responses".into());
         }
@@ -168,6 +196,8 @@ pub enum CsvExportError {
     Csv(#[from] csv::Error),
     #[error("could not write the CSV: {0}")]
     Io(#[from] io::Error),
+    #[error(transparent)]
+    Project(#[from] qdpx::ExportError),
 }
 
 impl From<rusqlite::Error> for CsvExportError {
@@ -237,7 +267,33 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
     if what == What::Crosstab && by.is_none() {
         return Err(bad("crosstab needs by: a single or multiple choice question's code, or language"));
     }
-    let codebook = if what.needs_codebook() { Some(choose_codebook(conn, &survey, options.codebook)?) } else { None };
+    let per = match (options.per.as_deref(), what) {
+        (None, _) => SourcePer::Answer,
+        (Some(_), w) if w.is_csv() => return Err(bad("per applies only to qdpx")),
+        (Some("answer"), _) => SourcePer::Answer,
+        (Some("respondent"), _) => SourcePer::Respondent,
+        (Some(other), _) => return Err(bad(format!("per: \"{other}\" is not answer or respondent"))),
+    };
+    if what == What::Qdpx {
+        // The project has every complete response and open question, in no spreadsheet: a CSV
+        // option would be silently ignored, so it is refused.
+        let csv_only = [
+            ("labels", options.labels.is_some()),
+            ("question", options.question.is_some()),
+            ("by", options.by.is_some()),
+            ("include_partial", options.include_partial),
+            ("bom", options.csv.bom),
+            ("no_formula_protection", !options.csv.protect_formulas),
+        ];
+        if let Some((name, _)) = csv_only.iter().find(|(_, given)| *given) {
+            return Err(bad(format!("{name} applies only to the CSV files, not to qdpx")));
+        }
+    }
+    // A project is addressed by its codebook: an unknown one is not found. For a CSV file it is
+    // one option among others.
+    let unknown = if what == What::Qdpx { CsvExportError::NotFound } else { CsvExportError::BadOption };
+    let codebook =
+        if what.needs_codebook() { Some(choose_codebook(conn, &survey, options.codebook, unknown)?) } else { None };
     Ok(Plan {
         what,
         codebook,
@@ -245,6 +301,7 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         labels: options.labels.clone(),
         question: options.question.clone(),
         by,
+        per,
         include_partial: options.include_partial,
         csv: options.csv,
         survey,
@@ -255,6 +312,7 @@ fn choose_codebook(
     conn: &Connection,
     survey: &StoredSurvey,
     id: Option<i64>,
+    unknown: fn(String) -> CsvExportError,
 ) -> Result<StoredCodebook, CsvExportError> {
     let mut books = codebooks::for_survey(conn, survey.id)?;
     let slug = &survey.slug;
@@ -262,7 +320,7 @@ fn choose_codebook(
         Some(id) => books
             .into_iter()
             .find(|b| b.id == id)
-            .ok_or_else(|| bad(format!("codebook: survey {slug} has no codebook {id}"))),
+            .ok_or_else(|| unknown(format!("codebook: survey {slug} has no codebook {id}"))),
         None if books.len() == 1 => Ok(books.remove(0)),
         None if books.is_empty() => Err(bad(format!("survey {slug} has no codebook yet, so nothing is coded"))),
         None => {
@@ -299,11 +357,34 @@ pub fn write_csv<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<W, 
             crate::analysis::csv::cooccurrence(&mut w, &analysis(&snapshot)?, &book.draft, question)?
         }
         (What::Closed, _) => crate::analysis::csv::closed(&mut w, &analysis(&snapshot)?, definition)?,
+        (What::Qdpx, _) => return Err(bad("qdpx is a zip file, not CSV")),
         (_, None) => return Err(bad(format!("{} needs a codebook", plan.what.name()))),
     }
     let mut out = w.into_inner()?;
     out.flush()?;
     Ok(out)
+}
+
+/// Writes the REFI-QDA project to `out`, seekable because a zip's directory is written last;
+/// from one read transaction, like the CSV files.
+pub fn write_project<W: Write + Seek>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
+    let book = plan.codebook.as_ref().ok_or_else(|| bad("qdpx needs a codebook"))?;
+    let snapshot = conn.unchecked_transaction()?;
+    let options = QdpxOptions { source_per: plan.per, layer: plan.layer };
+    Ok(qdpx::write_qdpx(&snapshot, plan.survey.id, book.id, &options, out)?)
+}
+
+/// Writes the export to `out`: a CSV file as it is read; a project into a temporary file (gone
+/// once closed), then copied.
+fn write_any<W: Write>(conn: &Connection, plan: &Plan, mut out: W) -> Result<(), CsvExportError> {
+    if plan.what.is_csv() {
+        return write_csv(conn, plan, out).map(drop);
+    }
+    let mut file = tempfile::tempfile()?;
+    write_project(conn, plan, &mut file)?;
+    file.rewind()?;
+    io::copy(&mut file, &mut out)?;
+    Ok(out.flush()?)
 }
 
 /// A read-only connection of its own for one export, so that a slow download does not hold one of
@@ -314,8 +395,8 @@ pub fn open_reader(path: &Path) -> Result<Connection, DbError> {
     Ok(conn)
 }
 
-/// What travels from the reading thread to the HTTP body: chunks of CSV, or the error that ended
-/// the export early (which aborts the response, so a cut-off file is never taken as complete).
+/// What travels from the reading thread to the HTTP body: chunks of the file, or the error that
+/// ended the export early (which aborts the response, so a cut-off file is never taken as complete).
 pub type Chunk = Result<Bytes, io::Error>;
 
 /// A `Write` that sends what it is given in chunks through a bounded channel, waiting while the
@@ -353,17 +434,17 @@ impl Write for ChannelWriter {
     }
 }
 
-/// Starts writing the export on a blocking thread with its own read connection, and returns the
-/// receiving end of the bounded channel the chunks arrive on.
+/// Starts writing the export (`write_any`) on a blocking thread with its own read connection, and
+/// returns the receiving end of the bounded channel the chunks arrive on.
 pub fn spawn(db_path: &Path, plan: Plan) -> mpsc::Receiver<Chunk> {
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
     let path = db_path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let result = open_reader(&path)
             .map_err(CsvExportError::from)
-            .and_then(|conn| write_csv(&conn, &plan, ChannelWriter::new(tx.clone())));
+            .and_then(|conn| write_any(&conn, &plan, ChannelWriter::new(tx.clone())));
         match result {
-            Ok(_) => {}
+            Ok(()) => {}
             Err(err) if err.is_cancelled() => {
                 tracing::info!(survey = %plan.survey.slug, what = plan.what.name(), "export download cancelled");
             }

@@ -1,6 +1,7 @@
-//! The export page of a survey and its CSV downloads: `GET /surveys/{slug}/export` lists every
-//! file with its options; `GET /surveys/{slug}/export/{what}.csv?…` streams one, with the same
-//! options as `fieldwork export`. Researchers only; every download is in the audit log.
+//! The export page of a survey and its downloads: `GET /surveys/{slug}/export` lists every file
+//! with its options; `GET /surveys/{slug}/export/{what}.csv?…` (or `project.qdpx?…`) streams one,
+//! with the same options as `fieldwork export`. Researchers only; every download is in the audit
+//! log.
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -23,8 +24,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The query parameters a download takes: the command line's flags, with `_` (or `-`).
-pub const OPTIONS: [&str; 8] =
-    ["codebook", "layer", "labels", "question", "by", "include_partial", "bom", "no_formula_protection"];
+pub const OPTIONS: [&str; 9] =
+    ["codebook", "layer", "labels", "question", "by", "per", "include_partial", "bom", "no_formula_protection"];
 
 /// Reads the options from a query string; the message says what is wrong.
 pub fn parse_query(query: &str) -> Result<ExportOptions, String> {
@@ -47,6 +48,7 @@ pub fn parse_query(query: &str) -> Result<ExportOptions, String> {
             "labels" => options.labels = text,
             "question" => options.question = text,
             "by" => options.by = text,
+            "per" => options.per = text,
             "include_partial" => options.include_partial = flag(&key, &value)?,
             "bom" => options.csv.bom = flag(&key, &value)?,
             "no_formula_protection" => options.csv.protect_formulas = !flag(&key, &value)?,
@@ -72,15 +74,15 @@ fn bad_request(state: &AppState, message: &str) -> Result<Response> {
     Ok((StatusCode::BAD_REQUEST, Html(html)).into_response())
 }
 
-/// `GET /surveys/{slug}/export/{what}.csv`: checked first (404, or 400 with the reason), then
-/// written while it is sent.
+/// `GET /surveys/{slug}/export/{what}.csv` or `project.qdpx`: checked first (404, or 400 with the
+/// reason), then written while it is sent.
 pub async fn download(
     State(state): State<AppState>,
     Researcher(user): Researcher,
     Path((slug, file)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let what = file.strip_suffix(".csv").and_then(What::parse).ok_or(AppError::NotFound)?;
+    let what = What::ALL.into_iter().find(|w| w.url_file() == file).ok_or(AppError::NotFound)?;
     let options = match parse_query(query.as_deref().unwrap_or("")) {
         Ok(options) => options,
         Err(message) => return bad_request(&state, &message),
@@ -96,10 +98,9 @@ pub async fn download(
     let name = what.file_name(&plan.survey.slug);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-        (header::CONTENT_DISPOSITION, disposition),
-    ];
+    let content_type = if what.is_csv() { "text/csv; charset=utf-8" } else { "application/zip" };
+    let headers =
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type)), (header::CONTENT_DISPOSITION, disposition)];
     Ok((headers, stream::body(state.db.path(), plan)).into_response())
 }
 
@@ -112,6 +113,7 @@ fn options_of(what: What) -> &'static [&'static str] {
         What::CodeMatrix | What::Tallies | What::Cooccurrence => &["codebook", "layer", "question", "include_partial"],
         What::Crosstab => &["codebook", "layer", "question", "by", "include_partial"],
         What::Closed => &["include_partial"],
+        What::Qdpx => &["codebook", "layer", "per"],
     }
 }
 
@@ -137,6 +139,11 @@ fn describe(what: What) -> (&'static str, &'static str) {
         }
         What::Cooccurrence => ("Co-occurrence", "Pairs of codes applied to the same answer, with the c-coefficient."),
         What::Closed => ("Closed questions", "How often each choice of each closed question was given."),
+        What::Qdpx => (
+            "REFI-QDA project",
+            "The open answers with their codings, the codebook, the coders' memos and each respondent's closed \
+             answers, as one project for ATLAS.ti, MAXQDA, NVivo or QualCoder (a zip; complete responses only).",
+        ),
     }
 }
 
@@ -173,7 +180,10 @@ pub async fn page(
         .into_iter()
         .map(|w| {
             let (title, description) = describe(w);
-            context! { what => w.name(), title, description, options => options_of(w), needs_codebook => w.needs_codebook() }
+            context! {
+                what => w.name(), file => w.url_file(), csv => w.is_csv(), title, description,
+                options => options_of(w), needs_codebook => w.needs_codebook(),
+            }
         })
         .collect();
     let mut layers = vec![

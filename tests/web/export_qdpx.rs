@@ -1,6 +1,7 @@
 //! The REFI-QDA project export (.qdpx): project.qde validates against the schema, every coded
 //! selection covers exactly its passage or its whole answer (per answer and per respondent), and
-//! codes, users, variables, cases and notes are all there, the same bytes each time.
+//! codes, users, variables, cases and notes are all there, the same bytes each time; and the
+//! same file comes from the web download and `fieldwork export --what qdpx`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
@@ -14,9 +15,11 @@ use fieldwork::coding::store::{self, Coder, UnitRef};
 use fieldwork::export::qdpx::{ExportError, QdpxOptions, SourcePer, write_qdpx};
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
+use reqwest::StatusCode;
 use rusqlite::Connection;
 
-use crate::helpers::TestApp;
+use crate::exports::cli;
+use crate::helpers::{PASSWORD, TestApp};
 
 const SURVEY: &str = r#"
 format = 1
@@ -599,4 +602,107 @@ async fn an_unknown_survey_or_a_codebook_of_another_survey_is_refused() {
         }
         assert!(out.into_inner().is_empty(), "nothing is written");
     }
+}
+
+/// Validates a project's `project.qde` with xmllint.
+fn validate(app: &TestApp, bytes: &[u8]) {
+    let qde = unzip(bytes).remove("project.qde").unwrap();
+    let path = app.dir.path().join("downloaded.qde");
+    std::fs::write(&path, &qde).unwrap();
+    xmllint(&path).unwrap_or_else(|err| panic!("{err}\n{qde}"));
+}
+
+#[tokio::test]
+async fn the_web_download_and_the_command_line_give_the_same_valid_project() {
+    let app = TestApp::spawn().await;
+    let a = arrange(&app);
+    app.login("rita@example.org", PASSWORD).await;
+    let book = a.codebook.to_string();
+    let bob = format!("coder:{}", a.bob);
+    let cases = [
+        ("", vec![], SourcePer::Answer, Layer::Default),
+        (
+            "per=respondent&layer=union",
+            vec!["--per", "respondent", "--layer", "union"],
+            SourcePer::Respondent,
+            Layer::Union,
+        ),
+        (
+            &*format!("per=answer&layer={bob}"),
+            vec!["--per", "answer", "--layer", &bob],
+            SourcePer::Answer,
+            Layer::Coder(a.bob),
+        ),
+    ];
+    for (i, (query, flags, per, layer)) in cases.into_iter().enumerate() {
+        let response = app.get(&format!("/surveys/qdpx/export/project.qdpx?codebook={book}&{query}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+        assert_eq!(response.headers()["content-type"], "application/zip");
+        assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"qdpx.qdpx\"");
+        let web = response.bytes().await.unwrap().to_vec();
+        validate(&app, &web);
+        assert_eq!(web, export(&a, per, layer), "{query}: the writer's bytes");
+
+        let out = app.dir.path().join(format!("cli-{i}.qdpx"));
+        let mut args = vec!["--survey", "qdpx", "--what", "qdpx", "--codebook", &book, "--out", out.to_str().unwrap()];
+        args.extend(flags);
+        let output = cli(&app, &args);
+        assert!(output.status.success(), "{query}: {}", String::from_utf8_lossy(&output.stderr));
+        let file = std::fs::read(&out).unwrap();
+        validate(&app, &file);
+        assert!(file == web, "{query}: the command line writes the same bytes");
+    }
+    let audited = app.query_i64(
+        "SELECT count(*) FROM audit_log WHERE action = 'responses.export' AND details LIKE 'qdpx, codebook %'",
+    );
+    assert_eq!(audited, 6, "three downloads and three command-line exports");
+}
+
+#[tokio::test]
+async fn the_project_is_refused_to_coders_and_for_unknown_codebooks_or_options() {
+    let app = TestApp::spawn().await;
+    let a = arrange(&app);
+    let project = |query: &str| format!("/surveys/qdpx/export/project.qdpx?{query}");
+    app.login("ann@example.org", PASSWORD).await;
+    assert_eq!(app.get(&project(&format!("codebook={}", a.codebook))).await.status(), StatusCode::FORBIDDEN);
+    app.logout().await;
+
+    app.login("rita@example.org", PASSWORD).await;
+    for path in [
+        project("codebook=9999"),
+        "/surveys/nope/export/project.qdpx".into(),
+        "/surveys/qdpx/export/qdpx.csv".into(),
+        "/surveys/qdpx/export/qdpx.qdpx".into(),
+    ] {
+        assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let book = a.codebook;
+    for (query, message) in [
+        (format!("codebook={book}&per=question"), "per: \"question\" is not answer or respondent"),
+        (format!("codebook={book}&layer=bogus"), "is not one of default, union"),
+        (format!("codebook={book}&include_partial=1"), "include_partial applies only to the CSV files"),
+        (format!("codebook={book}&question=WHY"), "question applies only to the CSV files"),
+        ("codebook=x".into(), "codebook must be a codebook"),
+    ] {
+        let (status, page) = app.get_page(&project(&query)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {page}");
+        assert!(page.replace("&quot;", "\"").replace("&#34;", "\"").contains(message), "{query}: {page}");
+    }
+
+    // The command line: a zip needs a file, and the same refusals.
+    let book = book.to_string();
+    let output = cli(&app, &["--survey", "qdpx", "--what", "qdpx", "--codebook", &book]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("qdpx is a zip file and needs a file to write to: give --out FILE.qdpx"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    let out = app.dir.path().join("refused.qdpx");
+    let output =
+        cli(&app, &["--survey", "qdpx", "--what", "qdpx", "--codebook", "9999", "--out", out.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("survey qdpx has no codebook 9999"));
+    assert!(!out.exists(), "no file for a refused export");
+    let output = cli(&app, &["--survey", "qdpx", "--what", "responses", "--per", "respondent"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("per applies only to qdpx"));
+    let audited = app.query_i64("SELECT count(*) FROM audit_log WHERE action = 'responses.export'");
+    assert_eq!(audited, 0, "nothing refused is audited");
 }
