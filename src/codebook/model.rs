@@ -3,16 +3,16 @@
 //! their code through renames, moves and new versions.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 /// The codebook file format version this fieldwork reads and writes.
 pub const FORMAT: u32 = 1;
 
-static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9_]{0,63}$").expect("valid regex"));
-static COLOUR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^#[0-9A-Fa-f]{6}$").expect("valid regex"));
+/// A colour as `#RRGGBB`.
+fn is_colour(text: &str) -> bool {
+    text.len() == 7 && text.starts_with('#') && text[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
 
 fn is_false(value: &bool) -> bool {
     !*value
@@ -111,7 +111,7 @@ impl CodebookFile {
         let mut sibling_names = HashSet::new();
         for (i, code) in self.codes.iter().enumerate() {
             let at = |field: &str| format!("codes[{i}].{field}");
-            if !ID.is_match(&code.id) {
+            if !crate::survey::validate::is_code(&code.id, 64) {
                 error(
                     at("id"),
                     format!("\"{}\" is not an id: start with a letter, then letters, digits or _", code.id),
@@ -141,7 +141,7 @@ impl CodebookFile {
                 error(at("mutually_exclusive"), "only a category can be mutually exclusive".into());
             }
             if let Some(colour) = &code.colour
-                && !COLOUR.is_match(colour)
+                && !is_colour(colour)
             {
                 error(at("colour"), format!("\"{colour}\" is not a colour such as #1F77B4"));
             }

@@ -3,17 +3,34 @@
 //! the first.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::logic::Condition;
 use super::model::{FORMAT, QuestionType, SurveyDefinition, Text};
 
-static CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9_]{0,31}$").expect("valid regex"));
-static SLUG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9-]{2,63}$").expect("valid regex"));
-static LANGUAGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$").expect("valid regex"));
+/// A code: a letter, then up to `max - 1` letters, digits or `_` (ASCII).
+pub fn is_code(text: &str, max: usize) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && text.len() <= max
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A survey address: 3–64 lowercase letters, digits and hyphens, not starting with a hyphen.
+fn is_slug(text: &str) -> bool {
+    (3..=64).contains(&text.len())
+        && !text.starts_with('-')
+        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// A language tag such as `en` or `pt-BR`: 2–3 lowercase letters, then `-` and 2–8 letters or
+/// digits, any number of times.
+fn is_language(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let base_ok = parts.next().is_some_and(|b| (2..=3).contains(&b.len()) && b.chars().all(|c| c.is_ascii_lowercase()));
+    base_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
 
 /// Choice codes fieldwork uses itself ("other" names the Other text's export column).
 const RESERVED_CHOICE_CODES: [&str; 1] = ["other"];
@@ -68,7 +85,7 @@ impl Checker<'_> {
         if d.format != FORMAT {
             self.error("format", format!("this fieldwork reads format {FORMAT}, not {}", d.format));
         }
-        if !SLUG.is_match(&d.slug) {
+        if !is_slug(&d.slug) {
             self.error("slug", "use 3–64 lowercase letters, digits and hyphens, starting with a letter or digit");
         }
         self.languages();
@@ -105,7 +122,7 @@ impl Checker<'_> {
         }
         let mut seen = HashSet::new();
         for (i, language) in d.languages.iter().enumerate() {
-            if !LANGUAGE.is_match(language) {
+            if !is_language(language) {
                 self.error(
                     format!("languages[{i}]"),
                     format!("\"{language}\" is not a language code such as en or pt-BR"),
@@ -180,7 +197,7 @@ impl Checker<'_> {
     }
 
     fn code(&mut self, path: &str, code: &str) {
-        if !CODE.is_match(code) {
+        if !is_code(code, 32) {
             self.error(
                 path,
                 format!("\"{code}\" is not a code: start with a letter, then up to 31 letters, digits or _"),
@@ -322,5 +339,30 @@ impl Checker<'_> {
             }
         }
         patterns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_slugs_and_language_tags_are_recognised() {
+        for good in ["Q1", "a", "ROLE_2", &"x".repeat(32)] {
+            assert!(is_code(good, 32), "{good}");
+        }
+        for bad in ["", "1Q", "_a", "a-b", "é", &"x".repeat(33)] {
+            assert!(!is_code(bad, 32), "{bad}");
+        }
+        assert!(
+            is_slug("open-llm-governance") && is_slug("abc") && !is_slug("ab") && !is_slug("-ab") && !is_slug("Abc")
+        );
+        assert!(
+            is_language("en")
+                && is_language("pt-BR")
+                && is_language("zh-Hant-TW")
+                && !is_language("EN")
+                && !is_language("e")
+        );
     }
 }
