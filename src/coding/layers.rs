@@ -44,87 +44,163 @@ impl Layer {
     }
 }
 
-/// The codes of every coded answer in the chosen layer.
+/// Everything recorded on one answer: each coder's codes (a coder who marked it done without a
+/// code has an empty set: "no code applies"), the coders who marked it done, and the consensus if
+/// it was reconciled.
+#[derive(Debug, Default)]
+pub struct UnitCodings {
+    pub by_coder: BTreeMap<i64, BTreeSet<String>>,
+    pub done: BTreeSet<i64>,
+    pub consensus: Option<BTreeSet<String>>,
+}
+
+impl UnitCodings {
+    /// The answer's codes in `layer`, or None when the layer does not cover it.
+    pub fn codes(&self, layer: Layer) -> Option<BTreeSet<String>> {
+        let union = || self.by_coder.values().flatten().cloned().collect::<BTreeSet<_>>();
+        match layer {
+            Layer::Consensus => self.consensus.clone(),
+            Layer::Coder(id) => self.by_coder.get(&id).cloned(),
+            Layer::Union => (!self.by_coder.is_empty()).then(union),
+            Layer::Intersection => {
+                if self.by_coder.is_empty() {
+                    return None;
+                }
+                let who: Vec<i64> = if self.done.is_empty() {
+                    self.by_coder.keys().copied().collect()
+                } else {
+                    self.done.iter().copied().collect()
+                };
+                let mut sets = who.iter().map(|c| self.by_coder.get(c).cloned().unwrap_or_default());
+                let first = sets.next().unwrap_or_default();
+                Some(sets.fold(first, |acc, s| acc.intersection(&s).cloned().collect()))
+            }
+            Layer::Default => self.consensus.clone().or_else(|| (!self.by_coder.is_empty()).then(union)),
+        }
+    }
+}
+
+/// Reads a codebook's codings, done marks and reconciliations in answer order, one answer at a
+/// time, so that memory does not grow with the number of answers.
+pub struct UnitReader<'a> {
+    codings: std::iter::Peekable<
+        rusqlite::MappedRows<'a, fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64, String, String)>>,
+    >,
+    done: std::iter::Peekable<rusqlite::MappedRows<'a, fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64)>>>,
+    reconciled: std::iter::Peekable<rusqlite::MappedRows<'a, fn(&rusqlite::Row) -> rusqlite::Result<(i64, String)>>>,
+}
+
+/// The statements a `UnitReader` reads from; prepare them, then call `reader`.
+pub struct UnitStatements<'c> {
+    codings: rusqlite::Statement<'c>,
+    done: rusqlite::Statement<'c>,
+    reconciled: rusqlite::Statement<'c>,
+    codebook_id: i64,
+}
+
+impl<'c> UnitStatements<'c> {
+    pub fn prepare(conn: &'c Connection, codebook_id: i64) -> Result<Self, DbError> {
+        Ok(UnitStatements {
+            codings: conn.prepare(
+                "SELECT response_id, question, coder_id, layer, code_key FROM codings WHERE codebook_id = ?1 ORDER BY response_id, question",
+            )?,
+            done: conn.prepare(
+                "SELECT response_id, question, coder_id FROM coding_done WHERE codebook_id = ?1 ORDER BY response_id, question",
+            )?,
+            reconciled: conn.prepare(
+                "SELECT response_id, question FROM reconciliations WHERE codebook_id = ?1 ORDER BY response_id, question",
+            )?,
+            codebook_id,
+        })
+    }
+
+    pub fn reader(&mut self) -> Result<UnitReader<'_>, DbError> {
+        let coding: fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64, String, String)> =
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+        let done: fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64)> =
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+        let reconciled: fn(&rusqlite::Row) -> rusqlite::Result<(i64, String)> = |r| Ok((r.get(0)?, r.get(1)?));
+        let id = self.codebook_id;
+        Ok(UnitReader {
+            codings: self.codings.query_map([id], coding)?.peekable(),
+            done: self.done.query_map([id], done)?.peekable(),
+            reconciled: self.reconciled.query_map([id], reconciled)?.peekable(),
+        })
+    }
+}
+
+/// Takes the rows of `rows` whose response id is `response` (skipping earlier ones).
+fn take_response<T, I: Iterator<Item = rusqlite::Result<T>>>(
+    rows: &mut std::iter::Peekable<I>,
+    response: i64,
+    id_of: impl Fn(&T) -> i64,
+) -> Result<Vec<T>, DbError> {
+    let mut taken = Vec::new();
+    while let Some(next) = rows.peek() {
+        let id = match next {
+            Ok(row) => id_of(row),
+            Err(_) => i64::MIN,
+        };
+        if id > response {
+            break;
+        }
+        let row = rows.next().transpose()?;
+        if let Some(row) = row.filter(|_| id == response) {
+            taken.push(row);
+        }
+    }
+    Ok(taken)
+}
+
+impl UnitReader<'_> {
+    /// Everything recorded on the answers of one response, by question. Responses must be asked
+    /// for in increasing id order.
+    pub fn response(&mut self, response: i64) -> Result<BTreeMap<String, UnitCodings>, DbError> {
+        let mut units: BTreeMap<String, UnitCodings> = BTreeMap::new();
+        for (_, question, coder, layer, code) in take_response(&mut self.codings, response, |r| r.0)? {
+            let unit = units.entry(question).or_default();
+            if layer == "consensus" {
+                unit.consensus.get_or_insert_with(BTreeSet::new).insert(code);
+            } else {
+                unit.by_coder.entry(coder).or_default().insert(code);
+            }
+        }
+        for (_, question, coder) in take_response(&mut self.done, response, |r| r.0)? {
+            let unit = units.entry(question).or_default();
+            unit.done.insert(coder);
+            unit.by_coder.entry(coder).or_default();
+        }
+        for (_, question) in take_response(&mut self.reconciled, response, |r| r.0)? {
+            units.entry(question).or_default().consensus.get_or_insert_with(BTreeSet::new);
+        }
+        Ok(units)
+    }
+}
+
+/// The codes of every coded answer in the chosen layer (all in memory: for the code matrix and
+/// reconciliation; tallies stream through `UnitReader` instead).
 pub fn codes_by_unit(
     conn: &Connection,
     codebook_id: i64,
     layer: Layer,
 ) -> Result<BTreeMap<Unit, BTreeSet<String>>, DbError> {
-    let mut by_coder: BTreeMap<Unit, BTreeMap<i64, BTreeSet<String>>> = BTreeMap::new();
-    let mut consensus: BTreeMap<Unit, BTreeSet<String>> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT response_id, question, coder_id, layer, code_key FROM codings WHERE codebook_id = ?1",
-    )?;
-    let rows = stmt.query_map([codebook_id], |r| {
-        Ok((
-            Unit { response_id: r.get(0)?, question: r.get(1)? },
-            r.get::<_, i64>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-        ))
-    })?;
-    for row in rows {
-        let (unit, coder, layer_name, code) = row?;
-        if layer_name == "consensus" {
-            consensus.entry(unit).or_default().insert(code);
-        } else {
-            by_coder.entry(unit).or_default().entry(coder).or_default().insert(code);
-        }
-    }
-    let reconciled = reconciled_units(conn, codebook_id)?;
-    let done = done_coders(conn, codebook_id)?;
-    // A coder who marked an answer done without applying a code coded it as "no code applies":
-    // the answer is in their layer, with no code, unlike one they have not coded.
-    for (unit, coders) in &done {
-        for coder in coders {
-            by_coder.entry(unit.clone()).or_default().entry(*coder).or_default();
-        }
-    }
-    let union = |coders: &BTreeMap<i64, BTreeSet<String>>| coders.values().flatten().cloned().collect::<BTreeSet<_>>();
+    let responses: Vec<i64> = {
+        let mut stmt = conn.prepare(
+            "SELECT response_id FROM codings WHERE codebook_id = ?1 UNION SELECT response_id FROM coding_done WHERE codebook_id = ?1 ORDER BY 1",
+        )?;
+        stmt.query_map([codebook_id], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    let mut statements = UnitStatements::prepare(conn, codebook_id)?;
+    let mut reader = statements.reader()?;
     let mut result = BTreeMap::new();
-    match layer {
-        Layer::Consensus => {
-            for unit in &reconciled {
-                result.insert(unit.clone(), consensus.get(unit).cloned().unwrap_or_default());
-            }
-        }
-        Layer::Coder(id) => {
-            for (unit, coders) in &by_coder {
-                if let Some(codes) = coders.get(&id) {
-                    result.insert(unit.clone(), codes.clone());
-                }
-            }
-        }
-        Layer::Union => {
-            for (unit, coders) in &by_coder {
-                result.insert(unit.clone(), union(coders));
-            }
-        }
-        Layer::Intersection => {
-            for (unit, coders) in &by_coder {
-                let who: Vec<i64> =
-                    done.get(unit).map_or_else(|| coders.keys().copied().collect(), |d| d.iter().copied().collect());
-                let mut sets = who.iter().map(|c| coders.get(c).cloned().unwrap_or_default());
-                let first = sets.next().unwrap_or_default();
-                result.insert(unit.clone(), sets.fold(first, |acc, s| acc.intersection(&s).cloned().collect()));
-            }
-        }
-        Layer::Default => {
-            for (unit, coders) in &by_coder {
-                result.insert(unit.clone(), union(coders));
-            }
-            for unit in &reconciled {
-                result.insert(unit.clone(), consensus.get(unit).cloned().unwrap_or_default());
+    for response_id in responses {
+        for (question, unit) in reader.response(response_id)? {
+            if let Some(codes) = unit.codes(layer) {
+                result.insert(Unit { response_id, question }, codes);
             }
         }
     }
     Ok(result)
-}
-
-fn reconciled_units(conn: &Connection, codebook_id: i64) -> Result<BTreeSet<Unit>, DbError> {
-    let mut stmt = conn.prepare_cached("SELECT response_id, question FROM reconciliations WHERE codebook_id = ?1")?;
-    let rows = stmt.query_map(params![codebook_id], |r| Ok(Unit { response_id: r.get(0)?, question: r.get(1)? }))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Which coders marked each unit done.
