@@ -83,12 +83,18 @@ impl UnitCodings {
 /// Reads a codebook's codings, done marks and reconciliations in answer order, one answer at a
 /// time, so that memory does not grow with the number of answers.
 pub struct UnitReader<'a> {
-    codings: std::iter::Peekable<
-        rusqlite::MappedRows<'a, fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64, String, String)>>,
-    >,
-    done: std::iter::Peekable<rusqlite::MappedRows<'a, fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64)>>>,
-    reconciled: std::iter::Peekable<rusqlite::MappedRows<'a, fn(&rusqlite::Row) -> rusqlite::Result<(i64, String)>>>,
+    codings: Rows<'a, CodingRow>,
+    done: Rows<'a, DoneRow>,
+    reconciled: Rows<'a, ReconciledRow>,
 }
+
+/// (response, question, coder, layer, code)
+type CodingRow = (i64, String, i64, String, String);
+/// (response, question, coder)
+type DoneRow = (i64, String, i64);
+/// (response, question)
+type ReconciledRow = (i64, String);
+type Rows<'a, T> = std::iter::Peekable<rusqlite::MappedRows<'a, fn(&rusqlite::Row) -> rusqlite::Result<T>>>;
 
 /// The statements a `UnitReader` reads from; prepare them, then call `reader`.
 pub struct UnitStatements<'c> {
@@ -115,11 +121,10 @@ impl<'c> UnitStatements<'c> {
     }
 
     pub fn reader(&mut self) -> Result<UnitReader<'_>, DbError> {
-        let coding: fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64, String, String)> =
+        let coding: fn(&rusqlite::Row) -> rusqlite::Result<CodingRow> =
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
-        let done: fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, i64)> =
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
-        let reconciled: fn(&rusqlite::Row) -> rusqlite::Result<(i64, String)> = |r| Ok((r.get(0)?, r.get(1)?));
+        let done: fn(&rusqlite::Row) -> rusqlite::Result<DoneRow> = |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+        let reconciled: fn(&rusqlite::Row) -> rusqlite::Result<ReconciledRow> = |r| Ok((r.get(0)?, r.get(1)?));
         let id = self.codebook_id;
         Ok(UnitReader {
             codings: self.codings.query_map([id], coding)?.peekable(),
