@@ -2,46 +2,20 @@
 //! cross-tabs of codes by a closed answer or language, code co-occurrence, and frequency tables
 //! of the closed questions. Respondents are counted once however many answers carry a code.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::Serialize;
 
-use super::data::{Data, gave};
+use super::data::{ALL_QUESTIONS, Data, choice_group, language_group};
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::survey::model::{QuestionType, SurveyDefinition};
 
-/// Which open questions a table covers: one, or all.
-fn in_scope(question: Option<&str>, unit_question: &str) -> bool {
-    question.is_none_or(|q| q == unit_question)
+/// The scope key of one open question, or of all of them.
+fn scope(question: Option<&str>) -> String {
+    question.unwrap_or(ALL_QUESTIONS).to_string()
 }
 
 /// Respondents (of the included) who answered the question, or any open question.
-pub fn answered(data: &Data, question: Option<&str>) -> BTreeSet<i64> {
-    match question {
-        Some(q) => data.answered.get(q).cloned().unwrap_or_default(),
-        None => data.answered.values().flatten().copied().collect(),
-    }
-}
-
-/// The codes an entry stands for: itself, or every code under a category.
-fn members<'a>(file: &'a CodebookFile, id: &str) -> BTreeSet<&'a str> {
-    let mut found = BTreeSet::new();
-    for entry in &file.codes {
-        let mut current = Some(entry);
-        for _ in 0..=file.codes.len() {
-            match current {
-                Some(e) if e.id == id => {
-                    if entry.kind == CodeKind::Code {
-                        found.insert(entry.id.as_str());
-                    }
-                    break;
-                }
-                Some(e) => current = e.parent.as_deref().and_then(|p| file.entry(p)),
-                None => break,
-            }
-        }
-    }
-    found
+pub fn answered(data: &Data, question: Option<&str>) -> usize {
+    data.answered.get(&scope(question)).copied().unwrap_or(0)
 }
 
 /// A row of the tally table: a code or a category (rolled up).
@@ -61,27 +35,22 @@ pub struct TallyRow {
 
 /// Tallies per code and category, in codebook order; the number of respondents who answered.
 pub fn tallies(data: &Data, file: &CodebookFile, question: Option<&str>) -> (Vec<TallyRow>, usize) {
-    let base = answered(data, question).len();
+    let base = answered(data, question);
+    let scope = scope(question);
     let rows = file
         .tree()
         .into_iter()
         .map(|(depth, entry)| {
-            let codes = members(file, &entry.id);
-            let units: Vec<_> = data
-                .codes
-                .iter()
-                .filter(|(u, set)| in_scope(question, &u.question) && set.iter().any(|c| codes.contains(c.as_str())))
-                .map(|(u, _)| u)
-                .collect();
-            let respondents: BTreeSet<i64> = units.iter().map(|u| u.response_id).collect();
+            let (answers, respondents) =
+                data.entries.get(&(scope.clone(), entry.id.clone())).copied().unwrap_or((0, 0));
             TallyRow {
                 key: entry.id.clone(),
                 name: entry.name.clone(),
                 depth,
                 category: entry.kind == CodeKind::Category,
-                answers: units.len(),
-                respondents: respondents.len(),
-                share: (base > 0).then(|| respondents.len() as f64 / base as f64),
+                answers,
+                respondents,
+                share: (base > 0).then(|| respondents as f64 / base as f64),
             }
         })
         .collect();
@@ -122,41 +91,20 @@ pub struct Crosstab {
     pub rows: Vec<CrossRow>,
 }
 
-/// The groups of a cross-tab and each respondent's membership.
-fn groups(data: &Data, definition: &SurveyDefinition, by: &GroupBy) -> Vec<(String, String, BTreeSet<i64>)> {
+/// The groups of a cross-tab: (key, label) in display order.
+fn groups(definition: &SurveyDefinition, by: &GroupBy) -> Vec<(String, String)> {
     match by {
-        GroupBy::Language => definition
-            .languages
-            .iter()
-            .map(|l| {
-                (l.clone(), l.clone(), data.language.iter().filter(|(_, lang)| *lang == l).map(|(r, _)| *r).collect())
-            })
-            .collect(),
+        GroupBy::Language => definition.languages.iter().map(|l| (language_group(l), l.clone())).collect(),
         GroupBy::Question(code) => {
             let Some(question) = definition.question(code) else { return Vec::new() };
             let language = &definition.default_language;
-            let mut out: Vec<(String, String, BTreeSet<i64>)> = question
+            let mut out: Vec<(String, String)> = question
                 .choices
                 .iter()
-                .map(|c| {
-                    (
-                        c.code.clone(),
-                        definition.text(&c.label, language).to_string(),
-                        data.responses.iter().copied().filter(|r| gave(data, *r, code, &c.code)).collect(),
-                    )
-                })
+                .map(|c| (choice_group(code, &c.code), definition.text(&c.label, language).to_string()))
                 .collect();
             if question.other {
-                let other = data
-                    .responses
-                    .iter()
-                    .copied()
-                    .filter(|r| {
-                        gave(data, *r, code, "other")
-                            || data.closed.get(r).and_then(|q| q.get(code)).is_some_and(|i| i.contains_key("other"))
-                    })
-                    .collect();
-                out.push(("other".into(), "Other".into(), other));
+                out.push((choice_group(code, "other"), "Other".into()));
             }
             out
         }
@@ -171,27 +119,27 @@ pub fn crosstab(
     question: Option<&str>,
     by: &GroupBy,
 ) -> Crosstab {
-    let base = answered(data, question);
-    let groups: Vec<(String, String, BTreeSet<i64>)> = groups(data, definition, by)
+    let scope = scope(question);
+    let groups: Vec<Group> = groups(definition, by)
         .into_iter()
-        .map(|(k, l, members)| (k, l, members.intersection(&base).copied().collect()))
+        .map(|(key, label)| Group {
+            total: data.group_totals.get(&(scope.clone(), key.clone())).copied().unwrap_or(0),
+            key,
+            label,
+        })
         .collect();
     let rows = file
         .tree()
         .into_iter()
         .map(|(depth, entry)| {
-            let codes = members(file, &entry.id);
-            let with: BTreeSet<i64> = data
-                .codes
+            let counts: Vec<usize> = groups
                 .iter()
-                .filter(|(u, set)| in_scope(question, &u.question) && set.iter().any(|c| codes.contains(c.as_str())))
-                .map(|(u, _)| u.response_id)
+                .map(|g| data.cross.get(&(scope.clone(), entry.id.clone(), g.key.clone())).copied().unwrap_or(0))
                 .collect();
-            let counts: Vec<usize> = groups.iter().map(|(_, _, m)| m.intersection(&with).count()).collect();
             let percents = counts
                 .iter()
                 .zip(&groups)
-                .map(|(n, (_, _, m))| (!m.is_empty()).then(|| 100.0 * *n as f64 / m.len() as f64))
+                .map(|(n, g)| (g.total > 0).then(|| 100.0 * *n as f64 / g.total as f64))
                 .collect();
             CrossRow {
                 key: entry.id.clone(),
@@ -203,7 +151,7 @@ pub fn crosstab(
             }
         })
         .collect();
-    Crosstab { groups: groups.into_iter().map(|(key, label, m)| Group { key, label, total: m.len() }).collect(), rows }
+    Crosstab { groups, rows }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,33 +168,13 @@ pub struct Cooccurrence {
 
 /// Code × code co-occurrence over answers and over respondents.
 pub fn cooccurrence(data: &Data, file: &CodebookFile, question: Option<&str>) -> Cooccurrence {
-    let codes: Vec<(String, String)> = file
-        .tree()
-        .into_iter()
-        .filter(|(_, e)| e.kind == CodeKind::Code)
-        .map(|(_, e)| (e.id.clone(), e.name.clone()))
-        .collect();
-    let index: BTreeMap<&str, usize> = codes.iter().enumerate().map(|(i, (k, _))| (k.as_str(), i)).collect();
+    let scope = scope(question);
+    let codes: Vec<(String, String)> =
+        data.codes.iter().map(|id| (id.clone(), file.entry(id).map_or(id.clone(), |e| e.name.clone()))).collect();
     let n = codes.len();
-    let mut answers = vec![vec![0usize; n]; n];
-    let mut by_respondent: BTreeMap<i64, BTreeSet<usize>> = BTreeMap::new();
-    for (unit, set) in data.codes.iter().filter(|(u, _)| in_scope(question, &u.question)) {
-        let present: Vec<usize> = set.iter().filter_map(|c| index.get(c.as_str()).copied()).collect();
-        for &a in &present {
-            for &b in &present {
-                answers[a][b] += 1;
-            }
-        }
-        by_respondent.entry(unit.response_id).or_default().extend(present);
-    }
-    let mut respondents = vec![vec![0usize; n]; n];
-    for present in by_respondent.values() {
-        for &a in present {
-            for &b in present {
-                respondents[a][b] += 1;
-            }
-        }
-    }
+    let empty = vec![vec![0usize; n]; n];
+    let answers = data.pair_answers.get(&scope).cloned().unwrap_or_else(|| empty.clone());
+    let respondents = data.pair_respondents.get(&scope).cloned().unwrap_or(empty);
     let c = (0..n)
         .map(|a| {
             (0..n)
@@ -285,67 +213,41 @@ pub struct Frequency {
 pub fn frequencies(data: &Data, definition: &SurveyDefinition) -> Vec<Frequency> {
     let language = &definition.default_language;
     let label = |t| definition.text(t, language).to_string();
+    let table = |key: String, text: String, options: Vec<(String, String)>| {
+        let counts = data.closed.get(&key);
+        let answered = counts.map_or(0, |c| c.answered);
+        let rows = options
+            .into_iter()
+            .map(|(k, l)| {
+                let n = counts.and_then(|c| c.choices.get(&k)).copied().unwrap_or(0);
+                FrequencyRow {
+                    percent: (answered > 0).then(|| 100.0 * n as f64 / answered as f64),
+                    key: k,
+                    label: l,
+                    count: n,
+                }
+            })
+            .collect();
+        Frequency { other_texts: counts.map(|c| c.other_texts.clone()).unwrap_or_default(), key, text, answered, rows }
+    };
     let mut out = Vec::new();
     for (_, q) in definition.questions() {
-        let answers: Vec<&BTreeMap<String, String>> = data.closed.values().filter_map(|qs| qs.get(&q.code)).collect();
-        let table = |key: String,
-                     text: String,
-                     count: &dyn Fn(&str) -> usize,
-                     answered: usize,
-                     extra: Vec<(String, String)>| {
-            let rows = q
-                .choices
-                .iter()
-                .map(|c| (c.code.clone(), label(&c.label)))
-                .chain(extra)
-                .map(|(k, l)| {
-                    let n = count(&k);
-                    FrequencyRow {
-                        percent: (answered > 0).then(|| 100.0 * n as f64 / answered as f64),
-                        key: k,
-                        label: l,
-                        count: n,
-                    }
-                })
-                .collect();
-            Frequency { key, text, answered, rows, other_texts: Vec::new() }
-        };
-        let other = if q.other { vec![("other".to_string(), "Other".to_string())] } else { Vec::new() };
+        let mut options: Vec<(String, String)> = q.choices.iter().map(|c| (c.code.clone(), label(&c.label))).collect();
         match q.kind {
-            QuestionType::SingleChoice => {
-                let count = |k: &str| answers.iter().filter(|i| i.get("").is_some_and(|v| v == k)).count();
-                let mut f = table(q.code.clone(), label(&q.text), &count, answers.len(), other);
-                f.other_texts = answers.iter().filter_map(|i| i.get("other").cloned()).collect();
-                out.push(f);
+            QuestionType::SingleChoice | QuestionType::MultipleChoice => {
+                if q.other {
+                    options.push(("other".into(), "Other".into()));
+                }
+                out.push(table(q.code.clone(), label(&q.text), options));
             }
-            QuestionType::MultipleChoice => {
-                let count = |k: &str| answers.iter().filter(|i| i.contains_key(k)).count();
-                let mut f = table(q.code.clone(), label(&q.text), &count, answers.len(), other);
-                f.other_texts = answers.iter().filter_map(|i| i.get("other").cloned()).collect();
-                out.push(f);
+            QuestionType::Ranking => {
+                out.push(table(q.code.clone(), format!("{} (ranked first)", label(&q.text)), options))
             }
             QuestionType::Matrix => {
                 for row in &q.rows {
-                    let in_row: Vec<&String> = answers.iter().filter_map(|i| i.get(&row.code)).collect();
-                    let count = |k: &str| in_row.iter().filter(|v| v.as_str() == k).count();
-                    out.push(table(
-                        format!("{}/{}", q.code, row.code),
-                        format!("{} — {}", label(&q.text), label(&row.label)),
-                        &count,
-                        in_row.len(),
-                        Vec::new(),
-                    ));
+                    let text = format!("{} — {}", label(&q.text), label(&row.label));
+                    out.push(table(format!("{}/{}", q.code, row.code), text, options.clone()));
                 }
-            }
-            QuestionType::Ranking => {
-                let count = |k: &str| answers.iter().filter(|i| i.get(k).is_some_and(|r| r == "1")).count();
-                out.push(table(
-                    q.code.clone(),
-                    format!("{} (ranked first)", label(&q.text)),
-                    &count,
-                    answers.len(),
-                    Vec::new(),
-                ));
             }
             _ => {}
         }

@@ -134,35 +134,12 @@ impl<'c> UnitStatements<'c> {
     }
 }
 
-/// Takes the rows of `rows` whose response id is `response` (skipping earlier ones).
-fn take_response<T, I: Iterator<Item = rusqlite::Result<T>>>(
-    rows: &mut std::iter::Peekable<I>,
-    response: i64,
-    id_of: impl Fn(&T) -> i64,
-) -> Result<Vec<T>, DbError> {
-    let mut taken = Vec::new();
-    while let Some(next) = rows.peek() {
-        let id = match next {
-            Ok(row) => id_of(row),
-            Err(_) => i64::MIN,
-        };
-        if id > response {
-            break;
-        }
-        let row = rows.next().transpose()?;
-        if let Some(row) = row.filter(|_| id == response) {
-            taken.push(row);
-        }
-    }
-    Ok(taken)
-}
-
 impl UnitReader<'_> {
     /// Everything recorded on the answers of one response, by question. Responses must be asked
     /// for in increasing id order.
     pub fn response(&mut self, response: i64) -> Result<BTreeMap<String, UnitCodings>, DbError> {
         let mut units: BTreeMap<String, UnitCodings> = BTreeMap::new();
-        for (_, question, coder, layer, code) in take_response(&mut self.codings, response, |r| r.0)? {
+        for (_, question, coder, layer, code) in crate::db::take_rows_for(&mut self.codings, response, |r| r.0)? {
             let unit = units.entry(question).or_default();
             if layer == "consensus" {
                 unit.consensus.get_or_insert_with(BTreeSet::new).insert(code);
@@ -170,12 +147,12 @@ impl UnitReader<'_> {
                 unit.by_coder.entry(coder).or_default().insert(code);
             }
         }
-        for (_, question, coder) in take_response(&mut self.done, response, |r| r.0)? {
+        for (_, question, coder) in crate::db::take_rows_for(&mut self.done, response, |r| r.0)? {
             let unit = units.entry(question).or_default();
             unit.done.insert(coder);
             unit.by_coder.entry(coder).or_default();
         }
-        for (_, question) in take_response(&mut self.reconciled, response, |r| r.0)? {
+        for (_, question) in crate::db::take_rows_for(&mut self.reconciled, response, |r| r.0)? {
             units.entry(question).or_default().consensus.get_or_insert_with(BTreeSet::new);
         }
         Ok(units)

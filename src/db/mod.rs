@@ -177,6 +177,32 @@ impl Inner {
     }
 }
 
+/// From rows ordered by a key (such as a response id), takes those whose key is `key`, skipping
+/// any with a smaller key: the step of a merge over several ordered queries, which reads each
+/// table once without holding it in memory.
+pub fn take_rows_for<T, I: Iterator<Item = rusqlite::Result<T>>>(
+    rows: &mut std::iter::Peekable<I>,
+    key: i64,
+    key_of: impl Fn(&T) -> i64,
+) -> Result<Vec<T>, DbError> {
+    let mut taken = Vec::new();
+    while let Some(next) = rows.peek() {
+        let row_key = match next {
+            Ok(row) => key_of(row),
+            // An error is taken (and returned) at once.
+            Err(_) => i64::MIN,
+        };
+        if row_key > key {
+            break;
+        }
+        let row = rows.next().transpose()?;
+        if let Some(row) = row.filter(|_| row_key == key) {
+            taken.push(row);
+        }
+    }
+    Ok(taken)
+}
+
 /// The current time as RFC 3339 UTC, the format of every timestamp column.
 pub fn now_rfc3339() -> String {
     rfc3339(time::OffsetDateTime::now_utc())
