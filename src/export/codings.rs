@@ -2,7 +2,7 @@
 //! consensus, whole answers and passages), streamed from one query; and `code-matrix`, one 0/1
 //! row per coded answer in a chosen layer (`coding::layers`).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::io::Write;
 
 use rusqlite::{Connection, params};
@@ -98,38 +98,41 @@ pub fn write_matrix<W: Write>(
     book: &StoredCodebook,
     w: &mut CsvWriter<W>,
 ) -> Result<(), CsvExportError> {
-    let mut units = layers::codes_by_unit(conn, book.id, plan.layer)?;
-    let partial = partial_responses(conn, plan)?;
-    units.retain(|unit, _| {
-        !partial.contains(&unit.response_id) && plan.question.as_deref().is_none_or(|q| q == unit.question)
-    });
     let mut codes: Vec<&str> =
         book.draft.tree().into_iter().filter(|(_, e)| e.kind == CodeKind::Code).map(|(_, e)| e.id.as_str()).collect();
     let listed: HashSet<&str> = codes.iter().copied().collect();
-    let unlisted: BTreeSet<&str> =
-        units.values().flatten().map(String::as_str).filter(|c| !listed.contains(c)).collect();
+    // Codes used in codings but no longer in the codebook still get a column (a cheap, small query).
+    let used: Vec<String> = {
+        let mut stmt =
+            conn.prepare("SELECT DISTINCT code_key FROM codings WHERE codebook_id = ?1 ORDER BY code_key")?;
+        stmt.query_map([book.id], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    let unlisted: Vec<&str> = used.iter().map(String::as_str).filter(|c| !listed.contains(c)).collect();
     codes.extend(unlisted);
 
     let mut header = vec!["response_id", "question"];
     header.extend(codes.iter().copied());
     w.record(&header)?;
-    for (unit, applied) in &units {
-        let id = unit.response_id.to_string();
-        let cells = codes.iter().map(|c| if applied.contains(*c) { "1" } else { "0" });
-        w.record([id.as_str(), unit.question.as_str()].into_iter().chain(cells))?;
+    // One response at a time, in id order (NOT INDEXED: no sort), so memory stays flat.
+    let mut responses = conn.prepare(
+        "SELECT id FROM responses NOT INDEXED WHERE survey_id = ?1 AND (?2 OR status = 'complete') ORDER BY id",
+    )?;
+    let ids = responses.query_map(rusqlite::params![plan.survey.id, plan.include_partial], |r| r.get::<_, i64>(0))?;
+    let mut statements = layers::UnitStatements::prepare(conn, book.id)?;
+    let mut reader = statements.reader()?;
+    for id in ids {
+        let id = id?;
+        for (question, unit) in reader.response(id)? {
+            if plan.question.as_deref().is_some_and(|q| q != question) {
+                continue;
+            }
+            let Some(applied) = unit.codes(plan.layer) else { continue };
+            let response = id.to_string();
+            let cells = codes.iter().map(|c| if applied.contains(*c) { "1" } else { "0" });
+            w.record([response.as_str(), question.as_str()].into_iter().chain(cells))?;
+        }
     }
     Ok(())
-}
-
-/// The partial responses to leave out (none when partial ones are included). Usually few, so
-/// cheaper to hold than the complete ones.
-fn partial_responses(conn: &Connection, plan: &Plan) -> Result<HashSet<i64>, CsvExportError> {
-    if plan.include_partial {
-        return Ok(HashSet::new());
-    }
-    let mut stmt = conn.prepare("SELECT id FROM responses WHERE survey_id = ?1 AND status = 'partial'")?;
-    let ids = stmt.query_map([plan.survey.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
 }
 
 #[cfg(test)]
