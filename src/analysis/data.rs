@@ -37,24 +37,30 @@ pub struct ClosedCounts {
     pub other_texts: Vec<String>,
 }
 
-/// The counts every table is read from.
+/// The counts every table is read from. Scopes, codebook entries and cross-tab groups are
+/// numbered once, so counting a response allocates nothing per code.
 #[derive(Debug, Default)]
 pub struct Data {
     /// Responses that passed the filters.
     pub included: usize,
-    /// Respondents who answered, per scope.
-    pub answered: HashMap<String, usize>,
-    /// (scope, codebook entry) → (answers carrying it, respondents).
-    pub entries: HashMap<(String, String), (usize, usize)>,
-    /// (scope, group) → respondents in the group who answered in the scope.
-    pub group_totals: HashMap<(String, String), usize>,
-    /// (scope, entry, group) → respondents in the group with the entry.
-    pub cross: HashMap<(String, String, String), usize>,
+    /// Scope 0 is all open questions; then each open question in survey order.
+    scopes: Vec<String>,
+    /// Codebook entries (codes and categories) in tree order.
+    entries: Vec<String>,
+    /// Cross-tab groups: languages and the choices of the closed questions.
+    groups: Vec<String>,
     /// The codes (not categories) in codebook order, indexing the pair matrices.
     pub codes: Vec<String>,
-    /// Per scope: answers and respondents with both codes of a pair.
-    pub pair_answers: HashMap<String, Vec<Vec<usize>>>,
-    pub pair_respondents: HashMap<String, Vec<Vec<usize>>>,
+    answered: Vec<usize>,
+    /// [scope][entry] → (answers carrying it, respondents).
+    entry_counts: Vec<(usize, usize)>,
+    /// [scope][group] → respondents in the group who answered in the scope.
+    group_totals: Vec<usize>,
+    /// [scope][entry][group] → respondents in the group with the entry.
+    cross: Vec<usize>,
+    /// [scope] → answers and respondents with both codes of a pair.
+    pair_answers: Vec<Vec<Vec<usize>>>,
+    pair_respondents: Vec<Vec<Vec<usize>>>,
     /// Per closed question (a matrix row as `Q/row`).
     pub closed: HashMap<String, ClosedCounts>,
 }
@@ -79,53 +85,124 @@ fn gave(answers: &Answers, question: &str, choice: &str) -> bool {
     })
 }
 
+fn position(list: &[String], key: &str) -> Option<usize> {
+    list.iter().position(|k| k == key)
+}
+
 /// Everything needed while scanning, fixed before the scan.
 struct Plan<'a> {
     definition: &'a SurveyDefinition,
-    open: BTreeSet<&'a str>,
-    /// Each code's entries: itself and every category above it.
-    entries_of: HashMap<String, Vec<String>>,
-    code_index: HashMap<String, usize>,
+    /// Open question code → its scope number.
+    open: HashMap<&'a str, usize>,
+    /// Code → (its index in `codes`, the entries it counts for: itself and its categories).
+    code_entries: HashMap<String, (usize, Vec<usize>)>,
+    /// Language → its group.
+    languages: HashMap<&'a str, usize>,
+    /// (question, choice, group) for every choice group.
+    choice_groups: Vec<(&'a str, String, usize)>,
 }
 
-impl<'a> Plan<'a> {
-    fn new(definition: &'a SurveyDefinition, file: Option<&CodebookFile>) -> Plan<'a> {
-        let open = definition.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| q.code.as_str()).collect();
-        let mut entries_of = HashMap::new();
-        let mut code_index = HashMap::new();
+impl Data {
+    fn new<'a>(definition: &'a SurveyDefinition, file: Option<&CodebookFile>) -> (Data, Plan<'a>) {
+        let open: Vec<&str> =
+            definition.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| q.code.as_str()).collect();
+        let scopes: Vec<String> =
+            std::iter::once(ALL_QUESTIONS).chain(open.iter().copied()).map(str::to_string).collect();
+        let tree = file.map(|f| f.tree()).unwrap_or_default();
+        let entries: Vec<String> = tree.iter().map(|(_, e)| e.id.clone()).collect();
+        let codes: Vec<String> =
+            tree.iter().filter(|(_, e)| e.kind == CodeKind::Code).map(|(_, e)| e.id.clone()).collect();
+        let mut code_entries = HashMap::new();
         if let Some(file) = file {
-            for (_, entry) in file.tree() {
-                if entry.kind != CodeKind::Code {
-                    continue;
-                }
-                let mut chain = vec![entry.id.clone()];
-                let mut parent = entry.parent.as_deref();
+            for (index, code) in codes.iter().enumerate() {
+                let mut chain = vec![code.clone()];
+                let mut parent = file.entry(code).and_then(|e| e.parent.as_deref());
                 while let Some(p) = parent.filter(|_| chain.len() <= file.codes.len()) {
                     chain.push(p.to_string());
                     parent = file.entry(p).and_then(|e| e.parent.as_deref());
                 }
-                code_index.insert(entry.id.clone(), code_index.len());
-                entries_of.insert(entry.id.clone(), chain);
+                code_entries
+                    .insert(code.clone(), (index, chain.iter().filter_map(|id| position(&entries, id)).collect()));
             }
         }
-        Plan { definition, open, entries_of, code_index }
+        let mut groups: Vec<String> = definition.languages.iter().map(|l| language_group(l)).collect();
+        let languages = definition.languages.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+        let mut choice_groups = Vec::new();
+        for (_, q) in definition
+            .questions()
+            .filter(|(_, q)| matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice))
+        {
+            let other = q.other.then(|| "other".to_string());
+            for choice in q.choices.iter().map(|c| c.code.clone()).chain(other) {
+                groups.push(choice_group(&q.code, &choice));
+                choice_groups.push((q.code.as_str(), choice, groups.len() - 1));
+            }
+        }
+        let (s, e, g, c) = (scopes.len(), entries.len(), groups.len(), codes.len());
+        let data = Data {
+            included: 0,
+            answered: vec![0; s],
+            entry_counts: vec![(0, 0); s * e],
+            group_totals: vec![0; s * g],
+            cross: vec![0; s * e * g],
+            pair_answers: vec![vec![vec![0; c]; c]; s],
+            pair_respondents: vec![vec![vec![0; c]; c]; s],
+            scopes,
+            entries,
+            groups,
+            codes,
+            closed: HashMap::new(),
+        };
+        let plan = Plan {
+            definition,
+            open: open.into_iter().enumerate().map(|(i, q)| (q, i + 1)).collect(),
+            code_entries,
+            languages,
+            choice_groups,
+        };
+        (data, plan)
     }
 
-    /// The cross-tab groups a respondent is in.
-    fn groups(&self, language: &str, answers: &Answers) -> Vec<String> {
-        let mut groups = vec![language_group(language)];
-        for (_, q) in self.definition.questions() {
-            if !matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice) {
-                continue;
-            }
-            let other = q.other.then_some("other");
-            for choice in q.choices.iter().map(|c| c.code.as_str()).chain(other) {
-                if gave(answers, &q.code, choice) {
-                    groups.push(choice_group(&q.code, choice));
-                }
-            }
+    fn scope(&self, question: Option<&str>) -> Option<usize> {
+        position(&self.scopes, question.unwrap_or(ALL_QUESTIONS))
+    }
+
+    /// Respondents who answered the question (or any open question).
+    pub fn answered(&self, question: Option<&str>) -> usize {
+        self.scope(question).map_or(0, |s| self.answered[s])
+    }
+
+    /// (answers, respondents) carrying a codebook entry in the scope.
+    pub fn entry(&self, question: Option<&str>, entry: &str) -> (usize, usize) {
+        match (self.scope(question), position(&self.entries, entry)) {
+            (Some(s), Some(e)) => self.entry_counts[s * self.entries.len() + e],
+            _ => (0, 0),
         }
-        groups
+    }
+
+    /// Respondents of a group who answered in the scope.
+    pub fn group_total(&self, question: Option<&str>, group: &str) -> usize {
+        match (self.scope(question), position(&self.groups, group)) {
+            (Some(s), Some(g)) => self.group_totals[s * self.groups.len() + g],
+            _ => 0,
+        }
+    }
+
+    /// Respondents of a group with a codebook entry in the scope.
+    pub fn cross(&self, question: Option<&str>, entry: &str, group: &str) -> usize {
+        match (self.scope(question), position(&self.entries, entry), position(&self.groups, group)) {
+            (Some(s), Some(e), Some(g)) => self.cross[(s * self.entries.len() + e) * self.groups.len() + g],
+            _ => 0,
+        }
+    }
+
+    /// The pair matrices (answers, respondents) of the scope, indexed like `codes`.
+    pub fn pairs(&self, question: Option<&str>) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+        let empty = vec![vec![0; self.codes.len()]; self.codes.len()];
+        match self.scope(question) {
+            Some(s) => (self.pair_answers[s].clone(), self.pair_respondents[s].clone()),
+            None => (empty.clone(), empty),
+        }
     }
 }
 
@@ -141,13 +218,7 @@ pub fn load(
         Some((id, _)) => crate::codebook::store::find(conn, id)?.map(|c| c.draft),
         None => None,
     };
-    let plan = Plan::new(definition, file.as_ref());
-    let mut data = Data {
-        codes: file.as_ref().map_or_else(Vec::new, |f| {
-            f.tree().into_iter().filter(|(_, e)| e.kind == CodeKind::Code).map(|(_, e)| e.id.clone()).collect()
-        }),
-        ..Data::default()
-    };
+    let (mut data, plan) = Data::new(definition, file.as_ref());
 
     let mut responses = conn.prepare(
         // NOT INDEXED: read in rowid order, so SQLite never sorts (memory stays flat).
@@ -186,12 +257,12 @@ pub fn load(
         {
             continue;
         }
-        let coded = match (units.as_mut(), codebook) {
+        let coded: Vec<(usize, BTreeSet<String>)> = match (units.as_mut(), codebook) {
             (Some(reader), Some((_, layer))) => reader
                 .response(response)?
                 .into_iter()
-                .filter(|(q, _)| plan.open.contains(q.as_str()))
-                .filter_map(|(q, unit)| unit.codes(layer).filter(|c| !c.is_empty()).map(|c| (q, c)))
+                .filter_map(|(q, unit)| Some((*plan.open.get(q.as_str())?, unit)))
+                .filter_map(|(scope, unit)| unit.codes(layer).filter(|c| !c.is_empty()).map(|c| (scope, c)))
                 .collect(),
             _ => Vec::new(),
         };
@@ -202,66 +273,70 @@ pub fn load(
 
 impl Data {
     /// Counts one included respondent.
-    fn add_response(&mut self, plan: &Plan, language: &str, given: &Answers, coded: &[(String, BTreeSet<String>)]) {
+    fn add_response(&mut self, plan: &Plan, language: &str, given: &Answers, coded: &[(usize, BTreeSet<String>)]) {
         self.included += 1;
-        let answered_open: Vec<&str> = plan
+        let mut scopes: Vec<usize> = plan
             .open
             .iter()
-            .copied()
-            .filter(|q| given.get(*q).and_then(|items| items.get("")).is_some_and(|v| !v.trim().is_empty()))
+            .filter(|(q, _)| given.get(**q).and_then(|items| items.get("")).is_some_and(|v| !v.trim().is_empty()))
+            .map(|(_, s)| *s)
             .collect();
-        let mut scopes: Vec<&str> = answered_open.clone();
-        if !answered_open.is_empty() {
-            scopes.push(ALL_QUESTIONS);
+        if !scopes.is_empty() {
+            scopes.push(0);
         }
-        let groups = plan.groups(language, given);
-        for scope in &scopes {
-            *self.answered.entry((*scope).to_string()).or_default() += 1;
-            for group in &groups {
-                *self.group_totals.entry(((*scope).to_string(), group.clone())).or_default() += 1;
+        let mut groups: Vec<usize> = plan.languages.get(language).copied().into_iter().collect();
+        groups.extend(plan.choice_groups.iter().filter(|(q, c, _)| gave(given, q, c)).map(|(_, _, g)| *g));
+        let g_len = self.groups.len();
+        for &s in &scopes {
+            self.answered[s] += 1;
+            for &g in &groups {
+                self.group_totals[s * g_len + g] += 1;
             }
         }
         self.add_codes(plan, coded, &scopes, &groups);
         self.add_closed(plan.definition, given);
     }
 
-    fn add_codes(&mut self, plan: &Plan, coded: &[(String, BTreeSet<String>)], scopes: &[&str], groups: &[String]) {
-        let n = self.codes.len();
-        let mut respondent_entries: BTreeMap<&str, BTreeSet<&String>> = BTreeMap::new();
-        let mut respondent_codes: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
-        for (question, codes) in coded {
-            let entries: BTreeSet<&String> = codes.iter().filter_map(|c| plan.entries_of.get(c)).flatten().collect();
-            let indices: Vec<usize> = codes.iter().filter_map(|c| plan.code_index.get(c).copied()).collect();
-            for scope in [question.as_str(), ALL_QUESTIONS] {
-                for entry in &entries {
-                    self.entries.entry((scope.to_string(), (*entry).clone())).or_default().0 += 1;
+    fn add_codes(&mut self, plan: &Plan, coded: &[(usize, BTreeSet<String>)], scopes: &[usize], groups: &[usize]) {
+        let (e_len, g_len, c_len) = (self.entries.len(), self.groups.len(), self.codes.len());
+        // What this respondent has, per scope: entries and codes.
+        let mut has_entry = vec![false; self.scopes.len() * e_len];
+        let mut has_code = vec![false; self.scopes.len() * c_len];
+        for (scope, codes) in coded {
+            let mut hit = vec![false; e_len];
+            let indices: Vec<usize> = codes.iter().filter_map(|c| plan.code_entries.get(c)).map(|(i, _)| *i).collect();
+            for (_, entries) in codes.iter().filter_map(|c| plan.code_entries.get(c)) {
+                for &e in entries {
+                    hit[e] = true;
                 }
-                let pairs = self.pair_answers.entry(scope.to_string()).or_insert_with(|| vec![vec![0; n]; n]);
+            }
+            for s in [*scope, 0] {
+                for (e, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
+                    self.entry_counts[s * e_len + e].0 += 1;
+                    has_entry[s * e_len + e] = true;
+                }
                 for &a in &indices {
+                    has_code[s * c_len + a] = true;
                     for &b in &indices {
-                        pairs[a][b] += 1;
+                        self.pair_answers[s][a][b] += 1;
                     }
                 }
-                respondent_entries.entry(scope).or_default().extend(entries.iter().copied());
-                respondent_codes.entry(scope).or_default().extend(indices.iter().copied());
             }
         }
-        for (scope, entries) in &respondent_entries {
-            let answered = scopes.contains(scope);
-            for entry in entries {
-                self.entries.entry((scope.to_string(), (*entry).clone())).or_default().1 += 1;
+        for s in 0..self.scopes.len() {
+            let answered = scopes.contains(&s);
+            for e in (0..e_len).filter(|e| has_entry[s * e_len + e]) {
+                self.entry_counts[s * e_len + e].1 += 1;
                 if answered {
-                    for group in groups {
-                        *self.cross.entry((scope.to_string(), (*entry).clone(), group.clone())).or_default() += 1;
+                    for &g in groups {
+                        self.cross[(s * e_len + e) * g_len + g] += 1;
                     }
                 }
             }
-        }
-        for (scope, indices) in &respondent_codes {
-            let pairs = self.pair_respondents.entry(scope.to_string()).or_insert_with(|| vec![vec![0; n]; n]);
-            for &a in indices {
-                for &b in indices {
-                    pairs[a][b] += 1;
+            let present: Vec<usize> = (0..c_len).filter(|c| has_code[s * c_len + c]).collect();
+            for &a in &present {
+                for &b in &present {
+                    self.pair_respondents[s][a][b] += 1;
                 }
             }
         }
@@ -274,15 +349,19 @@ impl Data {
                 QuestionType::SingleChoice | QuestionType::MultipleChoice | QuestionType::Ranking => {
                     let counts = self.closed.entry(q.code.clone()).or_default();
                     counts.answered += 1;
-                    let chosen: Vec<String> = match q.kind {
-                        QuestionType::SingleChoice => items.get("").cloned().into_iter().collect(),
-                        QuestionType::Ranking => {
-                            items.iter().filter(|(_, rank)| rank.as_str() == "1").map(|(k, _)| k.clone()).collect()
+                    let chosen = items.iter().filter(|(item, value)| match q.kind {
+                        QuestionType::SingleChoice => item.is_empty(),
+                        QuestionType::Ranking => value.as_str() == "1",
+                        _ => !item.is_empty(),
+                    });
+                    for (item, value) in chosen {
+                        let key = if q.kind == QuestionType::SingleChoice { value } else { item };
+                        match counts.choices.get_mut(key) {
+                            Some(n) => *n += 1,
+                            None => {
+                                counts.choices.insert(key.clone(), 1);
+                            }
                         }
-                        _ => items.keys().filter(|k| !k.is_empty()).cloned().collect(),
-                    };
-                    for choice in chosen {
-                        *counts.choices.entry(choice).or_default() += 1;
                     }
                     if q.kind != QuestionType::Ranking
                         && let Some(text) = items.get("other")

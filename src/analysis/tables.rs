@@ -4,18 +4,13 @@
 
 use serde::Serialize;
 
-use super::data::{ALL_QUESTIONS, Data, choice_group, language_group};
+use super::data::{Data, choice_group, language_group};
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::survey::model::{QuestionType, SurveyDefinition};
 
-/// The scope key of one open question, or of all of them.
-fn scope(question: Option<&str>) -> String {
-    question.unwrap_or(ALL_QUESTIONS).to_string()
-}
-
 /// Respondents (of the included) who answered the question, or any open question.
 pub fn answered(data: &Data, question: Option<&str>) -> usize {
-    data.answered.get(&scope(question)).copied().unwrap_or(0)
+    data.answered(question)
 }
 
 /// A row of the tally table: a code or a category (rolled up).
@@ -36,13 +31,11 @@ pub struct TallyRow {
 /// Tallies per code and category, in codebook order; the number of respondents who answered.
 pub fn tallies(data: &Data, file: &CodebookFile, question: Option<&str>) -> (Vec<TallyRow>, usize) {
     let base = answered(data, question);
-    let scope = scope(question);
     let rows = file
         .tree()
         .into_iter()
         .map(|(depth, entry)| {
-            let (answers, respondents) =
-                data.entries.get(&(scope.clone(), entry.id.clone())).copied().unwrap_or((0, 0));
+            let (answers, respondents) = data.entry(question, &entry.id);
             TallyRow {
                 key: entry.id.clone(),
                 name: entry.name.clone(),
@@ -119,23 +112,15 @@ pub fn crosstab(
     question: Option<&str>,
     by: &GroupBy,
 ) -> Crosstab {
-    let scope = scope(question);
     let groups: Vec<Group> = groups(definition, by)
         .into_iter()
-        .map(|(key, label)| Group {
-            total: data.group_totals.get(&(scope.clone(), key.clone())).copied().unwrap_or(0),
-            key,
-            label,
-        })
+        .map(|(key, label)| Group { total: data.group_total(question, &key), key, label })
         .collect();
     let rows = file
         .tree()
         .into_iter()
         .map(|(depth, entry)| {
-            let counts: Vec<usize> = groups
-                .iter()
-                .map(|g| data.cross.get(&(scope.clone(), entry.id.clone(), g.key.clone())).copied().unwrap_or(0))
-                .collect();
+            let counts: Vec<usize> = groups.iter().map(|g| data.cross(question, &entry.id, &g.key)).collect();
             let percents = counts
                 .iter()
                 .zip(&groups)
@@ -168,13 +153,10 @@ pub struct Cooccurrence {
 
 /// Code × code co-occurrence over answers and over respondents.
 pub fn cooccurrence(data: &Data, file: &CodebookFile, question: Option<&str>) -> Cooccurrence {
-    let scope = scope(question);
     let codes: Vec<(String, String)> =
         data.codes.iter().map(|id| (id.clone(), file.entry(id).map_or(id.clone(), |e| e.name.clone()))).collect();
     let n = codes.len();
-    let empty = vec![vec![0usize; n]; n];
-    let answers = data.pair_answers.get(&scope).cloned().unwrap_or_else(|| empty.clone());
-    let respondents = data.pair_respondents.get(&scope).cloned().unwrap_or(empty);
+    let (answers, respondents) = data.pairs(question);
     let c = (0..n)
         .map(|a| {
             (0..n)
