@@ -8,6 +8,7 @@ use fieldwork::coding::store::{self, Coder, UnitRef};
 use fieldwork::survey::model::{QuestionType, SurveyDefinition};
 use reqwest::StatusCode;
 
+use crate::helpers::unescape;
 use crate::helpers::{PASSWORD, TestApp};
 
 const SURVEY: &str = r#"
@@ -557,23 +558,6 @@ async fn web_downloads_equal_the_command_line_for_the_same_options_and_are_audit
     );
     assert_eq!(from_cli, cases.len() as i64 + 1);
 }
-
-/// The text of an HTML page with minijinja's escapes undone.
-fn unescape(html: &str) -> String {
-    [
-        ("&#x2f;", "/"),
-        ("&#34;", "\""),
-        ("&quot;", "\""),
-        ("&#x27;", "'"),
-        ("&#39;", "'"),
-        ("&lt;", "<"),
-        ("&gt;", ">"),
-        ("&amp;", "&"),
-    ]
-    .iter()
-    .fold(html.to_string(), |text, (from, to)| text.replace(from, to))
-}
-
 #[tokio::test]
 async fn exports_are_for_researchers_and_bad_requests_get_a_clear_answer() {
     let app = TestApp::spawn().await;

@@ -204,3 +204,35 @@ pub fn csrf_in(html: &str) -> Option<String> {
 pub fn location(response: &reqwest::Response) -> String {
     response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }
+
+/// The text of an HTML page with minijinja's escapes undone.
+pub fn unescape(html: &str) -> String {
+    [
+        ("&#x2f;", "/"),
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#x27;", "'"),
+        ("&#39;", "'"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(html.to_string(), |text, (from, to)| text.replace(from, to))
+}
+
+/// The value of the first field `name` whose value follows its name (hidden fields), unescaped.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(unescape(&html[start..start + end]))
+}
+
+/// An attribute of an opening tag, unescaped.
+pub fn attribute(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    let end = tag[start..].find('"')?;
+    Some(unescape(&tag[start..start + end]))
+}

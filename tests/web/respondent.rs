@@ -156,23 +156,7 @@ pub fn page_index_in(path: &str) -> Option<usize> {
 
 // ----- Reading pages -----------------------------------------------------------------------
 
-/// Undoes minijinja's HTML escaping.
-pub fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&amp;", "&")
-}
-
-/// The value of the first hidden field `name`.
-pub fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(unescape(&html[start..start + end]))
-}
+pub use crate::helpers::{attribute, hidden, unescape};
 
 /// The opening tag of the element with this id.
 pub fn tag<'h>(html: &'h str, id: &str) -> Option<&'h str> {
@@ -180,14 +164,6 @@ pub fn tag<'h>(html: &'h str, id: &str) -> Option<&'h str> {
     let start = html[..at].rfind('<')?;
     let end = at + html[at..].find('>')?;
     Some(&html[start..=end])
-}
-
-/// An attribute of an opening tag.
-pub fn attribute(tag: &str, name: &str) -> Option<String> {
-    let marker = format!(" {name}=\"");
-    let start = tag.find(&marker)? + marker.len();
-    let end = tag[start..].find('"')?;
-    Some(unescape(&tag[start..start + end]))
 }
 
 /// What a text input or textarea with this id holds.

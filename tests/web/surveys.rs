@@ -204,31 +204,7 @@ pub fn based_on(html: &str) -> String {
 
 // ----- Reading pages ----------------------------------------------------------------------------
 
-/// Undoes minijinja's HTML escaping.
-pub fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&amp;", "&")
-}
-
-/// An attribute of an opening tag (`tag` starts after the `<`).
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let marker = format!(" {name}=\"");
-    let start = tag.find(&marker)? + marker.len();
-    let end = tag[start..].find('"')?;
-    Some(unescape(&tag[start..start + end]))
-}
-
-/// The value of the first hidden field `name`.
-pub fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("type=\"hidden\" name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(unescape(&html[start..start + end]))
-}
+pub use crate::helpers::{attribute, hidden, unescape};
 
 /// The unescaped action of the first form whose action starts with `prefix`.
 pub fn form_action(html: &str, prefix: &str) -> Option<String> {
