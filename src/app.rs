@@ -21,6 +21,7 @@ use crate::accounts::password::PasswordHasher;
 use crate::accounts::store;
 use crate::config::ServeArgs;
 use crate::db::Db;
+use crate::distribute::links::LinkKey;
 use crate::error::AppError;
 use crate::respond::limiter::NewResponseLimiter;
 use crate::survey::cache::SurveyCache;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub hasher: Arc<PasswordHasher>,
     pub surveys: Arc<SurveyCache>,
     pub new_responses: Arc<NewResponseLimiter>,
+    /// The secret personal links are derived from.
+    pub link_key: Arc<LinkKey>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -77,8 +80,11 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
     let db = Db::open(db_path)?;
     let accounts = store::count(&db::open(db_path)?)?;
     let setup_token = (accounts == 0).then(crate::web::random_token);
+    let link_key = config.link_key.clone().unwrap_or_else(|| LinkKey::default_path(db_path));
+    let link_key = Arc::new(LinkKey::load_or_create(&link_key)?);
     Ok(AppState {
         db,
+        link_key,
         templates: Arc::new(Templates::load()?),
         hasher: Arc::new(PasswordHasher::new(config.password_hashing)?),
         surveys: Arc::new(SurveyCache::default()),

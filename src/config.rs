@@ -84,6 +84,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FIELDWORK_NEW_RESPONSES_PER_CLIENT", default_value_t = 100)]
     pub new_responses_per_client: u32,
 
+    /// The secret personal links are derived from (default: the database path + `.link-key`,
+    /// made on first use). Back it up with the database to list or mail existing links again.
+    #[arg(long, env = "FIELDWORK_LINK_KEY")]
+    pub link_key: Option<PathBuf>,
+
     #[command(flatten)]
     pub password_hashing: PasswordHashingArgs,
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod csv_out;
 pub mod dashboard;
 pub mod db;
+pub mod distribute;
 pub mod error;
 pub mod export;
 pub mod respond;

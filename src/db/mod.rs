@@ -74,6 +74,9 @@ fn configure(conn: &Connection) -> Result<(), DbError> {
     // power cut, not just a process crash.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted rows are overwritten with zeros, not left in free space: erasing a participant
+    // must leave no copy of their data in the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::store::{self, Status};
 use super::validate::CompiledSurvey;
 use crate::db::{Db, DbError};
+use crate::distribute::access::{self, Distribution};
 
 /// What respondent pages need to know about a survey besides its definition.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct SurveyMeta {
     pub version: i64,
     /// Changes with every saved edit, also of a draft (whose version stays 1).
     pub updated_at: String,
+    /// Access mode, response limit and grace period.
+    pub distribution: Distribution,
 }
 
 /// A compiled definition and the (version, updated_at) it was compiled from.
@@ -33,15 +36,27 @@ pub struct SurveyCache {
 
 fn find_meta(conn: &Connection, slug: &str) -> Result<Option<SurveyMeta>, DbError> {
     Ok(conn
-        .query_row("SELECT id, slug, status, version, updated_at FROM surveys WHERE slug = ?1", [slug], |row| {
-            let status: String = row.get(2)?;
-            let status = match status.as_str() {
-                "open" => Status::Open,
-                "closed" => Status::Closed,
-                _ => Status::Draft,
-            };
-            Ok(SurveyMeta { id: row.get(0)?, slug: row.get(1)?, status, version: row.get(3)?, updated_at: row.get(4)? })
-        })
+        .query_row(
+            &format!("SELECT id, slug, status, version, updated_at, {} FROM surveys WHERE slug = ?1", access::COLUMNS),
+            [slug],
+            |row| {
+                let status: String = row.get(2)?;
+                let status = match status.as_str() {
+                    "open" => Status::Open,
+                    "closed" => Status::Closed,
+                    _ => Status::Draft,
+                };
+                let distribution = access::from_row(row, 5)?;
+                Ok(SurveyMeta {
+                    id: row.get(0)?,
+                    slug: row.get(1)?,
+                    status,
+                    version: row.get(3)?,
+                    updated_at: row.get(4)?,
+                    distribution,
+                })
+            },
+        )
         .optional()?)
 }
 

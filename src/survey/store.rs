@@ -146,7 +146,8 @@ pub fn update_definition(
 pub fn set_status(conn: &Connection, id: i64, status: Status) -> Result<(), DbError> {
     let stamp = change_stamp(conn, Some(id))?;
     conn.execute(
-        "UPDATE surveys SET status = ?2, updated_at = ?3, opened_at = CASE WHEN ?2 = 'open' THEN COALESCE(opened_at, ?4) ELSE opened_at END WHERE id = ?1",
+        "UPDATE surveys SET status = ?2, updated_at = ?3, opened_at = CASE WHEN ?2 = 'open' THEN COALESCE(opened_at, ?4) ELSE opened_at END, \
+         closed_at = CASE WHEN ?2 = 'closed' THEN ?4 END WHERE id = ?1",
         params![id, status.as_str(), stamp, now_rfc3339()],
     )?;
     Ok(())
@@ -163,10 +164,11 @@ pub fn definition_at(conn: &Connection, survey_id: i64, version: i64) -> Result<
         .optional()?)
 }
 
-/// Counts of responses by status, for the survey list.
+/// Counts of responses by status (those in the trash aside), for the survey list.
 pub fn response_counts(conn: &Connection, survey_id: i64) -> Result<(i64, i64), DbError> {
     Ok(conn.query_row(
-        "SELECT COALESCE(SUM(status = 'complete'), 0), COALESCE(SUM(status = 'partial'), 0) FROM responses WHERE survey_id = ?1",
+        "SELECT COALESCE(SUM(status = 'complete'), 0), COALESCE(SUM(status = 'partial'), 0) FROM responses \
+         WHERE survey_id = ?1 AND deleted_at IS NULL",
         [survey_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
