@@ -162,14 +162,26 @@ pub fn for_each(
     Ok(())
 }
 
-/// How many participants have each status, in the order of [`STATUSES`], and the total.
-pub fn counts(conn: &Connection, survey_id: i64) -> Result<(Vec<(&'static str, i64)>, i64), DbError> {
+/// How many participants have each status, in the order of [`STATUSES`], and in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusCounts {
+    pub by_status: Vec<(&'static str, i64)>,
+    pub total: i64,
+}
+
+impl StatusCounts {
+    pub fn of(&self, status: &str) -> i64 {
+        self.by_status.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n)
+    }
+}
+
+pub fn counts(conn: &Connection, survey_id: i64) -> Result<StatusCounts, DbError> {
     let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM participants WHERE survey_id = ?1 GROUP BY status")?;
     let found: BTreeMap<String, i64> =
         stmt.query_map([survey_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    let counts: Vec<_> = STATUSES.iter().map(|s| (*s, found.get(*s).copied().unwrap_or(0))).collect();
-    let total = counts.iter().map(|(_, n)| n).sum();
-    Ok((counts, total))
+    let by_status: Vec<_> = STATUSES.iter().map(|s| (*s, found.get(*s).copied().unwrap_or(0))).collect();
+    let total = by_status.iter().map(|(_, n)| n).sum();
+    Ok(StatusCounts { by_status, total })
 }
 
 /// The emails already taken in a survey (lower-cased), to report duplicates on import.
@@ -269,7 +281,7 @@ mod tests {
         mark_completed(&conn, id).unwrap();
         assert_eq!(find(&conn, survey, id).unwrap().unwrap().status, "completed");
         opt_out(&conn, id).unwrap();
-        assert_eq!(counts(&conn, survey).unwrap().0[5], ("opted_out", 1));
+        assert_eq!(counts(&conn, survey).unwrap().of("opted_out"), 1);
     }
 
     #[test]
