@@ -30,6 +30,8 @@ pub struct NewResponse<'a> {
     pub anonymous: bool,
     pub client_ip: &'a str,
     pub user_agent: &'a str,
+    /// The participant whose personal link this is; None for public responses and anonymous surveys.
+    pub participant_id: Option<i64>,
 }
 
 pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
@@ -37,7 +39,7 @@ pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
     let consent_at = new.consented.then(|| stamp(new.anonymous));
     conn.execute(
         "INSERT INTO responses (survey_id, resume_hash, survey_version, language, consent_version, consent_at, \
-         started_at, client_ip, user_agent, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         started_at, client_ip, user_agent, updated_at, participant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             new.survey_id,
             new.resume_hash,
@@ -49,19 +51,49 @@ pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
             identifying(new.client_ip),
             identifying(new.user_agent),
             stamp(new.anonymous),
+            new.participant_id,
         ],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
+fn response_row(row: &rusqlite::Row) -> rusqlite::Result<ResponseRow> {
+    Ok(ResponseRow {
+        id: row.get(0)?,
+        complete: row.get(1)?,
+        language: row.get(2)?,
+        page_index: row.get::<_, i64>(3)?.max(0) as usize,
+    })
+}
+
+/// The response a resume token belongs to; one in the trash is not found.
 pub fn find_by_resume(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn
+        .prepare_cached(
+            "SELECT id, status = 'complete', language, page_index FROM responses \
+             WHERE survey_id = ?1 AND resume_hash = ?2 AND deleted_at IS NULL",
+        )?
+        .query_row(params![survey_id, resume_hash], response_row)
+        .optional()?)
+}
+
+/// The response begun from a participant's personal link (non-anonymous surveys only).
+pub fn find_by_participant(conn: &Connection, participant_id: i64) -> Result<Option<ResponseRow>, DbError> {
+    Ok(conn
         .query_row(
-            "SELECT id, status = 'complete', language, page_index FROM responses WHERE survey_id = ?1 AND resume_hash = ?2",
-            params![survey_id, resume_hash],
-            |row| Ok(ResponseRow { id: row.get(0)?, complete: row.get(1)?, language: row.get(2)?, page_index: row.get::<_, i64>(3)?.max(0) as usize }),
+            "SELECT id, status = 'complete', language, page_index FROM responses \
+             WHERE participant_id = ?1 AND deleted_at IS NULL",
+            [participant_id],
+            response_row,
         )
         .optional()?)
+}
+
+/// Gives a response a new resume token (the participant came back by their link on another
+/// device); the old token stops working.
+pub fn set_resume(conn: &Connection, response_id: i64, resume_hash: &[u8]) -> Result<(), DbError> {
+    conn.execute("UPDATE responses SET resume_hash = ?2 WHERE id = ?1", params![response_id, resume_hash])?;
+    Ok(())
 }
 
 pub fn load_answers(conn: &Connection, response_id: i64) -> Result<AnswerSet, DbError> {
@@ -128,6 +160,13 @@ pub fn complete(conn: &Connection, response_id: i64, anonymous: bool) -> Result<
         "UPDATE responses SET status = 'complete', submitted_at = ?2, duration_s = ?3, updated_at = ?4 \
          WHERE id = ?1 AND status = 'partial'",
         params![response_id, stamp(anonymous), duration, stamp(anonymous)],
+    )?;
+    // The participant whose link this was has now completed (anonymous surveys keep no link; the
+    // caller marks their participant from the invitation cookie).
+    conn.execute(
+        "UPDATE participants SET completed_at = ?2, updated_at = ?2 \
+         WHERE id = (SELECT participant_id FROM responses WHERE id = ?1) AND completed_at IS NULL",
+        params![response_id, crate::db::now_rfc3339()],
     )?;
     Ok(())
 }

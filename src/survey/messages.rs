@@ -327,6 +327,94 @@ const CATALOG: &[(&str, [&str; 6])] = &[
         ],
     ),
     (
+        "invitation_only_title",
+        [
+            "This survey is by invitation",
+            "Esta encuesta es solo por invitación",
+            "Cette enquête est sur invitation",
+            "Diese Umfrage ist nur auf Einladung",
+            "Este inquérito é só por convite",
+            "本调查仅限受邀者参加",
+        ],
+    ),
+    (
+        "invitation_only_body",
+        [
+            "Please use the personal link from your invitation email.",
+            "Use el enlace personal de su correo de invitación.",
+            "Utilisez le lien personnel de votre courriel d'invitation.",
+            "Bitte nutzen Sie den persönlichen Link aus Ihrer Einladung.",
+            "Use o link pessoal do seu email de convite.",
+            "请使用邀请邮件中的个人链接。",
+        ],
+    ),
+    (
+        "invalid_link_title",
+        [
+            "This link is not valid",
+            "Este enlace no es válido",
+            "Ce lien n'est pas valide",
+            "Dieser Link ist ungültig",
+            "Este link não é válido",
+            "此链接无效",
+        ],
+    ),
+    (
+        "invalid_link_body",
+        [
+            "Please check that you copied the whole link from your invitation, or ask the research team for a new one.",
+            "Compruebe que copió el enlace completo de su invitación o pida uno nuevo al equipo de investigación.",
+            "Vérifiez que vous avez copié tout le lien de votre invitation, ou demandez-en un nouveau à l'équipe.",
+            "Prüfen Sie, ob Sie den ganzen Link kopiert haben, oder bitten Sie das Team um einen neuen.",
+            "Verifique se copiou o link completo do convite ou peça um novo à equipa de investigação.",
+            "请确认您复制了邀请中的完整链接，或向研究团队索取新链接。",
+        ],
+    ),
+    (
+        "already_started_title",
+        [
+            "You have already started this survey",
+            "Ya ha comenzado esta encuesta",
+            "Vous avez déjà commencé cette enquête",
+            "Sie haben diese Umfrage bereits begonnen",
+            "Já começou este inquérito",
+            "您已开始填写本调查",
+        ],
+    ),
+    (
+        "already_started_body",
+        [
+            "Please continue on the device where you began, or with the resume link shown on its pages.",
+            "Continúe en el dispositivo donde empezó o con el enlace para continuar que aparece en sus páginas.",
+            "Continuez sur l'appareil où vous avez commencé, ou avec le lien de reprise affiché sur ses pages.",
+            "Bitte machen Sie auf dem Gerät weiter, auf dem Sie begonnen haben, oder mit dem Fortsetzungslink.",
+            "Continue no dispositivo onde começou ou com o link de retoma mostrado nas páginas.",
+            "请在开始填写的设备上继续，或使用页面上显示的继续链接。",
+        ],
+    ),
+    (
+        "full_title",
+        [
+            "This survey has all the responses it needs",
+            "Esta encuesta ya tiene todas las respuestas que necesita",
+            "Cette enquête a reçu toutes les réponses nécessaires",
+            "Diese Umfrage hat alle benötigten Antworten",
+            "Este inquérito já tem todas as respostas de que precisa",
+            "本调查已收到所需的全部回答",
+        ],
+    ),
+    (
+        "full_body",
+        [
+            "It takes no new responses. Thank you for your interest.",
+            "No admite respuestas nuevas. Gracias por su interés.",
+            "Elle n'accepte plus de nouvelles réponses. Merci de votre intérêt.",
+            "Sie nimmt keine neuen Antworten an. Danke für Ihr Interesse.",
+            "Não aceita novas respostas. Obrigado pelo seu interesse.",
+            "本调查不再接受新的回答。感谢您的关注。",
+        ],
+    ),
+    (
         "thank_you",
         [
             "Thank you. Your answers have been submitted.",

@@ -2,6 +2,7 @@
 //! a resume token in a cookie (and in each form) says which response is theirs, and a
 //! double-submit token in a cookie guards every form against cross-site posting.
 
+mod invite;
 mod pages;
 
 pub use pages::render_preview;

@@ -11,49 +11,81 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::invite;
 use super::view::{self, language_options, paragraphs, problem_message, question_view};
 use super::{FORM_COOKIE, cookie, resume_cookie_name, set_cookie};
 use crate::app::AppState;
+use crate::distribute::access::{self, Refusal, Schedule};
+use crate::distribute::participants;
 use crate::error::{AppError, Result};
 use crate::respond::answers::{self, AnswerSet, Limits};
 use crate::respond::flow;
 use crate::respond::store::{self as responses, NewResponse, Position, ResponseRow};
 use crate::survey::cache::SurveyMeta;
 use crate::survey::messages;
-use crate::survey::store::Status;
 use crate::survey::validate::CompiledSurvey;
 use crate::web::client::ClientAddr;
 use crate::web::{random_token, secrets_match, token_digest};
 
 /// A survey ready to answer, as loaded for one request.
-struct Loaded {
-    meta: SurveyMeta,
-    survey: Arc<CompiledSurvey>,
+pub(super) struct Loaded {
+    pub(super) meta: SurveyMeta,
+    pub(super) survey: Arc<CompiledSurvey>,
 }
 
-async fn load(state: &AppState, slug: &str) -> Result<Loaded> {
+pub(super) async fn load(state: &AppState, slug: &str) -> Result<Loaded> {
     let (meta, survey) = state.surveys.get(&state.db, slug).await?.ok_or(AppError::NotFound)?;
     Ok(Loaded { meta, survey })
 }
 
-/// Why a survey takes no answers now, as a message key pair, or None when it does.
-fn closed_reason(loaded: &Loaded) -> Option<(&'static str, &'static str)> {
-    let now = time::OffsetDateTime::now_utc();
-    let parse = |v: &Option<String>| {
-        v.as_deref().and_then(|v| time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).ok())
-    };
+/// The survey's schedule: status, dates and distribution settings.
+fn schedule(loaded: &Loaded) -> Schedule<'_> {
     let d = &loaded.survey.definition;
-    match loaded.meta.status {
-        Status::Draft => Some(("not_open_title", "not_open_body")),
-        Status::Closed => Some(("closed_title", "closed_body")),
-        Status::Open if parse(&d.opens_at).is_some_and(|t| now < t) => Some(("not_open_title", "not_open_body")),
-        Status::Open if parse(&d.closes_at).is_some_and(|t| now >= t) => Some(("closed_title", "closed_body")),
-        Status::Open => None,
+    Schedule {
+        status: loaded.meta.status,
+        opens_at: d.opens_at.as_deref(),
+        closes_at: d.closes_at.as_deref(),
+        distribution: &loaded.meta.distribution,
     }
 }
 
+/// The status page's message keys for a refusal.
+fn refusal_keys(refusal: Refusal) -> (&'static str, &'static str) {
+    match refusal {
+        Refusal::NotOpenYet => ("not_open_title", "not_open_body"),
+        Refusal::Closed => ("closed_title", "closed_body"),
+        Refusal::Full => ("full_title", "full_body"),
+    }
+}
+
+/// Why a new response may not start now, as message keys, or None when it may. The complete
+/// responses are counted only when the survey has a response limit.
+pub(super) async fn refuses_new(state: &AppState, loaded: &Loaded) -> Result<Option<(&'static str, &'static str)>> {
+    let schedule = schedule(loaded);
+    let now = time::OffsetDateTime::now_utc();
+    if let Some(refusal) = schedule.refuses_new(now, || 0) {
+        return Ok(Some(refusal_keys(refusal)));
+    }
+    if loaded.meta.distribution.response_limit.is_none() {
+        return Ok(None);
+    }
+    let survey_id = loaded.meta.id;
+    let complete = state.db.read(move |conn| access::complete_responses(conn, survey_id)).await?;
+    Ok(schedule.refuses_new(now, || complete).map(refusal_keys))
+}
+
+/// Why a respondent mid-way may not go on, or None: open, or closed less than the grace period ago.
+fn refuses_continuing(loaded: &Loaded) -> Option<(&'static str, &'static str)> {
+    schedule(loaded).refuses_continuing(time::OffsetDateTime::now_utc()).map(refusal_keys)
+}
+
 /// The respondent's language: asked for, else the response's, else the browser's, else the default.
-fn choose_language(survey: &CompiledSurvey, asked: Option<&str>, saved: Option<&str>, headers: &HeaderMap) -> String {
+pub(super) fn choose_language(
+    survey: &CompiledSurvey,
+    asked: Option<&str>,
+    saved: Option<&str>,
+    headers: &HeaderMap,
+) -> String {
     let d = &survey.definition;
     let offered = |code: &str| d.languages.iter().any(|l| l == code);
     if let Some(code) = asked.filter(|c| offered(c)) {
@@ -86,7 +118,7 @@ fn choose_language(survey: &CompiledSurvey, asked: Option<&str>, saved: Option<&
 }
 
 /// The respondent's response to this survey, from the cookie or (fallback) the form.
-async fn find_response(
+pub(super) async fn find_response(
     state: &AppState,
     loaded: &Loaded,
     headers: &HeaderMap,
@@ -126,7 +158,7 @@ fn with_form_cookie(state: &AppState, status: StatusCode, html: String, form_tok
 }
 
 /// The form token: the one the browser already holds, or a new one.
-fn form_token(headers: &HeaderMap) -> String {
+pub(super) fn form_token(headers: &HeaderMap) -> String {
     cookie(headers, FORM_COOKIE).filter(|t| t.len() >= 32).unwrap_or_else(random_token)
 }
 
@@ -137,7 +169,7 @@ fn form_token_valid(headers: &HeaderMap, posted: Option<&str>) -> bool {
     }
 }
 
-fn status_page(
+pub(super) fn status_page(
     state: &AppState,
     loaded: &Loaded,
     language: &str,
@@ -156,6 +188,9 @@ fn status_page(
 #[derive(Deserialize, Default)]
 pub struct LangQuery {
     lang: Option<String>,
+    /// A participant's personal link token.
+    #[serde(default)]
+    t: Option<String>,
     /// Set when the page comes back because the respondent's answers revealed more questions.
     #[serde(default)]
     more: Option<String>,
@@ -183,17 +218,30 @@ pub async fn welcome(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (loaded, existing, language) = arrive(&state, &slug, query.lang.as_deref(), &headers).await?;
+    let loaded = load(&state, &slug).await?;
+    let invite = query.t.as_deref().filter(|t| !t.is_empty()).map(str::to_string);
+    if let Some(token) = invite.or_else(|| cookie(&headers, &invite::cookie_name(loaded.meta.id))) {
+        return invite::arrive(&state, &loaded, &token, query.lang.as_deref(), &headers).await;
+    }
+    let existing = find_response(&state, &loaded, &headers, None).await?;
+    let saved = existing.as_ref().map(|(_, r)| r.language.as_str());
+    let language = choose_language(&loaded.survey, query.lang.as_deref(), saved, &headers);
     if let Some((_, response)) = existing {
         return Ok(Redirect::to(&resume_target(&slug, &response, query.lang.as_deref())).into_response());
     }
-    if let Some(keys) = closed_reason(&loaded) {
+    if !loaded.meta.distribution.access.admits_public() {
+        let keys = ("invitation_only_title", "invitation_only_body");
+        return status_page(&state, &loaded, &language, keys, StatusCode::FORBIDDEN);
+    }
+    if let Some(keys) = refuses_new(&state, &loaded).await? {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
-    render_welcome(&state, &loaded, &language, &form_token(&headers), None, StatusCode::OK)
+    let token = form_token(&headers);
+    let welcome = Welcome { language: &language, token: &token, invite: None, error: None };
+    render_welcome(&state, &loaded, welcome, StatusCode::OK)
 }
 
-fn resume_target(slug: &str, response: &ResponseRow, lang: Option<&str>) -> String {
+pub(super) fn resume_target(slug: &str, response: &ResponseRow, lang: Option<&str>) -> String {
     let query = lang.map(|l| format!("?lang={}", crate::error::urlencode(l))).unwrap_or_default();
     if response.complete {
         format!("/s/{slug}/done{query}")
@@ -202,22 +250,33 @@ fn resume_target(slug: &str, response: &ResponseRow, lang: Option<&str>) -> Stri
     }
 }
 
-fn render_welcome(
+/// What the welcome page shows besides the survey's texts.
+pub(super) struct Welcome<'a> {
+    pub(super) language: &'a str,
+    /// The form token.
+    pub(super) token: &'a str,
+    /// The personal link's token, carried into the Start form.
+    pub(super) invite: Option<&'a str>,
+    pub(super) error: Option<String>,
+}
+
+pub(super) fn render_welcome(
     state: &AppState,
     loaded: &Loaded,
-    language: &str,
-    token: &str,
-    error: Option<String>,
+    welcome: Welcome,
     status: StatusCode,
 ) -> Result<Response> {
     let d = &loaded.survey.definition;
+    let language = welcome.language;
     let own = context! {
         description => paragraphs(d.text(&d.description, language)),
         consent => paragraphs(d.text(&d.consent, language)),
-        error,
-        ..base_context(loaded, language, token)
+        error => welcome.error,
+        invite => welcome.invite,
+        ..base_context(loaded, language, welcome.token)
     };
-    Ok(with_form_cookie(state, status, state.templates.render("respond/welcome.html", own)?, token))
+    let html = state.templates.render("respond/welcome.html", own)?;
+    Ok(with_form_cookie(state, status, html, welcome.token))
 }
 
 #[derive(Deserialize, Default)]
@@ -231,6 +290,9 @@ pub struct StartForm {
     /// The honeypot: hidden from people, filled in by naive bots.
     #[serde(default)]
     website: String,
+    /// The personal link's token, when the respondent came by one.
+    #[serde(default)]
+    invite: String,
 }
 
 /// `POST /s/{slug}/start`: consent checked, a new response begins at the first page.
@@ -247,7 +309,21 @@ pub async fn start(
         // A reload or a second click: carry on with the same response.
         return Ok(Redirect::to(&resume_target(&slug, &response, None)).into_response());
     }
-    if let Some(keys) = closed_reason(&loaded) {
+    let invite_token = Some(form.invite.clone())
+        .filter(|t| !t.is_empty())
+        .or_else(|| cookie(&headers, &invite::cookie_name(loaded.meta.id)));
+    let participant = match invite_token.clone() {
+        None => None,
+        Some(token) => match invite::participant(&state, &loaded, &token).await? {
+            Some(participant) => Some(participant),
+            None => return invite::invalid_link(&state, &loaded, &language),
+        },
+    };
+    if participant.is_none() && !loaded.meta.distribution.access.admits_public() {
+        let keys = ("invitation_only_title", "invitation_only_body");
+        return status_page(&state, &loaded, &language, keys, StatusCode::FORBIDDEN);
+    }
+    if let Some(keys) = refuses_new(&state, &loaded).await? {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
     if !form.website.is_empty() {
@@ -256,16 +332,19 @@ pub async fn start(
     }
     let d = &loaded.survey.definition;
     let token = form_token(&headers);
+    let invite = invite_token.as_deref();
     if !form_token_valid(&headers, Some(&form.form_token)) {
         let message = messages::message(d, "error_resubmit", &language);
-        return render_welcome(&state, &loaded, &language, &token, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+        let welcome = Welcome { language: &language, token: &token, invite, error: Some(message) };
+        return render_welcome(&state, &loaded, welcome, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let needs_consent = !d.consent.is_empty();
     if needs_consent && form.consent != "yes" {
         let message = messages::message(d, "error_consent", &language);
-        return render_welcome(&state, &loaded, &language, &token, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+        let welcome = Welcome { language: &language, token: &token, invite, error: Some(message) };
+        return render_welcome(&state, &loaded, welcome, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    if !state.new_responses.allow(&client) {
+    if participant.is_none() && !state.new_responses.allow(&client) {
         return status_page(&state, &loaded, &language, ("too_many", "too_many"), StatusCode::TOO_MANY_REQUESTS);
     }
     let resume = random_token();
@@ -273,9 +352,17 @@ pub async fn start(
     let (survey_id, version, anonymous, lang) = (loaded.meta.id, loaded.meta.version, d.anonymous, language.clone());
     let digest = token_digest(&resume);
     let first = flow::first_page(&loaded.survey, &AnswerSet::new());
-    state
+    let participant_id = participant.as_ref().map(|p| p.id);
+    let started = state
         .db
         .write(move |tx| {
+            // A personal link starts one response; a second Start (another tab, another device)
+            // finds it already used.
+            if let Some(id) = participant_id
+                && !participants::mark_started(tx, id)?
+            {
+                return Ok(false);
+            }
             let new = NewResponse {
                 survey_id,
                 survey_version: version,
@@ -285,11 +372,25 @@ pub async fn start(
                 anonymous,
                 client_ip: &client,
                 user_agent: &user_agent,
+                // Anonymous surveys keep nothing that links a response to its participant.
+                participant_id: participant_id.filter(|_| !anonymous),
             };
             let id = responses::create(tx, &new)?;
-            responses::set_position(tx, id, &Position { page_index: first, language: &lang, version, anonymous })
+            responses::set_position(tx, id, &Position { page_index: first, language: &lang, version, anonymous })?;
+            Ok(true)
         })
-        .await?;
+        .await;
+    match started {
+        Ok(true) => {}
+        Ok(false) => return invite::arrive(&state, &loaded, invite.unwrap_or_default(), None, &headers).await,
+        Err(err) if err.is_storage_unavailable() => {
+            tracing::warn!(error = %err, %slug, "could not start a response");
+            let message = messages::message(d, "error_save", &language);
+            let welcome = Welcome { language: &language, token: &token, invite, error: Some(message) };
+            return render_welcome(&state, &loaded, welcome, StatusCode::SERVICE_UNAVAILABLE);
+        }
+        Err(err) => return Err(err.into()),
+    }
     let mut response = Redirect::to(&format!("/s/{slug}/p/{first}")).into_response();
     if let Some(value) = set_cookie(&state, &resume_cookie_name(survey_id), &resume, &format!("/s/{slug}"), 180) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -374,7 +475,7 @@ pub async fn show_page(
         return Ok(Redirect::to(&format!("/s/{slug}/done")).into_response());
     }
     let language = choose_language(&loaded.survey, query.lang.as_deref(), Some(&response.language), &headers);
-    if let Some(keys) = closed_reason(&loaded) {
+    if let Some(keys) = refuses_continuing(&loaded) {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
     let response_id = response.id;
@@ -417,7 +518,7 @@ pub async fn save_page(
     let survey = loaded.survey.clone();
     let d = &survey.definition;
     let language = choose_language(&survey, field("switch_lang").or(field("lang")), Some(&response.language), &headers);
-    if let Some(keys) = closed_reason(&loaded) {
+    if let Some(keys) = refuses_continuing(&loaded) {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
     let Some(page) = d.pages.get(index) else { return Err(AppError::NotFound) };
@@ -505,6 +606,9 @@ pub async fn save_page(
         flow::next_page(&survey, index, &to_store)
     };
     let (version, anonymous, lang) = (loaded.meta.version, d.anonymous, language.clone());
+    // In an anonymous survey only the invitation cookie knows whose link began this response.
+    let survey_id = loaded.meta.id;
+    let invite_token = cookie(&headers, &invite::cookie_name(survey_id)).filter(|_| anonymous);
     let saved = state
         .db
         .write(move |tx| {
@@ -521,7 +625,11 @@ pub async fn save_page(
                         response_id,
                         &Position { page_index: index, language: &lang, version, anonymous },
                     )?;
-                    responses::complete(tx, response_id, anonymous)
+                    responses::complete(tx, response_id, anonymous)?;
+                    match invite_token.map(|t| participants::find_by_token(tx, survey_id, &t)).transpose()? {
+                        Some(Some(participant)) => participants::mark_completed(tx, participant.id),
+                        _ => Ok(()),
+                    }
                 }
             }
         })
@@ -578,9 +686,14 @@ pub async fn done(
     headers: HeaderMap,
 ) -> Result<Response> {
     let (loaded, _, language) = arrive(&state, &slug, query.lang.as_deref(), &headers).await?;
+    render_done(&state, &loaded, &language)
+}
+
+/// The thank-you page.
+pub(super) fn render_done(state: &AppState, loaded: &Loaded, language: &str) -> Result<Response> {
     let d = &loaded.survey.definition;
-    let thanks = paragraphs(d.text(&d.thank_you, &language));
-    let own = context! { thank_you => thanks, ..base_context(&loaded, &language, "") };
+    let thanks = paragraphs(d.text(&d.thank_you, language));
+    let own = context! { thank_you => thanks, ..base_context(loaded, language, "") };
     Ok(Html(state.templates.render("respond/done.html", own)?).into_response())
 }
 

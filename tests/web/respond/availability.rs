@@ -58,21 +58,43 @@ async fn a_survey_not_taking_answers_shows_a_clear_page_and_creates_nothing() {
 }
 
 #[tokio::test]
-async fn closing_a_survey_stops_saving_pages_of_responses_already_begun() {
+async fn closing_a_survey_lets_respondents_mid_way_finish_within_the_grace_period_only() {
     let app = TestApp::spawn().await;
     let (id, slug) = add_survey(&app, &small_survey("closing", ""), Status::Open);
-    let mut r = Respondent::new(&app, &slug);
-    r.start().await;
-    set_status(&fieldwork::db::open(&app.db_path).unwrap(), id, Status::Closed).unwrap();
+    let mut within = Respondent::new(&app, &slug);
+    within.start().await;
+    let other_browser = app.other_client();
+    let mut late = Respondent::new(&other_browser, &slug);
+    late.start().await;
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    set_status(&conn, id, Status::Closed).unwrap();
 
-    let reply = r.submit(0, &[("q.NAME", "Too late")]).await;
+    // Closed a moment ago, with the default grace period of 24 hours: the page is saved.
+    let reply = within.submit(0, &[("q.NAME", "Just in time")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.html);
+    assert!(reply.location.ends_with("/done"));
+    // But nobody new may start.
+    let third_browser = app.other_client();
+    let newcomer = Respondent::new(&third_browser, &slug).welcome("").await;
+    assert_eq!(heading(&newcomer.html), "This survey is closed");
+
+    // 25 hours later the grace period is over: nothing more is saved.
+    conn.execute("UPDATE surveys SET closed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-25 hours')", []).unwrap();
+    let reply = late.submit(0, &[("q.NAME", "Too late")]).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(heading(&reply.html), "This survey is closed");
-    assert!(answers(&app).is_empty());
-    assert_eq!(only_response(&app).status, "partial");
-    let again = r.welcome("").await;
-    let shown = r.get(&again.location).await;
+    let statuses: Vec<String> = responses(&app).into_iter().map(|r| r.status).collect();
+    assert_eq!(statuses, ["complete", "partial"]);
+    assert_eq!(answers(&app).len(), 1, "only the answer given within the grace period");
+    let again = late.welcome("").await;
+    let shown = late.get(&again.location).await;
     assert_eq!(heading(&shown.html), "This survey is closed");
+
+    // Reopened, the late respondent carries on.
+    set_status(&conn, id, Status::Open).unwrap();
+    late.page(0).await;
+    let reply = late.submit(0, &[("q.NAME", "Reopened")]).await;
+    assert!(reply.location.ends_with("/done"), "{}", reply.html);
 }
 
 #[tokio::test]
