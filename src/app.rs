@@ -28,7 +28,7 @@ use crate::survey::cache::SurveyCache;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, static_files};
-use crate::{accounts, agreement, analysis, codebook, coding, dashboard, db, export, respond, survey};
+use crate::{accounts, agreement, analysis, codebook, coding, dashboard, db, distribute, export, respond, survey};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .merge(agreement::web::router())
         .merge(analysis::web::router())
         .merge(export::web::router())
+        .merge(distribute::web::router())
         // Staff pages check the session's CSRF token; respondent pages (merged below) have no
         // session and check their own double-submit token, so that a stale token re-shows the
         // page with the answers instead of refusing it.

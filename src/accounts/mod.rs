@@ -54,6 +54,8 @@ pub struct User {
     pub created_at: String,
     pub last_login_at: Option<String>,
     pub has_password: bool,
+    /// The IANA time zone in which the person sees and types dates and times.
+    pub time_zone: String,
 }
 
 impl User {

@@ -6,7 +6,7 @@ use super::{Role, User};
 use crate::db::{DbError, now_rfc3339};
 
 const USER_COLUMNS: &str =
-    "id, email, name, role, active, session_epoch, created_at, last_login_at, password_hash IS NOT NULL";
+    "id, email, name, role, active, session_epoch, created_at, last_login_at, password_hash IS NOT NULL, time_zone";
 
 fn user_from_row(row: &Row) -> rusqlite::Result<User> {
     let role: String = row.get(3)?;
@@ -21,7 +21,14 @@ fn user_from_row(row: &Row) -> rusqlite::Result<User> {
         created_at: row.get(6)?,
         last_login_at: row.get(7)?,
         has_password: row.get(8)?,
+        time_zone: row.get(9)?,
     })
+}
+
+/// Sets the time zone (an IANA name, already checked) in which the person sees and types times.
+pub fn set_time_zone(conn: &Connection, id: i64, time_zone: &str) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET time_zone = ?2 WHERE id = ?1", params![id, time_zone])?;
+    Ok(())
 }
 
 pub fn count(conn: &Connection) -> Result<i64, DbError> {

@@ -155,6 +155,26 @@ impl Db {
         .map_err(|_| DbError::TaskFailed)?
     }
 
+    /// After data was erased: copies the WAL into the main file and empties it, so that no page
+    /// image from before the erasure is left in the write-ahead log (secure_delete has already
+    /// zeroed the freed space). Retries while a reader still holds an older snapshot.
+    pub async fn forget_deleted(&self) -> Result<(), DbError> {
+        for _ in 0..50 {
+            let writer = Arc::clone(&self.inner.writer).lock_owned().await;
+            let busy = tokio::task::spawn_blocking(move || {
+                Ok::<_, DbError>(writer.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))?)
+            })
+            .await
+            .map_err(|_| DbError::TaskFailed)??;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tracing::warn!("the write-ahead log could not be emptied after an erasure; it will be at the next checkpoint");
+        Ok(())
+    }
+
     /// Checkpoints the WAL into the main file so the database is one self-contained file after
     /// shutdown.
     pub async fn close(&self) -> Result<(), DbError> {

@@ -6,3 +6,5 @@ pub mod access;
 pub mod import;
 pub mod links;
 pub mod participants;
+pub mod responses;
+pub mod web;

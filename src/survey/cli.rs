@@ -72,7 +72,7 @@ fn set_status(conn: &rusqlite::Connection, slug: &str, status: Status) -> anyhow
     let survey = find(conn, slug)?;
     let tx = conn.unchecked_transaction()?;
     store::set_status(&tx, survey.id, status)?;
-    let action = if status == Status::Open { "survey.open" } else { "survey.close" };
+    let action = if status == Status::Open { "survey.publish" } else { "survey.close" };
     audit::record(&tx, None, action, slug, "from the command line")?;
     tx.commit()?;
     println!("{slug} is now {}.", status.as_str());

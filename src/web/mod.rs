@@ -8,6 +8,7 @@ pub mod page;
 pub mod session_store;
 pub mod static_files;
 pub mod templates;
+pub mod time_zone;
 
 use base64::Engine as _;
 use rand::RngCore as _;

@@ -107,6 +107,16 @@ mod tests {
             q => context! { layer => "default", question => "", partial => "", language => "", from => "", to => "", answer => "", by => "Q" }, encoded => "codebook=1", responses => 4,
             open_questions => vec!["OPEN_WHY"], suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
+            participants => vec![context! { id => 1, email => "p@example.org", name => "Ana <b>", language => "es", status => "invited", attributes => "role: lead", last_mail => "2026-01-01 10:00 CET", mail_error => "550 no" }],
+            participant => context! { id => 1, email => "p@example.org", name => "P", status => "started", reminders => 1, attributes => context! { role => "lead" } },
+            counts => context! { by_status => vec![("invited", 1)], total => 1 }, statuses => ["invited"],
+            distribution => context! { access => "both", response_limit => 10, grace_hours => 24 },
+            import_problems => vec![context! { line => 2, message => "bad" }], add_errors => context! { email => "bad" },
+            listed => vec![context! { id => 1, status => "complete", language => "en", started => "2026-01-01 10:00 UTC", submitted => "2026-01-01 10:05 UTC", participant_email => "p@example.org", deleted => "2026-01-02 00:00 UTC" }],
+            response => context! { id => 1, status => "complete", language => "en", survey_version => 1, started => "s", duration => "5 minutes" },
+            answers => vec![context! { code => "Q1", question => "Why?", lines => vec!["Because"] }],
+            filter => context! { status => "", q => "", language => "", from => "", to => "", participant => "" },
+            zones => ["UTC", "Europe/Madrid"], current => "UTC", count => 2, before => "2026-01-01",
         }
     }
 

@@ -5,6 +5,7 @@ mod admin;
 mod login;
 mod passwords;
 mod setup;
+mod time_zone;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/account/password", get(passwords::change_form).post(passwords::change))
         .route("/account/set-password", get(passwords::set_form).post(passwords::set))
+        .route("/account/time-zone", get(time_zone::form).post(time_zone::save))
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}", get(admin::show).post(admin::update))
         .route("/admin/users/{id}/active", post(admin::set_active))

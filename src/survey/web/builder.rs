@@ -22,8 +22,8 @@ use crate::survey::model::{
 use crate::survey::store::StoredSurvey;
 use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, SurveyDefinitionInput, update};
-use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::{Page, time_zone};
 
 /// Submitted form fields, in order (repeated names allowed).
 type Fields = Vec<(String, String)>;
@@ -478,13 +478,27 @@ pub async fn save_page(
 /// `GET /surveys/{slug}/build/settings`
 pub async fn settings_form(
     State(state): State<AppState>,
-    _user: Researcher,
+    Researcher(user): Researcher,
     page: Page,
     Path(slug): Path<String>,
 ) -> Result<Response> {
     let survey = find(&state, &slug).await?;
-    let own = context! { survey => &survey, d => &survey.definition, errors => Vec::<DefinitionError>::new(), based_on => &survey.updated_at };
+    let d = &survey.definition;
+    let local = |utc: &Option<String>| utc.as_deref().map(|t| time_zone::to_local(t, &user.time_zone));
+    let own = context! {
+        survey => &survey, d, errors => Vec::<DefinitionError>::new(), based_on => &survey.updated_at,
+        opens_local => local(&d.opens_at), closes_local => local(&d.closes_at), time_zone => &user.time_zone,
+    };
     Ok(page.render("survey/settings.html", own)?.into_response())
+}
+
+/// A date-time typed in the researcher's time zone as stored UTC; empty is none.
+fn typed_time(fields: &Fields, name: &str, zone: &str) -> Result<Option<String>, DefinitionError> {
+    let typed = field(fields, name).trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    time_zone::from_local(typed, zone).map(Some).map_err(|message| DefinitionError { path: name.into(), message })
 }
 
 /// `POST /surveys/{slug}/build/settings`: address, languages, anonymity, dates and the survey's
@@ -507,9 +521,13 @@ pub async fn save_settings(
         .collect();
     edited.default_language = field(&fields, "default_language").trim().to_string();
     edited.anonymous = field(&fields, "anonymous") == "on";
-    let optional = |name: &str| Some(field(&fields, name).trim().to_string()).filter(|v| !v.is_empty());
-    edited.opens_at = optional("opens_at");
-    edited.closes_at = optional("closes_at");
+    let mut time_errors = Vec::new();
+    for (name, slot) in [("opens_at", &mut edited.opens_at), ("closes_at", &mut edited.closes_at)] {
+        match typed_time(&fields, name, &user.time_zone) {
+            Ok(time) => *slot = time,
+            Err(error) => time_errors.push(error),
+        }
+    }
     let languages = edited.languages.clone();
     let text_of = |prefix: &str, old: &Text| -> Text {
         let mut text: Text =
@@ -530,6 +548,9 @@ pub async fn save_settings(
     edited.drop_unlisted_languages();
     let replacement = edited.clone();
     let result = apply(&state, &user, survey.clone(), &fields, "edited settings", |d| {
+        if !time_errors.is_empty() {
+            return Err(time_errors);
+        }
         *d = replacement;
         Ok(())
     })
@@ -540,7 +561,11 @@ pub async fn save_settings(
             Ok(Redirect::to(&format!("/surveys/{}", edited.slug)).into_response())
         }
         Err(errors) => {
-            let own = context! { survey => &survey, d => edited, errors, based_on => &survey.updated_at };
+            let own = context! {
+                survey => &survey, d => edited, errors, based_on => &survey.updated_at,
+                opens_local => field(&fields, "opens_at"), closes_local => field(&fields, "closes_at"),
+                time_zone => &user.time_zone,
+            };
             Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "survey/settings.html", own)?.into_response())
         }
     }

@@ -167,7 +167,7 @@ pub async fn set_status(
         .db
         .write(move |tx| {
             store::set_status(tx, id, status)?;
-            let action = if status == Status::Open { "survey.open" } else { "survey.close" };
+            let action = if status == Status::Open { "survey.publish" } else { "survey.close" };
             audit::record(tx, Some(&user), action, &target, "")
         })
         .await?;

@@ -154,7 +154,7 @@ async fn opening_and_closing_from_the_overview_changes_the_status_and_is_audited
     let shown = follow(&app, opened).await;
     assert!(shown.contains("The survey is open: respondents can answer."), "{shown}");
     assert!(shown.contains("name=\"status\" value=\"closed\""), "the overview offers closing");
-    assert_eq!(audit(&app, "survey.open"), vec![(RESEARCHER.into(), SMALL_SLUG.into(), String::new())]);
+    assert_eq!(audit(&app, "survey.publish"), vec![(RESEARCHER.into(), SMALL_SLUG.into(), String::new())]);
 
     let closed = app.post_form(&status_path, &[("status", "closed")]).await;
 
@@ -167,7 +167,7 @@ async fn opening_and_closing_from_the_overview_changes_the_status_and_is_audited
     let reopened = stored(&app, SMALL_SLUG);
     assert_eq!(reopened.status, Status::Open);
     assert_eq!(reopened.opened_at, Some(first_opened), "opened_at records the first opening");
-    assert_eq!(audit(&app, "survey.open").len(), 2);
+    assert_eq!(audit(&app, "survey.publish").len(), 2);
 }
 
 #[tokio::test]

@@ -1,0 +1,195 @@
+//! The responses as the researcher manages them: listed with filters, one shown whole, deleted to
+//! a trash, restored, and purged from the trash after [`TRASH_DAYS`] days.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::db::{DbError, now_rfc3339};
+
+/// How long a deleted response waits in the trash before it is purged for good.
+pub const TRASH_DAYS: i64 = 30;
+
+/// Which responses a list shows. Empty fields do not filter.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct ResponseFilter {
+    /// `complete` or `partial`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub language: String,
+    /// Started on or after this date (YYYY-MM-DD, UTC).
+    #[serde(default)]
+    pub from: String,
+    /// Started on or before this date.
+    #[serde(default)]
+    pub to: String,
+    /// The participant's status (personal links in non-anonymous surveys only).
+    #[serde(default)]
+    pub participant: String,
+}
+
+/// A response as a row of the list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseSummary {
+    pub id: i64,
+    pub status: String,
+    pub language: String,
+    pub survey_version: i64,
+    pub started_at: String,
+    pub submitted_at: Option<String>,
+    pub duration_s: Option<i64>,
+    pub participant_id: Option<i64>,
+    pub participant_email: Option<String>,
+    pub participant_status: Option<String>,
+    pub deleted_at: Option<String>,
+}
+
+const SUMMARY: &str = "r.id, r.status, r.language, r.survey_version, r.started_at, r.submitted_at, r.duration_s, \
+                       p.id, p.email, p.status, r.deleted_at";
+
+fn summary(row: &Row) -> rusqlite::Result<ResponseSummary> {
+    Ok(ResponseSummary {
+        id: row.get(0)?,
+        status: row.get(1)?,
+        language: row.get(2)?,
+        survey_version: row.get(3)?,
+        started_at: row.get(4)?,
+        submitted_at: row.get(5)?,
+        duration_s: row.get(6)?,
+        participant_id: row.get(7)?,
+        participant_email: row.get(8)?,
+        participant_status: row.get(9)?,
+        deleted_at: row.get(10)?,
+    })
+}
+
+/// The WHERE clause of a filtered list; parameters ?1 survey, ?2..?6 the filter's fields.
+const FILTERED: &str = "FROM responses r LEFT JOIN participants p ON p.id = r.participant_id \
+     WHERE r.survey_id = ?1 AND r.deleted_at IS NULL AND (?2 = '' OR r.status = ?2) AND (?3 = '' OR r.language = ?3) \
+     AND (?4 = '' OR substr(r.started_at, 1, 10) >= ?4) AND (?5 = '' OR substr(r.started_at, 1, 10) <= ?5) \
+     AND (?6 = '' OR p.status = ?6)";
+
+/// Responses matching `filter`, newest first, `limit` from `offset`.
+pub fn list(
+    conn: &Connection,
+    survey_id: i64,
+    filter: &ResponseFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ResponseSummary>, DbError> {
+    let sql = format!("SELECT {SUMMARY} {FILTERED} ORDER BY r.id DESC LIMIT ?7 OFFSET ?8");
+    let f = filter;
+    let mut stmt = conn.prepare(&sql)?;
+    let rows =
+        stmt.query_map(params![survey_id, f.status, f.language, f.from, f.to, f.participant, limit, offset], summary)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many responses match `filter`.
+pub fn count(conn: &Connection, survey_id: i64, filter: &ResponseFilter) -> Result<i64, DbError> {
+    let sql = format!("SELECT COUNT(*) {FILTERED}");
+    let f = filter;
+    Ok(conn.query_row(&sql, params![survey_id, f.status, f.language, f.from, f.to, f.participant], |r| r.get(0))?)
+}
+
+/// One response, in the trash or not.
+pub fn find(conn: &Connection, survey_id: i64, id: i64) -> Result<Option<ResponseSummary>, DbError> {
+    let sql = format!(
+        "SELECT {SUMMARY} FROM responses r LEFT JOIN participants p ON p.id = r.participant_id \
+         WHERE r.survey_id = ?1 AND r.id = ?2"
+    );
+    Ok(conn.query_row(&sql, params![survey_id, id], summary).optional()?)
+}
+
+/// Moves a response to the trash. False when there was none to move.
+pub fn delete(conn: &Connection, survey_id: i64, id: i64, by: i64) -> Result<bool, DbError> {
+    let changed = conn.execute(
+        "UPDATE responses SET deleted_at = ?3, deleted_by = ?4 WHERE survey_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+        params![survey_id, id, now_rfc3339(), by],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Moves every partial response started before `date` (YYYY-MM-DD) to the trash; returns how many.
+pub fn delete_partial_before(conn: &Connection, survey_id: i64, date: &str, by: i64) -> Result<usize, DbError> {
+    Ok(conn.execute(
+        "UPDATE responses SET deleted_at = ?3, deleted_by = ?4 WHERE survey_id = ?1 AND status = 'partial' \
+         AND deleted_at IS NULL AND substr(started_at, 1, 10) < ?2",
+        params![survey_id, date, now_rfc3339(), by],
+    )?)
+}
+
+/// How many partial responses started before `date`, to confirm before deleting them.
+pub fn count_partial_before(conn: &Connection, survey_id: i64, date: &str) -> Result<i64, DbError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM responses WHERE survey_id = ?1 AND status = 'partial' AND deleted_at IS NULL \
+         AND substr(started_at, 1, 10) < ?2",
+        params![survey_id, date],
+        |r| r.get(0),
+    )?)
+}
+
+/// The survey's trash, most recently deleted first.
+pub fn trash(conn: &Connection, survey_id: i64) -> Result<Vec<ResponseSummary>, DbError> {
+    let sql = format!(
+        "SELECT {SUMMARY} FROM responses r LEFT JOIN participants p ON p.id = r.participant_id \
+         WHERE r.survey_id = ?1 AND r.deleted_at IS NOT NULL ORDER BY r.deleted_at DESC, r.id DESC"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([survey_id], summary)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Takes a response out of the trash. False when it was not there.
+pub fn restore(conn: &Connection, survey_id: i64, id: i64) -> Result<bool, DbError> {
+    let changed = conn.execute(
+        "UPDATE responses SET deleted_at = NULL, deleted_by = NULL WHERE survey_id = ?1 AND id = ?2 \
+         AND deleted_at IS NOT NULL",
+        params![survey_id, id],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Deletes for good every response that has been in the trash for [`TRASH_DAYS`] days or more
+/// (answers, codings and memos go with it); returns how many.
+pub fn purge(conn: &Connection) -> Result<usize, DbError> {
+    let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(TRASH_DAYS);
+    Ok(conn.execute(
+        "DELETE FROM responses WHERE deleted_at IS NOT NULL AND deleted_at <= ?1",
+        [crate::db::rfc3339(cutoff)],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trash_restore_and_purge_after_thirty_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        crate::db::migrate(&path).unwrap();
+        let conn = crate::db::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO surveys (slug, definition, created_at, updated_at) VALUES ('s', '{}', '', '');
+             INSERT INTO responses (survey_id, resume_hash, survey_version, language, started_at, updated_at)
+             VALUES (1, x'01', 1, 'en', '2026-01-01T00:00:00Z', ''), (1, x'02', 1, 'en', '2026-02-01T00:00:00Z', '');",
+        )
+        .unwrap();
+        assert_eq!(count_partial_before(&conn, 1, "2026-01-15").unwrap(), 1);
+        assert_eq!(delete_partial_before(&conn, 1, "2026-01-15", 0).unwrap_or(0), 0, "no user 0: refused");
+        conn.execute(
+            "INSERT INTO users (id, email, role, created_at, updated_at) VALUES (7, 'r@x.org', 'researcher', '', '')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(delete_partial_before(&conn, 1, "2026-01-15", 7).unwrap(), 1);
+        assert_eq!(count(&conn, 1, &ResponseFilter::default()).unwrap(), 1);
+        assert!(restore(&conn, 1, 1).unwrap());
+        assert!(delete(&conn, 1, 2, 7).unwrap());
+        assert_eq!(purge(&conn).unwrap(), 0, "deleted just now: kept");
+        conn.execute("UPDATE responses SET deleted_at = '2020-01-01T00:00:00Z' WHERE id = 2", []).unwrap();
+        assert_eq!(purge(&conn).unwrap(), 1);
+        assert_eq!(trash(&conn, 1).unwrap().len(), 0);
+    }
+}

@@ -1,0 +1,43 @@
+//! The researcher's distribution screens: participants (list, import, add, edit, remove, erase,
+//! personal links), access and limits, and the responses page with its trash.
+
+mod participant;
+mod participants;
+mod responses;
+mod settings;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+use crate::error::{AppError, Result};
+use crate::survey::store::{self, StoredSurvey};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/surveys/{slug}/participants", get(participants::list).post(participants::add))
+        .route("/surveys/{slug}/participants/import", post(participants::import))
+        .route("/surveys/{slug}/participants/links.csv", get(participants::links_csv))
+        .route("/surveys/{slug}/participants/{id}", get(participant::form).post(participant::save))
+        .route("/surveys/{slug}/participants/{id}/new-link", post(participant::new_link))
+        .route("/surveys/{slug}/participants/{id}/remove", post(participant::remove))
+        .route("/surveys/{slug}/participants/{id}/erase", post(participant::erase))
+        .route("/surveys/{slug}/access", post(settings::save))
+        .route("/surveys/{slug}/responses", get(responses::list))
+        .route("/surveys/{slug}/responses/trash", get(responses::trash).post(responses::restore))
+        .route("/surveys/{slug}/responses/delete-partial", post(responses::delete_partial))
+        .route("/surveys/{slug}/responses/{id}", get(responses::show))
+        .route("/surveys/{slug}/responses/{id}/delete", post(responses::delete))
+}
+
+/// The survey at `slug`, or 404.
+async fn find_survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
+    let slug = slug.to_string();
+    state.db.read(move |conn| store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
+}
+
+/// The survey's title in its default language.
+fn title(survey: &StoredSurvey) -> String {
+    let d = &survey.definition;
+    d.text(&d.title, &d.default_language).to_string()
+}
