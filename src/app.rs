@@ -139,7 +139,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let sweeper = tokio::spawn(sweep_expired_sessions(state.clone()));
+    let sweeper = tokio::spawn(housekeeping(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     sweeper.abort();
@@ -147,13 +147,20 @@ pub async fn serve(
     Ok(())
 }
 
-async fn sweep_expired_sessions(state: AppState) {
+/// At start and every ten minutes: deletes expired sessions and purges responses that have been
+/// in the trash for the trash period.
+async fn housekeeping(state: AppState) {
     let store = SqliteSessionStore::new(state.db.clone());
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
         every.tick().await;
         if let Err(err) = store.delete_expired().await {
             tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+        match distribute::web::purge_trash(&state).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged responses from the trash"),
+            Err(err) => tracing::warn!(error = %err, "could not purge the trash"),
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum Command {
     /// Import, export, list, open and close surveys.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Import participants of a survey and list their personal links.
+    #[command(subcommand)]
+    Participants(ParticipantsCommand),
     /// Import and export codebooks (fieldwork TOML or REFI-QDA .qdc).
     #[command(subcommand)]
     Codebook(CodebookCommand),
@@ -191,6 +194,55 @@ pub enum SurveyCommand {
         /// The survey's address (slug).
         slug: String,
     },
+    /// Set who may answer: anyone with the public link, only holders of a personal link, or both.
+    Access {
+        /// The survey's address (slug).
+        #[arg(long)]
+        survey: String,
+        /// The access mode.
+        #[arg(value_enum)]
+        mode: AccessArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AccessArg {
+    Public,
+    Invitation,
+    Both,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ParticipantsCommand {
+    /// Add participants from a CSV file (header: email, optional name and language, any further
+    /// columns as attributes). Every row is checked first; a file with any problem adds nothing.
+    Import {
+        /// The survey's address (slug).
+        #[arg(long)]
+        survey: String,
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+        #[command(flatten)]
+        key: LinkKeyArgs,
+    },
+    /// Write every participant's personal link as CSV (`email,link`) to standard output.
+    Links {
+        /// The survey's address (slug).
+        #[arg(long)]
+        survey: String,
+        #[command(flatten)]
+        links: LinkArgs,
+        #[command(flatten)]
+        key: LinkKeyArgs,
+    },
+}
+
+/// Where the secret that personal links are derived from is kept.
+#[derive(Debug, Clone, Args)]
+pub struct LinkKeyArgs {
+    /// The link key file (default: the database path + `.link-key`).
+    #[arg(long, env = "FIELDWORK_LINK_KEY")]
+    pub link_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(&cli.db, args),
         Command::User(command) => accounts::cli::run(&cli.db, command),
         Command::Survey(command) => survey::cli::run(&cli.db, command),
+        Command::Participants(command) => fieldwork::distribute::cli::run(&cli.db, command),
         Command::Codebook(command) => fieldwork::codebook::cli::run(&cli.db, command),
         Command::Agreement(args) => {
             let stdout = std::io::stdout();

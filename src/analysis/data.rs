@@ -222,7 +222,7 @@ pub fn load(
 
     let mut responses = conn.prepare(
         // NOT INDEXED: read in rowid order, so SQLite never sorts (memory stays flat).
-        "SELECT id, language FROM responses NOT INDEXED WHERE survey_id = ?1 AND (?2 OR status = 'complete') AND (?3 IS NULL OR language = ?3) \
+        "SELECT id, language FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') AND (?3 IS NULL OR language = ?3) \
          AND (?4 IS NULL OR substr(started_at, 1, 10) >= ?4) AND (?5 IS NULL OR substr(started_at, 1, 10) <= ?5) ORDER BY id",
     )?;
     let mut answers = conn.prepare(

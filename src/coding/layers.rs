@@ -168,7 +168,8 @@ pub fn codes_by_unit(
 ) -> Result<BTreeMap<Unit, BTreeSet<String>>, DbError> {
     let responses: Vec<i64> = {
         let mut stmt = conn.prepare(
-            "SELECT response_id FROM codings WHERE codebook_id = ?1 UNION SELECT response_id FROM coding_done WHERE codebook_id = ?1 ORDER BY 1",
+            "SELECT response_id FROM codings WHERE codebook_id = ?1 UNION SELECT response_id FROM coding_done WHERE codebook_id = ?1 \
+             EXCEPT SELECT id FROM responses WHERE deleted_at IS NOT NULL ORDER BY 1",
         )?;
         stmt.query_map([codebook_id], |r| r.get(0))?.collect::<Result<_, _>>()?
     };
@@ -227,7 +228,9 @@ pub fn agreement_codings(
         "SELECT DISTINCT d.response_id, d.question, u.email, c.code_key FROM coding_done d JOIN users u ON u.id = d.coder_id \
          LEFT JOIN codings c ON c.codebook_id = d.codebook_id AND c.response_id = d.response_id AND c.question = d.question \
              AND c.coder_id = d.coder_id AND c.layer = 'coder' AND (?3 IS NULL OR c.codebook_version = ?3) \
-         WHERE d.codebook_id = ?1 AND (?2 IS NULL OR d.question = ?2) ORDER BY d.response_id, d.question, u.email",
+         WHERE d.codebook_id = ?1 AND (?2 IS NULL OR d.question = ?2) \
+           AND d.response_id NOT IN (SELECT id FROM responses WHERE deleted_at IS NOT NULL) \
+         ORDER BY d.response_id, d.question, u.email",
     )?;
     let rows = stmt.query_map(params![codebook_id, question, version], |r| {
         let unit = format!("{}:{}", r.get::<_, i64>(0)?, r.get::<_, String>(1)?);

@@ -32,7 +32,7 @@ pub fn all_units(
     let position: HashMap<&str, usize> = questions.iter().enumerate().map(|(i, q)| (q.as_str(), i)).collect();
     let mut stmt = conn.prepare_cached(
         "SELECT a.response_id, a.question FROM answers a JOIN responses r ON r.id = a.response_id \
-         WHERE r.survey_id = ?1 AND r.status = 'complete' AND a.item = '' AND trim(a.value) != ''",
+         WHERE r.survey_id = ?1 AND r.status = 'complete' AND r.deleted_at IS NULL AND a.item = '' AND trim(a.value) != ''",
     )?;
     let mut units: Vec<Unit> = stmt
         .query_map([survey_id], |r| Ok(Unit { response_id: r.get(0)?, question: r.get(1)? }))?

@@ -163,6 +163,26 @@ fn read_row(
     if messages.is_empty() { Ok(NewParticipant { email, name, language, attributes }) } else { Err(messages) }
 }
 
+/// Checks every row of `bytes` against the survey, then adds all of them, or nothing: the count
+/// added, or every problem found. Run it inside a transaction.
+pub fn import_csv(
+    conn: &rusqlite::Connection,
+    key: &super::links::LinkKey,
+    survey_id: i64,
+    languages: &[String],
+    bytes: &[u8],
+) -> Result<Result<usize, Vec<RowProblem>>, crate::db::DbError> {
+    let existing_emails = super::participants::emails(conn, survey_id)?;
+    let new = match parse(bytes, &ImportContext { languages, existing_emails: &existing_emails }) {
+        Ok(new) => new,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    for participant in &new {
+        super::participants::insert(conn, key, survey_id, participant)?;
+    }
+    Ok(Ok(new.len()))
+}
+
 /// A plain check of an email address: one `@`, something before it, a dotted domain after it,
 /// no spaces. Whether the mailbox exists only a delivery can tell.
 pub fn check_email(email: &str) -> Result<(), String> {

@@ -3,6 +3,7 @@
 //! handling of what comes back (the responses page, trash, erasure).
 
 pub mod access;
+pub mod cli;
 pub mod import;
 pub mod links;
 pub mod participants;

@@ -38,7 +38,7 @@ const LONG_QUERY: &str = "SELECT c.response_id, c.question, u.email, c.layer, c.
         AND m.question = c.question AND m.author_id = c.coder_id) \
      FROM codings c JOIN users u ON u.id = c.coder_id JOIN responses r ON r.id = c.response_id \
      LEFT JOIN answers a ON a.response_id = c.response_id AND a.question = c.question AND a.item = '' \
-     WHERE c.codebook_id = ?1 AND (?2 OR r.status = 'complete') AND (?3 IS NULL OR c.question = ?3) \
+     WHERE c.codebook_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') AND (?3 IS NULL OR c.question = ?3) \
      ORDER BY c.response_id, c.question, c.layer, u.email, c.code_key, c.span_start IS NOT NULL, c.span_start, c.span_end";
 
 /// The passage `[start, end)` of `text`, counted in Unicode code points as coders' spans are.
@@ -115,7 +115,8 @@ pub fn write_matrix<W: Write>(
     w.record(&header)?;
     // One response at a time, in id order (NOT INDEXED: no sort), so memory stays flat.
     let mut responses = conn.prepare(
-        "SELECT id FROM responses NOT INDEXED WHERE survey_id = ?1 AND (?2 OR status = 'complete') ORDER BY id",
+        "SELECT id FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') \
+         ORDER BY id",
     )?;
     let ids = responses.query_map(rusqlite::params![plan.survey.id, plan.include_partial], |r| r.get::<_, i64>(0))?;
     let mut statements = layers::UnitStatements::prepare(conn, book.id)?;

@@ -24,7 +24,7 @@ pub const RESPONSE_COLUMNS: [&str; 7] =
 pub const QUERY: &str = "SELECT r.id, r.status, r.survey_version, r.language, r.started_at, r.submitted_at, \
      r.duration_s, a.question, a.item, a.value \
      FROM responses r NOT INDEXED LEFT JOIN answers a ON a.response_id = r.id \
-     WHERE r.survey_id = ?1 AND (?2 OR r.status = 'complete') ORDER BY r.id";
+     WHERE r.survey_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') ORDER BY r.id";
 
 /// Where a column's cells come from.
 #[derive(Debug, Clone, PartialEq)]

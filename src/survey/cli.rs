@@ -23,10 +23,11 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
         SurveyCommand::List => list(&conn),
         SurveyCommand::Open { slug } => set_status(&conn, &slug, Status::Open),
         SurveyCommand::Close { slug } => set_status(&conn, &slug, Status::Closed),
+        SurveyCommand::Access { survey, mode } => crate::distribute::cli::set_access(&conn, &survey, mode),
     }
 }
 
-fn find(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<store::StoredSurvey> {
+pub(crate) fn find(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<store::StoredSurvey> {
     store::find_by_slug(conn, slug)?.with_context(|| format!("there is no survey with the address \"{slug}\""))
 }
 

@@ -6,6 +6,8 @@ mod participants;
 mod responses;
 mod settings;
 
+pub use responses::purge as purge_trash;
+
 use axum::Router;
 use axum::routing::{get, post};
 

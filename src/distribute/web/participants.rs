@@ -15,7 +15,7 @@ use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::access;
-use crate::distribute::import::{self, ImportContext, RowProblem};
+use crate::distribute::import::{self, RowProblem};
 use crate::distribute::links::{self, LinkColumns};
 use crate::distribute::participants::{self, Participant, ParticipantFilter};
 use crate::error::Result;
@@ -165,15 +165,11 @@ pub(super) async fn import_bytes(
     Ok(state
         .db
         .write(move |tx| {
-            let existing_emails = participants::emails(tx, id)?;
-            let parsed =
-                import::parse(&bytes, &ImportContext { languages: &languages, existing_emails: &existing_emails });
-            let Ok(new) = parsed else { return Ok(parsed.map(|p| p.len())) };
-            for participant in &new {
-                participants::insert(tx, &key, id, participant)?;
+            let imported = import::import_csv(tx, &key, id, &languages, &bytes)?;
+            if let Ok(count) = imported {
+                audit::record(tx, Some(&actor), "participants.import", &slug, &format!("{count} participants"))?;
             }
-            audit::record(tx, Some(&actor), "participants.import", &slug, &format!("{} participants", new.len()))?;
-            Ok(Ok(new.len()))
+            Ok(imported)
         })
         .await?)
 }
