@@ -48,7 +48,7 @@ pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<User>, DbE
 /// The user and their password hash, for logging in.
 pub fn find_credentials(conn: &Connection, email: &str) -> Result<Option<(User, Option<String>)>, DbError> {
     let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1");
-    Ok(conn.query_row(&sql, [email], |row| Ok((user_from_row(row)?, row.get(9)?))).optional()?)
+    Ok(conn.query_row(&sql, [email], |row| Ok((user_from_row(row)?, row.get("password_hash")?))).optional()?)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<User>, DbError> {

@@ -31,7 +31,7 @@ const RESPONSE_COLUMNS: [(&str, &str); 7] = [
 pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
     let definition = &plan.survey.definition;
     let language = plan.language();
-    let participant = responses::participant_attributes(conn, plan.survey.id)?;
+    let participant = responses::participant_columns(conn, &plan.survey)?;
     w.record(HEADER)?;
     for column in responses::columns(definition, &participant) {
         w.record(row(definition, language, &column))?;

@@ -6,13 +6,14 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::stream::{CsvExportError, Plan};
 use crate::csv_out::CsvWriter;
 use crate::respond::answers::OTHER;
 use crate::survey::messages;
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
+use crate::survey::store::StoredSurvey;
 
 /// The response's own columns, first in every row.
 pub const RESPONSE_COLUMNS: [&str; 7] =
@@ -22,7 +23,7 @@ pub const RESPONSE_COLUMNS: [&str; 7] =
 /// order (`NOT INDEXED`), so SQLite never sorts: each response's answers come from the answers
 /// table's primary key as the scan reaches it, and memory does not grow with the survey.
 pub const QUERY: &str = "SELECT r.id, r.status, r.survey_version, r.language, r.started_at, r.submitted_at, \
-     r.duration_s, a.question, a.item, a.value \
+     r.duration_s, a.question, a.item, a.value, r.participant_id \
      FROM responses r NOT INDEXED LEFT JOIN answers a ON a.response_id = r.id \
      WHERE r.survey_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') ORDER BY r.id";
 
@@ -31,7 +32,7 @@ pub const QUERY: &str = "SELECT r.id, r.status, r.survey_version, r.language, r.
 pub enum Source {
     /// One of `RESPONSE_COLUMNS`, by position.
     Response(usize),
-    /// An attribute of the participant (none yet: see `participant_attributes`).
+    /// A detail of the participant whose personal link gave the response (see `participant_columns`).
     Participant(String),
     /// A single-valued question's answer (text, number, date, a single choice's code).
     Value,
@@ -51,19 +52,46 @@ pub struct Column<'a> {
     pub source: Source,
 }
 
-/// The participant attributes exported between the response's columns and the answers. There is
-/// no `participants` table yet; when there is, its attribute names go here and `write` joins
-/// their values by response.
-pub fn participant_attributes(conn: &Connection, _survey_id: i64) -> Result<Vec<String>, CsvExportError> {
-    let exists: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'participants')",
-        [],
-        |r| r.get(0),
-    )?;
-    if exists {
-        tracing::debug!("a participants table exists, but its attributes are not exported yet");
+/// The participant columns exported between the response's columns and the answers: email,
+/// name, language and every custom attribute, in a non-anonymous survey with participants. An
+/// anonymous survey links no response to a participant, so it has none.
+pub fn participant_columns(conn: &Connection, survey: &StoredSurvey) -> Result<Vec<String>, CsvExportError> {
+    if survey.definition.anonymous {
+        return Ok(Vec::new());
     }
-    Ok(Vec::new())
+    let any: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM participants WHERE survey_id = ?1)", [survey.id], |r| r.get(0))?;
+    if !any {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT j.key FROM participants p, json_each(p.attributes) j WHERE p.survey_id = ?1 ORDER BY 1",
+    )?;
+    let attributes = stmt.query_map([survey.id], |r| r.get::<_, String>(0))?;
+    let mut columns: Vec<String> = PARTICIPANT_COLUMNS.iter().map(|c| (*c).to_string()).collect();
+    for attribute in attributes {
+        columns.push(format!("participant_{}", attribute?));
+    }
+    Ok(columns)
+}
+
+/// The participant's own details, before their custom attributes.
+const PARTICIPANT_COLUMNS: [&str; 3] = ["participant_email", "participant_name", "participant_language"];
+
+/// The participant columns' values for the participant `id`.
+fn participant_values(conn: &Connection, id: i64) -> Result<BTreeMap<String, String>, CsvExportError> {
+    let mut stmt = conn.prepare_cached("SELECT email, name, language, attributes FROM participants WHERE id = ?1")?;
+    let found = stmt
+        .query_row([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })
+        .optional()?;
+    let Some((email, name, language, attributes)) = found else { return Ok(BTreeMap::new()) };
+    let mut values: BTreeMap<String, String> =
+        PARTICIPANT_COLUMNS.iter().map(|c| (*c).to_string()).zip([email, name, language]).collect();
+    let attributes: BTreeMap<String, String> = serde_json::from_str(&attributes).unwrap_or_default();
+    values.extend(attributes.into_iter().map(|(k, v)| (format!("participant_{k}"), v)));
+    Ok(values)
 }
 
 /// Every column, in a stable order: the response's own, participant attributes, then each
@@ -108,6 +136,7 @@ pub fn columns<'a>(definition: &'a SurveyDefinition, participant: &[String]) -> 
 /// A response as read: its own columns, then its answers by question and item.
 struct Row {
     own: [String; RESPONSE_COLUMNS.len()],
+    participant: BTreeMap<String, String>,
     answers: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -123,6 +152,7 @@ impl Cells<'_> {
         let Some(q) = column.question else {
             return match &column.source {
                 Source::Response(i) => Cow::Borrowed(row.own[*i].as_str()),
+                Source::Participant(name) => row.participant.get(name).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v)),
                 _ => Cow::Borrowed(""),
             };
         };
@@ -174,7 +204,7 @@ impl Cells<'_> {
 /// Writes the header and one row per response, each as soon as its last answer has been read.
 pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
     let definition = &plan.survey.definition;
-    let participant = participant_attributes(conn, plan.survey.id)?;
+    let participant = participant_columns(conn, &plan.survey)?;
     let columns = columns(definition, &participant);
     w.record(columns.iter().map(|c| c.name.as_str()))?;
     let language = plan.labels.as_deref();
@@ -199,7 +229,11 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
                 })
             };
             let own = [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?];
-            current = Some((id, Row { own, answers: BTreeMap::new() }));
+            let participant = match r.get::<_, Option<i64>>(10)? {
+                Some(participant_id) if !participant.is_empty() => participant_values(conn, participant_id)?,
+                _ => BTreeMap::new(),
+            };
+            current = Some((id, Row { own, participant, answers: BTreeMap::new() }));
         }
         if let (Some((_, row)), Some(question)) = (current.as_mut(), r.get::<_, Option<String>>(7)?) {
             row.answers.entry(question).or_default().insert(r.get(8)?, r.get(9)?);

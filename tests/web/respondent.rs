@@ -80,7 +80,7 @@ impl<'a> Respondent<'a> {
 
     /// Sends the welcome form with `fields` added to its hidden `form_token` and `lang`.
     pub async fn post_start(&mut self, fields: &[(&str, &str)]) -> Reply {
-        let mut form = self.hidden_fields(&["form_token", "lang"]);
+        let mut form = self.hidden_fields(&["form_token", "lang", "invite"]);
         form.extend(owned(fields));
         let path = format!("/s/{}/start", self.slug);
         self.post(&path, &form).await

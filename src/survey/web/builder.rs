@@ -20,7 +20,7 @@ use crate::survey::model::{
     Choice, ChoiceDisplay, NumberKind, Page as SurveyPage, Question, QuestionType, SurveyDefinition, Text,
 };
 use crate::survey::store::StoredSurvey;
-use crate::survey::validate::DefinitionError;
+use crate::survey::validate::{CompiledSurvey, DefinitionError};
 use crate::survey::{ImportError, SurveyDefinitionInput, update};
 use crate::web::page::flash;
 use crate::web::{Page, time_zone};
@@ -549,7 +549,12 @@ pub async fn save_settings(
     let replacement = edited.clone();
     let result = apply(&state, &user, survey.clone(), &fields, "edited settings", |d| {
         if !time_errors.is_empty() {
-            return Err(time_errors);
+            // Report the other problems of the form too, not only the times.
+            let mut all = time_errors;
+            if let Err(more) = CompiledSurvey::compile(replacement) {
+                all.extend(more);
+            }
+            return Err(all);
         }
         *d = replacement;
         Ok(())

@@ -1,0 +1,149 @@
+//! Importing, adding and listing participants, and the access settings.
+
+use reqwest::StatusCode;
+
+use super::open_small_survey;
+use crate::helpers::{location, unescape};
+use crate::surveys::{SMALL_SLUG, audit, page, post_multipart};
+
+/// Posts a CSV to the import form of the participants page.
+async fn import_csv(app: &crate::helpers::TestApp, csv: &str) -> reqwest::Response {
+    let token = app.csrf_token().await;
+    let path = format!("/surveys/{SMALL_SLUG}/participants/import?csrf_token={token}");
+    post_multipart(app, &path, &[("file", Some("people.csv"), csv.as_bytes())]).await
+}
+
+#[tokio::test]
+async fn a_good_participant_file_is_imported_with_its_attributes_and_listed_as_not_invited() {
+    let (app, _) = open_small_survey().await;
+    let csv = "email,name,language,organisation,role\nada@example.org,Ada,es,Hub,maintainer\nbo@example.org,Bo,,Lab,\n";
+
+    let response = import_csv(&app, csv).await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants"), 2);
+    let list = unescape(&page(&app, &format!("/surveys/{SMALL_SLUG}/participants")).await);
+    assert!(list.contains("Imported 2 participants."), "{list}");
+    assert!(list.contains("organisation: Hub; role: maintainer"), "{list}");
+    assert!(list.contains("<td data-status=\"not_invited\"><a href=\"?status=not_invited\">2</a></td>"), "{list}");
+    assert_eq!(audit(&app, "participants.import")[0].2, "2 participants");
+    // A token is never stored, only its hash and salt.
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants WHERE length(token_hash) = 32"), 2);
+}
+
+#[tokio::test]
+async fn a_file_with_any_bad_row_imports_nothing_and_names_each_problem_by_line() {
+    let (app, _) = open_small_survey().await;
+    let cases: [(&[u8], &[&str]); 5] = [
+        (b"email,name\nnot-an-email,A\nok@example.org,B\n", &["Line 2:", "not an email address"]),
+        (b"email\nsame@example.org\nSAME@example.org\n", &["Line 3:", "appears twice (first on line 2)"]),
+        (
+            b"email,language\nx@example.org,fr\n",
+            &["Line 2:", "the language \"fr\" is not one of this survey's (en, es)"],
+        ),
+        (b"email,name\nx@example.org,A,extra\n", &["Line 2:", "the row has 3 columns; the header has 2"]),
+        (b"email,name\nx@example.org,\xe9t\xe9\n", &["Line 2:", "not UTF-8 text"]),
+    ];
+    for (csv, expected) in cases {
+        let token = app.csrf_token().await;
+        let path = format!("/surveys/{SMALL_SLUG}/participants/import?csrf_token={token}");
+        let response = post_multipart(&app, &path, &[("file", Some("people.csv"), csv)]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = unescape(&response.text().await.unwrap());
+        for text in expected {
+            assert!(html.contains(text), "{text} in {html}");
+        }
+        assert!(html.contains("Nothing was imported"));
+        assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants"), 0, "nothing imported");
+    }
+    // An email already in the survey is reported as such.
+    assert_eq!(import_csv(&app, "email\nold@example.org\n").await.status(), StatusCode::SEE_OTHER);
+    let again = import_csv(&app, "email\nnew@example.org\nold@example.org\n").await;
+    let html = unescape(&again.text().await.unwrap());
+    assert!(html.contains("Line 3: old@example.org is already a participant of this survey"), "{html}");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants"), 1);
+}
+
+#[tokio::test]
+async fn participants_are_added_edited_and_removed_one_by_one_with_bad_input_kept() {
+    let (app, survey_id) = open_small_survey().await;
+    let path = format!("/surveys/{SMALL_SLUG}/participants");
+
+    let bad = app.post_form(&path, &[("email", "nobody"), ("name", "Typed Name"), ("language", "xx")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&bad.text().await.unwrap());
+    assert!(
+        html.contains("\"nobody\" is not an email address") && html.contains("choose one of this survey's languages")
+    );
+    assert!(html.contains("value=\"Typed Name\""), "typed input kept");
+
+    let added = app.post_form(&path, &[("email", "cy@example.org"), ("attributes", "role: lead")]).await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let id = app.query_i64("SELECT id FROM participants WHERE email = 'cy@example.org'");
+    let edit = format!("{path}/{id}");
+    let saved =
+        app.post_form(&edit, &[("email", "cy@example.org"), ("name", "Cy"), ("attributes", "role: editor")]).await;
+    assert_eq!(location(&saved), edit);
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants WHERE name = 'Cy' AND attributes LIKE '%editor%'"), 1);
+
+    // One who has begun a response cannot be removed (that would lose it), only erased.
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    conn.execute("UPDATE participants SET started_at = '2026-01-01T00:00:00Z' WHERE id = ?1", [id]).unwrap();
+    let refused = app.post_form(&format!("{edit}/remove"), &[]).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    conn.execute("UPDATE participants SET started_at = NULL WHERE id = ?1", [id]).unwrap();
+    let removed = app.post_form(&format!("{edit}/remove"), &[]).await;
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.query_i64(&format!("SELECT COUNT(*) FROM participants WHERE survey_id = {survey_id}")), 0);
+    assert_eq!(audit(&app, "participant.remove").len(), 1);
+}
+
+#[tokio::test]
+async fn access_settings_are_checked_saved_and_audited() {
+    let (app, _) = open_small_survey().await;
+    let path = format!("/surveys/{SMALL_SLUG}/access");
+
+    let bad = app.post_form(&path, &[("access", "invitation"), ("response_limit", "-3"), ("grace_hours", "x")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&bad.text().await.unwrap());
+    assert!(html.contains("\"-3\" is not a whole number above 0") && html.contains("hours from 0 to 744"), "{html}");
+    assert!(html.contains("value=\"-3\""), "typed input kept");
+
+    let saved = app.post_form(&path, &[("access", "invitation"), ("response_limit", "50"), ("grace_hours", "2")]).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.query_i64(
+            "SELECT COUNT(*) FROM surveys WHERE access = 'invitation' AND response_limit = 50 AND grace_hours = 2"
+        ),
+        1
+    );
+    assert_eq!(audit(&app, "survey.access")[0].2, "access invitation; response limit 50; grace 2 h");
+}
+
+#[tokio::test]
+async fn open_and_close_times_are_typed_and_shown_in_the_researchers_time_zone_and_stored_in_utc() {
+    use crate::surveys::{form_fields, set, stored, submit, value_of};
+    let (app, _) = open_small_survey().await;
+    let unknown = app.post_form("/account/time-zone", &[("time_zone", "Mars/Olympus")]).await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.post_form("/account/time-zone", &[("time_zone", "Europe/Madrid")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let path = format!("/surveys/{SMALL_SLUG}/build/settings");
+    let mut fields = form_fields(&page(&app, &path).await, &path);
+    set(&mut fields, "opens_at", "2026-01-15T09:00");
+    set(&mut fields, "closes_at", "2026-07-15T09:00");
+    assert_eq!(submit(&app, &path, &fields).await.status(), StatusCode::SEE_OTHER);
+
+    let d = stored(&app, SMALL_SLUG).definition;
+    // Madrid is an hour ahead of UTC in winter and two in summer.
+    assert_eq!(
+        (d.opens_at.as_deref(), d.closes_at.as_deref()),
+        (Some("2026-01-15T08:00:00Z"), Some("2026-07-15T07:00:00Z"))
+    );
+    let shown = form_fields(&page(&app, &path).await, &path);
+    assert_eq!(value_of(&shown, "closes_at"), Some("2026-07-15T09:00"));
+    assert!(unescape(&page(&app, &path).await).contains("Europe/Madrid"));
+}
