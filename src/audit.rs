@@ -35,15 +35,17 @@ pub struct Entry {
     pub details: String,
 }
 
-/// The latest entries, newest first, optionally only actions starting with `prefix`.
-pub fn recent(conn: &Connection, prefix: &str, limit: i64) -> Result<Vec<Entry>, DbError> {
+/// The latest entries, newest first, optionally only actions starting with `prefix` and by an
+/// actor whose email contains `actor`.
+pub fn recent(conn: &Connection, prefix: &str, actor: &str, limit: i64) -> Result<Vec<Entry>, DbError> {
     let mut stmt = conn.prepare(
         "SELECT at, actor, action, target, details FROM audit_log \
-         WHERE action LIKE ?1 || '%' ESCAPE '\\' ORDER BY id DESC LIMIT ?2",
+         WHERE action LIKE ?1 || '%' ESCAPE '\\' AND (?3 = '' OR instr(lower(actor), lower(?3)) > 0) \
+         ORDER BY id DESC LIMIT ?2",
     )?;
     let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let entries = stmt
-        .query_map(params![escaped, limit], |row| {
+        .query_map(params![escaped, limit, actor], |row| {
             Ok(Entry {
                 at: row.get(0)?,
                 actor: row.get(1)?,

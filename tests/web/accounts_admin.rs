@@ -179,4 +179,8 @@ async fn account_actions_are_in_the_audit_log() {
     }
     let (_, filtered) = app.get_page("/admin/audit?action=user.").await;
     assert!(filtered.contains("user.create") && !filtered.contains("auth.login"));
+    let (_, by_nobody) = app.get_page("/admin/audit?actor=nobody-here").await;
+    assert!(!by_nobody.contains("auth.login"), "filtered by who acted");
+    let (_, by_admin) = app.get_page("/admin/audit?actor=ANA%40EXAMPLE").await;
+    assert!(by_admin.contains("auth.login"), "case does not matter");
 }

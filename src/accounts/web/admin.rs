@@ -217,16 +217,23 @@ pub async fn reset_password(
 pub struct AuditQuery {
     #[serde(default)]
     action: String,
+    /// Part of the acting account's email.
+    #[serde(default)]
+    actor: String,
 }
 
 /// `GET /admin/audit?action=prefix`
 pub async fn audit(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     page: Page,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response> {
-    let prefix = query.action.trim().to_string();
-    let entries = state.db.read(move |conn| audit::recent(conn, &prefix, 500)).await?;
-    Ok(page.render("accounts/audit.html", context! { entries, action => query.action })?.into_response())
+    let (prefix, actor) = (query.action.trim().to_string(), query.actor.trim().to_string());
+    let mut entries = state.db.read(move |conn| audit::recent(conn, &prefix, &actor, 500)).await?;
+    for entry in &mut entries {
+        entry.at = crate::web::time_zone::display(&entry.at, &admin.time_zone);
+    }
+    let own = context! { entries, action => query.action, actor => query.actor, time_zone => admin.time_zone };
+    Ok(page.render("accounts/audit.html", own)?.into_response())
 }
