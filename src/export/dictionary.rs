@@ -55,7 +55,11 @@ fn row(definition: &SurveyDefinition, language: &str, column: &Column) -> [Strin
                 (RESPONSE_COLUMNS[3].0, "language", languages.join("; "))
             }
             Source::Response(i) => (RESPONSE_COLUMNS[*i].0, RESPONSE_COLUMNS[*i].1, String::new()),
-            _ => ("Participant attribute", "text", String::new()),
+            _ => (
+                "The participant whose personal link gave the response (empty for the public link)",
+                "text",
+                String::new(),
+            ),
         };
         return [name, String::new(), text.to_string(), String::new(), String::new(), kind.to_string(), values];
     };
