@@ -5,4 +5,5 @@
 pub mod access;
 pub mod import;
 pub mod links;
+pub mod mail;
 pub mod participants;
