@@ -17,6 +17,7 @@ mod coding;
 mod database;
 mod export_qdpx;
 mod exports;
+mod mail;
 mod respond;
 mod security;
 mod surveys;
