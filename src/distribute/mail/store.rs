@@ -213,10 +213,14 @@ pub fn next_pending(conn: &Connection) -> Result<Option<Next>, DbError> {
     loop {
         let found = conn
             .query_row(
+                // The oldest unfinished mailing first, then its first pending delivery through the
+                // (mailing_id, status) index: finished mailings' rows are never scanned.
                 "SELECT d.mailing_id, d.participant_id, m.survey_id, m.kind, \
                  p.opted_out_at IS NOT NULL OR p.completed_at IS NOT NULL \
-                 FROM deliveries d JOIN mailings m ON m.id = d.mailing_id JOIN participants p ON p.id = d.participant_id \
-                 WHERE d.status = 'pending' ORDER BY d.mailing_id, d.participant_id LIMIT 1",
+                 FROM mailings m JOIN deliveries d ON d.mailing_id = m.id JOIN participants p ON p.id = d.participant_id \
+                 WHERE m.id = (SELECT MIN(m2.id) FROM mailings m2 WHERE m2.finished_at IS NULL AND EXISTS \
+                 (SELECT 1 FROM deliveries d2 WHERE d2.mailing_id = m2.id AND d2.status = 'pending')) \
+                 AND d.status = 'pending' ORDER BY d.participant_id LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get::<_, bool>(4)?)),
             )
