@@ -133,14 +133,16 @@ async fn a_crash_in_the_middle_of_a_send_leaves_a_failure_to_retry_and_never_a_s
     let port = free_port();
 
     let mut server = Server::start(&db, port, &smtp);
-    wait_until("one sent and the next being sent", || {
+    // Killed once the server holds a message (after at least one recorded as sent) but has not
+    // answered for it yet.
+    wait_until("a message stored by the server, not yet acknowledged", || {
         if let Ok(Some(status)) = server.0.try_wait() {
             let log = std::fs::read_to_string(db.with_extension("log")).unwrap_or_default();
             panic!("fieldwork exited with {status}: {log}");
         }
         let sent = count(&db, "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'");
         let sending = count(&db, "SELECT COUNT(*) FROM deliveries WHERE status = 'sending'");
-        (sent >= 1 && sending == 1).then_some(())
+        (sent >= 1 && sending == 1 && smtp.messages().len() as i64 == sent + 1).then_some(())
     })
     .await;
     server.0.kill().expect("SIGKILL");

@@ -124,7 +124,7 @@ async fn without_an_smtp_server_the_page_says_how_to_configure_one_and_nothing_i
     let page = unescape(&mail_page(&app).await);
     assert!(page.contains("Mail is off on this server"), "{page}");
     assert!(page.contains("--smtp-host") && page.contains("--mail-from"), "{page}");
-    assert!(page.contains("Send 1 invitation</button>") && page.contains(" disabled>Send 1 invitation"), "{page}");
+    assert!(!page.contains("Send 1 invitation</button>"), "no button while mail is off: {page}");
 
     let page = send(&app, "invitation").await;
     assert!(page.contains("mail is not configured"), "{page}");
