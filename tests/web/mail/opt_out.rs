@@ -43,9 +43,21 @@ async fn reminders_go_only_to_those_who_have_not_completed_or_opted_out_and_the_
     let audited = audit(&app, "participant.opt_out");
     assert_eq!(audited, vec![("system".into(), bea.to_string(), format!("survey {SLUG}"))], "no email in the log");
 
-    // Dora's mail program uses the one-click header; Carl completes.
+    // Dora's mail program uses the one-click header (posting multipart, as RFC 8058 allows);
+    // Carl completes.
     let dora_path = opt_out_path(&invitations, "dora@example.org", &app.address);
-    let one_click = app.other_client().post_raw(&dora_path, &[("List-Unsubscribe", "One-Click")]).await;
+    let boundary = "one-click-boundary";
+    let one_click = app
+        .other_client()
+        .client
+        .post(app.url(&dora_path))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--{boundary}--\r\n"
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(one_click.status(), StatusCode::OK);
     assert_eq!(participant(&app.db_path, survey, dora).status, "opted_out");
     let conn = fieldwork::db::open(&app.db_path).unwrap();

@@ -92,6 +92,9 @@ async fn a_template_the_researcher_writes_is_used_and_one_that_does_not_render_i
 
     add_participant(&app.db_path, survey, "bea@example.org", "Bea", "es");
     add_participant(&app.db_path, survey, "ana@example.org", "Ana", "en");
+    let (_, form) = app.get_page(&path).await;
+    assert!(unescape(&form).contains("Su opinión sobre {{ survey_title }}"), "the saved text is edited next");
+    assert!(form.contains("Su opinión sobre Encuesta del equipo"), "with a preview: {form}");
     send(&app, "invitation").await;
     let messages = smtp.wait_for(2).await;
     let bea = messages.iter().find(|m| m.rcpt_tos == ["bea@example.org"]).expect("Bea's");
@@ -99,6 +102,13 @@ async fn a_template_the_researcher_writes_is_used_and_one_that_does_not_render_i
     assert!(bea.body.starts_with("Bea, conteste aquí:\nhttp://"), "{:?}", bea.body);
     let ana = messages.iter().find(|m| m.rcpt_tos == ["ana@example.org"]).expect("Ana's");
     assert_eq!(ana.subject, "Invitation: Team survey", "English keeps the built-in text");
+
+    let reset = app.post_form(&format!("{path}/reset"), &[]).await;
+    assert_eq!(reset.status(), StatusCode::SEE_OTHER);
+    let (_, form) = app.get_page(&path).await;
+    assert!(unescape(&form).contains("Invitación: {{ survey_title }}"), "the built-in text again");
+    let audited = audit(&app, "mail.templates");
+    assert_eq!(audited[1], (RESEARCHER.into(), SLUG.into(), "invitation es: back to the built-in text".into()));
 }
 
 #[tokio::test]

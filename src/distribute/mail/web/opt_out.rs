@@ -2,9 +2,9 @@
 //! participant's language, `POST` stops all further mail about the survey. Mail programs' own
 //! "unsubscribe" buttons post `List-Unsubscribe=One-Click` (RFC 8058) to the same address.
 
-use axum::Form;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
@@ -178,14 +178,32 @@ pub struct OptOutForm {
     list_unsubscribe: String,
 }
 
+impl OptOutForm {
+    /// The form from a urlencoded body. RFC 8058 also lets a mail program post its one-click
+    /// request as multipart: that is recognised by its one field alone.
+    fn read(headers: &HeaderMap, body: &[u8]) -> OptOutForm {
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if content_type.starts_with("multipart/form-data") {
+            let text = String::from_utf8_lossy(body);
+            let one_click = text.contains("name=\"List-Unsubscribe\"") && text.contains("One-Click");
+            return OptOutForm {
+                list_unsubscribe: if one_click { "One-Click".into() } else { String::new() },
+                ..Default::default()
+            };
+        }
+        serde_urlencoded::from_bytes(body).unwrap_or_default()
+    }
+}
+
 /// `POST /s/{slug}/opt-out`: the token in the form (or, from a mail program, in the address).
 pub async fn opt_out(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
-    Form(form): Form<OptOutForm>,
+    body: Bytes,
 ) -> Result<Response> {
+    let form = OptOutForm::read(&headers, &body);
     let token = if form.t.is_empty() { query.t } else { form.t };
     let (survey_id, definition, participant) = find(&state, &slug, &token).await?;
     let mut view = View {
