@@ -22,6 +22,7 @@ use crate::accounts::store;
 use crate::config::ServeArgs;
 use crate::db::Db;
 use crate::distribute::links::LinkKey;
+use crate::distribute::mail::{self, Mailer};
 use crate::error::AppError;
 use crate::respond::limiter::NewResponseLimiter;
 use crate::survey::cache::SurveyCache;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub new_responses: Arc<NewResponseLimiter>,
     /// The secret personal links are derived from.
     pub link_key: Arc<LinkKey>,
+    /// Invitations and reminders: the SMTP server, the pace, and the sender's wake-up call.
+    pub mail: Arc<Mailer>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -85,6 +88,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
     Ok(AppState {
         db,
         link_key,
+        mail: Arc::new(Mailer::from_args(&config.smtp)?),
         templates: Arc::new(Templates::load()?),
         hasher: Arc::new(PasswordHasher::new(config.password_hashing)?),
         surveys: Arc::new(SurveyCache::default()),
@@ -116,11 +120,13 @@ pub fn router(state: AppState) -> Router {
         .merge(analysis::web::router())
         .merge(export::web::router())
         .merge(distribute::web::router())
+        .merge(mail::router())
         // Staff pages check the session's CSRF token; respondent pages (merged below) have no
         // session and check their own double-submit token, so that a stale token re-shows the
         // page with the answers instead of refusing it.
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .merge(respond::web::router())
+        .merge(mail::opt_out_router())
         .fallback(|| async { AppError::NotFound })
         // Listed innermost first: everything below the error pages gets a rendered page; every
         // response gets the headers and a log line.
@@ -140,9 +146,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(housekeeping(state.clone()));
+    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+    let mailer = tokio::spawn(mail::worker::run(state.clone(), mail_stopped));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
+    // The sender finishes the message in hand (so it is recorded as sent, not left `sending`).
+    let _ = stop_mail.send(true);
+    if let Err(err) = mailer.await {
+        tracing::error!(error = %err, "the mail sender stopped abnormally");
+    }
+    served?;
     state.db.close().await?;
     Ok(())
 }

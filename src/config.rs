@@ -94,6 +94,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub password_hashing: PasswordHashingArgs,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 }
 
 impl ServeArgs {
@@ -104,6 +107,58 @@ impl ServeArgs {
             None => format!("http://{}", self.bind),
         }
     }
+}
+
+/// The SMTP server that invitations and reminders go through. Without a host, mail is off.
+#[derive(Clone, Args)]
+pub struct SmtpArgs {
+    /// SMTP server for invitations and reminders (unset: fieldwork sends no mail).
+    #[arg(long, env = "FIELDWORK_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default: 25 with --smtp-tls none, 587 with starttls, 465 with tls).
+    #[arg(long, env = "FIELDWORK_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// How the connection is encrypted: none, starttls (required, not opportunistic) or tls.
+    #[arg(long, env = "FIELDWORK_SMTP_TLS", value_enum, default_value = "starttls")]
+    pub smtp_tls: SmtpTls,
+    /// User name for SMTP authentication (unset: no authentication).
+    #[arg(long, env = "FIELDWORK_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// Password for SMTP authentication (prefer the environment variable to the flag).
+    #[arg(long, env = "FIELDWORK_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The sender of every message, e.g. "Study team <study@example.org>" (required with a host).
+    #[arg(long, env = "FIELDWORK_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// At most this many messages a minute.
+    #[arg(long, env = "FIELDWORK_MAIL_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub mail_per_minute: u32,
+}
+
+// Written by hand so that the password never reaches a log line.
+impl std::fmt::Debug for SmtpArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpArgs")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "…"))
+            .field("mail_from", &self.mail_from)
+            .field("mail_per_minute", &self.mail_per_minute)
+            .finish()
+    }
+}
+
+/// SMTP connection security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTls {
+    /// Plain text: only for a relay on the same machine or network.
+    None,
+    /// Upgrade with STARTTLS, refusing to go on without it.
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
 }
 
 /// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane);

@@ -6,6 +6,7 @@ pub mod access;
 pub mod cli;
 pub mod import;
 pub mod links;
+pub mod mail;
 pub mod participants;
 pub mod responses;
 pub mod web;

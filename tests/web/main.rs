@@ -18,6 +18,7 @@ mod database;
 mod distribution;
 mod export_qdpx;
 mod exports;
+mod mail;
 mod respond;
 mod security;
 mod surveys;

@@ -6,6 +6,8 @@ mod invite;
 mod pages;
 
 pub use pages::render_preview;
+// The double-submit form token, shared with the opt-out page (distribute::mail).
+pub(crate) use pages::{form_token, form_token_valid, with_form_cookie};
 pub mod view;
 
 use axum::Router;

@@ -149,7 +149,7 @@ fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja:
 }
 
 /// A page response that also (re)sets the form token cookie.
-fn with_form_cookie(state: &AppState, status: StatusCode, html: String, form_token: &str) -> Response {
+pub(crate) fn with_form_cookie(state: &AppState, status: StatusCode, html: String, form_token: &str) -> Response {
     let mut response = (status, Html(html)).into_response();
     if let Some(value) = set_cookie(state, FORM_COOKIE, form_token, "/s/", 1) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -158,11 +158,11 @@ fn with_form_cookie(state: &AppState, status: StatusCode, html: String, form_tok
 }
 
 /// The form token: the one the browser already holds, or a new one.
-pub(super) fn form_token(headers: &HeaderMap) -> String {
+pub(crate) fn form_token(headers: &HeaderMap) -> String {
     cookie(headers, FORM_COOKIE).filter(|t| t.len() >= 32).unwrap_or_else(random_token)
 }
 
-fn form_token_valid(headers: &HeaderMap, posted: Option<&str>) -> bool {
+pub(crate) fn form_token_valid(headers: &HeaderMap, posted: Option<&str>) -> bool {
     match (cookie(headers, FORM_COOKIE), posted) {
         (Some(cookie), Some(posted)) => secrets_match(&cookie, posted),
         _ => false,
