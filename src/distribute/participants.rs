@@ -256,13 +256,7 @@ mod tests {
     use super::*;
 
     fn setup() -> (Connection, LinkKey, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        crate::db::migrate(&path).unwrap();
-        let conn = crate::db::open(&path).unwrap();
-        conn.execute("INSERT INTO surveys (slug, definition, created_at, updated_at) VALUES ('s', '{}', '', '')", [])
-            .unwrap();
-        let key = LinkKey::load_or_create(&dir.path().join("key")).unwrap();
+        let (conn, key, dir) = crate::distribute::test_database();
         (conn, key, 1, dir)
     }
 

@@ -166,13 +166,9 @@ mod tests {
 
     #[test]
     fn trash_restore_and_purge_after_thirty_days() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        crate::db::migrate(&path).unwrap();
-        let conn = crate::db::open(&path).unwrap();
+        let (conn, _, _dir) = crate::distribute::test_database();
         conn.execute_batch(
-            "INSERT INTO surveys (slug, definition, created_at, updated_at) VALUES ('s', '{}', '', '');
-             INSERT INTO responses (survey_id, resume_hash, survey_version, language, started_at, updated_at)
+            "INSERT INTO responses (survey_id, resume_hash, survey_version, language, started_at, updated_at)
              VALUES (1, x'01', 1, 'en', '2026-01-01T00:00:00Z', ''), (1, x'02', 1, 'en', '2026-02-01T00:00:00Z', '');",
         )
         .unwrap();

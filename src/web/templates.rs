@@ -16,6 +16,10 @@ impl Templates {
     pub fn load() -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        // `{{ stamp|local_time(current_user.time_zone) }}`: a stored UTC time in the reader's zone.
+        env.add_filter("local_time", |utc: String, zone: Option<String>| {
+            super::time_zone::display(&utc, zone.as_deref().unwrap_or("UTC"))
+        });
         for (name, source) in embedded() {
             env.add_template(name, source)?;
         }

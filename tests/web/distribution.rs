@@ -30,24 +30,29 @@ pub async fn open_anonymous_survey() -> (TestApp, i64) {
     (app, id)
 }
 
-/// The app's link key (made beside the database on start).
-pub fn link_key(app: &TestApp) -> LinkKey {
-    LinkKey::load_or_create(&LinkKey::default_path(&app.db_path)).expect("link key")
+/// The link key the app derives personal links from (made beside the database on start).
+pub fn link_key(db_path: &std::path::Path) -> LinkKey {
+    LinkKey::load_or_create(&LinkKey::default_path(db_path)).expect("link key")
 }
 
 /// Arrange: adds a participant straight to the database; returns their id and link token.
+pub fn insert_participant(db_path: &std::path::Path, survey_id: i64, new: &NewParticipant) -> (i64, String) {
+    let conn = fieldwork::db::open(db_path).expect("open db");
+    let key = link_key(db_path);
+    let id = store::insert(&conn, &key, survey_id, new).expect("insert participant");
+    let salt = store::find(&conn, survey_id, id).expect("read").expect("found").token_salt;
+    (id, key.token(&salt))
+}
+
+/// Arrange: a participant named "Named Person" with these attributes; returns id and token.
 pub fn add_participant(app: &TestApp, survey_id: i64, email: &str, attributes: &[(&str, &str)]) -> (i64, String) {
-    let conn = fieldwork::db::open(&app.db_path).expect("open db");
-    let key = link_key(app);
     let new = NewParticipant {
         email: email.into(),
         name: "Named Person".into(),
         language: String::new(),
         attributes: attributes.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
     };
-    let id = store::insert(&conn, &key, survey_id, &new).expect("insert participant");
-    let salt = store::find(&conn, survey_id, id).expect("read").expect("found").token_salt;
-    (id, key.token(&salt))
+    insert_participant(&app.db_path, survey_id, &new)
 }
 
 /// A participant's status, read from the database.

@@ -13,7 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fieldwork::accounts::Role;
-use fieldwork::distribute::links::LinkKey;
 use fieldwork::distribute::participants::{self, NewParticipant, Participant};
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -231,17 +230,11 @@ pub async fn mail_app(flags: &[String]) -> (TestApp, i64) {
     (app, survey)
 }
 
-/// The link key the app derives personal links from.
-pub fn link_key(db_path: &Path) -> LinkKey {
-    LinkKey::load_or_create(&LinkKey::default_path(db_path)).expect("link key")
-}
-
 /// Arrange: adds a participant straight to the database; returns their id.
 pub fn add_participant(db_path: &Path, survey: i64, email: &str, name: &str, language: &str) -> i64 {
-    let conn = fieldwork::db::open(db_path).expect("open db");
     let new =
         NewParticipant { email: email.into(), name: name.into(), language: language.into(), ..Default::default() };
-    participants::insert(&conn, &link_key(db_path), survey, &new).expect("insert participant")
+    crate::distribution::insert_participant(db_path, survey, &new).0
 }
 
 pub fn participant(db_path: &Path, survey: i64, id: i64) -> Participant {

@@ -9,14 +9,7 @@ use crate::distribute::links::LinkKey;
 use crate::distribute::participants::{self, NewParticipant};
 
 fn setup() -> (Connection, LinkKey, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
-    crate::db::migrate(&path).unwrap();
-    let conn = crate::db::open(&path).unwrap();
-    conn.execute("INSERT INTO surveys (slug, definition, created_at, updated_at) VALUES ('s', '{}', '', '')", [])
-        .unwrap();
-    let key = LinkKey::load_or_create(&dir.path().join("key")).unwrap();
-    (conn, key, dir)
+    crate::distribute::test_database()
 }
 
 fn add(conn: &Connection, key: &LinkKey, email: &str) -> i64 {

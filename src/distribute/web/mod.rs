@@ -11,7 +11,10 @@ pub use responses::purge as purge_trash;
 use axum::Router;
 use axum::routing::{get, post};
 
+use crate::accounts::User;
 use crate::app::AppState;
+use crate::audit;
+use crate::db::DbError;
 use crate::error::{AppError, Result};
 use crate::survey::store::{self, StoredSurvey};
 
@@ -33,13 +36,38 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The survey at `slug`, or 404.
-async fn find_survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
+pub(crate) async fn find_survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
     let slug = slug.to_string();
     state.db.read(move |conn| store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
 }
 
 /// The survey's title in its default language.
-fn title(survey: &StoredSurvey) -> String {
+pub(crate) fn title(survey: &StoredSurvey) -> String {
     let d = &survey.definition;
     d.text(&d.title, &d.default_language).to_string()
+}
+
+/// Runs `change` in one write transaction and, when it changed something, records `action` by
+/// `user` on `target` in the audit log in the same transaction. Returns whether it changed.
+async fn change_audited<F>(
+    state: &AppState,
+    user: &User,
+    action: &'static str,
+    target: (&str, String),
+    change: F,
+) -> Result<bool>
+where
+    F: FnOnce(&rusqlite::Transaction) -> std::result::Result<bool, DbError> + Send + 'static,
+{
+    let (actor, slug, details) = (user.clone(), target.0.to_string(), target.1);
+    Ok(state
+        .db
+        .write(move |tx| {
+            let changed = change(tx)?;
+            if changed {
+                audit::record(tx, Some(&actor), action, &slug, &details)?;
+            }
+            Ok(changed)
+        })
+        .await?)
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{find_survey, title};
+use super::{change_audited, find_survey, title};
 use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
@@ -156,17 +156,12 @@ pub async fn new_link(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response> {
     let survey = find_survey(&state, &slug).await?;
-    let (survey_id, key, target) = (survey.id, state.link_key.clone(), slug.clone());
-    let changed = state
-        .db
-        .write(move |tx| {
-            let changed = participants::reissue_link(tx, &key, survey_id, id)?;
-            if changed {
-                audit::record(tx, Some(&user), "participant.new_link", &target, &format!("participant {id}"))?;
-            }
-            Ok(changed)
-        })
-        .await?;
+    let (survey_id, key) = (survey.id, state.link_key.clone());
+    let target = (slug.as_str(), format!("participant {id}"));
+    let changed = change_audited(&state, &user, "participant.new_link", target, move |tx| {
+        participants::reissue_link(tx, &key, survey_id, id)
+    })
+    .await?;
     if !changed {
         return Err(AppError::NotFound);
     }
@@ -183,17 +178,10 @@ pub async fn remove(
 ) -> Result<Response> {
     let survey = find_survey(&state, &slug).await?;
     let participant = find_participant(&state, &survey, id).await?;
-    let (survey_id, target) = (survey.id, slug.clone());
-    let removed = state
-        .db
-        .write(move |tx| {
-            let removed = participants::remove(tx, survey_id, id)?;
-            if removed {
-                audit::record(tx, Some(&user), "participant.remove", &target, &format!("participant {id}"))?;
-            }
-            Ok(removed)
-        })
-        .await?;
+    let (survey_id, target) = (survey.id, (slug.as_str(), format!("participant {id}")));
+    let removed =
+        change_audited(&state, &user, "participant.remove", target, move |tx| participants::remove(tx, survey_id, id))
+            .await?;
     if removed {
         flash(&page.session, "success", format!("Removed {}.", participant.email)).await;
         return Ok(Redirect::to(&format!("/surveys/{slug}/participants")).into_response());
@@ -232,13 +220,8 @@ pub async fn erase(
         let fields = ParticipantFields::of(&participant);
         return render(&state, &page, &survey, &participant, &fields, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let (survey_id, target) = (survey.id, slug.clone());
-    state
-        .db
-        .write(move |tx| {
-            participants::erase(tx, survey_id, id)?;
-            audit::record(tx, Some(&user), "participant.erase", &target, &format!("participant {id}"))
-        })
+    let (survey_id, target) = (survey.id, (slug.as_str(), format!("participant {id}")));
+    change_audited(&state, &user, "participant.erase", target, move |tx| participants::erase(tx, survey_id, id))
         .await?;
     state.db.forget_deleted().await?;
     flash(&page.session, "success", "The participant, their link and their response were erased.").await;

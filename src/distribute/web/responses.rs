@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{find_survey, title};
+use super::{change_audited, find_survey, title};
 use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
@@ -227,17 +227,10 @@ pub async fn delete(
         let error = "Tick the box to confirm the deletion.";
         return render_response(&state, &page, &survey, id, &user.time_zone, Some(error)).await;
     }
-    let (survey_id, target) = (survey.id, slug.clone());
-    let deleted = state
-        .db
-        .write(move |tx| {
-            let deleted = managed::delete(tx, survey_id, id, user.id)?;
-            if deleted {
-                audit::record(tx, Some(&user), "response.delete", &target, &format!("response {id}"))?;
-            }
-            Ok(deleted)
-        })
-        .await?;
+    let (survey_id, user_id, target) = (survey.id, user.id, (slug.as_str(), format!("response {id}")));
+    let deleted =
+        change_audited(&state, &user, "response.delete", target, move |tx| managed::delete(tx, survey_id, id, user_id))
+            .await?;
     if !deleted {
         return Err(AppError::NotFound);
     }
@@ -310,18 +303,11 @@ pub async fn restore(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response> {
     let survey = find_survey(&state, &slug).await?;
-    let (survey_id, target) = (survey.id, slug.clone());
     let id = form.id.ok_or(AppError::NotFound)?;
-    let restored = state
-        .db
-        .write(move |tx| {
-            let restored = managed::restore(tx, survey_id, id)?;
-            if restored {
-                audit::record(tx, Some(&user), "response.restore", &target, &format!("response {id}"))?;
-            }
-            Ok(restored)
-        })
-        .await?;
+    let (survey_id, target) = (survey.id, (slug.as_str(), format!("response {id}")));
+    let restored =
+        change_audited(&state, &user, "response.restore", target, move |tx| managed::restore(tx, survey_id, id))
+            .await?;
     if !restored {
         return Err(AppError::NotFound);
     }

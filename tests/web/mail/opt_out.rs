@@ -137,7 +137,7 @@ async fn an_opt_out_link_with_a_wrong_token_or_a_stale_form_changes_nothing() {
     let (status, _) = app.get_page("/s/no-such-survey/opt-out?t=x").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let key = super::link_key(&app.db_path);
+    let key = crate::distribution::link_key(&app.db_path);
     let token = key.token(&participant(&app.db_path, survey, ana).token_salt);
     let stale = app.post_raw(&format!("/s/{SLUG}/opt-out"), &[("t", token.as_str()), ("form_token", "forged")]).await;
     assert_eq!(stale.status(), StatusCode::UNPROCESSABLE_ENTITY);

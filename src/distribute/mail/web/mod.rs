@@ -9,8 +9,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
-use crate::error::{AppError, Result};
-use crate::survey::store::{self, StoredSurvey};
+pub(crate) use crate::distribute::web::{find_survey, title};
 
 /// The researcher's routes.
 pub fn router() -> Router<AppState> {
@@ -25,16 +24,4 @@ pub fn router() -> Router<AppState> {
 /// The respondent's routes (no session; the form has its own double-submit token).
 pub fn opt_out_router() -> Router<AppState> {
     Router::new().route("/s/{slug}/opt-out", get(opt_out::confirm).post(opt_out::opt_out))
-}
-
-/// The survey at `slug`, or 404.
-async fn find_survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
-    let slug = slug.to_string();
-    state.db.read(move |conn| store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
-}
-
-/// A survey's title in its default language.
-fn title(survey: &StoredSurvey) -> String {
-    let d = &survey.definition;
-    d.text(&d.title, &d.default_language).to_string()
 }
