@@ -17,7 +17,7 @@ const ANSWERS: [&str; 3] = [
 const PASSAGE: &str = "offene Gewichte für alle";
 
 /// Signs in through the login form, as `email`, after signing out whoever was signed in.
-async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
+pub async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.goto(&app.url("/login")).await;
     browser.client.delete_all_cookies().await.expect("sign out");
     browser.goto(&app.url("/login")).await;

@@ -10,6 +10,7 @@ mod analysis;
 mod auth;
 mod browser;
 mod browser_coding;
+mod browser_distribution;
 mod browser_respond;
 mod browser_smoke;
 mod cli;
