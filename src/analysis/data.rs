@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::coding::layers::{Layer, UnitStatements};
@@ -24,6 +24,8 @@ pub struct Filter {
     pub to: Option<String>,
     /// Only respondents who gave this answer: (question code, choice code).
     pub answer: Option<(String, String)>,
+    /// A participant attribute (organisation, role, ...) whose values become cross-tab groups.
+    pub group_attribute: Option<String>,
 }
 
 /// The scope of a count: one open question, or (the empty string) all of them.
@@ -74,6 +76,21 @@ pub fn choice_group(question: &str, choice: &str) -> String {
     format!("{question}:{choice}")
 }
 
+/// The group of respondents whose participant has `value` for the attribute `name`.
+pub fn attribute_group(name: &str, value: &str) -> String {
+    format!("attribute:{name}={value}")
+}
+
+/// The values a participant attribute takes in a survey, sorted: the groups of a cross-tab by it.
+fn attribute_values(conn: &Connection, survey_id: i64, name: &str) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT CAST(j.value AS TEXT) FROM participants p, json_each(p.attributes) j \
+         WHERE p.survey_id = ?1 AND j.key = ?2 ORDER BY 1",
+    )?;
+    let values = stmt.query_map(params![survey_id, name], |r| r.get::<_, String>(0))?;
+    Ok(values.collect::<Result<_, _>>()?)
+}
+
 /// One response's answers: question → item → value.
 type Answers = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -100,10 +117,16 @@ struct Plan<'a> {
     languages: HashMap<&'a str, usize>,
     /// (question, choice, group) for every choice group.
     choice_groups: Vec<(&'a str, String, usize)>,
+    /// The attribute grouped by, and the group of each of its values.
+    attribute: Option<(String, HashMap<String, usize>)>,
 }
 
 impl Data {
-    fn new<'a>(definition: &'a SurveyDefinition, file: Option<&CodebookFile>) -> (Data, Plan<'a>) {
+    fn new<'a>(
+        definition: &'a SurveyDefinition,
+        file: Option<&CodebookFile>,
+        attribute: Option<(&str, Vec<String>)>,
+    ) -> (Data, Plan<'a>) {
         let open: Vec<&str> =
             definition.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| q.code.as_str()).collect();
         let scopes: Vec<String> =
@@ -138,6 +161,14 @@ impl Data {
                 choice_groups.push((q.code.as_str(), choice, groups.len() - 1));
             }
         }
+        let attribute = attribute.map(|(name, values)| {
+            let mut of_value = HashMap::new();
+            for value in values {
+                groups.push(attribute_group(name, &value));
+                of_value.insert(value, groups.len() - 1);
+            }
+            (name.to_string(), of_value)
+        });
         let (s, e, g, c) = (scopes.len(), entries.len(), groups.len(), codes.len());
         let data = Data {
             included: 0,
@@ -159,8 +190,15 @@ impl Data {
             code_entries,
             languages,
             choice_groups,
+            attribute,
         };
         (data, plan)
+    }
+
+    /// The values of the attribute grouped by, in order, as (group key, value).
+    pub fn attribute_groups(&self, name: &str) -> Vec<(String, String)> {
+        let prefix = attribute_group(name, "");
+        self.groups.iter().filter_map(|g| Some((g.clone(), g.strip_prefix(&prefix)?.to_string()))).collect()
     }
 
     fn scope(&self, question: Option<&str>) -> Option<usize> {
@@ -218,11 +256,19 @@ pub fn load(
         Some((id, _)) => crate::codebook::store::find(conn, id)?.map(|c| c.draft),
         None => None,
     };
-    let (mut data, plan) = Data::new(definition, file.as_ref());
+    // Anonymous surveys link no response to a participant: there is nothing to group by.
+    let attribute = match filter.group_attribute.as_deref().filter(|_| !definition.anonymous) {
+        Some(name) => Some((name, attribute_values(conn, survey_id, name)?)),
+        None => None,
+    };
+    let (mut data, plan) = Data::new(definition, file.as_ref(), attribute);
+    let mut attribute_of = conn.prepare(
+        "SELECT CAST(j.value AS TEXT) FROM participants p, json_each(p.attributes) j WHERE p.id = ?1 AND j.key = ?2",
+    )?;
 
     let mut responses = conn.prepare(
         // NOT INDEXED: read in rowid order, so SQLite never sorts (memory stays flat).
-        "SELECT id, language FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') AND (?3 IS NULL OR language = ?3) \
+        "SELECT id, language, participant_id FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') AND (?3 IS NULL OR language = ?3) \
          AND (?4 IS NULL OR substr(started_at, 1, 10) >= ?4) AND (?5 IS NULL OR substr(started_at, 1, 10) <= ?5) ORDER BY id",
     )?;
     let mut answers = conn.prepare(
@@ -244,10 +290,10 @@ pub fn load(
     };
     let rows = responses
         .query_map(params![survey_id, filter.include_partial, filter.language, filter.from, filter.to], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
         })?;
     for row in rows {
-        let (response, language) = row?;
+        let (response, language, participant) = row?;
         let mut given = Answers::new();
         for (_, question, item, value) in take_rows_for(&mut answer_rows, response, |r| r.0)? {
             given.entry(question).or_default().insert(item, value);
@@ -266,14 +312,29 @@ pub fn load(
                 .collect(),
             _ => Vec::new(),
         };
-        data.add_response(&plan, &language, &given, &coded);
+        let attribute_group = match (&plan.attribute, participant) {
+            (Some((name, of_value)), Some(participant)) => {
+                let value: Option<String> =
+                    attribute_of.query_row(params![participant, name], |r| r.get(0)).optional()?;
+                value.and_then(|v| of_value.get(&v).copied())
+            }
+            _ => None,
+        };
+        data.add_response(&plan, &language, attribute_group, &given, &coded);
     }
     Ok(data)
 }
 
 impl Data {
     /// Counts one included respondent.
-    fn add_response(&mut self, plan: &Plan, language: &str, given: &Answers, coded: &[(usize, BTreeSet<String>)]) {
+    fn add_response(
+        &mut self,
+        plan: &Plan,
+        language: &str,
+        attribute_group: Option<usize>,
+        given: &Answers,
+        coded: &[(usize, BTreeSet<String>)],
+    ) {
         self.included += 1;
         let mut scopes: Vec<usize> = plan
             .open
@@ -286,6 +347,7 @@ impl Data {
         }
         let mut groups: Vec<usize> = plan.languages.get(language).copied().into_iter().collect();
         groups.extend(plan.choice_groups.iter().filter(|(q, c, _)| gave(given, q, c)).map(|(_, _, g)| *g));
+        groups.extend(attribute_group);
         let g_len = self.groups.len();
         for &s in &scopes {
             self.answered[s] += 1;

@@ -57,6 +57,8 @@ pub enum GroupBy {
     /// choices is in several groups.
     Question(String),
     Language,
+    /// A participant attribute (organisation, role, ...): each value is a group.
+    Attribute(String),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -85,8 +87,13 @@ pub struct Crosstab {
 }
 
 /// The groups of a cross-tab: (key, label) in display order.
-fn groups(definition: &SurveyDefinition, by: &GroupBy) -> Vec<(String, String)> {
+fn groups(data: &Data, definition: &SurveyDefinition, by: &GroupBy) -> Vec<(String, String)> {
     match by {
+        GroupBy::Attribute(name) => data
+            .attribute_groups(name)
+            .into_iter()
+            .map(|(key, value)| (key, if value.is_empty() { "(none)".to_string() } else { value }))
+            .collect(),
         GroupBy::Language => definition.languages.iter().map(|l| (language_group(l), l.clone())).collect(),
         GroupBy::Question(code) => {
             let Some(question) = definition.question(code) else { return Vec::new() };
@@ -112,7 +119,7 @@ pub fn crosstab(
     question: Option<&str>,
     by: &GroupBy,
 ) -> Crosstab {
-    let groups: Vec<Group> = groups(definition, by)
+    let groups: Vec<Group> = groups(data, definition, by)
         .into_iter()
         .map(|(key, label)| Group { total: data.group_total(question, &key), key, label })
         .collect();

@@ -66,6 +66,7 @@ impl AnalysisQuery {
                 .split_once('=')
                 .map(|(q, c)| (q.trim().to_string(), c.trim().to_string()))
                 .filter(|(q, c)| !q.is_empty() && !c.is_empty()),
+            group_attribute: self.by.strip_prefix("attribute:").map(str::to_string),
         }
     }
 
@@ -77,6 +78,7 @@ impl AnalysisQuery {
         match self.by.as_str() {
             "" => None,
             "language" => Some(GroupBy::Language),
+            by if by.starts_with("attribute:") => Some(GroupBy::Attribute(by["attribute:".len()..].to_string())),
             code => Some(GroupBy::Question(code.to_string())),
         }
     }
@@ -147,9 +149,16 @@ pub async fn page(
         .filter(|(_, q)| matches!(q.kind, crate::survey::model::QuestionType::SingleChoice | crate::survey::model::QuestionType::MultipleChoice))
         .map(|(_, q)| context! { code => &q.code, text => d.text(&q.text, &d.default_language), choices => q.choices.iter().map(|c| context! { code => &c.code, label => d.text(&c.label, &d.default_language) }).collect::<Vec<_>>() })
         .collect();
+    // Anonymous surveys link no response to a participant, so they offer no attributes.
+    let survey_id = p.survey.id;
+    let attributes = if d.anonymous {
+        Vec::new()
+    } else {
+        state.db.read(move |conn| crate::distribute::participants::attribute_names(conn, survey_id)).await?
+    };
     let own = context! {
         survey => &p.survey, codebooks => &p.codebooks, codebook => &p.codebook, tallies, answered, crosstab, cooccurrence, frequencies,
-        open_questions => open, closed_questions => closed, q => context! { layer => &query.layer, question => &query.question, partial => &query.partial, language => &query.language,
+        open_questions => open, closed_questions => closed, attributes, q => context! { layer => &query.layer, question => &query.question, partial => &query.partial, language => &query.language,
             from => &query.from, to => &query.to, answer => &query.answer, by => &query.by },
         encoded => query.encoded(), responses => p.data.included,
     };

@@ -184,6 +184,15 @@ pub fn counts(conn: &Connection, survey_id: i64) -> Result<StatusCounts, DbError
     Ok(StatusCounts { by_status, total })
 }
 
+/// The names of the custom attributes of a survey's participants, sorted.
+pub fn attribute_names(conn: &Connection, survey_id: i64) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT j.key FROM participants p, json_each(p.attributes) j WHERE p.survey_id = ?1 ORDER BY 1",
+    )?;
+    let names = stmt.query_map([survey_id], |r| r.get::<_, String>(0))?;
+    Ok(names.collect::<Result<_, _>>()?)
+}
+
 /// The emails already taken in a survey (lower-cased), to report duplicates on import.
 pub fn emails(conn: &Connection, survey_id: i64) -> Result<std::collections::HashSet<String>, DbError> {
     let mut stmt = conn.prepare("SELECT lower(email) FROM participants WHERE survey_id = ?1")?;

@@ -64,14 +64,9 @@ pub fn participant_columns(conn: &Connection, survey: &StoredSurvey) -> Result<V
     if !any {
         return Ok(Vec::new());
     }
-    let mut stmt = conn.prepare(
-        "SELECT DISTINCT j.key FROM participants p, json_each(p.attributes) j WHERE p.survey_id = ?1 ORDER BY 1",
-    )?;
-    let attributes = stmt.query_map([survey.id], |r| r.get::<_, String>(0))?;
+    let attributes = crate::distribute::participants::attribute_names(conn, survey.id)?;
     let mut columns: Vec<String> = PARTICIPANT_COLUMNS.iter().map(|c| (*c).to_string()).collect();
-    for attribute in attributes {
-        columns.push(format!("participant_{}", attribute?));
-    }
+    columns.extend(attributes.into_iter().map(|attribute| format!("participant_{attribute}")));
     Ok(columns)
 }
 

@@ -159,6 +159,7 @@ impl Plan {
         parts.extend(self.by.as_ref().map(|by| match by {
             GroupBy::Language => "by language".to_string(),
             GroupBy::Question(code) => format!("by {code}"),
+            GroupBy::Attribute(name) => format!("by participant attribute {name}"),
         }));
         if self.what == What::Qdpx {
             parts.push(format!(
@@ -177,7 +178,11 @@ impl Plan {
 
     /// The analysis filter the same options mean.
     fn filter(&self) -> Filter {
-        Filter { include_partial: self.include_partial, ..Filter::default() }
+        let group_attribute = match &self.by {
+            Some(GroupBy::Attribute(name)) => Some(name.clone()),
+            _ => None,
+        };
+        Filter { include_partial: self.include_partial, group_attribute, ..Filter::default() }
     }
 }
 
@@ -256,6 +261,20 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
     let by = match options.by.as_deref() {
         None => None,
         Some("language") => Some(GroupBy::Language),
+        Some(by) if by.starts_with("attribute:") => {
+            let name = &by["attribute:".len()..];
+            let known = crate::distribute::participants::attribute_names(conn, survey.id)?;
+            if definition.anonymous {
+                return Err(bad("by: an anonymous survey links no response to a participant's attributes".to_string()));
+            }
+            if !known.iter().any(|k| k == name) {
+                return Err(bad(format!(
+                    "by: the participant list has no attribute \"{name}\" (it has: {})",
+                    known.join(", ")
+                )));
+            }
+            Some(GroupBy::Attribute(name.to_string()))
+        }
         Some(code) => match definition.question(code) {
             Some(q) if matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice) => {
                 Some(GroupBy::Question(code.to_string()))

@@ -432,3 +432,46 @@ async fn a_researcher_opens_the_tallies_applies_a_filter_and_downloads_the_csv_i
     assert_eq!(access[3..], ["1", "1", "33.3", "3"]);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_crosstab_groups_by_a_participant_attribute_in_the_app_and_the_export() {
+    let app = TestApp::spawn().await;
+    let a = arrange(&app);
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    let survey = fieldwork::survey::store::find_by_slug(&conn, "tally").unwrap().unwrap();
+    // r1 and r3 came through personal links of participants in Africa, r2 through one in Europe;
+    // r4 through the public link.
+    for (r, email, region) in
+        [(0, "a@example.org", "Africa"), (1, "e@example.org", "Europe"), (2, "b@example.org", "Africa")]
+    {
+        let attributes = [("region", region)];
+        let (participant, _) = crate::distribution::add_participant(&app, survey.id, email, &attributes);
+        conn.execute("UPDATE responses SET participant_id = ?1 WHERE id = ?2", [participant, a.responses[r]]).unwrap();
+    }
+    let file = fieldwork::codebook::store::find(&conn, a.codebook).unwrap().unwrap().draft;
+    let filter = Filter { group_attribute: Some("region".into()), ..Filter::default() };
+    let data = load(&conn, survey.id, &survey.definition, Some((a.codebook, Layer::Default)), &filter).unwrap();
+
+    let x = tables::crosstab(&data, &survey.definition, &file, None, &GroupBy::Attribute("region".into()));
+
+    let groups: Vec<(&str, usize)> = x.groups.iter().map(|g| (g.label.as_str(), g.total)).collect();
+    assert_eq!(groups, [("Africa", 2), ("Europe", 1)]);
+    let access = x.rows.iter().find(|r| r.key == "ACCESS").unwrap();
+    assert_eq!(access.counts, [1, 1]);
+    assert_eq!(access.percents, [Some(50.0), Some(100.0)], "the share of each region's respondents");
+
+    researcher(&app).await;
+    let page = app.get_page(&format!("/surveys/tally/analysis?codebook={}&by=attribute:region", a.codebook)).await.1;
+    assert!(page.contains("Participant region") && page.contains("Africa"), "{page}");
+    let csv = app
+        .get(&format!("/surveys/tally/export/crosstab.csv?codebook={}&by=attribute:region", a.codebook))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.lines().next().unwrap().contains("Africa"), "{csv}");
+    let unknown =
+        app.get(&format!("/surveys/tally/export/crosstab.csv?codebook={}&by=attribute:planet", a.codebook)).await;
+    assert_eq!(unknown.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert!(unknown.text().await.unwrap().contains("the participant list has no attribute"));
+}
