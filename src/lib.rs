@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod logging;
 pub mod respond;
 pub mod survey;
 pub mod web;

@@ -125,7 +125,13 @@ fn run(args: &Args) -> Result<bool, String> {
     let before = target.db.as_deref().map(count_responses).transpose()?;
 
     let new_connection = !args.keep_alive;
-    let warmup = runtime.block_on(respondents(target.address, args.respondents, secs(args.warmup_seconds), None, new_connection));
+    let warmup = runtime.block_on(respondents(
+        target.address,
+        args.respondents,
+        secs(args.warmup_seconds),
+        None,
+        new_connection,
+    ));
     let (cpu_start, me_start) = (server_usage(), server::usage("self"));
     let started = Instant::now();
     let mut flow = runtime.block_on(respondents(
@@ -405,7 +411,10 @@ impl Report<'_> {
         if self.healthz_elapsed > Duration::ZERO {
             let h_rate = healthz.thank_yous as f64 / self.healthz_elapsed.as_secs_f64();
             let h_cpu = match (self.cpu_flow, self.cpu_healthz) {
-                (Some(a), Some(b)) => format!(", server {:.0}% of one core", (b.cpu_seconds - a.cpu_seconds) / self.healthz_elapsed.as_secs_f64() * 100.0),
+                (Some(a), Some(b)) => format!(
+                    ", server {:.0}% of one core",
+                    (b.cpu_seconds - a.cpu_seconds) / self.healthz_elapsed.as_secs_f64() * 100.0
+                ),
                 _ => String::new(),
             };
             let requests = rate * STEPS.len() as f64;

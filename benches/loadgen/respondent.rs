@@ -180,7 +180,13 @@ impl Respondent {
 
     /// Sends one request on the kept-alive connection (opening one if needed) and reads the whole
     /// answer, taking the cookies it sets.
-    async fn send(&mut self, step: &'static str, method: &str, path: &str, form: Option<String>) -> Result<Reply, FlowError> {
+    async fn send(
+        &mut self,
+        step: &'static str,
+        method: &str,
+        path: &str,
+        form: Option<String>,
+    ) -> Result<Reply, FlowError> {
         let mut request = Request::builder()
             .method(method)
             .uri(path)

@@ -115,17 +115,20 @@ pub(super) fn run(mut conn: Connection, queue: mpsc::Receiver<Work>) {
 fn commit(conn: &mut Connection, batch: &mut [Box<dyn Pending>]) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for job in batch.iter_mut() {
-        tx.execute_batch("SAVEPOINT write")?;
+        tx.prepare_cached("SAVEPOINT write")?.execute([])?;
         match job.run(&tx) {
-            Ok(()) => tx.execute_batch("RELEASE write")?,
+            Ok(()) => tx.prepare_cached("RELEASE write")?.execute([])?,
             // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then
             // nothing of the batch was written, and every write in it fails.
             Err(code) if tx.is_autocommit() => {
                 let code = code.unwrap_or(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT));
                 return Err(rusqlite::Error::SqliteFailure(code, None));
             }
-            Err(_) => tx.execute_batch("ROLLBACK TO write; RELEASE write")?,
-        }
+            Err(_) => {
+                tx.prepare_cached("ROLLBACK TO write")?.execute([])?;
+                tx.prepare_cached("RELEASE write")?.execute([])?
+            }
+        };
     }
     tx.commit()
 }

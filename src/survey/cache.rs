@@ -32,8 +32,10 @@ pub struct SurveyCache {
 }
 
 fn find_meta(conn: &Connection, slug: &str) -> Result<Option<SurveyMeta>, DbError> {
-    Ok(conn
-        .query_row("SELECT id, slug, status, version, updated_at FROM surveys WHERE slug = ?1", [slug], |row| {
+    // Read on every respondent request: the statement is prepared once per connection.
+    let mut stmt = conn.prepare_cached("SELECT id, slug, status, version, updated_at FROM surveys WHERE slug = ?1")?;
+    Ok(stmt
+        .query_row([slug], |row| {
             let status: String = row.get(2)?;
             let status = match status.as_str() {
                 "open" => Status::Open,
@@ -48,15 +50,37 @@ fn find_meta(conn: &Connection, slug: &str) -> Result<Option<SurveyMeta>, DbErro
 impl SurveyCache {
     /// The survey at `slug` and its current compiled definition.
     pub async fn get(&self, db: &Db, slug: &str) -> Result<Option<(SurveyMeta, Arc<CompiledSurvey>)>, DbError> {
+        Ok(self.get_with(db, slug, |_, _| Ok(())).await?.map(|(meta, compiled, ())| (meta, compiled)))
+    }
+
+    /// The survey at `slug`, its compiled definition, and what `also` reads about it in the same
+    /// visit to the database (a respondent's response, say): one trip to a reader per request.
+    pub async fn get_with<T, F>(
+        &self,
+        db: &Db,
+        slug: &str,
+        also: F,
+    ) -> Result<Option<(SurveyMeta, Arc<CompiledSurvey>, T)>, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &SurveyMeta) -> Result<T, DbError> + Send + 'static,
+    {
         let slug = slug.to_string();
-        let Some(meta) = db.read(move |conn| find_meta(conn, &slug)).await? else { return Ok(None) };
+        let found = db
+            .read(move |conn| {
+                let Some(meta) = find_meta(conn, &slug)? else { return Ok(None) };
+                let extra = also(conn, &meta)?;
+                Ok(Some((meta, extra)))
+            })
+            .await?;
+        let Some((meta, extra)) = found else { return Ok(None) };
         let cached = self.compiled.read().ok().and_then(|map| {
             map.get(&meta.id)
                 .filter(|(version, updated_at, _)| *version == meta.version && *updated_at == meta.updated_at)
                 .map(|(_, _, compiled)| compiled.clone())
         });
         if let Some(compiled) = cached {
-            return Ok(Some((meta, compiled)));
+            return Ok(Some((meta, compiled, extra)));
         }
         let (id, version) = (meta.id, meta.version);
         let definition = db.read(move |conn| store::definition_at(conn, id, version)).await?;
@@ -69,6 +93,6 @@ impl SurveyCache {
         if let Ok(mut map) = self.compiled.write() {
             map.insert(id, (version, meta.updated_at.clone(), compiled.clone()));
         }
-        Ok(Some((meta, compiled)))
+        Ok(Some((meta, compiled, extra)))
     }
 }
