@@ -15,6 +15,7 @@ mod browser_smoke;
 mod cli;
 mod coding;
 mod database;
+mod durability;
 mod export_qdpx;
 mod exports;
 mod respond;
