@@ -2,7 +2,6 @@
 //! request passes through, and `serve`, the seam tests plug into.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,7 +27,7 @@ use crate::respond::limiter::NewResponseLimiter;
 use crate::survey::cache::SurveyCache;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
-use crate::web::{csrf, middleware, static_files};
+use crate::web::{csrf, middleware, server, static_files};
 use crate::{accounts, agreement, analysis, codebook, coding, dashboard, db, distribute, export, respond, survey};
 
 /// What every handler can reach.
@@ -125,12 +124,13 @@ pub fn router(state: AppState) -> Router {
         // session and check their own double-submit token, so that a stale token re-shows the
         // page with the answers instead of refusing it.
         .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .fallback(|| async { AppError::NotFound })
+        .layer(sessions)
+        // Outside the session layer too: a respondent's request has no session to load.
         .merge(respond::web::router())
         .merge(mail::opt_out_router())
-        .fallback(|| async { AppError::NotFound })
         // Listed innermost first: everything below the error pages gets a rendered page; every
         // response gets the headers and a log line.
-        .layer(sessions)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(from_fn_with_state(state.clone(), middleware::render_error_pages))
@@ -148,15 +148,17 @@ pub async fn serve(
     let sweeper = tokio::spawn(housekeeping(state.clone()));
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let mailer = tokio::spawn(mail::worker::run(state.clone(), mail_stopped));
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let limits = server::Limits {
+        header_timeout: Duration::from_secs(state.config.header_timeout_secs),
+        max_connections: state.config.max_connections,
+    };
+    server::serve(listener, router(state.clone()), limits, shutdown).await;
     sweeper.abort();
     // The sender finishes the message in hand (so it is recorded as sent, not left `sending`).
     let _ = stop_mail.send(true);
     if let Err(err) = mailer.await {
         tracing::error!(error = %err, "the mail sender stopped abnormally");
     }
-    served?;
     state.db.close().await?;
     Ok(())
 }

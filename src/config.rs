@@ -92,6 +92,15 @@ pub struct ServeArgs {
     #[arg(long, env = "FIELDWORK_LINK_KEY")]
     pub link_key: Option<PathBuf>,
 
+    /// Seconds a client may take to send a request's headers, and to start its next request on a
+    /// kept-alive connection (slow and idle clients are disconnected).
+    #[arg(long, env = "FIELDWORK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Most connections open at once; more wait to be accepted.
+    #[arg(long, env = "FIELDWORK_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+
     #[command(flatten)]
     pub password_hashing: PasswordHashingArgs,
 

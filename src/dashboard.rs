@@ -45,7 +45,7 @@ pub async fn home(State(state): State<AppState>, SignedIn(user): SignedIn, page:
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.read(|conn| Ok(conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?)).await {
+    match state.db.read(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))?)).await {
         Ok(_) => (StatusCode::OK, "ok").into_response(),
         Err(err) => {
             tracing::error!(error = %err, "health check failed");

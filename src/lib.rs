@@ -15,6 +15,7 @@ pub mod db;
 pub mod distribute;
 pub mod error;
 pub mod export;
+pub mod logging;
 pub mod respond;
 pub mod survey;
 pub mod web;

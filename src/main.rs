@@ -9,9 +9,11 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Written by a thread of its own; what is queued is flushed when `_flush` drops at the end.
+    let (stderr, _flush) = fieldwork::logging::stderr();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("FIELDWORK_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
+        .with_writer(stderr)
         .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use rusqlite::backup::Backup;
+use rusqlite::backup::{Backup, StepResult};
 
 use super::DbError;
 
@@ -20,13 +20,17 @@ pub fn backup_to(source: &Path, target: &Path) -> Result<(), DbError> {
     copy_connection(&conn, target)
 }
 
-/// Copies everything `conn` sees into a new file at `target`, a few pages at a time so that
-/// writers are held up only briefly.
+/// Copies everything `conn` sees into a new file at `target` in one step: one read transaction,
+/// which in WAL mode holds no writer up. (Copying a few pages at a time would start over after
+/// every write by another connection, and never finish while respondents keep answering.)
 pub(super) fn copy_connection(conn: &Connection, target: &Path) -> Result<(), DbError> {
     let mut destination = Connection::open(target)?;
     {
         let backup = Backup::new(conn, &mut destination)?;
-        backup.run_to_completion(256, Duration::from_millis(5), None)?;
+        // -1: every page in one step. Busy or locked (another process starting the WAL): retry.
+        while backup.step(-1)? != StepResult::Done {
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
     // The copy is a standalone file: no WAL beside it.
     destination.pragma_update(None, "journal_mode", "DELETE")?;

@@ -1,16 +1,18 @@
 //! The SQLite database: connection settings, a small pool that keeps every rusqlite call off the
-//! async workers, migrations and online backup. Feature modules own their SQL and take a
-//! `&Connection` (reads) or a `&Transaction` (writes) from here.
+//! async workers (readers on tokio's blocking threads, the writer on a thread of its own that
+//! commits concurrent writes together), migrations and online backup. Feature modules own their
+//! SQL and take a `&Connection` (reads) or a `&Transaction` (writes) from here.
 
 mod backup;
 mod migrations;
+mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use tokio::sync::Semaphore;
+use rusqlite::{Connection, OpenFlags, Transaction};
+use tokio::sync::{Semaphore, oneshot};
 
 pub use backup::backup_to;
 pub use migrations::{LATEST_VERSION, migrate};
@@ -81,7 +83,7 @@ fn configure(conn: &Connection) -> Result<(), DbError> {
 }
 
 /// A handle to the database, cheap to clone. One writer connection (SQLite allows one writer at a
-/// time anyway) and a few readers; each call runs on tokio's blocking threads.
+/// time anyway) on its own thread, and a few readers used on tokio's blocking threads.
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
@@ -89,7 +91,8 @@ pub struct Db {
 
 struct Inner {
     path: PathBuf,
-    writer: Arc<tokio::sync::Mutex<Connection>>,
+    /// The writer thread's queue; the thread ends when the last `Db` is dropped.
+    writer: mpsc::Sender<writer::Work>,
     readers: Mutex<Vec<Connection>>,
     reader_slots: Semaphore,
 }
@@ -97,12 +100,17 @@ struct Inner {
 impl Db {
     /// Opens the pool on an already migrated database.
     pub fn open(path: &Path) -> Result<Self, DbError> {
-        let writer = open(path)?;
+        let connection = open(path)?;
         let readers = (0..READERS).map(|_| open_reader(path)).collect::<Result<Vec<_>, _>>()?;
+        let (queue, work) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("fieldwork-db-writer".into())
+            .spawn(move || writer::run(connection, work))
+            .map_err(|_| DbError::TaskFailed)?;
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                writer: queue,
                 readers: Mutex::new(readers),
                 reader_slots: Semaphore::new(READERS),
             }),
@@ -136,23 +144,19 @@ impl Db {
         .map_err(|_| DbError::TaskFailed)?
     }
 
-    /// Runs `f` in an IMMEDIATE transaction on the writer, committing when it returns Ok and rolling
-    /// back when it returns Err. IMMEDIATE takes the write lock up front, so a read-then-write
-    /// transaction never fails halfway with SQLITE_BUSY.
+    /// Runs `f` on the writer inside an IMMEDIATE transaction (IMMEDIATE takes the write lock up
+    /// front, so a read-then-write transaction never fails halfway with SQLITE_BUSY). Its changes
+    /// are kept when it returns Ok and undone when it returns Err; Ok comes back only once they
+    /// are committed and on disk. Writes queued at the same time share one transaction (group
+    /// commit), each in its own savepoint, so `f` sees the writes committed before it.
     pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, DbError> + Send + 'static,
     {
-        let mut writer = Arc::clone(&self.inner.writer).lock_owned().await;
-        tokio::task::spawn_blocking(move || {
-            let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })
-        .await
-        .map_err(|_| DbError::TaskFailed)?
+        let (reply, result) = oneshot::channel();
+        self.send(writer::Work::Write(Box::new(writer::Job::new(f, reply))))?;
+        result.await.map_err(|_| DbError::TaskFailed)?
     }
 
     /// After data was erased: copies the WAL into the main file and empties it, so that no page
@@ -160,13 +164,12 @@ impl Db {
     /// zeroed the freed space). Retries while a reader still holds an older snapshot.
     pub async fn forget_deleted(&self) -> Result<(), DbError> {
         for _ in 0..50 {
-            let writer = Arc::clone(&self.inner.writer).lock_owned().await;
-            let busy = tokio::task::spawn_blocking(move || {
-                Ok::<_, DbError>(writer.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))?)
-            })
-            .await
-            .map_err(|_| DbError::TaskFailed)??;
-            if busy == 0 {
+            let (reply, result) = oneshot::channel();
+            self.send(writer::Work::Raw(Box::new(move |conn| {
+                let busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+                let _ = reply.send(busy.map_err(DbError::from));
+            })))?;
+            if result.await.map_err(|_| DbError::TaskFailed)?? == 0 {
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -178,13 +181,16 @@ impl Db {
     /// Checkpoints the WAL into the main file so the database is one self-contained file after
     /// shutdown.
     pub async fn close(&self) -> Result<(), DbError> {
-        let writer = Arc::clone(&self.inner.writer).lock_owned().await;
-        tokio::task::spawn_blocking(move || {
-            writer.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
-            Ok(())
-        })
-        .await
-        .map_err(|_| DbError::TaskFailed)?
+        let (reply, result) = oneshot::channel();
+        self.send(writer::Work::Raw(Box::new(move |conn| {
+            let done = conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
+            let _ = reply.send(done.map_err(DbError::from));
+        })))?;
+        result.await.map_err(|_| DbError::TaskFailed)?
+    }
+
+    fn send(&self, work: writer::Work) -> Result<(), DbError> {
+        self.inner.writer.send(work).map_err(|_| DbError::TaskFailed)
     }
 }
 

@@ -2,7 +2,7 @@
 //! standard output by the same writers.
 
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write as _};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -41,20 +41,15 @@ pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
         &format!("{}, from the command line", plan.describe()),
     )?;
     match &args.out {
-        Some(path) => {
-            let file = File::create(path).with_context(|| format!("could not create {}", path.display()))?;
+        Some(path) => write_whole(path, |file| {
             let out = BufWriter::new(file);
-            let written = if plan.what.is_csv() {
-                stream::write_csv(&conn, &plan, out).map(drop)
+            if plan.what.is_csv() {
+                stream::write_csv(&conn, &plan, out)?.flush()?;
             } else {
-                stream::write_project(&conn, &plan, out)
-            };
-            if let Err(err) = written {
-                // A half-written file must not pass for an export.
-                let _ = std::fs::remove_file(path);
-                return Err(err).with_context(|| format!("could not write {}", path.display()));
+                stream::write_project(&conn, &plan, out)?;
             }
-        }
+            Ok(())
+        })?,
         None => match stream::write_csv(&conn, &plan, BufWriter::new(io::stdout().lock())) {
             // `| head` closed the pipe: the reader has what it wanted.
             Err(err) if err.is_cancelled() => {}
@@ -64,4 +59,31 @@ pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
         },
     }
     Ok(())
+}
+
+/// Writes `path` whole or not at all: into `.NAME.partial` beside it, synced, then renamed over
+/// it. An export cut off (an error, a kill, a power cut) leaves any earlier file at `path` as it
+/// was and no half-written one there; the next export of the same file replaces the partial one.
+fn write_whole(path: &Path, write: impl FnOnce(&File) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let partial = partial_path(path);
+    let file = File::create(&partial).with_context(|| format!("could not create {}", partial.display()))?;
+    let written = write(&file).with_context(|| format!("could not write {}", path.display()));
+    let synced = written.and_then(|()| file.sync_all().with_context(|| format!("could not write {}", path.display())));
+    drop(file);
+    if let Err(err) = synced {
+        let _ = std::fs::remove_file(&partial);
+        return Err(err);
+    }
+    std::fs::rename(&partial, path).with_context(|| format!("could not create {}", path.display()))?;
+    // The rename itself survives a power cut once the directory is synced.
+    if let Some(dir) = path.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) {
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+/// `dir/.NAME.partial` for `dir/NAME`.
+pub fn partial_path(path: &Path) -> std::path::PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial"))
 }

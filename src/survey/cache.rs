@@ -35,43 +35,64 @@ pub struct SurveyCache {
 }
 
 fn find_meta(conn: &Connection, slug: &str) -> Result<Option<SurveyMeta>, DbError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT id, slug, status, version, updated_at, {} FROM surveys WHERE slug = ?1", access::COLUMNS),
-            [slug],
-            |row| {
-                let status: String = row.get(2)?;
-                let status = match status.as_str() {
-                    "open" => Status::Open,
-                    "closed" => Status::Closed,
-                    _ => Status::Draft,
-                };
-                let distribution = access::from_row(row, 5)?;
-                Ok(SurveyMeta {
-                    id: row.get(0)?,
-                    slug: row.get(1)?,
-                    status,
-                    version: row.get(3)?,
-                    updated_at: row.get(4)?,
-                    distribution,
-                })
-            },
-        )
+    // Read on every respondent request: the statement is prepared once per connection.
+    let sql = format!("SELECT id, slug, status, version, updated_at, {} FROM surveys WHERE slug = ?1", access::COLUMNS);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt
+        .query_row([slug], |row| {
+            let status: String = row.get(2)?;
+            let status = match status.as_str() {
+                "open" => Status::Open,
+                "closed" => Status::Closed,
+                _ => Status::Draft,
+            };
+            let distribution = access::from_row(row, 5)?;
+            Ok(SurveyMeta {
+                id: row.get(0)?,
+                slug: row.get(1)?,
+                status,
+                version: row.get(3)?,
+                updated_at: row.get(4)?,
+                distribution,
+            })
+        })
         .optional()?)
 }
 
 impl SurveyCache {
     /// The survey at `slug` and its current compiled definition.
     pub async fn get(&self, db: &Db, slug: &str) -> Result<Option<(SurveyMeta, Arc<CompiledSurvey>)>, DbError> {
+        Ok(self.get_with(db, slug, |_, _| Ok(())).await?.map(|(meta, compiled, ())| (meta, compiled)))
+    }
+
+    /// The survey at `slug`, its compiled definition, and what `also` reads about it in the same
+    /// visit to the database (a respondent's response, say): one trip to a reader per request.
+    pub async fn get_with<T, F>(
+        &self,
+        db: &Db,
+        slug: &str,
+        also: F,
+    ) -> Result<Option<(SurveyMeta, Arc<CompiledSurvey>, T)>, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &SurveyMeta) -> Result<T, DbError> + Send + 'static,
+    {
         let slug = slug.to_string();
-        let Some(meta) = db.read(move |conn| find_meta(conn, &slug)).await? else { return Ok(None) };
+        let found = db
+            .read(move |conn| {
+                let Some(meta) = find_meta(conn, &slug)? else { return Ok(None) };
+                let extra = also(conn, &meta)?;
+                Ok(Some((meta, extra)))
+            })
+            .await?;
+        let Some((meta, extra)) = found else { return Ok(None) };
         let cached = self.compiled.read().ok().and_then(|map| {
             map.get(&meta.id)
                 .filter(|(version, updated_at, _)| *version == meta.version && *updated_at == meta.updated_at)
                 .map(|(_, _, compiled)| compiled.clone())
         });
         if let Some(compiled) = cached {
-            return Ok(Some((meta, compiled)));
+            return Ok(Some((meta, compiled, extra)));
         }
         let (id, version) = (meta.id, meta.version);
         let definition = db.read(move |conn| store::definition_at(conn, id, version)).await?;
@@ -84,6 +105,6 @@ impl SurveyCache {
         if let Ok(mut map) = self.compiled.write() {
             map.insert(id, (version, meta.updated_at.clone(), compiled.clone()));
         }
-        Ok(Some((meta, compiled)))
+        Ok(Some((meta, compiled, extra)))
     }
 }

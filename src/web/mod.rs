@@ -5,6 +5,7 @@ pub mod client;
 pub mod csrf;
 pub mod middleware;
 pub mod page;
+pub mod server;
 pub mod session_store;
 pub mod static_files;
 pub mod templates;

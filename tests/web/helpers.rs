@@ -41,6 +41,12 @@ impl TestApp {
     pub async fn spawn_with(extra_args: &[&str]) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("fieldwork.db");
+        TestApp::spawn_on(dir, db_path, extra_args).await
+    }
+
+    /// Starts on the database file `db_path` (in a folder of the test's choosing, such as a small
+    /// file system), with extra `serve` flags; `dir` is removed when the app is dropped.
+    pub async fn spawn_on(dir: tempfile::TempDir, db_path: PathBuf, extra_args: &[&str]) -> TestApp {
         let jar = Arc::new(Jar::default());
         let mut app = TestApp {
             address: String::new(),

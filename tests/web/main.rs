@@ -17,6 +17,7 @@ mod cli;
 mod coding;
 mod database;
 mod distribution;
+mod durability;
 mod export_qdpx;
 mod exports;
 mod mail;

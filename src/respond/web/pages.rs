@@ -134,6 +134,55 @@ pub(super) async fn find_response(
     Ok(None)
 }
 
+/// The survey, the respondent's response (as `find_response` finds it) and, if `with_answers`,
+/// its stored answers, read in one visit to the database: a respondent's request costs one trip
+/// to a reader thread, not three.
+async fn load_with_response(
+    state: &AppState,
+    slug: &str,
+    headers: &HeaderMap,
+    form_token: Option<&str>,
+    with_answers: bool,
+) -> Result<(Loaded, Option<(String, ResponseRow)>, AnswerSet)> {
+    // The cookie's name holds the survey id, known only once the survey is read: take them all.
+    let mut candidates: Vec<(Option<i64>, String)> = resume_cookies(headers);
+    candidates.extend(form_token.map(|t| (None, t.to_string())));
+    let found = state
+        .surveys
+        .get_with(&state.db, slug, move |conn, meta| {
+            let tokens = candidates.into_iter().filter(|(id, t)| id.is_none_or(|id| id == meta.id) && !t.is_empty());
+            for (_, token) in tokens {
+                if let Some(row) = responses::find_by_resume(conn, meta.id, &token_digest(&token))? {
+                    let answers = if with_answers { responses::load_answers(conn, row.id)? } else { AnswerSet::new() };
+                    return Ok(Some((token, row, answers)));
+                }
+            }
+            Ok(None)
+        })
+        .await?;
+    let Some((meta, survey, response)) = found else { return Err(AppError::NotFound) };
+    let loaded = Loaded { meta, survey };
+    Ok(match response {
+        Some((token, row, answers)) => (loaded, Some((token, row)), answers),
+        None => (loaded, None, AnswerSet::new()),
+    })
+}
+
+/// Every resume cookie of the request, with the survey id its name holds, the one for the
+/// survey at hand first as `find_response` would try it.
+fn resume_cookies(headers: &HeaderMap) -> Vec<(Option<i64>, String)> {
+    let prefix = resume_cookie_name(0);
+    let prefix = prefix.trim_end_matches('0');
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(tower_sessions::cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter_map(|c| Some((Some(c.name().strip_prefix(prefix)?.parse().ok()?), c.value().to_string())))
+        .collect()
+}
+
 /// Shared page context: survey texts, messages, language and the form token.
 fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja::Value {
     let d = &loaded.survey.definition;
@@ -143,7 +192,7 @@ fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja:
         lang => language,
         dir => view::direction(language),
         languages => language_options(d, language),
-        msg => messages::all(d, language),
+        msg => view::Messages::value(&loaded.survey, language),
         form_token,
     }
 }
@@ -204,8 +253,7 @@ async fn arrive(
     lang: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<(Loaded, Option<(String, ResponseRow)>, String)> {
-    let loaded = load(state, slug).await?;
-    let existing = find_response(state, &loaded, headers, None).await?;
+    let (loaded, existing, _) = load_with_response(state, slug, headers, None, false).await?;
     let saved = existing.as_ref().map(|(_, r)| r.language.as_str());
     let language = choose_language(&loaded.survey, lang, saved, headers);
     Ok((loaded, existing, language))
@@ -467,8 +515,8 @@ pub async fn show_page(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let loaded = load(&state, &slug).await?;
-    let Some((resume, response)) = find_response(&state, &loaded, &headers, None).await? else {
+    let (loaded, found, answers) = load_with_response(&state, &slug, &headers, None, true).await?;
+    let Some((resume, response)) = found else {
         return Ok(Redirect::to(&format!("/s/{slug}")).into_response());
     };
     if response.complete {
@@ -478,8 +526,6 @@ pub async fn show_page(
     if let Some(keys) = refuses_continuing(&loaded) {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
-    let response_id = response.id;
-    let answers = state.db.read(move |conn| responses::load_answers(conn, response_id)).await?;
     if index >= loaded.survey.definition.pages.len() || !flow::page_visible(&loaded.survey, index, &answers) {
         return Ok(Redirect::to(&format!("/s/{slug}/p/{}", response.page_index)).into_response());
     }
@@ -507,8 +553,8 @@ pub async fn save_page(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let loaded = load(&state, &slug).await?;
-    let Some((resume, response)) = find_response(&state, &loaded, &headers, field("r")).await? else {
+    let (loaded, found, stored) = load_with_response(&state, &slug, &headers, field("r"), true).await?;
+    let Some((resume, response)) = found else {
         return Ok(Redirect::to(&format!("/s/{slug}")).into_response());
     };
     if response.complete {
@@ -525,7 +571,6 @@ pub async fn save_page(
     let page_questions: Vec<_> = page.questions.iter().collect();
     let posted = answers::from_form(&page_questions, &fields);
     let response_id = response.id;
-    let stored = state.db.read(move |conn| responses::load_answers(conn, response_id)).await?;
     if let Some(unfinished) = flow::first_unfinished_page(&survey, index, &stored) {
         // A typed address skips no page: nothing is saved from a page not reached yet.
         return Ok(Redirect::to(&format!("/s/{slug}/p/{unfinished}")).into_response());

@@ -2,12 +2,35 @@
 //! respondent's language, every value as they typed or saved it, every message by its field.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::respond::answers::{AnswerSet, OTHER, Problem, field_name};
 use crate::survey::messages;
 use crate::survey::model::{ChoiceDisplay, Question, SurveyDefinition, Text};
+use crate::survey::validate::CompiledSurvey;
+
+/// The interface texts in one language, looked up as a template asks for them (`msg.next`):
+/// a page uses a handful of the fifty, and building them all cost more than rendering the page.
+#[derive(Debug)]
+pub struct Messages {
+    survey: Arc<CompiledSurvey>,
+    language: String,
+}
+
+impl Messages {
+    pub fn value(survey: &Arc<CompiledSurvey>, language: &str) -> minijinja::Value {
+        minijinja::Value::from_object(Messages { survey: survey.clone(), language: language.to_string() })
+    }
+}
+
+impl minijinja::value::Object for Messages {
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let key = key.as_str().filter(|k| messages::is_known(k))?;
+        Some(messages::message(&self.survey.definition, key, &self.language).into())
+    }
+}
 
 #[derive(Serialize)]
 pub struct ChoiceView {

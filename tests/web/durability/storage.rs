@@ -1,0 +1,272 @@
+//! Storage trouble while respondents answer. A full disk, or database files that cannot be
+//! written, give the respondent the page again with "could not save" and everything typed, keep
+//! the server running, and heal by themselves once the trouble is gone; nothing saved before is
+//! lost. A write held by another connection makes requests wait, not fail.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fieldwork::survey::store::Status;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, unescape};
+use crate::respondent::*;
+
+const SURVEY: &str = r#"
+format = 1
+slug = "storage"
+default_language = "en"
+languages = ["en"]
+title = { en = "Storage" }
+[[pages]]
+code = "p1"
+[[pages.questions]]
+code = "STORY"
+type = "long_text"
+required = true
+text = { en = "Tell us" }
+"#;
+
+const COULD_NOT_SAVE: &str = "could not be saved";
+
+/// A respondent on the survey's only page, ready to submit.
+async fn on_the_page<'a>(app: &'a TestApp, slug: &str) -> Respondent<'a> {
+    let mut respondent = Respondent::new(app, slug);
+    respondent.start().await;
+    respondent
+}
+
+/// Submits a story; the reply and the page's text.
+async fn submit(respondent: &mut Respondent<'_>, story: &str) -> (StatusCode, String) {
+    let reply = respondent.submit(0, &[("q.STORY", story)]).await;
+    (reply.status, unescape(&reply.html))
+}
+
+/// Every stored story, oldest response first.
+fn stories(app: &TestApp) -> Vec<String> {
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    let mut stmt = conn.prepare("SELECT value FROM answers ORDER BY response_id").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+/// What a respondent sees when saving failed: the page again, the message, the typed text.
+fn assert_could_not_save(status: StatusCode, page: &str, typed: &str) {
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+    assert!(page.to_lowercase().contains(COULD_NOT_SAVE), "no could-not-save message in {page}");
+    assert!(page.contains(typed), "the typed answer is gone: {page}");
+}
+
+/// A tiny tmpfs mounted for one test, unmounted (lazily, even while files are open) when dropped.
+struct SmallDisk {
+    root: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// None when this machine does not let the test mount a file system (not root, no tmpfs).
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let root = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "fieldwork-test", &root.path().to_string_lossy()])
+            .output()
+            .ok()?;
+        if !mounted.status.success() {
+            eprintln!("cannot mount a tmpfs: {}", String::from_utf8_lossy(&mounted.stderr));
+            return None;
+        }
+        Some(SmallDisk { root })
+    }
+
+    fn path(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// Fills what is left with a file; returns it.
+    fn fill(&self) -> PathBuf {
+        let filler = self.path().join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while file.write_all(&block).is_ok() {}
+        // What remains is smaller than a block: fill it byte by byte.
+        while file.write_all(&[0]).is_ok() {}
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.root.path()).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_keeps_the_typed_answers_and_saving_resumes_when_space_returns() {
+    let Some(disk) = SmallDisk::mount("4m") else {
+        eprintln!("SKIPPED a_full_disk_…: mounting a tmpfs needs root (CI runs as root)");
+        return;
+    };
+    let app = TestApp::spawn_on(tempfile::tempdir().unwrap(), disk.path().join("fieldwork.db"), &[]).await;
+    let (_, slug) = add_survey(&app, SURVEY, Status::Open);
+    let (first, second, third) = (app.other_client(), app.other_client(), app.other_client());
+    let mut before = on_the_page(&first, &slug).await;
+    assert_eq!(submit(&mut before, "Saved before the disk filled").await.0, StatusCode::SEE_OTHER);
+    let mut respondent = on_the_page(&second, &slug).await;
+
+    let filler = disk.fill();
+    let typed = "Typed while the disk was full";
+    let (status, page) = submit(&mut respondent, typed).await;
+    assert_could_not_save(status, &page, typed);
+    // A new respondent's Start cannot be saved either, and is told so.
+    let mut newcomer = Respondent::new(&third, &slug);
+    newcomer.welcome("").await;
+    let refused = newcomer.post_start(&[("consent", "yes")]).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.html.to_lowercase().contains(COULD_NOT_SAVE), "{}", refused.html);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the server keeps running");
+
+    std::fs::remove_file(filler).unwrap();
+    let (status, _) = submit(&mut respondent, typed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "saving works again once there is space");
+    assert_eq!(stories(&app), ["Saved before the disk filled", typed]);
+    assert!(responses(&app).iter().all(|r| r.status == "complete"));
+    drop(app);
+}
+
+/// Makes files immutable (`chattr +i`: every write fails, as on a file system remounted
+/// read-only), and writable again when dropped.
+struct Unwritable {
+    files: Vec<PathBuf>,
+}
+
+impl Unwritable {
+    fn make(files: &[PathBuf]) -> Option<Unwritable> {
+        let done = Command::new("chattr").arg("+i").args(files).output().ok()?;
+        if !done.status.success() {
+            eprintln!("cannot make files immutable: {}", String::from_utf8_lossy(&done.stderr));
+            let _ = Command::new("chattr").arg("-i").args(files).status();
+            return None;
+        }
+        Some(Unwritable { files: files.to_vec() })
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").args(&self.files).status();
+    }
+}
+
+#[tokio::test]
+async fn unwritable_database_files_keep_the_typed_answers_and_saving_resumes_when_writable() {
+    let app = TestApp::spawn().await;
+    let (_, slug) = add_survey(&app, SURVEY, Status::Open);
+    let (first, second) = (app.other_client(), app.other_client());
+    let mut before = on_the_page(&first, &slug).await;
+    assert_eq!(submit(&mut before, "Saved before").await.0, StatusCode::SEE_OTHER);
+    let mut respondent = on_the_page(&second, &slug).await;
+
+    let wal = PathBuf::from(format!("{}-wal", app.db_path.display()));
+    let Some(locked) = Unwritable::make(&[app.db_path.clone(), wal]) else {
+        eprintln!("SKIPPED unwritable_database_files_…: this file system has no immutable flag (chattr)");
+        return;
+    };
+    let typed = "Typed while the files were read-only";
+    let (status, page) = submit(&mut respondent, typed).await;
+    assert_could_not_save(status, &page, typed);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the server keeps running");
+
+    drop(locked);
+    let (status, _) = submit(&mut respondent, typed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "saving works again once the files are writable");
+    assert_eq!(stories(&app), ["Saved before", typed]);
+}
+
+#[tokio::test]
+async fn a_write_held_by_another_connection_makes_a_submission_wait_not_fail() {
+    let app = TestApp::spawn().await;
+    let (_, slug) = add_survey(&app, SURVEY, Status::Open);
+    let mut respondent = on_the_page(&app, &slug).await;
+
+    // Another process's long write (a CLI import, say) holds the write lock for a second.
+    let (held, released) = (std::sync::mpsc::channel(), Duration::from_millis(1200));
+    let path = app.db_path.clone();
+    let holder = std::thread::spawn(move || {
+        let conn = fieldwork::db::open(&path).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        held.0.send(()).unwrap();
+        std::thread::sleep(released);
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    held.1.recv().unwrap();
+    let started = Instant::now();
+    let (status, page) = submit(&mut respondent, "Waited for the lock").await;
+    let waited = started.elapsed();
+    holder.join().unwrap();
+
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert!(waited >= Duration::from_millis(900), "acknowledged after {waited:?}, before the lock was released");
+    assert_eq!(only_response(&app).status, "complete");
+    assert_eq!(answer(&app, "STORY", "").as_deref(), Some("Waited for the lock"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_while_respondents_keep_saving_finishes_and_holds_nobody_up() {
+    let app = TestApp::spawn_with(&["--new-responses-per-client", "0"]).await;
+    let (_, slug) = add_survey(&app, SURVEY, Status::Open);
+    // A few megabytes, so that the copy is many pages long.
+    fieldwork::db::open(&app.db_path)
+        .unwrap()
+        .execute_batch(
+            "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 5000)
+             INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at)
+             SELECT s.id, randomblob(32), 'partial', s.version, 'en', '2026-01-01', '2026-01-01' FROM k, surveys s;
+             INSERT INTO answers (response_id, question, item, value)
+             SELECT id, 'STORY', '', substr(hex(randomblob(400)), 1, 800) FROM responses;",
+        )
+        .unwrap();
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|n| {
+            let (app, slug, stop) = (app.other_client(), slug.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut saved = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && saved < 2000 {
+                    let client = app.other_client();
+                    let mut respondent = on_the_page(&client, &slug).await;
+                    let (status, page) = submit(&mut respondent, &format!("Writer {n}, story {saved}")).await;
+                    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+                    saved += 1;
+                }
+                saved
+            })
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let copy = app.dir.path().join("copy.db");
+    let started = Instant::now();
+    let backup = tokio::process::Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .arg("--db")
+        .arg(&app.db_path)
+        .arg("backup")
+        .arg(&copy)
+        .output();
+    let backup = tokio::time::timeout(Duration::from_secs(20), backup).await;
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut saved = 0;
+    for writer in writers {
+        saved += writer.await.unwrap();
+    }
+    let output = backup.expect("the backup finished while respondents kept saving").unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(saved > 0, "respondents saved during the backup");
+    let copy = rusqlite::Connection::open(&copy).unwrap();
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let copied: i64 = copy.query_row("SELECT COUNT(*) FROM responses", [], |r| r.get(0)).unwrap();
+    assert!(copied >= 5000, "{copied} responses in a copy taken after 5000 (in {took:?})");
+}
