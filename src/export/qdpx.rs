@@ -11,6 +11,7 @@
 //! wants at least one child in each. Guids derive from ids and everything comes in a fixed order,
 //! so exporting the same data twice gives the same bytes.
 
+mod archive;
 mod project;
 mod rows;
 mod sources;
@@ -22,8 +23,6 @@ use std::io::{Seek, Write};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use rusqlite::Connection;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
 use crate::codebook::qdc::{attribute, write_codes};
 use crate::coding::layers::Layer;
@@ -68,8 +67,6 @@ pub enum ExportError {
     Db(#[from] DbError),
     #[error("could not write the export: {0}")]
     Io(#[from] std::io::Error),
-    #[error("could not write the zip file: {0}")]
-    Zip(#[from] zip::result::ZipError),
     #[error("could not write project.qde: {0}")]
     Xml(#[source] std::io::Error),
     #[error("there is no survey {0}")]
@@ -90,23 +87,14 @@ pub fn write_qdpx<W: Write + Seek>(
     let project = project::load(conn, survey_id, codebook_id, options)?;
     let qde = project_qde(&project).map_err(ExportError::Xml)?;
     // Entries carry the time of the latest change exported, not of the export: same data, same bytes.
-    let stamp = project
-        .modified
-        .and_then(|t| {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            let year = u16::try_from(t.year()).ok()?;
-            zip::DateTime::from_date_and_time(year, t.month().into(), t.day(), t.hour(), t.minute(), t.second()).ok()
-        })
-        .unwrap_or_default();
-    let file = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).last_modified_time(stamp);
-    let mut zip = ZipWriter::new(out);
-    zip.start_file("project.qde", file)?;
-    zip.write_all(&qde)?;
+    let mut zip = archive::Archive::new(out, project.modified)?;
+    let mut entry = zip.stream("project.qde")?;
+    entry.write_all(&qde)?;
+    entry.finish()?;
     for source in &project.sources {
-        zip.start_file(format!("sources/{}.txt", source.guid), file)?;
-        zip.write_all(source.text.as_bytes())?;
+        zip.add(&format!("sources/{}.txt", source.guid), source.text.as_bytes())?;
     }
-    zip.finish()?.flush()?;
+    zip.finish()?;
     Ok(())
 }
 
