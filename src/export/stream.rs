@@ -1,9 +1,9 @@
 //! How every export runs: what was asked for (`What` and `ExportOptions`), checked against the
 //! survey (`resolve` gives a `Plan`), and written — a CSV row by row as it is read from SQLite to
-//! any `Write`, a REFI-QDA project to a seekable file — to a file or standard output for the
-//! command line, a bounded channel for the web.
+//! any `Write`, a REFI-QDA project likewise as a zip (`qdpx`) — to a file or standard output for
+//! the command line, a bounded channel for the web.
 
-use std::io::{self, Seek, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -211,6 +211,8 @@ impl CsvExportError {
     pub fn is_cancelled(&self) -> bool {
         let io = match self {
             CsvExportError::Io(err) => Some(err),
+            // A project streams into the download too.
+            CsvExportError::Project(qdpx::ExportError::Io(err) | qdpx::ExportError::Xml(err)) => Some(err),
             CsvExportError::Csv(err) => match err.kind() {
                 csv::ErrorKind::Io(err) => Some(err),
                 _ => None,
@@ -365,26 +367,18 @@ pub fn write_csv<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<W, 
     Ok(out)
 }
 
-/// Writes the REFI-QDA project to `out`, seekable because a zip's directory is written last;
-/// from one read transaction, like the CSV files.
-pub fn write_project<W: Write + Seek>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
+/// Writes the REFI-QDA project to `out` as it is read (see `qdpx::write_qdpx`), from one read
+/// transaction, like the CSV files.
+pub fn write_project<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
     let book = plan.codebook.as_ref().ok_or_else(|| bad("qdpx needs a codebook"))?;
     let snapshot = conn.unchecked_transaction()?;
     let options = QdpxOptions { source_per: plan.per, layer: plan.layer };
     Ok(qdpx::write_qdpx(&snapshot, plan.survey.id, book.id, &options, out)?)
 }
 
-/// Writes the export to `out`: a CSV file as it is read; a project into a temporary file (gone
-/// once closed), then copied.
-fn write_any<W: Write>(conn: &Connection, plan: &Plan, mut out: W) -> Result<(), CsvExportError> {
-    if plan.what.is_csv() {
-        return write_csv(conn, plan, out).map(drop);
-    }
-    let mut file = tempfile::tempfile()?;
-    write_project(conn, plan, &mut file)?;
-    file.rewind()?;
-    io::copy(&mut file, &mut out)?;
-    Ok(out.flush()?)
+/// Writes the export to `out`, a CSV file or a project, as it is read.
+fn write_any<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
+    if plan.what.is_csv() { write_csv(conn, plan, out).map(drop) } else { write_project(conn, plan, out) }
 }
 
 /// A read-only connection of its own for one export, so that a slow download does not hold one of
