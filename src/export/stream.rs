@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
-use super::qdpx::{self, QdpxOptions, SourcePer};
+use super::qdpx::{self, QdpxOptions, SourcePer, Texts};
 use super::{codings, dictionary, responses};
 use crate::analysis::data::{self, Filter};
 use crate::analysis::tables::GroupBy;
@@ -121,6 +121,8 @@ pub struct ExportOptions {
     pub by: Option<String>,
     /// What one text source of a `qdpx` holds: `answer` or `respondent`.
     pub per: Option<String>,
+    /// Where a `qdpx` puts the sources' texts: `inline` (in project.qde) or `files`.
+    pub texts: Option<String>,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -137,6 +139,7 @@ pub struct Plan {
     pub question: Option<String>,
     pub by: Option<GroupBy>,
     pub per: SourcePer,
+    pub texts: Texts,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -165,6 +168,7 @@ impl Plan {
                 "one source per {}",
                 if self.per == SourcePer::Answer { "answer" } else { "respondent" }
             ));
+            parts.push(if self.texts == Texts::Inline { "texts inline" } else { "texts in files" }.into());
         }
         if self.include_partial {
             parts.push("with partial responses".into());
@@ -212,7 +216,11 @@ impl CsvExportError {
         let io = match self {
             CsvExportError::Io(err) => Some(err),
             // A project streams into the download too.
-            CsvExportError::Project(qdpx::ExportError::Io(err) | qdpx::ExportError::Xml(err)) => Some(err),
+            CsvExportError::Project(
+                qdpx::ExportError::Io(err)
+                | qdpx::ExportError::Xml(err)
+                | qdpx::ExportError::Zip(zip::result::ZipError::Io(err)),
+            ) => Some(err),
             CsvExportError::Csv(err) => match err.kind() {
                 csv::ErrorKind::Io(err) => Some(err),
                 _ => None,
@@ -276,6 +284,13 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         (Some("respondent"), _) => SourcePer::Respondent,
         (Some(other), _) => return Err(bad(format!("per: \"{other}\" is not answer or respondent"))),
     };
+    let texts = match (options.texts.as_deref(), what) {
+        (None, _) => Texts::Inline,
+        (Some(_), w) if w.is_csv() => return Err(bad("texts applies only to qdpx")),
+        (Some("inline"), _) => Texts::Inline,
+        (Some("files"), _) => Texts::Files,
+        (Some(other), _) => return Err(bad(format!("texts: \"{other}\" is not inline or files"))),
+    };
     if what == What::Qdpx {
         // The project has every complete response and open question, in no spreadsheet: a CSV
         // option would be silently ignored, so it is refused.
@@ -304,6 +319,7 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         question: options.question.clone(),
         by,
         per,
+        texts,
         include_partial: options.include_partial,
         csv: options.csv,
         survey,
@@ -372,7 +388,7 @@ pub fn write_csv<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<W, 
 pub fn write_project<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
     let book = plan.codebook.as_ref().ok_or_else(|| bad("qdpx needs a codebook"))?;
     let snapshot = conn.unchecked_transaction()?;
-    let options = QdpxOptions { source_per: plan.per, layer: plan.layer };
+    let options = QdpxOptions { source_per: plan.per, texts: plan.texts, layer: plan.layer };
     Ok(qdpx::write_qdpx(&snapshot, plan.survey.id, book.id, &options, out)?)
 }
 

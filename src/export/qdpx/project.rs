@@ -13,7 +13,7 @@ use super::rows::{self, MemoOn, Statements};
 use super::selections::{self, Choice};
 use super::sources;
 use super::variables::{self, Variable};
-use super::{ExportError, QdpxOptions};
+use super::{ExportError, QdpxOptions, Texts};
 use crate::codebook::model::CodebookFile;
 use crate::codebook::qdc::derived_guid;
 use crate::coding::layers::Layer;
@@ -43,6 +43,22 @@ pub struct Summary {
     pub users: Vec<User>,
     /// The latest change to anything exported.
     pub modified: Option<OffsetDateTime>,
+    /// A generous guess at the size of `project.qde`, in bytes (see `may_outgrow_zip32`).
+    pub size_guess: u64,
+}
+
+/// What the guess counts for each element that comes with the data (a selection with its coding,
+/// a case, a value, a source, a note) besides its text: about twice what they take.
+const SELECTION_BYTES: u64 = 1024;
+const ELEMENT_BYTES: u64 = 512;
+
+impl Summary {
+    /// Whether `project.qde` could outgrow the 4 GiB a zip entry holds without ZIP64 fields, which
+    /// an entry written as it is produced must announce before its data. From a quarter of that
+    /// guessed, it gets them: the guess counts texts before escaping, which can only lengthen them.
+    pub fn may_outgrow_zip32(&self) -> bool {
+        self.size_guess >= 1 << 30
+    }
 }
 
 #[derive(Debug)]
@@ -126,26 +142,35 @@ impl Project {
     pub fn summarise(&self, conn: &Connection, statements: &mut Statements) -> Result<Summary, ExportError> {
         let mut user_ids = BTreeSet::new();
         let mut modified = parse_time(&self.survey_updated_at);
+        // The codebook and the variables, whatever their size, are far below a gigabyte.
+        let mut size_guess = 0;
         let choice = Choice { codebook: &self.codebook, options: &self.options, warn: true };
         let mut scan = statements.scan(true)?;
         while let Some(respondent) = scan.next_respondent()? {
             later(&mut modified, &respondent.updated_at);
+            size_guess += ELEMENT_BYTES * (1 + self.variables.len() as u64);
             let sources = sources::sources(&respondent, &self.definition, self.options.source_per);
+            for source in &sources {
+                let text = if self.options.texts == Texts::Inline { source.text.len() } else { 0 };
+                size_guess += ELEMENT_BYTES + (text + source.description.as_ref().map_or(0, String::len)) as u64;
+            }
             for (_, _, coding) in selections::exported(&sources, &respondent, &choice) {
                 user_ids.insert(coding.coder_id);
                 later(&mut modified, &coding.created_at);
+                size_guess += SELECTION_BYTES;
             }
         }
         rows::for_each_memo(conn, self.codebook_id, |memo| {
             user_ids.insert(memo.author_id);
             later(&mut modified, &memo.created_at);
+            size_guess += SELECTION_BYTES + memo.body.len() as u64;
             Ok(())
         })?;
         let users = rows::users(conn, &user_ids)?.into_iter().map(|(id, email, name)| {
             let name = if name.trim().is_empty() { email.clone() } else { name };
             User { guid: user_guid(id), name, email }
         });
-        Ok(Summary { users: users.collect(), modified })
+        Ok(Summary { users: users.collect(), modified, size_guess })
     }
 }
 

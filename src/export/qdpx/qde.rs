@@ -15,7 +15,7 @@ use super::selections::{self, Choice, Selection};
 use super::sources::{self, Source};
 use super::variables;
 use super::xml::{Wrapper, attr, empty, end, start, text};
-use super::{ExportError, NAMESPACE};
+use super::{ExportError, NAMESPACE, Texts};
 use crate::codebook::qdc::{derived_guid, write_codes};
 
 /// Writes `project.qde` to `out` and returns `out`.
@@ -118,7 +118,7 @@ fn sources<W: Write>(
         selections::attach(&mut sources, &respondent, &choice);
         for source in &sources {
             wrapper.child(w)?;
-            text_source(w, source, codes)?;
+            text_source(w, source, project.options.texts, codes)?;
         }
     }
     Ok(wrapper.close(w)?)
@@ -148,11 +148,27 @@ fn notes<W: Write>(w: &mut Writer<W>, conn: &Connection, project: &Project) -> R
     Ok(wrapper.close(w)?)
 }
 
-fn text_source<W: Write>(w: &mut Writer<W>, source: &Source, codes: &BTreeMap<String, String>) -> std::io::Result<()> {
+/// A `<TextSource>`: its text either in `<PlainTextContent>` or in the file `plainTextPath` names,
+/// never both (as the schema says).
+fn text_source<W: Write>(
+    w: &mut Writer<W>,
+    source: &Source,
+    texts: Texts,
+    codes: &BTreeMap<String, String>,
+) -> std::io::Result<()> {
     let path = format!("internal://{}.txt", source.guid);
-    start(w, "TextSource", &[("guid", &source.guid), ("name", &source.name), ("plainTextPath", &path)])?;
+    let mut attrs = vec![("guid", source.guid.as_str()), ("name", &source.name)];
+    if texts == Texts::Files {
+        attrs.push(("plainTextPath", &path));
+    }
+    start(w, "TextSource", &attrs)?;
     if let Some(description) = &source.description {
         text(w, "Description", description)?;
+    }
+    // After the description and before the selections, in the schema's sequence. Escaped by
+    // quick-xml, `\r` included, so that positions count the same code points as in the file.
+    if texts == Texts::Inline {
+        text(w, "PlainTextContent", &source.text)?;
     }
     for selection in &source.selections {
         selection_element(w, selection, codes)?;
