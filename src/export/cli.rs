@@ -1,13 +1,13 @@
 //! `fieldwork export`: the same files as the web downloads, written to a file or (CSV only) to
 //! standard output by the same writers.
 
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
+use rusqlite::Connection;
 
-use super::stream::{self, ExportOptions, What};
+use super::stream::{self, ExportOptions, Plan, What};
 use crate::config::ExportArgs;
 use crate::csv_out::CsvOptions;
 use crate::db;
@@ -42,20 +42,7 @@ pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
         &format!("{}, from the command line", plan.describe()),
     )?;
     match &args.out {
-        Some(path) => {
-            let file = File::create(path).with_context(|| format!("could not create {}", path.display()))?;
-            let out = BufWriter::new(file);
-            let written = if plan.what.is_csv() {
-                stream::write_csv(&conn, &plan, out).map(drop)
-            } else {
-                stream::write_project(&conn, &plan, out)
-            };
-            if let Err(err) = written {
-                // A half-written file must not pass for an export.
-                let _ = std::fs::remove_file(path);
-                return Err(err).with_context(|| format!("could not write {}", path.display()));
-            }
-        }
+        Some(path) => write_file(&conn, &plan, path).with_context(|| format!("could not write {}", path.display()))?,
         None => match stream::write_csv(&conn, &plan, BufWriter::new(io::stdout().lock())) {
             // `| head` closed the pipe: the reader has what it wanted.
             Err(err) if err.is_cancelled() => {}
@@ -64,5 +51,32 @@ pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
             }
         },
     }
+    Ok(())
+}
+
+/// Writes the export to a temporary file beside `path` and renames it to `path` once complete and
+/// on disk, so that `path` never holds a half-written export, even after a crash. The temporary
+/// file is removed if the export fails.
+fn write_file(conn: &Connection, plan: &Plan, path: &Path) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".part")
+        .tempfile_in(dir)
+        .context("could not create a temporary file beside it")?;
+    let mut out = BufWriter::new(temp);
+    if plan.what.is_csv() {
+        stream::write_csv(conn, plan, &mut out)?;
+    } else {
+        stream::write_project(conn, plan, &mut out)?;
+    }
+    out.flush()?;
+    let temp = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path)?;
     Ok(())
 }

@@ -789,6 +789,12 @@ async fn the_web_download_and_the_command_line_give_the_same_valid_project() {
         validate(&app, &file);
         assert!(file == web, "{query}: the command line writes the same bytes");
     }
+    // The command line wrote each file beside its target and renamed it: nothing else is left.
+    let mut left: Vec<String> =
+        std::fs::read_dir(app.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    left.retain(|name| name.contains(".qdpx"));
+    left.sort();
+    assert_eq!(left, ["cli-0.qdpx", "cli-1.qdpx", "cli-2.qdpx"]);
     let audited = app.query_i64(
         "SELECT count(*) FROM audit_log WHERE action = 'responses.export' AND details LIKE 'qdpx, codebook %'",
     );
