@@ -2,7 +2,8 @@
 //! four of them open with answers that carry 3 codes each, then times the `responses` export
 //! (through the command line's file writer and through the web's bounded channel), the codings
 //! (long and as a code matrix), the tallies + crosstab and the REFI-QDA project (`qdpx`, into a
-//! file, as the command line writes it). Each measurement runs in a fresh
+//! file, as the command line writes it: with the texts inline, the default, and in files). Each
+//! measurement runs in a fresh
 //! process, so the peak RSS it prints (`VmHWM`) is that export's alone; comparing N/10 with N
 //! shows whether memory stays flat.
 //!
@@ -52,7 +53,8 @@ fn main() {
             "codings",
             "code-matrix",
             "tallies+crosstab",
-            "qdpx",
+            "qdpx-inline",
+            "qdpx-files",
         ] {
             let output = Command::new(std::env::current_exe().expect("exe"))
                 .args(["child", task, db.to_str().expect("path"), &size.to_string()])
@@ -125,9 +127,11 @@ fn child(task: &str, db: &Path, n: usize) {
             }
             sizes.join(", ")
         }
-        "qdpx" => {
+        "qdpx-inline" | "qdpx-files" => {
             let conn = fieldwork::db::open(db).expect("open");
-            let plan = stream::resolve(&conn, SLUG, What::Qdpx, &ExportOptions::default()).expect("plan");
+            let texts = task.strip_prefix("qdpx-").map(str::to_string);
+            let options = ExportOptions { texts, ..ExportOptions::default() };
+            let plan = stream::resolve(&conn, SLUG, What::Qdpx, &options).expect("plan");
             let path = db.with_extension("qdpx");
             let file = BufWriter::new(std::fs::File::create(&path).expect("create"));
             stream::write_project(&conn, &plan, file).expect("export");

@@ -1,7 +1,8 @@
 //! What a project holds besides its responses, read once and small whatever their number: the
 //! survey's name and description, the codebook with the notes on its codes, the variables; and
 //! the `Summary` that a first pass over the responses gathers, because the start of
-//! `project.qde` needs it: who coded, and when anything exported last changed.
+//! `project.qde` needs it: who coded, when anything exported last changed, and whether its zip
+//! entry needs ZIP64 sizes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,17 +48,19 @@ pub struct Summary {
     pub size_guess: u64,
 }
 
-/// What the guess counts for each element that comes with the data (a selection with its coding,
-/// a case, a value, a source, a note) besides its text: about twice what they take.
-const SELECTION_BYTES: u64 = 1024;
-const ELEMENT_BYTES: u64 = 512;
+/// What the guess counts for a selection with its coding (or a note with its references), and for
+/// each other element that comes with the data (a case, a value, a source, a reference to one),
+/// besides its text: a little more than they take (about 470 and 80 to 200 bytes, indented).
+const SELECTION_BYTES: u64 = 640;
+const ELEMENT_BYTES: u64 = 256;
 
 impl Summary {
     /// Whether `project.qde` could outgrow the 4 GiB a zip entry holds without ZIP64 fields, which
-    /// an entry written as it is produced must announce before its data. From a quarter of that
-    /// guessed, it gets them: the guess counts texts before escaping, which can only lengthen them.
+    /// an entry written as it is produced must announce before its data. It gets them from half of
+    /// that guessed, since the guess counts texts before escaping, which lengthens them; not
+    /// always, since some readers (Java's `ZipInputStream`) misread a smaller entry with them.
     pub fn may_outgrow_zip32(&self) -> bool {
-        self.size_guess >= 1 << 30
+        self.size_guess >= 2 << 30
     }
 }
 
@@ -138,21 +141,29 @@ pub fn load(
 
 impl Project {
     /// The first pass: every complete response with its codings, as the sources will be written
-    /// (so the same codings count), and every memo; keeping only the people and the latest time.
+    /// (so the same codings count), and every memo; keeping only the people, the latest time and
+    /// the size guessed.
     pub fn summarise(&self, conn: &Connection, statements: &mut Statements) -> Result<Summary, ExportError> {
         let mut user_ids = BTreeSet::new();
         let mut modified = parse_time(&self.survey_updated_at);
-        // The codebook and the variables, whatever their size, are far below a gigabyte.
+        // The codebook and the variables' definitions, written once, are left out: far below a
+        // gigabyte.
         let mut size_guess = 0;
         let choice = Choice { codebook: &self.codebook, options: &self.options, warn: true };
         let mut scan = statements.scan(true)?;
         while let Some(respondent) = scan.next_respondent()? {
             later(&mut modified, &respondent.updated_at);
-            size_guess += ELEMENT_BYTES * (1 + self.variables.len() as u64);
+            size_guess += ELEMENT_BYTES;
+            for v in &self.variables {
+                let value = variables::value(v, &self.definition, &respondent.answers);
+                size_guess += ELEMENT_BYTES + value.map_or(0, |value| value.len() as u64);
+            }
             let sources = sources::sources(&respondent, &self.definition, self.options.source_per);
             for source in &sources {
                 let text = if self.options.texts == Texts::Inline { source.text.len() } else { 0 };
-                size_guess += ELEMENT_BYTES + (text + source.description.as_ref().map_or(0, String::len)) as u64;
+                let description = source.description.as_ref().map_or(0, String::len);
+                // The source in the case, the source in the sources.
+                size_guess += 2 * ELEMENT_BYTES + (source.name.len() + description + text) as u64;
             }
             for (_, _, coding) in selections::exported(&sources, &respondent, &choice) {
                 user_ids.insert(coding.coder_id);
