@@ -1,7 +1,9 @@
 //! Export benchmark (not a test): fills a temporary database with N responses × 20 questions,
 //! four of them open with answers that carry 3 codes each, then times the `responses` export
 //! (through the command line's file writer and through the web's bounded channel), the codings
-//! (long and as a code matrix) and the tallies + crosstab. Each measurement runs in a fresh
+//! (long and as a code matrix), the tallies + crosstab and the REFI-QDA project (`qdpx`, into a
+//! file, as the command line writes it: with the texts inline, the default, and in files). Each
+//! measurement runs in a fresh
 //! process, so the peak RSS it prints (`VmHWM`) is that export's alone; comparing N/10 with N
 //! shows whether memory stays flat.
 //!
@@ -43,9 +45,17 @@ fn main() {
     for size in [n / 10, n] {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("bench.db");
-        for task in
-            ["fill", "baseline", "responses-file", "responses-channel", "codings", "code-matrix", "tallies+crosstab"]
-        {
+        for task in [
+            "fill",
+            "baseline",
+            "responses-file",
+            "responses-channel",
+            "codings",
+            "code-matrix",
+            "tallies+crosstab",
+            "qdpx-inline",
+            "qdpx-files",
+        ] {
             let output = Command::new(std::env::current_exe().expect("exe"))
                 .args(["child", task, db.to_str().expect("path"), &size.to_string()])
                 .output()
@@ -116,6 +126,18 @@ fn child(task: &str, db: &Path, n: usize) {
                 sizes.push(format!("{} {} rows", what.name(), out.iter().filter(|b| **b == b'\n').count()));
             }
             sizes.join(", ")
+        }
+        "qdpx-inline" | "qdpx-files" => {
+            let conn = fieldwork::db::open(db).expect("open");
+            let texts = task.strip_prefix("qdpx-").map(str::to_string);
+            let options = ExportOptions { texts, ..ExportOptions::default() };
+            let plan = stream::resolve(&conn, SLUG, What::Qdpx, &options).expect("plan");
+            let path = db.with_extension("qdpx");
+            let file = BufWriter::new(std::fs::File::create(&path).expect("create"));
+            stream::write_project(&conn, &plan, file).expect("export");
+            // Only the size: reading the zip's directory back would count in this process's peak.
+            let bytes = std::fs::metadata(&path).expect("size").len();
+            format!("{} MiB zip", bytes / (1024 * 1024))
         }
         other => panic!("unknown task {other}"),
     };

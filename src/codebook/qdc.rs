@@ -31,7 +31,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
-use quick_xml::escape::{escape, resolve_predefined_entity};
+use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, BytesText, Event};
 use quick_xml::name::{QName, ResolveResult};
@@ -195,11 +195,11 @@ fn write_start<W: std::io::Write>(
     Ok(())
 }
 
-/// An attribute whose value survives a round trip: `escape` covers the markup characters and
-/// `\r`, and line breaks and tabs become character references, which attribute-value
-/// normalisation keeps (a literal one would be read back as a space).
+/// An attribute whose value survives a round trip, escaped by quick-xml: the markup characters,
+/// and `\r`, `\n` and tabs as character references, which attribute-value normalisation keeps (a
+/// literal one would be read back as a space). Owned, so `value` need not outlive it.
 pub fn attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
-    let escaped = escape(value).replace('\n', "&#10;").replace('\t', "&#9;");
+    let escaped = Attribute::from((key, value)).value.into_owned();
     Attribute { key: QName(key), value: Cow::Owned(escaped) }
 }
 

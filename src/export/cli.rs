@@ -21,6 +21,7 @@ pub fn options(args: &ExportArgs) -> ExportOptions {
         question: args.question.clone(),
         by: args.by.clone(),
         per: args.per.clone(),
+        texts: args.texts.clone(),
         include_partial: args.include_partial,
         csv: CsvOptions { bom: args.bom, protect_formulas: !args.no_formula_protection },
     }

@@ -1,6 +1,7 @@
 //! REFI-QDA project export (`.qdpx`, QDA-XML project 1.0): a zip with `project.qde`, valid
-//! against `Project.xsd`, and each text source as `sources/<guid>.txt`, so that a survey's open
-//! answers, their codings, memos and the respondents' closed answers open in other QDA software.
+//! against `Project.xsd`, holding each text source's text inline (or, on request, as
+//! `sources/<guid>.txt`), so that a survey's open answers, their codings, memos and the
+//! respondents' closed answers open in other QDA software.
 //!
 //! In `project.qde`, in the order the schema requires: `<Users>` (coders of the exported codings
 //! and memo authors), `<CodeBook>` (as in the `.qdc` export, same guids), `<Variables>` (one per
@@ -10,25 +11,29 @@
 //! `<Description>` and `<NoteRef>`s to the journal. An empty wrapper is left out, as the schema
 //! wants at least one child in each. Guids derive from ids and everything comes in a fixed order,
 //! so exporting the same data twice gives the same bytes.
+//!
+//! The project streams: it is read one response at a time, in several passes (see `write_qdpx`),
+//! and written by the zip crate into its entry as it is produced; with the texts inline the zip
+//! has that one entry, so its directory does not grow with the sources either.
 
 mod project;
+mod qde;
 mod rows;
+mod selections;
 mod sources;
 mod variables;
+mod xml;
 
-use std::borrow::Cow;
-use std::io::{Seek, Write};
+use std::cell::Cell;
+use std::io::{self, BufWriter, Write};
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use rusqlite::Connection;
-use zip::write::SimpleFileOptions;
+use time::OffsetDateTime;
+use zip::write::{SimpleFileOptions, StreamWriter};
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::codebook::qdc::{attribute, write_codes};
 use crate::coding::layers::Layer;
 use crate::db::DbError;
-use project::{Project, Selection, Source};
 
 /// The namespace of a REFI-QDA project.
 pub const NAMESPACE: &str = "urn:QDA-XML:project:1.0";
@@ -44,10 +49,24 @@ pub enum SourcePer {
     Respondent,
 }
 
+/// Where each text source's text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Texts {
+    /// In `project.qde`, as the source's `<PlainTextContent>`: the zip has that one entry, and
+    /// memory stays flat whatever the number of sources.
+    #[default]
+    Inline,
+    /// Each in its own entry, `sources/<guid>.txt`, which the source names in `plainTextPath`.
+    /// The zip crate keeps every entry's directory record until the zip is finished, so memory
+    /// grows with the sources (see docs/exports.md).
+    Files,
+}
+
 /// How to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QdpxOptions {
     pub source_per: SourcePer,
+    pub texts: Texts,
     /// Which codings become coded selections. `Default` takes them all: every coder's codings
     /// and the consensus, each selection with its coder as `creatingUser`. `Union` is every
     /// coder's, `Coder(id)` one coder's, `Consensus` the consensus of reconciled answers, and
@@ -57,7 +76,7 @@ pub struct QdpxOptions {
 
 impl Default for QdpxOptions {
     fn default() -> Self {
-        QdpxOptions { source_per: SourcePer::Answer, layer: Layer::Default }
+        QdpxOptions { source_per: SourcePer::Answer, texts: Texts::Inline, layer: Layer::Default }
     }
 }
 
@@ -78,9 +97,22 @@ pub enum ExportError {
     CodebookNotFound { survey_id: i64, codebook_id: i64 },
 }
 
-/// Writes the project (a zip with project.qde and the text sources) for a survey and one of its
-/// codebooks: the codebook's published version, or its draft if it was never published.
-pub fn write_qdpx<W: Write + Seek>(
+impl From<rusqlite::Error> for ExportError {
+    fn from(err: rusqlite::Error) -> Self {
+        ExportError::Db(err.into())
+    }
+}
+
+/// Writes the project (a zip with project.qde, and the text sources' files if asked for) for a
+/// survey and one of its codebooks: the codebook's published version, or its draft if it was never
+/// published. `out` needs no `Seek`: the entries' sizes follow their data.
+///
+/// Memory does not grow with the responses: a first pass over them learns what the start of
+/// `project.qde` needs (who coded, the latest change), then `project.qde` is written into its
+/// entry as the cases and then the sources are read, one response at a time; with `Texts::Files`
+/// a last pass writes each source's text as its own entry. Run it inside one read transaction (as
+/// `stream::write_project` does), so that every pass sees the same data.
+pub fn write_qdpx<W: Write>(
     conn: &Connection,
     survey_id: i64,
     codebook_id: i64,
@@ -88,226 +120,90 @@ pub fn write_qdpx<W: Write + Seek>(
     out: W,
 ) -> Result<(), ExportError> {
     let project = project::load(conn, survey_id, codebook_id, options)?;
-    let qde = project_qde(&project).map_err(ExportError::Xml)?;
+    let mut statements = rows::Statements::prepare(conn, survey_id, codebook_id, &project.definition, options.layer)?;
+    let summary = project.summarise(conn, &mut statements)?;
+    let mut zip = ZipWriter::new_stream(Output { inner: out, abandoned: Cell::new(false) });
+    match write_entries(conn, &project, &summary, &mut statements, &mut zip) {
+        Ok(()) => {
+            zip.finish()?.into_inner().inner.flush()?;
+            Ok(())
+        }
+        Err(err) => {
+            // Not only after a failed write: a project cut short by the database must not end
+            // as a complete-looking zip either.
+            if let Some(out) = zip.get_ref() {
+                out.get_ref().abandoned.set(true);
+            }
+            Err(err)
+        }
+    }
+}
+
+type Zip<W> = ZipWriter<StreamWriter<Output<W>>>;
+
+/// Writes project.qde, then the sources' files if asked for; `write_qdpx` finishes the zip.
+fn write_entries<W: Write>(
+    conn: &Connection,
+    project: &project::Project,
+    summary: &project::Summary,
+    statements: &mut rows::Statements,
+    zip: &mut Zip<W>,
+) -> Result<(), ExportError> {
     // Entries carry the time of the latest change exported, not of the export: same data, same bytes.
-    let stamp = project
-        .modified
-        .and_then(|t| {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            let year = u16::try_from(t.year()).ok()?;
-            zip::DateTime::from_date_and_time(year, t.month().into(), t.day(), t.hour(), t.minute(), t.second()).ok()
-        })
-        .unwrap_or_default();
-    let file = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).last_modified_time(stamp);
-    let mut zip = ZipWriter::new(out);
-    zip.start_file("project.qde", file)?;
-    zip.write_all(&qde)?;
-    for source in &project.sources {
-        zip.start_file(format!("sources/{}.txt", source.guid), file)?;
-        zip.write_all(source.text.as_bytes())?;
+    let entry = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(summary.modified.and_then(zip_time).unwrap_or_default());
+    // Sizes past 4 GiB need ZIP64 fields, which a streamed entry must announce before its data.
+    zip.start_file("project.qde", entry.large_file(summary.may_outgrow_zip32()))?;
+    // quick-xml writes many small pieces: a buffer hands them to the compressor in large ones.
+    let qde = qde::write(conn, project, summary, statements, BufWriter::with_capacity(64 * 1024, &mut *zip));
+    let written = qde.and_then(|buffer| buffer.into_inner().map_err(|e| ExportError::Io(e.into_error())));
+    // A write that failed inside project.qde says so.
+    written.map_err(|err| match err {
+        ExportError::Io(err) => ExportError::Xml(err),
+        other => other,
+    })?;
+    if project.options.texts == Texts::Files {
+        // The last pass: each source's text, as its own entry.
+        let mut scan = statements.scan(false)?;
+        while let Some(respondent) = scan.next_respondent()? {
+            for source in sources::sources(&respondent, &project.definition, project.options.source_per) {
+                zip.start_file(format!("sources/{}.txt", source.guid), entry)?;
+                zip.write_all(source.text.as_bytes())?;
+            }
+        }
     }
-    zip.finish()?.flush()?;
     Ok(())
 }
 
-type Xml = Writer<Vec<u8>>;
+/// A time as a zip entry's (MS-DOS: local time without a zone, to two seconds, 1980–2107), in UTC.
+fn zip_time(t: OffsetDateTime) -> Option<zip::DateTime> {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let year = u16::try_from(t.year()).ok()?;
+    zip::DateTime::from_date_and_time(year, t.month().into(), t.day(), t.hour(), t.minute(), t.second()).ok()
+}
 
-/// `project.qde`, as UTF-8 bytes.
-fn project_qde(project: &Project) -> std::io::Result<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let mut root = BytesStart::new("Project");
-    root.push_attribute(("xmlns", NAMESPACE));
-    root.push_attribute(attr("name", &project.name));
-    root.push_attribute(("origin", "fieldwork"));
-    if let Some(created) = &project.created {
-        root.push_attribute(attr("creationDateTime", created));
-    }
-    if let Some(modified) = project.modified {
-        root.push_attribute(attr("modifiedDateTime", &crate::db::rfc3339(modified)));
-    }
-    w.write_event(Event::Start(root))?;
+/// Where the zip goes. Once a write has failed or the export was abandoned, it takes what it is
+/// given and keeps none of it: the zip crate finishes the archive when its writer is dropped,
+/// which must neither complete a cut-off project nor report a second failure on standard error.
+struct Output<W> {
+    inner: W,
+    abandoned: Cell<bool>,
+}
 
-    if !project.users.is_empty() {
-        start(&mut w, "Users", &[])?;
-        for user in &project.users {
-            empty(&mut w, "User", &[("guid", &user.guid), ("name", &user.name), ("id", &user.email)])?;
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.abandoned.get() {
+            return Ok(bytes.len());
         }
-        end(&mut w, "Users")?;
-    }
-    // A codebook without codes has no `<CodeBook>`: the schema wants one `<Code>` at least.
-    let codes = if project.codebook.codes.is_empty() {
-        Default::default()
-    } else {
-        start(&mut w, "CodeBook", &[])?;
-        let codes = write_codes(&mut w, &project.codebook, &project.code_notes)?;
-        end(&mut w, "CodeBook")?;
-        codes
-    };
-    if !project.variables.is_empty() {
-        start(&mut w, "Variables", &[])?;
-        for v in &project.variables {
-            start(&mut w, "Variable", &[("guid", &v.guid), ("name", &v.name), ("typeOfVariable", v.kind.as_str())])?;
-            text(&mut w, "Description", &v.description)?;
-            end(&mut w, "Variable")?;
+        let written = self.inner.write(bytes);
+        if written.as_ref().is_err_and(|e| e.kind() != io::ErrorKind::Interrupted) {
+            self.abandoned.set(true);
         }
-        end(&mut w, "Variables")?;
-    }
-    if !project.cases.is_empty() {
-        start(&mut w, "Cases", &[])?;
-        for case in &project.cases {
-            start(&mut w, "Case", &[("guid", &case.guid), ("name", &case.name)])?;
-            for (variable, kind, value) in &case.values {
-                start(&mut w, "VariableValue", &[])?;
-                empty(&mut w, "VariableRef", &[("targetGUID", variable)])?;
-                text(&mut w, kind.value_element(), value)?;
-                end(&mut w, "VariableValue")?;
-            }
-            for source in &case.sources {
-                empty(&mut w, "SourceRef", &[("targetGUID", source)])?;
-            }
-            end(&mut w, "Case")?;
-        }
-        end(&mut w, "Cases")?;
-    }
-    if !project.sources.is_empty() {
-        start(&mut w, "Sources", &[])?;
-        for source in &project.sources {
-            text_source(&mut w, source, &codes)?;
-        }
-        end(&mut w, "Sources")?;
-    }
-    if !project.notes.is_empty() {
-        start(&mut w, "Notes", &[])?;
-        for note in &project.notes {
-            let mut attrs = vec![("guid", note.guid.as_str()), ("name", &note.name)];
-            attrs.extend(note.user.as_deref().map(|u| ("creatingUser", u)));
-            attrs.extend(note.created.as_deref().map(|c| ("creationDateTime", c)));
-            start(&mut w, "Note", &attrs)?;
-            text(&mut w, "PlainTextContent", &note.text)?;
-            end(&mut w, "Note")?;
-        }
-        end(&mut w, "Notes")?;
-    }
-    text(&mut w, "Description", &project.description)?;
-    for note in &project.project_notes {
-        empty(&mut w, "NoteRef", &[("targetGUID", note)])?;
-    }
-    end(&mut w, "Project")?;
-    Ok(w.into_inner())
-}
-
-fn text_source(
-    w: &mut Xml,
-    source: &Source,
-    codes: &std::collections::BTreeMap<String, String>,
-) -> std::io::Result<()> {
-    let path = format!("internal://{}.txt", source.guid);
-    start(w, "TextSource", &[("guid", &source.guid), ("name", &source.name), ("plainTextPath", &path)])?;
-    if let Some(description) = &source.description {
-        text(w, "Description", description)?;
-    }
-    for selection in &source.selections {
-        selection_element(w, selection, codes)?;
-    }
-    for note in &source.note_refs {
-        empty(w, "NoteRef", &[("targetGUID", note)])?;
-    }
-    end(w, "TextSource")
-}
-
-fn selection_element(
-    w: &mut Xml,
-    selection: &Selection,
-    codes: &std::collections::BTreeMap<String, String>,
-) -> std::io::Result<()> {
-    let (start_at, end_at) = (selection.start.to_string(), selection.end.to_string());
-    let mut attrs = vec![("guid", selection.guid.as_str()), ("startPosition", &start_at), ("endPosition", &end_at)];
-    let by: Vec<(&str, &str)> = [
-        selection.user.as_deref().map(|u| ("creatingUser", u)),
-        selection.created.as_deref().map(|c| ("creationDateTime", c)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    attrs.extend(by.iter().copied());
-    start(w, "PlainTextSelection", &attrs)?;
-    if let Some(code) = selection.coding.as_ref().and_then(|c| Some((c, codes.get(&c.code_key)?))) {
-        let (coding, code_guid) = code;
-        let mut attrs = vec![("guid", coding.guid.as_str())];
-        attrs.extend(by.iter().copied());
-        start(w, "Coding", &attrs)?;
-        empty(w, "CodeRef", &[("targetGUID", code_guid)])?;
-        end(w, "Coding")?;
-    }
-    for note in &selection.note_refs {
-        empty(w, "NoteRef", &[("targetGUID", note)])?;
-    }
-    end(w, "PlainTextSelection")
-}
-
-/// Text as XML 1.0 can carry it: characters it forbids (most C0 controls, U+FFFE, U+FFFF)
-/// become U+FFFD; even as character references they would make the file ill-formed.
-fn xml_safe(text: &str) -> Cow<'_, str> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
-    if text.chars().all(allowed) {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.chars().map(|c| if allowed(c) { c } else { char::REPLACEMENT_CHARACTER }).collect())
-    }
-}
-
-fn attr<'a>(key: &'a str, value: &str) -> quick_xml::events::attributes::Attribute<'a> {
-    attribute(key, &xml_safe(value))
-}
-
-fn element<'a>(name: &'a str, attrs: &[(&'a str, &str)]) -> BytesStart<'a> {
-    let mut element = BytesStart::new(name);
-    for (key, value) in attrs {
-        element.push_attribute(attr(key, value));
-    }
-    element
-}
-
-fn start(w: &mut Xml, name: &str, attrs: &[(&str, &str)]) -> std::io::Result<()> {
-    w.write_event(Event::Start(element(name, attrs)))
-}
-
-fn empty(w: &mut Xml, name: &str, attrs: &[(&str, &str)]) -> std::io::Result<()> {
-    w.write_event(Event::Empty(element(name, attrs)))
-}
-
-fn end(w: &mut Xml, name: &str) -> std::io::Result<()> {
-    w.write_event(Event::End(BytesEnd::new(name)))
-}
-
-/// An element holding text, escaped (`\r` included, so line breaks survive as typed).
-fn text(w: &mut Xml, name: &str, content: &str) -> std::io::Result<()> {
-    w.create_element(name).write_text_content(BytesText::new(&xml_safe(content)))?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn characters_xml_cannot_carry_are_replaced() {
-        assert_eq!(xml_safe("a\u{1}b\u{FFFF}\tc\r\n😀"), "a\u{FFFD}b\u{FFFD}\tc\r\n😀");
-        assert!(matches!(xml_safe("plain <text> & more"), Cow::Borrowed(_)));
+        written
     }
 
-    #[test]
-    fn text_and_attributes_are_escaped_by_quick_xml() {
-        let mut w = Writer::new(Vec::new());
-        start(&mut w, "Note", &[("name", "a \"quoted\" <name>\nnext")]).unwrap();
-        text(&mut w, "PlainTextContent", "x < y & z\r\n]]>").unwrap();
-        end(&mut w, "Note").unwrap();
-        let xml = String::from_utf8(w.into_inner()).unwrap();
-        assert_eq!(
-            xml,
-            "<Note name=\"a &quot;quoted&quot; &lt;name&gt;&#10;next\">\
-             <PlainTextContent>x &lt; y &amp; z&#13;\n]]&gt;</PlainTextContent></Note>"
-        );
+    fn flush(&mut self) -> io::Result<()> {
+        if self.abandoned.get() { Ok(()) } else { self.inner.flush() }
     }
 }

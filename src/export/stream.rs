@@ -1,9 +1,9 @@
 //! How every export runs: what was asked for (`What` and `ExportOptions`), checked against the
 //! survey (`resolve` gives a `Plan`), and written — a CSV row by row as it is read from SQLite to
-//! any `Write`, a REFI-QDA project to a seekable file — to a file or standard output for the
-//! command line, a bounded channel for the web.
+//! any `Write`, a REFI-QDA project likewise as a zip (`qdpx`) — to a file or standard output for
+//! the command line, a bounded channel for the web.
 
-use std::io::{self, Seek, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
-use super::qdpx::{self, QdpxOptions, SourcePer};
+use super::qdpx::{self, QdpxOptions, SourcePer, Texts};
 use super::{codings, dictionary, responses};
 use crate::analysis::data::{self, Filter};
 use crate::analysis::tables::GroupBy;
@@ -121,6 +121,8 @@ pub struct ExportOptions {
     pub by: Option<String>,
     /// What one text source of a `qdpx` holds: `answer` or `respondent`.
     pub per: Option<String>,
+    /// Where a `qdpx` puts the sources' texts: `inline` (in project.qde) or `files`.
+    pub texts: Option<String>,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -137,6 +139,7 @@ pub struct Plan {
     pub question: Option<String>,
     pub by: Option<GroupBy>,
     pub per: SourcePer,
+    pub texts: Texts,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -166,6 +169,7 @@ impl Plan {
                 "one source per {}",
                 if self.per == SourcePer::Answer { "answer" } else { "respondent" }
             ));
+            parts.push(if self.texts == Texts::Inline { "texts inline" } else { "texts in files" }.into());
         }
         if self.include_partial {
             parts.push("with partial responses".into());
@@ -216,6 +220,12 @@ impl CsvExportError {
     pub fn is_cancelled(&self) -> bool {
         let io = match self {
             CsvExportError::Io(err) => Some(err),
+            // A project streams into the download too.
+            CsvExportError::Project(
+                qdpx::ExportError::Io(err)
+                | qdpx::ExportError::Xml(err)
+                | qdpx::ExportError::Zip(zip::result::ZipError::Io(err)),
+            ) => Some(err),
             CsvExportError::Csv(err) => match err.kind() {
                 csv::ErrorKind::Io(err) => Some(err),
                 _ => None,
@@ -293,6 +303,13 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         (Some("respondent"), _) => SourcePer::Respondent,
         (Some(other), _) => return Err(bad(format!("per: \"{other}\" is not answer or respondent"))),
     };
+    let texts = match (options.texts.as_deref(), what) {
+        (None, _) => Texts::Inline,
+        (Some(_), w) if w.is_csv() => return Err(bad("texts applies only to qdpx")),
+        (Some("inline"), _) => Texts::Inline,
+        (Some("files"), _) => Texts::Files,
+        (Some(other), _) => return Err(bad(format!("texts: \"{other}\" is not inline or files"))),
+    };
     if what == What::Qdpx {
         // The project has every complete response and open question, in no spreadsheet: a CSV
         // option would be silently ignored, so it is refused.
@@ -321,6 +338,7 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         question: options.question.clone(),
         by,
         per,
+        texts,
         include_partial: options.include_partial,
         csv: options.csv,
         survey,
@@ -384,26 +402,18 @@ pub fn write_csv<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<W, 
     Ok(out)
 }
 
-/// Writes the REFI-QDA project to `out`, seekable because a zip's directory is written last;
-/// from one read transaction, like the CSV files.
-pub fn write_project<W: Write + Seek>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
+/// Writes the REFI-QDA project to `out` as it is read (see `qdpx::write_qdpx`), from one read
+/// transaction, like the CSV files.
+pub fn write_project<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
     let book = plan.codebook.as_ref().ok_or_else(|| bad("qdpx needs a codebook"))?;
     let snapshot = conn.unchecked_transaction()?;
-    let options = QdpxOptions { source_per: plan.per, layer: plan.layer };
+    let options = QdpxOptions { source_per: plan.per, texts: plan.texts, layer: plan.layer };
     Ok(qdpx::write_qdpx(&snapshot, plan.survey.id, book.id, &options, out)?)
 }
 
-/// Writes the export to `out`: a CSV file as it is read; a project into a temporary file (gone
-/// once closed), then copied.
-fn write_any<W: Write>(conn: &Connection, plan: &Plan, mut out: W) -> Result<(), CsvExportError> {
-    if plan.what.is_csv() {
-        return write_csv(conn, plan, out).map(drop);
-    }
-    let mut file = tempfile::tempfile()?;
-    write_project(conn, plan, &mut file)?;
-    file.rewind()?;
-    io::copy(&mut file, &mut out)?;
-    Ok(out.flush()?)
+/// Writes the export to `out`, a CSV file or a project, as it is read.
+fn write_any<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
+    if plan.what.is_csv() { write_csv(conn, plan, out).map(drop) } else { write_project(conn, plan, out) }
 }
 
 /// A read-only connection of its own for one export, so that a slow download does not hold one of

@@ -24,8 +24,18 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The query parameters a download takes: the command line's flags, with `_` (or `-`).
-pub const OPTIONS: [&str; 9] =
-    ["codebook", "layer", "labels", "question", "by", "per", "include_partial", "bom", "no_formula_protection"];
+pub const OPTIONS: [&str; 10] = [
+    "codebook",
+    "layer",
+    "labels",
+    "question",
+    "by",
+    "per",
+    "texts",
+    "include_partial",
+    "bom",
+    "no_formula_protection",
+];
 
 /// Reads the options from a query string; the message says what is wrong.
 pub fn parse_query(query: &str) -> Result<ExportOptions, String> {
@@ -49,6 +59,7 @@ pub fn parse_query(query: &str) -> Result<ExportOptions, String> {
             "question" => options.question = text,
             "by" => options.by = text,
             "per" => options.per = text,
+            "texts" => options.texts = text,
             "include_partial" => options.include_partial = flag(&key, &value)?,
             "bom" => options.csv.bom = flag(&key, &value)?,
             "no_formula_protection" => options.csv.protect_formulas = !flag(&key, &value)?,
@@ -113,7 +124,7 @@ fn options_of(what: What) -> &'static [&'static str] {
         What::CodeMatrix | What::Tallies | What::Cooccurrence => &["codebook", "layer", "question", "include_partial"],
         What::Crosstab => &["codebook", "layer", "question", "by", "include_partial"],
         What::Closed => &["include_partial"],
-        What::Qdpx => &["codebook", "layer", "per"],
+        What::Qdpx => &["codebook", "layer", "per", "texts"],
     }
 }
 

@@ -1,7 +1,8 @@
 //! The REFI-QDA project export (.qdpx): project.qde validates against the schema, every coded
 //! selection covers exactly its passage or its whole answer (per answer and per respondent), and
-//! codes, users, variables, cases and notes are all there, the same bytes each time; and the
-//! same file comes from the web download and `fieldwork export --what qdpx`.
+//! codes, users, variables, cases and notes are all there, the same bytes each time; the texts
+//! inline give one zip entry with the same sources as the texts in files; and the same file comes
+//! from the web download and `fieldwork export --what qdpx`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
@@ -12,7 +13,7 @@ use fieldwork::accounts::Role;
 use fieldwork::codebook::qdc::guid_for_id;
 use fieldwork::coding::layers::Layer;
 use fieldwork::coding::store::{self, Coder, UnitRef};
-use fieldwork::export::qdpx::{ExportError, QdpxOptions, SourcePer, write_qdpx};
+use fieldwork::export::qdpx::{ExportError, QdpxOptions, SourcePer, Texts, write_qdpx};
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 use reqwest::StatusCode;
@@ -211,9 +212,14 @@ fn arrange(app: &TestApp) -> Arranged {
     Arranged { conn, survey, codebook, responses: [r1, r2, r3], bob }
 }
 
+/// A project with the texts in files, `sources/GUID.txt`.
 fn export(a: &Arranged, source_per: SourcePer, layer: Layer) -> Vec<u8> {
+    export_as(a, source_per, layer, Texts::Files)
+}
+
+fn export_as(a: &Arranged, source_per: SourcePer, layer: Layer, texts: Texts) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
-    write_qdpx(&a.conn, a.survey, a.codebook, &QdpxOptions { source_per, layer }, &mut out).unwrap();
+    write_qdpx(&a.conn, a.survey, a.codebook, &QdpxOptions { source_per, texts, layer }, &mut out).unwrap();
     out.into_inner()
 }
 
@@ -232,7 +238,7 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
 }
 
 /// An element of project.qde, read back.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
 struct Node {
     name: String,
     attrs: BTreeMap<String, String>,
@@ -323,16 +329,39 @@ async fn project_qde_validates_against_the_refi_qda_project_schema() {
     let app = TestApp::spawn().await;
     let a = arrange(&app);
 
-    for source_per in [SourcePer::Answer, SourcePer::Respondent] {
-        let qde = unzip(&export(&a, source_per, Layer::Default)).remove("project.qde").unwrap();
-        let path = app.dir.path().join("project.qde");
-        std::fs::write(&path, &qde).unwrap();
-        xmllint(&path).unwrap_or_else(|err| panic!("{source_per:?}: {err}\n{qde}"));
-        // The check bites: an empty <Sets>, which the schema forbids, is refused.
-        let broken = qde.replacen("\n  <Description>", "\n  <Sets/><Description>", 1);
-        assert_ne!(broken, qde);
-        std::fs::write(&path, &broken).unwrap();
-        assert!(xmllint(&path).is_err(), "xmllint accepted an empty <Sets>");
+    for texts in [Texts::Inline, Texts::Files] {
+        for source_per in [SourcePer::Answer, SourcePer::Respondent] {
+            let qde = unzip(&export_as(&a, source_per, Layer::Default, texts)).remove("project.qde").unwrap();
+            let path = app.dir.path().join("project.qde");
+            std::fs::write(&path, &qde).unwrap();
+            xmllint(&path).unwrap_or_else(|err| panic!("{texts:?}, {source_per:?}: {err}\n{qde}"));
+            // The check bites: an empty <Sets>, which the schema forbids, is refused.
+            let broken = qde.replacen("\n  <Description>", "\n  <Sets/><Description>", 1);
+            assert_ne!(broken, qde);
+            std::fs::write(&path, &broken).unwrap();
+            assert!(xmllint(&path).is_err(), "xmllint accepted an empty <Sets>");
+        }
+    }
+    // A source's text comes before its selections, as the schema's sequence wants: moved after
+    // them, it is refused.
+    let qde = unzip(&export_as(&a, SourcePer::Answer, Layer::Default, Texts::Inline)).remove("project.qde").unwrap();
+    let (from, to) = (qde.find("<PlainTextContent>").unwrap(), qde.find("</PlainTextContent>").unwrap());
+    let content = &qde[from..to + "</PlainTextContent>".len()];
+    let end = qde.find("</TextSource>").unwrap();
+    assert!(qde[to..end].contains("<PlainTextSelection"), "the first source has selections");
+    let moved = format!("{}{}{content}{}", &qde[..from], &qde[from + content.len()..end], &qde[end..]);
+    let path = app.dir.path().join("project.qde");
+    std::fs::write(&path, &moved).unwrap();
+    assert!(xmllint(&path).is_err(), "xmllint accepted <PlainTextContent> after the selections");
+}
+
+/// A text source's text: its `<PlainTextContent>`, or the file its `plainTextPath` names; never
+/// both.
+fn source_text(source: &Node, files: &BTreeMap<String, String>) -> String {
+    match (source.child("PlainTextContent"), source.attrs.get("plainTextPath")) {
+        (Some(content), None) => content.text.clone(),
+        (None, Some(path)) => files[&format!("sources/{}", path.strip_prefix("internal://").unwrap())].clone(),
+        _ => panic!("a source needs its text inline or in a file, and not both: {source:?}"),
     }
 }
 
@@ -350,8 +379,7 @@ fn coded_texts(bytes: &[u8]) -> Vec<(String, String, String)> {
     };
     let mut found = Vec::new();
     for source in root.child("Sources").unwrap().all("TextSource") {
-        let path = source.attr("plainTextPath").strip_prefix("internal://").unwrap();
-        let text = &files[&format!("sources/{path}")];
+        let text = &source_text(source, &files);
         for selection in source.all("PlainTextSelection") {
             let Some(coding) = selection.child("Coding") else { continue };
             let (start, end): (usize, usize) =
@@ -410,9 +438,11 @@ async fn every_selection_covers_exactly_its_passage_or_its_whole_answer() {
     assert!(expected.contains(&("ann@example.org".into(), "FUN".into(), "מודל פתוח in 2023 🚀\r\nthen".into())));
     assert!(expected.contains(&("rita@example.org".into(), "SCIENCE".into(), WHY_1.into())));
 
-    for source_per in [SourcePer::Answer, SourcePer::Respondent] {
-        let bytes = export(&a, source_per, Layer::Default);
-        assert_eq!(coded_texts(&bytes), expected, "{source_per:?}");
+    for texts in [Texts::Inline, Texts::Files] {
+        for source_per in [SourcePer::Answer, SourcePer::Respondent] {
+            let bytes = export_as(&a, source_per, Layer::Default, texts);
+            assert_eq!(coded_texts(&bytes), expected, "{texts:?}, {source_per:?}");
+        }
     }
 
     // Per answer, each source is the stored answer byte for byte; per respondent, the answers
@@ -444,6 +474,66 @@ async fn every_selection_covers_exactly_its_passage_or_its_whole_answer() {
     assert_eq!(code_points(first, start, end), WHY_1);
 }
 
+/// project.qde without the sources' texts (their `<PlainTextContent>` and `plainTextPath`) and
+/// without the indentation between elements, which has one line more with a text inline.
+fn without_texts(mut node: Node) -> Node {
+    node.attrs.remove("plainTextPath");
+    if node.text.trim().is_empty() {
+        node.text.clear();
+    }
+    node.children = node.children.into_iter().filter(|c| c.name != "PlainTextContent").map(without_texts).collect();
+    node
+}
+
+/// Each text source's guid and text.
+fn source_texts(bytes: &[u8]) -> Vec<(String, String)> {
+    let files = unzip(bytes);
+    let root = parse(&files["project.qde"]);
+    let sources = root.child("Sources").unwrap().all("TextSource");
+    sources.map(|s| (s.attr("guid").to_string(), source_text(s, &files))).collect()
+}
+
+#[tokio::test]
+async fn texts_inline_give_one_entry_and_the_same_sources_and_selections_as_texts_in_files() {
+    let app = TestApp::spawn().await;
+    let a = arrange(&app);
+
+    for source_per in [SourcePer::Answer, SourcePer::Respondent] {
+        for layer in [Layer::Default, Layer::Consensus, Layer::Coder(a.bob)] {
+            let inline = export_as(&a, source_per, layer, Texts::Inline);
+            let files = export_as(&a, source_per, layer, Texts::Files);
+            let entries = unzip(&inline);
+            assert_eq!(entries.keys().collect::<Vec<_>>(), ["project.qde"], "{source_per:?}, {layer:?}");
+            let texts = source_texts(&inline);
+            assert_eq!(texts, source_texts(&files), "{source_per:?}, {layer:?}");
+            assert_eq!(unzip(&files).len(), 1 + texts.len());
+            // Nothing else differs: the same selections at the same positions, codes and notes.
+            let root = parse(&entries["project.qde"]);
+            assert_eq!(without_texts(root.clone()), without_texts(project(&files)), "{source_per:?}, {layer:?}");
+            let sources: Vec<&Node> = root.child("Sources").unwrap().all("TextSource").collect();
+            assert!(sources.iter().all(|s| !s.attrs.contains_key("plainTextPath")));
+            for source in &sources {
+                // The text comes first, after the description if there is one.
+                let names = source.names();
+                let at = names.iter().position(|n| *n == "PlainTextContent").unwrap();
+                assert!(names[..at].is_empty() || names[..at] == ["Description"], "{names:?}");
+            }
+        }
+    }
+
+    // Per answer, each source holds the answer exactly as stored, markup characters, emoji and
+    // the Windows line break included (escaped by quick-xml: `\r` as `&#13;`, which an XML
+    // reader keeps, where a bare one would become `\n`).
+    let inline = export_as(&a, SourcePer::Answer, Layer::Default, Texts::Inline);
+    let mut texts: Vec<String> = source_texts(&inline).into_iter().map(|(_, t)| t).collect();
+    texts.sort();
+    let mut answers = vec![WHY_1, HOW_1, WHY_2];
+    answers.sort();
+    assert_eq!(texts, answers);
+    let qde = &unzip(&inline)["project.qde"];
+    assert!(qde.contains("&lt;la&gt; science") && qde.contains("🚀&#13;\nthen"), "{qde}");
+}
+
 /// Which codings (by coder email and layer) an export should hold.
 type Keep<'a> = &'a dyn Fn(&str, &str) -> bool;
 
@@ -460,6 +550,7 @@ async fn a_layer_picks_which_codings_become_selections() {
     for (layer, keep) in cases {
         let found = coded_texts(&export(&a, SourcePer::Respondent, layer));
         assert_eq!(found, expected_texts(&a, keep), "{layer:?}");
+        assert_eq!(coded_texts(&export_as(&a, SourcePer::Answer, layer, Texts::Inline)), found, "{layer:?} inline");
         assert!(!found.is_empty());
     }
     let consensus = project(&export(&a, SourcePer::Answer, Layer::Consensus));
@@ -474,6 +565,9 @@ async fn codes_users_variables_cases_and_notes_are_all_there_the_same_each_time(
     let bytes = export(&a, SourcePer::Answer, Layer::Default);
     assert_eq!(bytes, export(&a, SourcePer::Answer, Layer::Default), "the same data gives the same bytes");
     assert_eq!(export(&a, SourcePer::Respondent, Layer::Default), export(&a, SourcePer::Respondent, Layer::Default));
+    let inline = |per| export_as(&a, per, Layer::Default, Texts::Inline);
+    assert_eq!(inline(SourcePer::Answer), inline(SourcePer::Answer));
+    assert_eq!(inline(SourcePer::Respondent), inline(SourcePer::Respondent));
     let files = unzip(&bytes);
     assert_eq!(files.len(), 1 + 3, "project.qde and one file per answer");
     let root = parse(&files["project.qde"]);
@@ -604,6 +698,47 @@ async fn an_unknown_survey_or_a_codebook_of_another_survey_is_refused() {
     }
 }
 
+/// Keeps what it is given, but refuses it once, at the `fail_at`th byte.
+struct FailsOnce {
+    kept: Vec<u8>,
+    fail_at: usize,
+    failed: bool,
+}
+
+impl std::io::Write for FailsOnce {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if !self.failed && self.kept.len() + bytes.len() >= self.fail_at {
+            self.failed = true;
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.kept.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_project_cut_short_is_not_finished_as_a_complete_zip() {
+    let app = TestApp::spawn().await;
+    let a = arrange(&app);
+    let whole = export_as(&a, SourcePer::Answer, Layer::Default, Texts::Files).len();
+    // While project.qde is written, when the texts' files start, at the very end.
+    for fail_at in [100, whole / 2, whole - 1] {
+        let mut out = FailsOnce { kept: Vec::new(), fail_at, failed: false };
+        let options = QdpxOptions { texts: Texts::Files, ..QdpxOptions::default() };
+        let result = write_qdpx(&a.conn, a.survey, a.codebook, &options, &mut out);
+
+        assert!(result.is_err(), "{fail_at}");
+        assert!(out.failed && out.kept.len() < fail_at, "{fail_at}: {} bytes kept", out.kept.len());
+        // The zip crate would finish the archive when dropped: nothing of it reached the output.
+        let end_of_directory = [b'P', b'K', 5, 6];
+        assert!(!out.kept.windows(4).any(|w| w == end_of_directory), "{fail_at}: the zip was finished");
+    }
+}
+
 /// Validates a project's `project.qde` with xmllint.
 fn validate(app: &TestApp, bytes: &[u8]) {
     let qde = unzip(bytes).remove("project.qde").unwrap();
@@ -620,28 +755,30 @@ async fn the_web_download_and_the_command_line_give_the_same_valid_project() {
     let book = a.codebook.to_string();
     let bob = format!("coder:{}", a.bob);
     let cases = [
-        ("", vec![], SourcePer::Answer, Layer::Default),
+        ("", vec![], SourcePer::Answer, Layer::Default, Texts::Inline),
         (
-            "per=respondent&layer=union",
-            vec!["--per", "respondent", "--layer", "union"],
+            "per=respondent&layer=union&texts=files",
+            vec!["--per", "respondent", "--layer", "union", "--texts", "files"],
             SourcePer::Respondent,
             Layer::Union,
+            Texts::Files,
         ),
         (
-            &*format!("per=answer&layer={bob}"),
-            vec!["--per", "answer", "--layer", &bob],
+            &*format!("per=answer&layer={bob}&texts=inline"),
+            vec!["--per", "answer", "--layer", &bob, "--texts", "inline"],
             SourcePer::Answer,
             Layer::Coder(a.bob),
+            Texts::Inline,
         ),
     ];
-    for (i, (query, flags, per, layer)) in cases.into_iter().enumerate() {
+    for (i, (query, flags, per, layer, texts)) in cases.into_iter().enumerate() {
         let response = app.get(&format!("/surveys/qdpx/export/project.qdpx?codebook={book}&{query}")).await;
         assert_eq!(response.status(), StatusCode::OK, "{query}");
         assert_eq!(response.headers()["content-type"], "application/zip");
         assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"qdpx.qdpx\"");
         let web = response.bytes().await.unwrap().to_vec();
         validate(&app, &web);
-        assert_eq!(web, export(&a, per, layer), "{query}: the writer's bytes");
+        assert_eq!(web, export_as(&a, per, layer, texts), "{query}: the writer's bytes");
 
         let out = app.dir.path().join(format!("cli-{i}.qdpx"));
         let mut args = vec!["--survey", "qdpx", "--what", "qdpx", "--codebook", &book, "--out", out.to_str().unwrap()];
@@ -652,10 +789,18 @@ async fn the_web_download_and_the_command_line_give_the_same_valid_project() {
         validate(&app, &file);
         assert!(file == web, "{query}: the command line writes the same bytes");
     }
+    // The command line wrote each file beside its target and renamed it: nothing else is left.
+    let mut left: Vec<String> =
+        std::fs::read_dir(app.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    left.retain(|name| name.contains(".qdpx"));
+    left.sort();
+    assert_eq!(left, ["cli-0.qdpx", "cli-1.qdpx", "cli-2.qdpx"]);
     let audited = app.query_i64(
         "SELECT count(*) FROM audit_log WHERE action = 'responses.export' AND details LIKE 'qdpx, codebook %'",
     );
     assert_eq!(audited, 6, "three downloads and three command-line exports");
+    let in_files = app.query_i64("SELECT count(*) FROM audit_log WHERE details LIKE '%, texts in files%'");
+    assert_eq!(in_files, 2, "the audit log says where the texts went");
 }
 
 #[tokio::test]
@@ -679,6 +824,7 @@ async fn the_project_is_refused_to_coders_and_for_unknown_codebooks_or_options()
     let book = a.codebook;
     for (query, message) in [
         (format!("codebook={book}&per=question"), "per: \"question\" is not answer or respondent"),
+        (format!("codebook={book}&texts=zip"), "texts: \"zip\" is not inline or files"),
         (format!("codebook={book}&layer=bogus"), "is not one of default, union"),
         (format!("codebook={book}&include_partial=1"), "include_partial applies only to the CSV files"),
         (format!("codebook={book}&question=WHY"), "question applies only to the CSV files"),
@@ -703,6 +849,14 @@ async fn the_project_is_refused_to_coders_and_for_unknown_codebooks_or_options()
     assert!(!out.exists(), "no file for a refused export");
     let output = cli(&app, &["--survey", "qdpx", "--what", "responses", "--per", "respondent"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("per applies only to qdpx"));
+    let output = cli(&app, &["--survey", "qdpx", "--what", "responses", "--texts", "files"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("texts applies only to qdpx"));
+    let output = cli(
+        &app,
+        &["--survey", "qdpx", "--what", "qdpx", "--codebook", &book, "--texts", "zip", "--out", out.to_str().unwrap()],
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("texts: \"zip\" is not inline or files"));
+    assert!(!out.exists(), "no file for a refused export");
     let audited = app.query_i64("SELECT count(*) FROM audit_log WHERE action = 'responses.export'");
     assert_eq!(audited, 0, "nothing refused is audited");
 }

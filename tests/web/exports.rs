@@ -593,6 +593,7 @@ async fn exports_are_for_researchers_and_bad_requests_get_a_clear_answer() {
         ("responses", "colour=red".into(), "there is no option"),
         ("responses", "bom=%FF%FE".into(), "bom is a yes/no option"),
         ("responses", "per=answer".into(), "per applies only to qdpx"),
+        ("codings", format!("codebook={book}&texts=files"), "texts applies only to qdpx"),
     ];
     for (what, query, message) in cases {
         let (status, page) = app.get_page(&format!("/surveys/exp/export/{what}.csv?{query}")).await;
@@ -622,6 +623,7 @@ async fn the_export_page_offers_every_file_with_its_options_and_the_overview_lin
     }
     assert!(page.contains("action=\"/surveys/exp/export/project.qdpx\""), "the REFI-QDA project");
     assert!(page.contains("name=\"per\"") && page.contains("value=\"respondent\""));
+    assert!(page.contains("name=\"texts\"") && page.contains("value=\"inline\"") && page.contains("value=\"files\""));
     assert!(page.contains(&format!("value=\"coder:{}\"", a.coders[1])), "each coder's layer is offered");
     assert!(page.contains("name=\"no_formula_protection\"") && page.contains("name=\"bom\""));
     let (_, overview) = app.get_page("/surveys/exp").await;

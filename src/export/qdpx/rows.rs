@@ -1,24 +1,17 @@
-//! The rows a project export reads: the survey, complete responses and their answers, codings,
-//! memos and the people who made them.
+//! The rows a project export reads, as ordered scans that hold one response at a time: complete
+//! responses with their answers, side by side (a merge, `db::take_rows_for`) with the codings and
+//! the memos on their answers, and with the layer's codes (`coding::layers::UnitReader`); the
+//! memos, one by one; and the survey and the people who coded.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 
-use crate::coding::units::Unit;
-use crate::db::DbError;
+use super::ExportError;
+use crate::coding::layers::{Layer, UnitReader, UnitStatements};
+use crate::db::{DbError, take_rows_for};
+use crate::survey::model::SurveyDefinition;
 use crate::survey::store::StoredSurvey;
-
-/// One row of `codings`.
-pub struct CodingRow {
-    pub id: i64,
-    pub unit: Unit,
-    pub coder_id: i64,
-    pub consensus: bool,
-    pub code_key: String,
-    pub passage: Option<(i64, i64)>,
-    pub created_at: String,
-}
 
 pub fn find_survey(conn: &Connection, id: i64) -> Result<Option<StoredSurvey>, DbError> {
     let slug: Option<String> =
@@ -29,78 +22,265 @@ pub fn find_survey(conn: &Connection, id: i64) -> Result<Option<StoredSurvey>, D
     }
 }
 
-/// Every answer row of the survey's complete responses: response → question → item → value.
-pub type Answers = BTreeMap<i64, BTreeMap<String, BTreeMap<String, String>>>;
+/// One respondent's answers: question → item → value, as in the `answers` table.
+pub type Answers = BTreeMap<String, BTreeMap<String, String>>;
 
-pub fn complete_answers(conn: &Connection, survey_id: i64) -> Result<Answers, DbError> {
-    let mut stmt = conn.prepare(
-        "SELECT a.response_id, a.question, a.item, a.value FROM answers a JOIN responses r ON r.id = a.response_id \
-         WHERE r.survey_id = ?1 AND r.status = 'complete'",
-    )?;
-    let rows = stmt.query_map([survey_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    let mut answers = Answers::new();
-    for row in rows {
-        let (response, question, item, value): (i64, String, String, String) = row?;
-        answers.entry(response).or_default().entry(question).or_default().insert(item, value);
-    }
-    Ok(answers)
+/// A complete response as the scan reads it.
+#[derive(Debug, Default)]
+pub struct Respondent {
+    pub id: i64,
+    pub updated_at: String,
+    pub answers: Answers,
+    /// Its answers to code: the open questions it answered with more than blanks (as
+    /// `coding::units` counts them), in survey order.
+    pub open: Vec<String>,
+    /// The codings of its answers, by question and then id (empty unless codings were asked for).
+    pub codings: Vec<CodingRow>,
+    /// The memos on its answers, by question and then id (likewise).
+    pub memos: Vec<AnswerMemo>,
+    /// The codes of each answer in the layer, for the layers that are more than a filter on the
+    /// codings (consensus, intersection); `None` for the others.
+    pub layer_codes: Option<BTreeMap<String, BTreeSet<String>>>,
 }
 
-pub fn complete_responses(conn: &Connection, survey_id: i64) -> Result<Vec<(i64, String)>, DbError> {
-    let mut stmt =
-        conn.prepare("SELECT id, updated_at FROM responses WHERE survey_id = ?1 AND status = 'complete' ORDER BY id")?;
-    let rows = stmt.query_map([survey_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
+/// One row of `codings`.
+#[derive(Debug)]
+pub struct CodingRow {
+    pub response_id: i64,
+    pub id: i64,
+    pub question: String,
+    pub coder_id: i64,
+    pub consensus: bool,
+    pub code_key: String,
+    pub passage: Option<(i64, i64)>,
+    pub created_at: String,
 }
 
-pub fn codings(conn: &Connection, codebook_id: i64) -> Result<Vec<CodingRow>, DbError> {
-    let mut stmt = conn.prepare(
-        "SELECT id, response_id, question, coder_id, layer, code_key, span_start, span_end, created_at \
-         FROM codings WHERE codebook_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([codebook_id], |r| {
-        let span: (Option<i64>, Option<i64>) = (r.get(6)?, r.get(7)?);
-        Ok(CodingRow {
-            id: r.get(0)?,
-            unit: Unit { response_id: r.get(1)?, question: r.get(2)? },
-            coder_id: r.get(3)?,
-            consensus: r.get::<_, String>(4)? == "consensus",
-            code_key: r.get(5)?,
-            passage: span.0.zip(span.1),
-            created_at: r.get(8)?,
+/// A memo on an answer.
+#[derive(Debug)]
+pub struct AnswerMemo {
+    pub response_id: i64,
+    pub id: i64,
+    pub question: String,
+    pub author_id: i64,
+    pub created_at: String,
+}
+
+/// (response, updated_at, question, item, value, whether the value is more than blanks); the
+/// answer's columns are NULL for a response without answers.
+type AnswerRow = (i64, String, Option<String>, Option<String>, Option<String>, Option<bool>);
+type Rows<'s, T> = std::iter::Peekable<rusqlite::MappedRows<'s, fn(&rusqlite::Row) -> rusqlite::Result<T>>>;
+
+/// Complete responses and their answers, in response order. `responses` is read in rowid order
+/// (`NOT INDEXED`) and each response's answers come from the answers' primary key, so SQLite
+/// never sorts. `trim` is SQLite's, as in `coding::units`, so the same answers count as blank.
+const RESPONSES: &str = "SELECT r.id, r.updated_at, a.question, a.item, a.value, trim(a.value) != '' \
+     FROM responses r NOT INDEXED LEFT JOIN answers a ON a.response_id = r.id \
+     WHERE r.survey_id = ?1 AND r.status = 'complete' AND r.deleted_at IS NULL ORDER BY r.id";
+
+/// A codebook's codings in the order of the `codings_unit` index: no sort.
+const CODINGS: &str = "SELECT response_id, id, question, coder_id, layer, code_key, span_start, span_end, created_at \
+     FROM codings WHERE codebook_id = ?1 ORDER BY response_id, question, id";
+
+/// Memos on answers in the order of the `memos_unit` index.
+const ANSWER_MEMOS: &str = "SELECT response_id, id, question, author_id, created_at FROM memos \
+     WHERE codebook_id = ?1 AND kind = 'answer' AND response_id IS NOT NULL AND question IS NOT NULL \
+     ORDER BY response_id, question, id";
+
+/// The statements a `Scan` reads from; prepare them once, then scan as often as needed.
+pub struct Statements<'c> {
+    responses: Statement<'c>,
+    codings: Statement<'c>,
+    memos: Statement<'c>,
+    /// Only for a layer that needs each answer's codes.
+    units: Option<UnitStatements<'c>>,
+    survey_id: i64,
+    codebook_id: i64,
+    layer: Layer,
+    /// Each open question's place in the survey.
+    positions: HashMap<String, usize>,
+}
+
+impl<'c> Statements<'c> {
+    pub fn prepare(
+        conn: &'c Connection,
+        survey_id: i64,
+        codebook_id: i64,
+        definition: &SurveyDefinition,
+        layer: Layer,
+    ) -> Result<Self, DbError> {
+        let units = match layer {
+            Layer::Consensus | Layer::Intersection => Some(UnitStatements::prepare(conn, codebook_id)?),
+            Layer::Default | Layer::Union | Layer::Coder(_) => None,
+        };
+        let open = definition.questions().filter(|(_, q)| q.kind.is_open());
+        Ok(Statements {
+            responses: conn.prepare(RESPONSES)?,
+            codings: conn.prepare(CODINGS)?,
+            memos: conn.prepare(ANSWER_MEMOS)?,
+            units,
+            survey_id,
+            codebook_id,
+            layer,
+            positions: open.enumerate().map(|(i, (_, q))| (q.code.clone(), i)).collect(),
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A scan from the first complete response; with `coding`, each comes with the codings and
+    /// memos on its answers and the layer's codes.
+    pub fn scan(&mut self, coding: bool) -> Result<Scan<'_>, DbError> {
+        let answer: fn(&rusqlite::Row) -> rusqlite::Result<AnswerRow> =
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?));
+        let responses = self.responses.query_map([self.survey_id], answer)?.peekable();
+        let (codings, memos, units) = if coding {
+            let coding: fn(&rusqlite::Row) -> rusqlite::Result<CodingRow> = |r| {
+                let span: (Option<i64>, Option<i64>) = (r.get(6)?, r.get(7)?);
+                Ok(CodingRow {
+                    response_id: r.get(0)?,
+                    id: r.get(1)?,
+                    question: r.get(2)?,
+                    coder_id: r.get(3)?,
+                    consensus: r.get::<_, String>(4)? == "consensus",
+                    code_key: r.get(5)?,
+                    passage: span.0.zip(span.1),
+                    created_at: r.get(8)?,
+                })
+            };
+            let memo: fn(&rusqlite::Row) -> rusqlite::Result<AnswerMemo> = |r| {
+                Ok(AnswerMemo {
+                    response_id: r.get(0)?,
+                    id: r.get(1)?,
+                    question: r.get(2)?,
+                    author_id: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            };
+            let units = match &mut self.units {
+                Some(statements) => Some(statements.reader()?),
+                None => None,
+            };
+            let id = self.codebook_id;
+            (
+                Some(self.codings.query_map([id], coding)?.peekable()),
+                Some(self.memos.query_map([id], memo)?.peekable()),
+                units,
+            )
+        } else {
+            (None, None, None)
+        };
+        Ok(Scan { responses, codings, memos, units, layer: self.layer, positions: &self.positions })
+    }
 }
 
+/// Complete responses, one at a time, in id order.
+pub struct Scan<'s> {
+    responses: Rows<'s, AnswerRow>,
+    codings: Option<Rows<'s, CodingRow>>,
+    memos: Option<Rows<'s, AnswerMemo>>,
+    units: Option<UnitReader<'s>>,
+    layer: Layer,
+    positions: &'s HashMap<String, usize>,
+}
+
+impl Scan<'_> {
+    /// The next complete response, or `None` after the last.
+    pub fn next_respondent(&mut self) -> Result<Option<Respondent>, DbError> {
+        let id = match self.responses.peek() {
+            None => return Ok(None),
+            Some(Ok(row)) => row.0,
+            // `take_rows_for` returns the error.
+            Some(Err(_)) => i64::MIN,
+        };
+        let mut respondent = Respondent { id, ..Respondent::default() };
+        let mut open = Vec::new();
+        for (_, updated_at, question, item, value, filled) in take_rows_for(&mut self.responses, id, |r| r.0)? {
+            respondent.updated_at = updated_at;
+            let (Some(question), Some(item), Some(value)) = (question, item, value) else { continue };
+            if let Some(&at) = self.positions.get(&question)
+                && item.is_empty()
+                && filled == Some(true)
+            {
+                open.push((at, question.clone()));
+            }
+            respondent.answers.entry(question).or_default().insert(item, value);
+        }
+        open.sort();
+        respondent.open = open.into_iter().map(|(_, question)| question).collect();
+        if let Some(codings) = &mut self.codings {
+            respondent.codings = take_rows_for(codings, id, |r| r.response_id)?;
+        }
+        if let Some(memos) = &mut self.memos {
+            respondent.memos = take_rows_for(memos, id, |r| r.response_id)?;
+        }
+        if let Some(units) = &mut self.units {
+            let by_question = units.response(id)?.into_iter();
+            let codes = by_question.filter_map(|(question, unit)| Some((question, unit.codes(self.layer)?)));
+            respondent.layer_codes = Some(codes.collect());
+        }
+        Ok(Some(respondent))
+    }
+}
+
+/// One row of `memos`.
 pub struct MemoRow {
     pub id: i64,
     pub kind: String,
-    pub unit: Option<Unit>,
+    pub response_id: Option<i64>,
+    pub question: Option<String>,
     pub code_key: Option<String>,
     pub author_id: i64,
     pub body: String,
     pub created_at: String,
 }
 
-pub fn memos(conn: &Connection, codebook_id: i64) -> Result<Vec<MemoRow>, DbError> {
+/// What a memo is about, as the project places it.
+pub enum MemoOn<'m> {
+    Answer {
+        response_id: i64,
+        question: &'m str,
+    },
+    Code(&'m str),
+    /// The journal, and anything that lost what it was about.
+    Project,
+}
+
+impl MemoRow {
+    pub fn on(&self) -> MemoOn<'_> {
+        match (self.kind.as_str(), self.response_id, &self.question, &self.code_key) {
+            ("answer", Some(response_id), Some(question), _) => MemoOn::Answer { response_id, question },
+            ("code", _, _, Some(key)) => MemoOn::Code(key),
+            _ => MemoOn::Project,
+        }
+    }
+}
+
+/// Calls `each` with every memo of the codebook, by id, one at a time. The table is read in rowid
+/// order (`NOT INDEXED`), so SQLite does not sort the memos, bodies and all, to give that order.
+pub fn for_each_memo(
+    conn: &Connection,
+    codebook_id: i64,
+    mut each: impl FnMut(MemoRow) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
     let mut stmt = conn.prepare(
-        "SELECT id, kind, response_id, question, code_key, author_id, body, created_at FROM memos \
+        "SELECT id, kind, response_id, question, code_key, author_id, body, created_at FROM memos NOT INDEXED \
          WHERE codebook_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([codebook_id], |r| {
-        let unit: (Option<i64>, Option<String>) = (r.get(2)?, r.get(3)?);
         Ok(MemoRow {
             id: r.get(0)?,
             kind: r.get(1)?,
-            unit: unit.0.zip(unit.1).map(|(response_id, question)| Unit { response_id, question }),
+            response_id: r.get(2)?,
+            question: r.get(3)?,
             code_key: r.get(4)?,
             author_id: r.get(5)?,
             body: r.get(6)?,
             created_at: r.get(7)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    for memo in rows {
+        each(memo?)?;
+    }
+    Ok(())
 }
 
 /// (id, email, name) of each of these users, by id.

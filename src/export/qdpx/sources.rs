@@ -1,5 +1,90 @@
-//! The text of each source and where each answer lies in it, in Unicode code points from 0 (the
-//! unit fieldwork stores passages in and REFI-QDA counts positions in).
+//! A response's text sources (one per open answer, or one per respondent), their text, and where
+//! each answer lies in it, in Unicode code points from 0 (the unit fieldwork stores passages in
+//! and REFI-QDA counts positions in).
+
+use super::SourcePer;
+use super::rows::Respondent;
+use super::selections::Selection;
+use crate::codebook::qdc::derived_guid;
+use crate::survey::model::SurveyDefinition;
+
+/// A text source: one answer, or one respondent's open answers.
+#[derive(Debug)]
+pub struct Source {
+    pub guid: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub text: String,
+    /// Each answer in it, by question, and where it lies.
+    pub placed: Vec<(String, Placed)>,
+    pub selections: Vec<Selection>,
+    pub note_refs: Vec<String>,
+}
+
+impl Source {
+    /// Where the answer to `question` lies, if it is in this source.
+    pub fn place(&self, question: &str) -> Option<Placed> {
+        self.placed.iter().find(|(q, _)| q == question).map(|(_, at)| *at)
+    }
+}
+
+/// A source's guid, from what it holds: guids derive from ids, so the same data gives the same
+/// project.
+fn guid(response_id: i64, question: Option<&str>) -> String {
+    let key = match question {
+        Some(question) => format!("answer:{response_id}:{question}"),
+        None => format!("respondent:{response_id}"),
+    };
+    derived_guid("fieldwork-source", &key)
+}
+
+/// The guids of a response's sources, in order, without their text (for its case).
+pub fn guids(respondent: &Respondent, per: SourcePer) -> Vec<String> {
+    match per {
+        SourcePer::Answer => respondent.open.iter().map(|q| guid(respondent.id, Some(q))).collect(),
+        SourcePer::Respondent if respondent.open.is_empty() => Vec::new(),
+        SourcePer::Respondent => vec![guid(respondent.id, None)],
+    }
+}
+
+/// A response's sources, with their text, in survey order; no selections yet.
+pub fn sources(respondent: &Respondent, definition: &SurveyDefinition, per: SourcePer) -> Vec<Source> {
+    let id = respondent.id;
+    let text_of = |question: &str| -> &str {
+        let items = respondent.answers.get(question);
+        items.and_then(|i| i.get("")).map_or("", String::as_str)
+    };
+    let heading = |code: &str| match definition.question(code) {
+        Some(q) => format!("{code}: {}", definition.text(&q.text, &definition.default_language)),
+        None => code.to_string(),
+    };
+    let source =
+        |guid: String, name: String, description: Option<String>, layout: Layout, questions: &[String]| Source {
+            guid,
+            name,
+            description,
+            text: layout.text,
+            placed: questions.iter().cloned().zip(layout.placed).collect(),
+            selections: Vec::new(),
+            note_refs: Vec::new(),
+        };
+    match per {
+        SourcePer::Answer => respondent
+            .open
+            .iter()
+            .map(|q| {
+                let name = format!("Response {id}: {q}");
+                source(guid(id, Some(q)), name, Some(heading(q)), single(text_of(q)), std::slice::from_ref(q))
+            })
+            .collect(),
+        SourcePer::Respondent if respondent.open.is_empty() => Vec::new(),
+        SourcePer::Respondent => {
+            let answers: Vec<(String, &str)> = respondent.open.iter().map(|q| (heading(q), text_of(q))).collect();
+            let name = format!("Response {id}");
+            vec![source(guid(id, None), name, None, with_headings(&answers), &respondent.open)]
+        }
+    }
+}
 
 /// Where an answer lies in its source: its first code point and its length in code points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
