@@ -144,6 +144,26 @@ impl Db {
         .map_err(|_| DbError::TaskFailed)?
     }
 
+    /// Runs `f` on a read connection right here, on the calling async worker: for a few lookups by
+    /// key only (the respondent pages' survey status, response and answers), which take
+    /// microseconds in WAL mode, where a reader never waits for the writer. Handing them to a
+    /// blocking thread and back cost more than the lookups themselves (see docs/performance.md).
+    /// Falls back to `read` when no read connection is free.
+    pub async fn read_by_key<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        if let Ok(_slot) = self.inner.reader_slots.try_acquire()
+            && let Some(conn) = self.inner.take_reader()
+        {
+            let result = f(&conn);
+            self.inner.return_reader(conn);
+            return result;
+        }
+        self.read(f).await
+    }
+
     /// Runs `f` on the writer inside an IMMEDIATE transaction (IMMEDIATE takes the write lock up
     /// front, so a read-then-write transaction never fails halfway with SQLITE_BUSY). Its changes
     /// are kept when it returns Ok and undone when it returns Err; Ok comes back only once they

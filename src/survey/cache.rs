@@ -79,7 +79,7 @@ impl SurveyCache {
     {
         let slug = slug.to_string();
         let found = db
-            .read(move |conn| {
+            .read_by_key(move |conn| {
                 let Some(meta) = find_meta(conn, &slug)? else { return Ok(None) };
                 let extra = also(conn, &meta)?;
                 Ok(Some((meta, extra)))

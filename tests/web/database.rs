@@ -122,3 +122,53 @@ fn backup_refuses_to_overwrite_a_file() {
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read(&out).unwrap(), b"precious");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_commit_together_and_a_failing_one_is_undone_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("group.db");
+    db::migrate(&path).unwrap();
+    let pool = db::Db::open(&path).unwrap();
+    pool.write(|tx| Ok(tx.execute_batch("CREATE TABLE notes (n INTEGER PRIMARY KEY)")?)).await.unwrap();
+
+    // Many writes at once, so that they share transactions; every third fails after writing,
+    // one panics.
+    let writes: Vec<_> = (0..300i64)
+        .map(|n| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.write(move |tx| {
+                    tx.execute("INSERT INTO notes (n) VALUES (?1)", [n])?;
+                    if n == 150 {
+                        panic!("a write that panics");
+                    }
+                    if n % 3 == 0 {
+                        // A constraint error after the insert: the whole write must go.
+                        tx.execute("INSERT INTO notes (n) VALUES (?1)", [n])?;
+                    }
+                    Ok(n)
+                })
+                .await
+            })
+        })
+        .collect();
+    let mut acknowledged = Vec::new();
+    for write in writes {
+        if let Ok(n) = write.await.unwrap() {
+            acknowledged.push(n);
+        }
+    }
+    let expected: Vec<i64> = (0..300).filter(|n| n % 3 != 0 && *n != 150).collect();
+    assert_eq!(acknowledged, expected);
+    let stored: Vec<i64> = pool
+        .read(|conn| {
+            let mut stmt = conn.prepare("SELECT n FROM notes ORDER BY n")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored, expected, "exactly the acknowledged writes are stored");
+    // The writer survived the panic and goes on.
+    assert_eq!(pool.write(|tx| Ok(tx.execute("INSERT INTO notes (n) VALUES (1000)", [])?)).await.unwrap(), 1);
+}
