@@ -39,8 +39,9 @@ pub enum Command {
     /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha)
     /// for codings made anywhere, read from a CSV with header `unit,coder,code`.
     Agreement(crate::agreement::AgreementArgs),
-    /// Write a survey's data as CSV: the responses (wide), their data dictionary, the codings
-    /// (long, or a 0/1 matrix in a coding layer) and the analysis tables. See docs/exports.md.
+    /// Write a survey's data: as CSV the responses (wide), their data dictionary, the codings (long,
+    /// or a 0/1 matrix in a coding layer) and the analysis tables; or a REFI-QDA project (.qdpx)
+    /// for ATLAS.ti, MAXQDA or NVivo. See docs/exports.md.
     Export(ExportArgs),
     /// Apply pending database migrations and exit.
     Migrate,
