@@ -372,7 +372,7 @@ impl Report<'_> {
         let rate = flow.thank_yous as f64 / secs;
         println!("fieldwork load test: {} respondents, {:.1} s, {}", a.respondents, secs, machine());
         println!(
-            "responses: {} completed ({:.0} per second), {} failed; {} requests per second",
+            "responses: {} completed ({:.0} per second), {} failed; {:.0} requests per second",
             flow.thank_yous,
             rate,
             flow.errors.total(),

@@ -134,9 +134,9 @@ pub(super) async fn find_response(
     Ok(None)
 }
 
-/// The survey, the respondent's response (as `find_response` finds it) and, if `with_answers`,
-/// its stored answers, read in one visit to the database: a respondent's request costs one trip
-/// to a reader thread, not three.
+/// The survey, the respondent's response (as `find_response` finds it: cookie first, then the
+/// form's token) and, if `with_answers`, its stored answers, read in one visit to the database
+/// (`SurveyCache::get_with`, lookups by key done in place) instead of three trips to a reader.
 async fn load_with_response(
     state: &AppState,
     slug: &str,
@@ -168,8 +168,7 @@ async fn load_with_response(
     })
 }
 
-/// Every resume cookie of the request, with the survey id its name holds, the one for the
-/// survey at hand first as `find_response` would try it.
+/// Every resume cookie of the request, with the survey id its name holds.
 fn resume_cookies(headers: &HeaderMap) -> Vec<(Option<i64>, String)> {
     let prefix = resume_cookie_name(0);
     let prefix = prefix.trim_end_matches('0');
