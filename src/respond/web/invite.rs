@@ -6,14 +6,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::pages::{
-    Loaded, Welcome, choose_language, find_response, form_token, refuses_new, render_done, render_welcome,
-    resume_target, status_page,
+    Loaded, Welcome, choose_language, form_token, refuses_new, render_done, render_welcome, resume_target, status_page,
 };
 use super::{resume_cookie_name, set_cookie};
 use crate::app::AppState;
 use crate::distribute::participants::{self, Participant};
 use crate::error::Result;
-use crate::respond::store as responses;
+use crate::respond::store::{self as responses, ResponseRow};
 use crate::web::{random_token, token_digest};
 
 /// The cookie holding the personal link's token for one survey.
@@ -40,12 +39,14 @@ pub(super) fn invalid_link(state: &AppState, loaded: &Loaded, language: &str) ->
 
 /// `GET /s/{slug}?t=TOKEN` (or the welcome page with the token's cookie): the welcome page for a
 /// participant who has not started, their response if they have, the thank-you page once done.
+/// `existing` is the response this browser's resume cookie names, already looked up.
 pub(super) async fn arrive(
     state: &AppState,
     loaded: &Loaded,
     token: &str,
     lang: Option<&str>,
     headers: &HeaderMap,
+    existing: Option<ResponseRow>,
 ) -> Result<Response> {
     let Some(participant) = participant(state, loaded, token).await? else {
         let language = choose_language(&loaded.survey, lang, None, headers);
@@ -57,7 +58,7 @@ pub(super) async fn arrive(
     if participant.completed_at.is_some() {
         return render_done(state, loaded, &language);
     }
-    if let Some((_, response)) = find_response(state, loaded, headers, None).await? {
+    if let Some(response) = existing {
         return Ok(Redirect::to(&resume_target(slug, &response, lang)).into_response());
     }
     if participant.started_at.is_some() {

@@ -265,12 +265,13 @@ pub async fn welcome(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let loaded = load(&state, &slug).await?;
+    // One visit to the database for the survey and the browser's response (the public link's path).
+    let (loaded, existing, _) = load_with_response(&state, &slug, &headers, None, false).await?;
     let invite = query.t.as_deref().filter(|t| !t.is_empty()).map(str::to_string);
     if let Some(token) = invite.or_else(|| cookie(&headers, &invite::cookie_name(loaded.meta.id))) {
-        return invite::arrive(&state, &loaded, &token, query.lang.as_deref(), &headers).await;
+        let existing = existing.map(|(_, response)| response);
+        return invite::arrive(&state, &loaded, &token, query.lang.as_deref(), &headers, existing).await;
     }
-    let existing = find_response(&state, &loaded, &headers, None).await?;
     let saved = existing.as_ref().map(|(_, r)| r.language.as_str());
     let language = choose_language(&loaded.survey, query.lang.as_deref(), saved, &headers);
     if let Some((_, response)) = existing {
@@ -429,7 +430,8 @@ pub async fn start(
         .await;
     match started {
         Ok(true) => {}
-        Ok(false) => return invite::arrive(&state, &loaded, invite.unwrap_or_default(), None, &headers).await,
+        // The link was used meanwhile (another tab or device); this browser has no response of it.
+        Ok(false) => return invite::arrive(&state, &loaded, invite.unwrap_or_default(), None, &headers, None).await,
         Err(err) if err.is_storage_unavailable() => {
             tracing::warn!(error = %err, %slug, "could not start a response");
             let message = messages::message(d, "error_save", &language);
