@@ -472,11 +472,6 @@ pub fn message(survey: &SurveyDefinition, key: &str, language: &str) -> String {
     CATALOG.iter().find(|(k, _)| *k == key).map_or_else(|| key.to_string(), |(_, texts)| texts[column].to_string())
 }
 
-/// All messages in `language` as a map, for templates.
-pub fn all(survey: &SurveyDefinition, language: &str) -> std::collections::BTreeMap<&'static str, String> {
-    keys().map(|key| (key, message(survey, key, language))).collect()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

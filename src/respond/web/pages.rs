@@ -118,7 +118,7 @@ pub(super) fn choose_language(
 }
 
 /// The respondent's response to this survey, from the cookie or (fallback) the form.
-pub(super) async fn find_response(
+async fn find_response(
     state: &AppState,
     loaded: &Loaded,
     headers: &HeaderMap,
