@@ -24,6 +24,7 @@ use crate::distribute::links::LinkKey;
 use crate::distribute::mail::{self, Mailer};
 use crate::error::AppError;
 use crate::respond::limiter::NewResponseLimiter;
+use crate::respond::web::rendered::RenderedPages;
 use crate::survey::cache::SurveyCache;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub config: Arc<ServeArgs>,
     pub hasher: Arc<PasswordHasher>,
     pub surveys: Arc<SurveyCache>,
+    /// Respondent pages that are the same for everyone, kept rendered.
+    pub rendered: Arc<RenderedPages>,
     pub new_responses: Arc<NewResponseLimiter>,
     /// The secret personal links are derived from.
     pub link_key: Arc<LinkKey>,
@@ -91,6 +94,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         templates: Arc::new(Templates::load()?),
         hasher: Arc::new(PasswordHasher::new(config.password_hashing)?),
         surveys: Arc::new(SurveyCache::default()),
+        rendered: Arc::new(RenderedPages::default()),
         new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),

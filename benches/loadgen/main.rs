@@ -43,6 +43,10 @@ struct Args {
     /// Seconds of respondents before measuring (caches, connections, page cache).
     #[arg(long, default_value_t = 1.0)]
     warmup_seconds: f64,
+    /// Answer the survey with a welcome page and a consent text (welcome → Start → page → Submit
+    /// → thank-you) instead of the one without (page → Submit → thank-you).
+    #[arg(long)]
+    welcome: bool,
     /// Keep one connection per simulated respondent slot across responses, instead of a new
     /// connection for each new respondent.
     #[arg(long)]
@@ -103,7 +107,8 @@ fn target(args: &Args) -> Result<Target, String> {
     }
     let binary = args.server.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_fieldwork")));
     let dir = tempfile::Builder::new().prefix("fieldwork-loadgen-").tempdir().map_err(|e| e.to_string())?;
-    let db = Server::prepare(&binary, dir.path())?;
+    let questionnaire = if args.welcome { server::SURVEY_WITH_WELCOME } else { server::SURVEY };
+    let db = Server::prepare(&binary, dir.path(), questionnaire)?;
     let extra: Vec<&str> = args.server_arg.iter().map(String::as_str).collect();
     let server = Server::start(&binary, &db, &extra, &args.server_log)?;
     let dir = if args.keep {
@@ -244,11 +249,12 @@ async fn respondents(
 }
 
 fn record(seen: &mut Collected, flow: respondent::Flow) {
-    for (i, step) in flow.steps.iter().enumerate() {
-        seen.steps[i].push(*step);
+    for (name, took) in &flow.steps {
+        if let Some(i) = STEPS.iter().position(|step| step == name) {
+            seen.steps[i].push(*took);
+        }
     }
-    // Start was acknowledged once the page step was reached.
-    seen.started += u64::from(flow.steps.len() >= 2);
+    seen.started += u64::from(flow.started);
     seen.acknowledged += u64::from(flow.acknowledged.is_some());
     match (flow.total, flow.error) {
         (Some(total), None) => {
@@ -379,7 +385,7 @@ impl Report<'_> {
             flow.steps.iter().map(Latencies::len).sum::<usize>() as f64 / secs
         );
         println!("latency, ms        p50      p95      p99      max");
-        for (name, latencies) in STEPS.iter().zip(flow.steps.iter_mut()) {
+        for (name, latencies) in STEPS.iter().zip(flow.steps.iter_mut()).filter(|(_, l)| l.len() > 0) {
             println!("  {name:<12} {}", latencies.row());
         }
         println!("  {:<12} {}", "whole flow", flow.flows.row());
@@ -417,7 +423,7 @@ impl Report<'_> {
                 ),
                 _ => String::new(),
             };
-            let requests = rate * STEPS.len() as f64;
+            let requests = flow.steps.iter().map(Latencies::len).sum::<usize>() as f64 / secs;
             share = Some(requests / h_rate);
             println!(
                 "healthz ceiling: {:.0} requests per second (p50 {:.2} ms, p99 {:.2} ms), {} errors{h_cpu}",

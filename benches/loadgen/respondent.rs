@@ -1,6 +1,7 @@
 //! One simulated respondent: a browser without JavaScript going through the load-test survey over
-//! one keep-alive HTTP/1.1 connection — welcome page, Start, the page, Submit, the thank-you page —
-//! keeping cookies by hand and copying the hidden fields of each form, as a browser would.
+//! one keep-alive HTTP/1.1 connection — the page (after the welcome page and Start, when the survey
+//! has a welcome page), Submit, the thank-you page — keeping cookies by hand and copying the hidden
+//! fields of each form, as a browser would.
 //! Shared by the load generator and the crash test (`tests/web/durability/crash.rs`).
 
 use std::net::SocketAddr;
@@ -13,7 +14,8 @@ use hyper::{Request, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// The steps of one response, in order.
+/// The steps of one response, in order; a survey without a welcome page has no welcome and no
+/// start: its link opens the page.
 pub const STEPS: [&str; 5] = ["welcome", "start", "page", "submit", "done"];
 
 /// The longest a request may take before the generator counts it as timed out.
@@ -44,16 +46,37 @@ impl std::fmt::Display for FlowError {
 }
 
 /// What one attempt at a response gave.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Flow {
-    /// The duration of each step that finished, in the order of `STEPS`.
-    pub steps: Vec<Duration>,
+    /// Each step that finished, with its duration, in order.
+    pub steps: Vec<(&'static str, Duration)>,
+    /// When the step under way began.
+    lap: Instant,
+    /// Whether the server created the response (Start, or the first page saved without a welcome
+    /// page, acknowledged).
+    pub started: bool,
     /// The whole flow, when it finished.
     pub total: Option<Duration>,
     /// The resume token, once Submit was acknowledged (303 to the thank-you page): from then on the
     /// server has promised the response is stored.
     pub acknowledged: Option<String>,
     pub error: Option<FlowError>,
+}
+
+impl Flow {
+    fn new() -> Flow {
+        Flow { steps: Vec::new(), lap: Instant::now(), started: false, total: None, acknowledged: None, error: None }
+    }
+
+    /// Starts timing a step.
+    fn lap(&mut self) {
+        self.lap = Instant::now();
+    }
+
+    /// How long the step under way has taken.
+    fn elapsed(&self) -> Duration {
+        self.lap.elapsed()
+    }
 }
 
 /// The answers one respondent gives, as form fields.
@@ -107,7 +130,7 @@ impl Respondent {
     /// Answers the survey at `/s/{slug}` once, from welcome to thank-you. With `new_connection`
     /// the respondent arrives on a new TCP connection, as a new visitor would.
     pub async fn respond(&mut self, slug: &str, fields: &[(String, String)], new_connection: bool) -> Flow {
-        let mut flow = Flow::default();
+        let mut flow = Flow::new();
         self.cookies.clear();
         if new_connection {
             self.sender = None;
@@ -125,27 +148,23 @@ impl Respondent {
 
     async fn steps(&mut self, slug: &str, fields: &[(String, String)], flow: &mut Flow) -> Result<(), FlowError> {
         let base = format!("/s/{slug}");
-        let welcome = self.timed(flow, "welcome", "GET", &base, None).await?;
-        expect(&welcome, "welcome", StatusCode::OK)?;
-        let token = hidden(&welcome.body, "form_token").ok_or(FlowError::Page("welcome", "no form token"))?;
-
-        let start = form(&[("form_token", token.as_str()), ("lang", "en"), ("consent", "yes")]);
-        let started = self.timed(flow, "start", "POST", &format!("{base}/start"), Some(start)).await?;
-        expect(&started, "start", StatusCode::SEE_OTHER)?;
-        if started.location != format!("{base}/p/0") {
-            return Err(FlowError::Page("start", "not sent to the first page"));
-        }
-
-        let page = self.timed(flow, "page", "GET", &started.location, None).await?;
+        flow.lap();
+        let first = self.send("page", "GET", &base, None).await?;
+        let page = if first.body.contains(&format!("action=\"{base}/start\"")) {
+            // A welcome page: its step is timed as "welcome", then Start and the first page.
+            flow.steps.push(("welcome", flow.elapsed()));
+            self.start(&base, &first, flow).await?
+        } else {
+            // No welcome page: the survey's link is the page.
+            flow.steps.push(("page", flow.elapsed()));
+            first
+        };
         expect(&page, "page", StatusCode::OK)?;
         let token = hidden(&page.body, "form_token").ok_or(FlowError::Page("page", "no form token"))?;
-        let resume = hidden(&page.body, "r").ok_or(FlowError::Page("page", "no resume token"))?;
+        let resume = hidden(&page.body, "r").ok_or(FlowError::Page("page", "no resume field"))?;
 
-        let mut answers = vec![
-            ("form_token".to_string(), token),
-            ("r".to_string(), resume.clone()),
-            ("lang".to_string(), "en".to_string()),
-        ];
+        let mut answers =
+            vec![("form_token".to_string(), token), ("r".to_string(), resume), ("lang".to_string(), "en".to_string())];
         answers.extend_from_slice(fields);
         answers.push(("action".into(), "next".into()));
         let body = serde_urlencoded::to_string(&answers).map_err(|_| FlowError::Page("submit", "unencodable"))?;
@@ -154,7 +173,10 @@ impl Respondent {
         if submitted.location != format!("{base}/done") {
             return Err(FlowError::Page("submit", "not sent to the thank-you page"));
         }
-        flow.acknowledged = Some(resume);
+        // The resume cookie names the response the server has now promised to keep.
+        let resume = self.cookies.iter().find(|(name, _)| name.starts_with("fw_resume_")).map(|(_, v)| v.clone());
+        flow.acknowledged = Some(resume.ok_or(FlowError::Page("submit", "no resume cookie"))?);
+        flow.started = true;
 
         let done = self.timed(flow, "done", "GET", &submitted.location, None).await?;
         expect(&done, "done", StatusCode::OK)?;
@@ -162,6 +184,20 @@ impl Respondent {
             return Err(FlowError::Page("done", "no thanks"));
         }
         Ok(())
+    }
+
+    /// Start on the welcome page (consent given), then the first page it leads to.
+    async fn start(&mut self, base: &str, welcome: &Reply, flow: &mut Flow) -> Result<Reply, FlowError> {
+        expect(welcome, "welcome", StatusCode::OK)?;
+        let token = hidden(&welcome.body, "form_token").ok_or(FlowError::Page("welcome", "no form token"))?;
+        let start = form(&[("form_token", token.as_str()), ("lang", "en"), ("consent", "yes")]);
+        let started = self.timed(flow, "start", "POST", &format!("{base}/start"), Some(start)).await?;
+        expect(&started, "start", StatusCode::SEE_OTHER)?;
+        if started.location != format!("{base}/p/0") {
+            return Err(FlowError::Page("start", "not sent to the first page"));
+        }
+        flow.started = true;
+        self.timed(flow, "page", "GET", &started.location, None).await
     }
 
     async fn timed(
@@ -172,9 +208,9 @@ impl Respondent {
         path: &str,
         form: Option<String>,
     ) -> Result<Reply, FlowError> {
-        let started = Instant::now();
+        flow.lap();
         let reply = self.send(step, method, path, form).await?;
-        flow.steps.push(started.elapsed());
+        flow.steps.push((step, flow.elapsed()));
         Ok(reply)
     }
 

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The load-test questionnaire (six questions on one page).
+/// The load-test questionnaire (six questions on one page, no welcome page).
 pub const SURVEY: &str = include_str!("survey.toml");
+/// The same with a welcome page and a consent text.
+pub const SURVEY_WITH_WELCOME: &str = include_str!("survey-welcome.toml");
 pub const SLUG: &str = "load-test";
 
 /// A running `fieldwork serve`, stopped (SIGKILL) when dropped.
@@ -18,11 +20,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Creates `dir/fieldwork.db` with the load-test survey open for answers.
-    pub fn prepare(binary: &Path, dir: &Path) -> Result<PathBuf, String> {
+    /// Creates `dir/fieldwork.db` with the load-test survey (`SURVEY` or `SURVEY_WITH_WELCOME`)
+    /// open for answers.
+    pub fn prepare(binary: &Path, dir: &Path, questionnaire: &str) -> Result<PathBuf, String> {
         let db = dir.join("fieldwork.db");
         let survey = dir.join("survey.toml");
-        std::fs::write(&survey, SURVEY).map_err(|e| format!("write {}: {e}", survey.display()))?;
+        std::fs::write(&survey, questionnaire).map_err(|e| format!("write {}: {e}", survey.display()))?;
         run(binary, &db, &["survey", "import", &survey.to_string_lossy()])?;
         run(binary, &db, &["survey", "open", SLUG])?;
         Ok(db)

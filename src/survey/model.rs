@@ -16,6 +16,14 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// Accepts `min = 0` as well as `min = 0.5`: people write whole numbers without a decimal point.
 fn number_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
     #[derive(Deserialize)]
@@ -40,6 +48,11 @@ pub struct SurveyDefinition {
     pub languages: Vec<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub anonymous: bool,
+    /// Whether respondents see a welcome page (description, consent, Start) before the first
+    /// page. Without one, the survey's link opens the first page and the response begins when
+    /// that page is first saved; a consent text needs the welcome page.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub welcome_page: bool,
     pub title: Text,
     #[serde(default, skip_serializing_if = "Text::is_empty")]
     pub description: Text,
@@ -217,6 +230,7 @@ impl SurveyDefinition {
             default_language: language.to_string(),
             languages: vec![language.to_string()],
             anonymous: false,
+            welcome_page: true,
             title: Text::from([(language.to_string(), title.to_string())]),
             description: Text::new(),
             consent: Text::new(),

@@ -92,6 +92,12 @@ impl Checker<'_> {
         self.text("title", &d.title, true);
         self.text("description", &d.description, false);
         self.text("consent", &d.consent, false);
+        if !d.welcome_page && !d.consent.is_empty() {
+            self.error(
+                "consent",
+                "respondents accept the consent on the welcome page: keep the welcome page or remove the consent",
+            );
+        }
         self.text("thank_you", &d.thank_you, false);
         self.dates();
         for (key, text) in &d.messages {

@@ -5,6 +5,7 @@
 mod availability;
 mod bad_input;
 mod command_line;
+mod no_welcome;
 mod resume;
 
 use fieldwork::survey::store::Status;

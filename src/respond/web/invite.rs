@@ -5,9 +5,7 @@
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::pages::{
-    Loaded, Welcome, choose_language, form_token, refuses_new, render_done, render_welcome, resume_target, status_page,
-};
+use super::pages::{Loaded, choose_language, form_token, refuses_new, render_done, resume_target, status_page};
 use super::{resume_cookie_name, set_cookie};
 use crate::app::AppState;
 use crate::distribute::participants::{self, Participant};
@@ -67,9 +65,7 @@ pub(super) async fn arrive(
     if let Some(keys) = refuses_new(state, loaded).await? {
         return status_page(state, loaded, &language, keys, StatusCode::OK);
     }
-    let form_token = form_token(headers);
-    let welcome = Welcome { language: &language, token: &form_token, invite: Some(token), error: None };
-    let mut response = render_welcome(state, loaded, welcome, StatusCode::OK)?;
+    let mut response = super::begin::render_entry(state, loaded, &language, &form_token(headers), Some(token))?;
     if let Some(value) = set_cookie(state, &cookie_name(loaded.meta.id), token, &format!("/s/{slug}"), 180) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -2,8 +2,10 @@
 //! a resume token in a cookie (and in each form) says which response is theirs, and a
 //! double-submit token in a cookie guards every form against cross-site posting.
 
+mod begin;
 mod invite;
 mod pages;
+pub(crate) mod rendered;
 
 pub use pages::render_preview;
 // The double-submit form token, shared with the opt-out page (distribute::mail).
@@ -20,7 +22,7 @@ use crate::app::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/s/{slug}", get(pages::welcome))
-        .route("/s/{slug}/start", axum::routing::post(pages::start))
+        .route("/s/{slug}/start", axum::routing::post(begin::start))
         .route("/s/{slug}/p/{index}", get(pages::show_page).post(pages::save_page))
         .route("/s/{slug}/done", get(pages::done))
         .route("/s/{slug}/resume/{token}", get(pages::resume))

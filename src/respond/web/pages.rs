@@ -12,15 +12,17 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::invite;
+use super::rendered::Kind;
 use super::view::{self, language_options, paragraphs, problem_message, question_view};
 use super::{FORM_COOKIE, cookie, resume_cookie_name, set_cookie};
 use crate::app::AppState;
+use crate::db::DbError;
 use crate::distribute::access::{self, Refusal, Schedule};
 use crate::distribute::participants;
 use crate::error::{AppError, Result};
 use crate::respond::answers::{self, AnswerSet, Limits};
 use crate::respond::flow;
-use crate::respond::store::{self as responses, NewResponse, Position, ResponseRow};
+use crate::respond::store::{self as responses, Position, ResponseRow};
 use crate::survey::cache::SurveyMeta;
 use crate::survey::messages;
 use crate::survey::validate::CompiledSurvey;
@@ -118,7 +120,7 @@ pub(super) fn choose_language(
 }
 
 /// The respondent's response to this survey, from the cookie or (fallback) the form.
-async fn find_response(
+pub(super) async fn find_response(
     state: &AppState,
     loaded: &Loaded,
     headers: &HeaderMap,
@@ -258,7 +260,7 @@ async fn arrive(
     Ok((loaded, existing, language))
 }
 
-/// `GET /s/{slug}`: the welcome page, or straight back to where the respondent was.
+/// `GET /s/{slug}`: the welcome page (or the first page when there is none), or straight back to where the respondent was.
 pub async fn welcome(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -284,9 +286,7 @@ pub async fn welcome(
     if let Some(keys) = refuses_new(&state, &loaded).await? {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
-    let token = form_token(&headers);
-    let welcome = Welcome { language: &language, token: &token, invite: None, error: None };
-    render_welcome(&state, &loaded, welcome, StatusCode::OK)
+    super::begin::render_entry(&state, &loaded, &language, &form_token(&headers), None)
 }
 
 pub(super) fn resume_target(slug: &str, response: &ResponseRow, lang: Option<&str>) -> String {
@@ -314,6 +314,11 @@ pub(super) fn render_welcome(
     welcome: Welcome,
     status: StatusCode,
 ) -> Result<Response> {
+    let html = welcome_html(state, loaded, &welcome)?;
+    Ok(with_form_cookie(state, status, html, welcome.token))
+}
+
+pub(super) fn welcome_html(state: &AppState, loaded: &Loaded, welcome: &Welcome) -> Result<String> {
     let d = &loaded.survey.definition;
     let language = welcome.language;
     let own = context! {
@@ -323,144 +328,29 @@ pub(super) fn render_welcome(
         invite => welcome.invite,
         ..base_context(loaded, language, welcome.token)
     };
-    let html = state.templates.render("respond/welcome.html", own)?;
-    Ok(with_form_cookie(state, status, html, welcome.token))
-}
-
-#[derive(Deserialize, Default)]
-pub struct StartForm {
-    #[serde(default)]
-    form_token: String,
-    #[serde(default)]
-    lang: String,
-    #[serde(default)]
-    consent: String,
-    /// The honeypot: hidden from people, filled in by naive bots.
-    #[serde(default)]
-    website: String,
-    /// The personal link's token, when the respondent came by one.
-    #[serde(default)]
-    invite: String,
-}
-
-/// `POST /s/{slug}/start`: consent checked, a new response begins at the first page.
-pub async fn start(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    ClientAddr(client): ClientAddr,
-    headers: HeaderMap,
-    Form(form): Form<StartForm>,
-) -> Result<Response> {
-    let loaded = load(&state, &slug).await?;
-    let language = choose_language(&loaded.survey, Some(&form.lang), None, &headers);
-    if let Some((_, response)) = find_response(&state, &loaded, &headers, None).await? {
-        // A reload or a second click: carry on with the same response.
-        return Ok(Redirect::to(&resume_target(&slug, &response, None)).into_response());
-    }
-    let invite_token = Some(form.invite.clone())
-        .filter(|t| !t.is_empty())
-        .or_else(|| cookie(&headers, &invite::cookie_name(loaded.meta.id)));
-    let participant = match invite_token.clone() {
-        None => None,
-        Some(token) => match invite::participant(&state, &loaded, &token).await? {
-            Some(participant) => Some(participant),
-            None => return invite::invalid_link(&state, &loaded, &language),
-        },
-    };
-    if participant.is_none() && !loaded.meta.distribution.access.admits_public() {
-        let keys = ("invitation_only_title", "invitation_only_body");
-        return status_page(&state, &loaded, &language, keys, StatusCode::FORBIDDEN);
-    }
-    if let Some(keys) = refuses_new(&state, &loaded).await? {
-        return status_page(&state, &loaded, &language, keys, StatusCode::OK);
-    }
-    if !form.website.is_empty() {
-        tracing::info!(%slug, "honeypot filled; no response created");
-        return Ok(Redirect::to(&format!("/s/{slug}/done")).into_response());
-    }
-    let d = &loaded.survey.definition;
-    let token = form_token(&headers);
-    let invite = invite_token.as_deref();
-    if !form_token_valid(&headers, Some(&form.form_token)) {
-        let message = messages::message(d, "error_resubmit", &language);
-        let welcome = Welcome { language: &language, token: &token, invite, error: Some(message) };
-        return render_welcome(&state, &loaded, welcome, StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    let needs_consent = !d.consent.is_empty();
-    if needs_consent && form.consent != "yes" {
-        let message = messages::message(d, "error_consent", &language);
-        let welcome = Welcome { language: &language, token: &token, invite, error: Some(message) };
-        return render_welcome(&state, &loaded, welcome, StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    if participant.is_none() && !state.new_responses.allow(&client) {
-        return status_page(&state, &loaded, &language, ("too_many", "too_many"), StatusCode::TOO_MANY_REQUESTS);
-    }
-    let resume = random_token();
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let (survey_id, version, anonymous, lang) = (loaded.meta.id, loaded.meta.version, d.anonymous, language.clone());
-    let digest = token_digest(&resume);
-    let first = flow::first_page(&loaded.survey, &AnswerSet::new());
-    let participant_id = participant.as_ref().map(|p| p.id);
-    let started = state
-        .db
-        .write(move |tx| {
-            // A personal link starts one response; a second Start (another tab, another device)
-            // finds it already used.
-            if let Some(id) = participant_id
-                && !participants::mark_started(tx, id)?
-            {
-                return Ok(false);
-            }
-            let new = NewResponse {
-                survey_id,
-                survey_version: version,
-                language: &lang,
-                resume_hash: &digest,
-                consented: needs_consent,
-                anonymous,
-                client_ip: &client,
-                user_agent: &user_agent,
-                // Anonymous surveys keep nothing that links a response to its participant.
-                participant_id: participant_id.filter(|_| !anonymous),
-            };
-            let id = responses::create(tx, &new)?;
-            responses::set_position(tx, id, &Position { page_index: first, language: &lang, version, anonymous })?;
-            Ok(true)
-        })
-        .await;
-    match started {
-        Ok(true) => {}
-        // The link was used meanwhile (another tab or device); this browser has no response of it.
-        Ok(false) => return invite::arrive(&state, &loaded, invite.unwrap_or_default(), None, &headers, None).await,
-        Err(err) if err.is_storage_unavailable() => {
-            tracing::warn!(error = %err, %slug, "could not start a response");
-            let message = messages::message(d, "error_save", &language);
-            let welcome = Welcome { language: &language, token: &token, invite, error: Some(message) };
-            return render_welcome(&state, &loaded, welcome, StatusCode::SERVICE_UNAVAILABLE);
-        }
-        Err(err) => return Err(err.into()),
-    }
-    let mut response = Redirect::to(&format!("/s/{slug}/p/{first}")).into_response();
-    if let Some(value) = set_cookie(&state, &resume_cookie_name(survey_id), &resume, &format!("/s/{slug}"), 180) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(state.templates.render("respond/welcome.html", own)?)
 }
 
 /// Everything needed to render one page of the survey.
-struct PageRender<'a> {
-    loaded: &'a Loaded,
-    index: usize,
-    language: &'a str,
-    answers: &'a AnswerSet,
-    errors: HashMap<String, String>,
-    notice: Option<String>,
-    resume_token: &'a str,
+pub(super) struct PageRender<'a> {
+    pub(super) loaded: &'a Loaded,
+    pub(super) index: usize,
+    pub(super) language: &'a str,
+    pub(super) answers: &'a AnswerSet,
+    pub(super) errors: HashMap<String, String>,
+    pub(super) notice: Option<String>,
+    pub(super) resume_token: &'a str,
+    /// A personal link's token, carried in the form of a first page that begins the response.
+    pub(super) invite: Option<&'a str>,
     /// A researcher's preview: every question of the page shown, nothing saved.
-    preview: bool,
+    pub(super) preview: bool,
 }
 
-fn render_page(state: &AppState, page: PageRender, token: &str, status: StatusCode) -> Result<Response> {
+pub(super) fn render_page(state: &AppState, page: PageRender, token: &str, status: StatusCode) -> Result<Response> {
+    Ok(with_form_cookie(state, status, page_html(state, page, token)?, token))
+}
+
+pub(super) fn page_html(state: &AppState, page: PageRender, token: &str) -> Result<String> {
     let survey = &page.loaded.survey;
     let d = &survey.definition;
     let shown = if page.preview {
@@ -493,10 +383,13 @@ fn render_page(state: &AppState, page: PageRender, token: &str, status: StatusCo
         preview => page.preview,
         is_last,
         resume_token => page.resume_token,
+        // No welcome page and no response yet: the form begins one (a personal link, the honeypot).
+        starting => page.resume_token.is_empty() && !page.preview,
+        invite => page.invite,
         resume_link => format!("{}/s/{slug}/resume/{}", state.base_url(), page.resume_token),
         ..base_context(page.loaded, page.language, token)
     };
-    Ok(with_form_cookie(state, status, state.templates.render("respond/page.html", own)?, token))
+    Ok(state.templates.render("respond/page.html", own)?)
 }
 
 /// Where the error summary links to: the question's first input.
@@ -541,6 +434,7 @@ pub async fn show_page(
         errors: HashMap::new(),
         notice: query.more.is_some().then(|| messages::message(&loaded.survey.definition, "revealed", &language)),
         resume_token: &resume,
+        invite: None,
         preview: false,
     };
     render_page(&state, page, &form_token(&headers), StatusCode::OK)
@@ -550,12 +444,17 @@ pub async fn show_page(
 pub async fn save_page(
     State(state): State<AppState>,
     Path((slug, index)): Path<(String, usize)>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let field = |name: &str| field(&fields, name);
     let (loaded, found, stored) = load_with_response(&state, &slug, &headers, field("r"), true).await?;
     let Some((resume, response)) = found else {
+        if !loaded.survey.definition.welcome_page {
+            // No welcome page: the first page, saved for the first time, begins the response.
+            return super::begin::first_page_posted(&state, &loaded, index, &client, &headers, &fields).await;
+        }
         return Ok(Redirect::to(&format!("/s/{slug}")).into_response());
     };
     if response.complete {
@@ -568,29 +467,25 @@ pub async fn save_page(
     if let Some(keys) = refuses_continuing(&loaded) {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
-    let Some(page) = d.pages.get(index) else { return Err(AppError::NotFound) };
-    let page_questions: Vec<_> = page.questions.iter().collect();
-    let posted = answers::from_form(&page_questions, &fields);
+    if index >= d.pages.len() {
+        return Err(AppError::NotFound);
+    }
     let response_id = response.id;
     if let Some(unfinished) = flow::first_unfinished_page(&survey, index, &stored) {
         // A typed address skips no page: nothing is saved from a page not reached yet.
         return Ok(Redirect::to(&format!("/s/{slug}/p/{unfinished}")).into_response());
     }
-    let mut merged = stored.clone();
-    for question in &page.questions {
-        merged.remove(&question.code);
-    }
-    merged.extend(posted);
-
+    let posted = Posted::check(&state, &survey, index, &stored, &fields, &language);
     let token = form_token(&headers);
     let mut render = PageRender {
         loaded: &loaded,
         index,
         language: &language,
-        answers: &merged,
+        answers: &posted.merged,
         errors: HashMap::new(),
         notice: None,
         resume_token: &resume,
+        invite: None,
         preview: false,
     };
     if !form_token_valid(&headers, field("form_token")) {
@@ -613,88 +508,32 @@ pub async fn save_page(
             .await?;
         return render_page(&state, render, &token, StatusCode::OK);
     }
-    let going_back = field("action") == Some("back");
-    let revealed = if going_back { Vec::new() } else { just_revealed(&survey, index, &stored, &merged) };
-    let limits = Limits { max_answer_chars: state.config.max_answer_chars };
-    let visible = flow::visible_questions(&survey, index, &merged);
-    let mut errors = HashMap::new();
-    for question in visible.iter().filter(|q| !revealed.contains(&q.code.as_str())) {
-        if let Err(problem) =
-            answers::check(&survey, question, merged.get(&question.code), question.required && !going_back, limits)
-        {
-            errors.insert(question.code.clone(), problem_message(d, question, &problem, &language));
-        }
-    }
-    if !errors.is_empty() && !going_back {
-        render.errors = errors;
+    if !posted.errors.is_empty() && !posted.going_back {
+        render.errors = posted.errors;
         return render_page(&state, render, &token, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    // Going back keeps what is valid and lets go of what is not, without holding the person up.
-    let mut to_store = merged.clone();
-    for code in errors.keys() {
-        to_store.remove(code);
-    }
-    let dropped = flow::prune_hidden(&survey, &mut to_store);
-    let mut replaced: Vec<String> = page.questions.iter().map(|q| q.code.clone()).collect();
-    replaced.extend(dropped);
-    let rows: Vec<(String, String, String)> = replaced
-        .iter()
-        .filter_map(|code| Some((code, d.question(code)?, to_store.get(code)?)))
-        .flat_map(|(code, question, items)| {
-            answers::normalised(question, items).into_iter().map(move |(item, value)| (code.clone(), item, value))
-        })
-        .collect();
-    let next = if going_back {
-        flow::previous_page(&survey, index, &to_store).or(Some(index))
-    } else if !revealed.is_empty() {
-        Some(index)
-    } else {
-        flow::next_page(&survey, index, &to_store)
-    };
-    let (version, anonymous, lang) = (loaded.meta.version, d.anonymous, language.clone());
+    let saving = Saving::new(&loaded, index, &posted, &language);
+    let target = saving.target(&slug);
     // In an anonymous survey only the invitation cookie knows whose link began this response.
     let survey_id = loaded.meta.id;
-    let invite_token = cookie(&headers, &invite::cookie_name(survey_id)).filter(|_| anonymous);
+    let invite_token = cookie(&headers, &invite::cookie_name(survey_id)).filter(|_| d.anonymous);
     let saved = state
         .db
         .write(move |tx| {
-            responses::replace_answers(tx, response_id, &replaced, &rows)?;
-            match next {
-                Some(next) => responses::set_position(
-                    tx,
-                    response_id,
-                    &Position { page_index: next, language: &lang, version, anonymous },
-                ),
-                None => {
-                    responses::set_position(
-                        tx,
-                        response_id,
-                        &Position { page_index: index, language: &lang, version, anonymous },
-                    )?;
-                    responses::complete(tx, response_id, anonymous)?;
-                    match invite_token.map(|t| participants::find_by_token(tx, survey_id, &t)).transpose()? {
-                        Some(Some(participant)) => participants::mark_completed(tx, participant.id),
-                        _ => Ok(()),
-                    }
-                }
+            let completed = saving.write(tx, response_id)?;
+            match invite_token.filter(|_| completed).map(|t| participants::find_by_token(tx, survey_id, &t)) {
+                Some(found) => found?.map_or(Ok(()), |participant| participants::mark_completed(tx, participant.id)),
+                None => Ok(()),
             }
         })
         .await;
     match saved {
         Ok(()) => {
-            let target = match next {
-                Some(next) if !revealed.is_empty() => format!("/s/{slug}/p/{next}?more=1"),
-                Some(next) => format!("/s/{slug}/p/{next}"),
-                None => format!("/s/{slug}/done"),
-            };
             let mut redirect = Redirect::to(&target).into_response();
             // Found by the form's `r` alone (the cookie was lost): remember the response again,
             // or the next page would not find it and the respondent would start over.
-            let cookie_name = resume_cookie_name(loaded.meta.id);
-            if cookie(&headers, &cookie_name).as_deref() != Some(resume.as_str())
-                && let Some(value) = set_cookie(&state, &cookie_name, &resume, &format!("/s/{slug}"), 180)
-            {
-                redirect.headers_mut().append(header::SET_COOKIE, value);
+            if cookie(&headers, &resume_cookie_name(survey_id)).as_deref() != Some(resume.as_str()) {
+                remember_response(&state, &mut redirect, &loaded, &resume);
             }
             Ok(redirect)
         }
@@ -704,6 +543,140 @@ pub async fn save_page(
             render_page(&state, render, &token, StatusCode::SERVICE_UNAVAILABLE)
         }
         Err(err) => Err(err.into()),
+    }
+}
+
+/// A posted form field's value.
+pub(super) fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// Sets the cookie naming the respondent's response on `response`.
+pub(super) fn remember_response(state: &AppState, response: &mut Response, loaded: &Loaded, resume: &str) {
+    let (name, path) = (resume_cookie_name(loaded.meta.id), format!("/s/{}", loaded.meta.slug));
+    if let Some(value) = set_cookie(state, &name, resume, &path, 180) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// A page as posted, checked against the answers stored before it.
+pub(super) struct Posted<'s> {
+    /// The stored answers with this page's replaced by the posted ones: what the page shows if it
+    /// comes back.
+    pub(super) merged: AnswerSet,
+    /// What is wrong, by question code; going back lets go of what is wrong instead.
+    pub(super) errors: HashMap<String, String>,
+    /// Questions of this page that the posted answers have just revealed.
+    revealed: Vec<&'s str>,
+    pub(super) going_back: bool,
+}
+
+impl<'s> Posted<'s> {
+    /// Checks page `index` (which exists) as posted in `fields`.
+    pub(super) fn check(
+        state: &AppState,
+        survey: &'s CompiledSurvey,
+        index: usize,
+        stored: &AnswerSet,
+        fields: &[(String, String)],
+        language: &str,
+    ) -> Posted<'s> {
+        let d = &survey.definition;
+        let page_questions: Vec<_> = d.pages[index].questions.iter().collect();
+        let mut merged = stored.clone();
+        for question in &page_questions {
+            merged.remove(&question.code);
+        }
+        merged.extend(answers::from_form(&page_questions, fields));
+        let going_back = field(fields, "action") == Some("back");
+        let revealed = if going_back { Vec::new() } else { just_revealed(survey, index, stored, &merged) };
+        let limits = Limits { max_answer_chars: state.config.max_answer_chars };
+        let mut errors = HashMap::new();
+        for question in flow::visible_questions(survey, index, &merged) {
+            if revealed.contains(&question.code.as_str()) {
+                continue;
+            }
+            let required = question.required && !going_back;
+            if let Err(problem) = answers::check(survey, question, merged.get(&question.code), required, limits) {
+                errors.insert(question.code.clone(), problem_message(d, question, &problem, language));
+            }
+        }
+        Posted { merged, errors, revealed, going_back }
+    }
+}
+
+/// What saving a checked page writes: its answers (and those that its answers hid elsewhere) and
+/// where the respondent goes next, None when the page was the last.
+pub(super) struct Saving {
+    replaced: Vec<String>,
+    rows: Vec<(String, String, String)>,
+    index: usize,
+    next: Option<usize>,
+    /// Whether the page comes back once because its answers revealed more questions.
+    again: bool,
+    language: String,
+    version: i64,
+    anonymous: bool,
+}
+
+impl Saving {
+    pub(super) fn new(loaded: &Loaded, index: usize, posted: &Posted, language: &str) -> Saving {
+        let survey = &loaded.survey;
+        let d = &survey.definition;
+        // Going back keeps what is valid and lets go of what is not, without holding the person up.
+        let mut to_store = posted.merged.clone();
+        for code in posted.errors.keys() {
+            to_store.remove(code);
+        }
+        let dropped = flow::prune_hidden(survey, &mut to_store);
+        let mut replaced: Vec<String> = d.pages[index].questions.iter().map(|q| q.code.clone()).collect();
+        replaced.extend(dropped);
+        let rows = replaced
+            .iter()
+            .filter_map(|code| Some((code, d.question(code)?, to_store.get(code)?)))
+            .flat_map(|(code, question, items)| {
+                answers::normalised(question, items).into_iter().map(move |(item, value)| (code.clone(), item, value))
+            })
+            .collect();
+        let again = !posted.revealed.is_empty();
+        let next = if posted.going_back {
+            flow::previous_page(survey, index, &to_store).or(Some(index))
+        } else if again {
+            Some(index)
+        } else {
+            flow::next_page(survey, index, &to_store)
+        };
+        Saving {
+            replaced,
+            rows,
+            index,
+            next,
+            again,
+            language: language.to_string(),
+            version: loaded.meta.version,
+            anonymous: d.anonymous,
+        }
+    }
+
+    /// Where the respondent goes once the page is saved.
+    pub(super) fn target(&self, slug: &str) -> String {
+        match self.next {
+            Some(next) if self.again => format!("/s/{slug}/p/{next}?more=1"),
+            Some(next) => format!("/s/{slug}/p/{next}"),
+            None => format!("/s/{slug}/done"),
+        }
+    }
+
+    /// Stores the page in response `response_id`; true when that completed the response.
+    pub(super) fn write(&self, tx: &rusqlite::Connection, response_id: i64) -> std::result::Result<bool, DbError> {
+        responses::replace_answers(tx, response_id, &self.replaced, &self.rows)?;
+        let (language, version, anonymous) = (self.language.as_str(), self.version, self.anonymous);
+        let page_index = self.next.unwrap_or(self.index);
+        responses::set_position(tx, response_id, &Position { page_index, language, version, anonymous })?;
+        if self.next.is_none() {
+            responses::complete(tx, response_id, anonymous)?;
+        }
+        Ok(self.next.is_none())
     }
 }
 
@@ -735,12 +708,16 @@ pub async fn done(
     render_done(&state, &loaded, &language)
 }
 
-/// The thank-you page.
+/// The thank-you page, the same for everyone: rendered once per language and kept.
 pub(super) fn render_done(state: &AppState, loaded: &Loaded, language: &str) -> Result<Response> {
     let d = &loaded.survey.definition;
-    let thanks = paragraphs(d.text(&d.thank_you, language));
-    let own = context! { thank_you => thanks, ..base_context(loaded, language, "") };
-    Ok(Html(state.templates.render("respond/done.html", own)?).into_response())
+    let render = |_: &str| {
+        let thanks = paragraphs(d.text(&d.thank_you, language));
+        let own = context! { thank_you => thanks, ..base_context(loaded, language, "") };
+        Ok(state.templates.render("respond/done.html", own)?)
+    };
+    let html = state.rendered.page(loaded.meta.id, &loaded.survey, Kind::Done, language, "", render)?;
+    Ok(Html(html).into_response())
 }
 
 /// `GET /s/{slug}/resume/{token}`: continue on this device where the respondent left off.
@@ -780,6 +757,7 @@ pub async fn render_preview(
         errors: HashMap::new(),
         notice: None,
         resume_token: "",
+        invite: None,
         preview: true,
     };
     render_page(state, page, "", StatusCode::OK)

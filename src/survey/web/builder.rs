@@ -486,7 +486,8 @@ pub async fn settings_form(
     let d = &survey.definition;
     let local = |utc: &Option<String>| utc.as_deref().map(|t| time_zone::to_local(t, &user.time_zone));
     let own = context! {
-        survey => &survey, d, errors => Vec::<DefinitionError>::new(), based_on => &survey.updated_at,
+        // Serialised, `d` leaves out a welcome page that is on (the file format's default).
+        survey => &survey, d, welcome_page => d.welcome_page, errors => Vec::<DefinitionError>::new(), based_on => &survey.updated_at,
         opens_local => local(&d.opens_at), closes_local => local(&d.closes_at), time_zone => &user.time_zone,
     };
     Ok(page.render("survey/settings.html", own)?.into_response())
@@ -521,6 +522,7 @@ pub async fn save_settings(
         .collect();
     edited.default_language = field(&fields, "default_language").trim().to_string();
     edited.anonymous = field(&fields, "anonymous") == "on";
+    edited.welcome_page = field(&fields, "welcome_page") == "on";
     let mut time_errors = Vec::new();
     for (name, slot) in [("opens_at", &mut edited.opens_at), ("closes_at", &mut edited.closes_at)] {
         match typed_time(&fields, name, &user.time_zone) {
@@ -567,7 +569,7 @@ pub async fn save_settings(
         }
         Err(errors) => {
             let own = context! {
-                survey => &survey, d => edited, errors, based_on => &survey.updated_at,
+                survey => &survey, welcome_page => edited.welcome_page, d => edited, errors, based_on => &survey.updated_at,
                 opens_local => field(&fields, "opens_at"), closes_local => field(&fields, "closes_at"),
                 time_zone => &user.time_zone,
             };

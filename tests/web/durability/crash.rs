@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::load_respondent::{Respondent, answers};
-use super::load_server::{SLUG, Server};
+use super::load_server::{SLUG, SURVEY, Server};
 
 const FIELDWORK: &str = env!("CARGO_BIN_EXE_fieldwork");
 
@@ -25,7 +25,7 @@ struct Acknowledged {
 async fn every_acknowledged_response_survives_a_kill_mid_load() {
     let dir = tempfile::tempdir().unwrap();
     let binary = Path::new(FIELDWORK);
-    let db = Server::prepare(binary, dir.path()).expect("a database with the load-test survey");
+    let db = Server::prepare(binary, dir.path(), SURVEY).expect("a database with the load-test survey");
     let mut server = Server::start(binary, &db, &[], "warn").expect("the server starts");
 
     let stop = Arc::new(AtomicBool::new(false));

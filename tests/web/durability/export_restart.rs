@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::load_server::{SLUG, Server};
+use super::load_server::{SLUG, SURVEY, Server};
 
 const FIELDWORK: &str = env!("CARGO_BIN_EXE_fieldwork");
 
@@ -41,7 +41,7 @@ fn lines(path: &Path) -> usize {
 #[test]
 fn an_export_killed_halfway_leaves_the_earlier_file_whole_and_no_partial_one() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Server::prepare(Path::new(FIELDWORK), dir.path()).expect("a database with the load-test survey");
+    let db = Server::prepare(Path::new(FIELDWORK), dir.path(), SURVEY).expect("a database with the load-test survey");
     add_responses(&db, 100);
     let out = dir.path().join("responses.csv");
     assert!(export(&db, &out).status().unwrap().success());
