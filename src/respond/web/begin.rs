@@ -15,11 +15,11 @@ use serde::Deserialize;
 use super::cookie;
 use super::invite;
 use super::pages::{
-    Loaded, PageRender, Posted, Saving, Welcome, choose_language, field, find_response, form_token, form_token_valid,
-    load, page_html, refuses_new, remember_response, render_page, render_welcome, resume_target, status_page,
-    welcome_html, with_form_cookie,
+    Loaded, PageRender, Welcome, choose_language, find_response, form_token, form_token_valid, load, page_html,
+    refuses_new, render_page, render_welcome, resume_target, status_page, welcome_html, with_form_cookie,
 };
 use super::rendered::Kind;
+use super::save::{Posted, Saving, field, remember_response};
 use crate::app::AppState;
 use crate::db::DbError;
 use crate::distribute::participants::{self, Participant};

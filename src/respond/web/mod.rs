@@ -6,6 +6,7 @@ mod begin;
 mod invite;
 mod pages;
 pub(crate) mod rendered;
+mod save;
 
 pub use pages::render_preview;
 // The double-submit form token, shared with the opt-out page (distribute::mail).
@@ -23,7 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/s/{slug}", get(pages::welcome))
         .route("/s/{slug}/start", axum::routing::post(begin::start))
-        .route("/s/{slug}/p/{index}", get(pages::show_page).post(pages::save_page))
+        .route("/s/{slug}/p/{index}", get(pages::show_page).post(save::save_page))
         .route("/s/{slug}/done", get(pages::done))
         .route("/s/{slug}/resume/{token}", get(pages::resume))
 }

@@ -109,7 +109,11 @@ async fn a_full_disk_keeps_the_typed_answers_and_saving_resumes_when_space_retur
     };
     let app = TestApp::spawn_on(tempfile::tempdir().unwrap(), disk.path().join("fieldwork.db"), &[]).await;
     let (_, slug) = add_survey(&app, SURVEY, Status::Open);
-    let (first, second, third) = (app.other_client(), app.other_client(), app.other_client());
+    // The same without a welcome page: there the first page's save creates the response.
+    let direct = SURVEY.replace("slug = \"storage\"", "slug = \"storage-direct\"\nwelcome_page = false");
+    let (_, direct) = add_survey(&app, &direct, Status::Open);
+    let (first, second, third, fourth) =
+        (app.other_client(), app.other_client(), app.other_client(), app.other_client());
     let mut before = on_the_page(&first, &slug).await;
     assert_eq!(submit(&mut before, "Saved before the disk filled").await.0, StatusCode::SEE_OTHER);
     let mut respondent = on_the_page(&second, &slug).await;
@@ -124,12 +128,19 @@ async fn a_full_disk_keeps_the_typed_answers_and_saving_resumes_when_space_retur
     let refused = newcomer.post_start(&[("consent", "yes")]).await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(refused.html.to_lowercase().contains(COULD_NOT_SAVE), "{}", refused.html);
+    let mut direct_respondent = Respondent::new(&fourth, &direct);
+    assert_eq!(direct_respondent.welcome("").await.status, StatusCode::OK, "a page to read needs no space");
+    let typed_first = "A first page typed while the disk was full";
+    let (status, page) = submit(&mut direct_respondent, typed_first).await;
+    assert_could_not_save(status, &page, typed_first);
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the server keeps running");
 
     std::fs::remove_file(filler).unwrap();
     let (status, _) = submit(&mut respondent, typed).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "saving works again once there is space");
-    assert_eq!(stories(&app), ["Saved before the disk filled", typed]);
+    let (status, _) = submit(&mut direct_respondent, typed_first).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "and so does beginning a response with its first page");
+    assert_eq!(stories(&app), ["Saved before the disk filled", typed, typed_first]);
     assert!(responses(&app).iter().all(|r| r.status == "complete"));
     drop(app);
 }
