@@ -209,6 +209,28 @@ async fn every_question_type_and_the_error_page_pass_axe_in_both_languages() {
 }
 
 #[tokio::test]
+async fn without_a_welcome_page_the_link_opens_the_questions_and_the_keyboard_answers_them() {
+    let app = TestApp::spawn().await;
+    let direct = ALL_TYPES.replace("slug = \"all-types\"", "slug = \"all-types-direct\"\nwelcome_page = false");
+    let slug = open_survey(&app, &direct);
+    let browser = Browser::start(390, 844).await;
+
+    browser.goto(&app.url(&format!("/s/{slug}"))).await;
+    assert!(browser.text("h1").await.contains("All of them"), "the first page, not a welcome page");
+    assert_accessible(&browser, "first page without a welcome page").await;
+    browser.click("button[name=action][value=next]").await;
+    browser.client.wait().for_element(fantoccini::Locator::Css("#error-summary")).await.unwrap();
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM responses"), 0, "a refused first page stores nothing");
+
+    answer_page_with_keyboard(&browser).await;
+    assert_eq!(browser.wait_for_path(&format!("/s/{slug}/done")).await, format!("/s/{slug}/done"));
+    assert_accessible(&browser, "thank-you page").await;
+    browser.close().await;
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM responses WHERE status = 'complete'"), 1);
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM answers WHERE question = 'NAME'"), 1);
+}
+
+#[tokio::test]
 async fn the_accessibility_check_can_fail() {
     let browser = Browser::start(390, 844).await;
     browser.goto("data:text/html,<!doctype html><html><title>x</title><main><input type=text></main></html>").await;
