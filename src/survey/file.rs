@@ -58,6 +58,18 @@ mod tests {
     }
 
     #[test]
+    fn a_survey_without_a_welcome_page_says_so_in_its_file_and_others_need_not() {
+        let mut definition = from_toml(SHIPPED).unwrap().definition;
+        assert!(definition.welcome_page, "on unless the file turns it off");
+        assert!(!to_toml(&definition).unwrap().contains("welcome_page"));
+        definition.welcome_page = false;
+        definition.consent.clear();
+        let exported = to_toml(&definition).unwrap();
+        assert!(exported.contains("welcome_page = false"), "{exported}");
+        assert!(!from_toml(&exported).unwrap().definition.welcome_page);
+    }
+
+    #[test]
     fn a_syntax_error_is_placed_by_line_and_column() {
         let errors = from_toml("format = 1\nslug = \n").unwrap_err();
         assert_eq!(errors.len(), 1);
