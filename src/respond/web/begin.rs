@@ -14,9 +14,10 @@ use serde::Deserialize;
 
 use super::cookie;
 use super::invite;
+use super::loaded::{Loaded, choose_language, find_response, load, refuses_new};
 use super::pages::{
-    Loaded, PageRender, Welcome, choose_language, find_response, form_token, form_token_valid, load, page_html,
-    refuses_new, render_page, render_welcome, resume_target, status_page, welcome_html, with_form_cookie,
+    PageRender, Welcome, form_token, form_token_valid, page_html, render_page, render_welcome, resume_target,
+    status_page, welcome_html, with_form_cookie,
 };
 use super::rendered::Kind;
 use super::save::{Posted, Saving, field, remember_response};

@@ -5,7 +5,8 @@
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::pages::{Loaded, choose_language, form_token, refuses_new, render_done, resume_target, status_page};
+use super::loaded::{Loaded, choose_language, refuses_new};
+use super::pages::{form_token, render_done, resume_target, status_page};
 use super::{resume_cookie_name, set_cookie};
 use crate::app::AppState;
 use crate::distribute::participants::{self, Participant};

@@ -4,6 +4,7 @@
 
 mod begin;
 mod invite;
+mod loaded;
 mod pages;
 pub(crate) mod rendered;
 mod save;

@@ -11,10 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::invite;
-use super::pages::{
-    Loaded, PageRender, choose_language, form_token, form_token_valid, load_with_response, refuses_continuing,
-    render_page, status_page,
-};
+use super::loaded::{Loaded, choose_language, load_with_response, refuses_continuing};
+use super::pages::{PageRender, form_token, form_token_valid, render_page, status_page};
 use super::view::problem_message;
 use super::{cookie, resume_cookie_name, set_cookie};
 use crate::app::AppState;
