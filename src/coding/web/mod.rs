@@ -2,7 +2,9 @@
 //! memos), assignment of coders, the journal, and reconciliation into the consensus layer.
 
 mod assign;
+mod memos;
 mod reconcile;
+mod spans;
 mod workspace;
 
 use axum::Router;
@@ -19,10 +21,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/codebooks/{id}/code", get(workspace::queue))
         .route("/codebooks/{id}/code/{response_id}/{question}", get(workspace::unit).post(workspace::save))
-        .route("/codebooks/{id}/code/{response_id}/{question}/span", post(workspace::add_span))
-        .route("/codebooks/{id}/code/{response_id}/{question}/span/{coding_id}/delete", post(workspace::delete_span))
-        .route("/codebooks/{id}/code/{response_id}/{question}/memo", post(workspace::add_memo))
-        .route("/codebooks/{id}/journal", get(workspace::journal).post(workspace::add_journal_memo))
+        .route("/codebooks/{id}/code/{response_id}/{question}/span", post(spans::add_span))
+        .route("/codebooks/{id}/code/{response_id}/{question}/span/{coding_id}/delete", post(spans::delete_span))
+        .route("/codebooks/{id}/code/{response_id}/{question}/memo", post(memos::add_memo))
+        .route("/codebooks/{id}/journal", get(memos::journal).post(memos::add_journal_memo))
         .route("/codebooks/{id}/assign", get(assign::form).post(assign::run))
         .route("/codebooks/{id}/reconcile", get(reconcile::list))
         .route("/codebooks/{id}/reconcile/{response_id}/{question}", get(reconcile::unit).post(reconcile::resolve))

@@ -20,7 +20,6 @@ use crate::coding::store::{self, Coder};
 use crate::coding::units::{self, QueueItem, Unit};
 use crate::error::{AppError, Result};
 use crate::web::Page;
-use crate::web::page::flash;
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -32,7 +31,7 @@ impl QueueQuery {
         self.question.as_deref().filter(|q| !q.is_empty())
     }
 
-    fn suffix(&self) -> String {
+    pub(super) fn suffix(&self) -> String {
         self.only().map(|q| format!("?question={}", crate::error::urlencode(q))).unwrap_or_default()
     }
 }
@@ -118,7 +117,7 @@ fn navigation(items: &[QueueItem], unit: &Unit) -> Navigation {
     Navigation { position, prev, next, next_open }
 }
 
-fn unit_url(codebook_id: i64, unit: &Unit, suffix: &str) -> String {
+pub(super) fn unit_url(codebook_id: i64, unit: &Unit, suffix: &str) -> String {
     format!("/codebooks/{codebook_id}/code/{}/{}{suffix}", unit.response_id, crate::error::urlencode(&unit.question))
 }
 
@@ -131,13 +130,13 @@ struct CodeOption<'a> {
     exclusive_group: Option<String>,
 }
 
-struct UnitView {
-    own: minijinja::Value,
+pub(super) struct UnitView {
+    pub(super) own: minijinja::Value,
 }
 
 /// Everything the unit page shows; `ticked` overrides the stored codes when a refused form
 /// comes back.
-async fn unit_view(
+pub(super) async fn unit_view(
     state: &AppState,
     ctx: &Context,
     user: &User,
@@ -265,7 +264,7 @@ pub async fn unit(
 }
 
 /// A coder may open only the answers of their queue (others are 404, as for a stranger).
-async fn ensure_in_queue(state: &AppState, ctx: &Context, user: &User, unit: &Unit) -> Result<()> {
+pub(super) async fn ensure_in_queue(state: &AppState, ctx: &Context, user: &User, unit: &Unit) -> Result<()> {
     if !ctx.questions.contains(&unit.question) {
         return Err(AppError::NotFound);
     }
@@ -274,7 +273,7 @@ async fn ensure_in_queue(state: &AppState, ctx: &Context, user: &User, unit: &Un
 }
 
 /// Who is coding, and under which version.
-fn coder(ctx: &Context, user: &User) -> Result<Coder<'static>> {
+pub(super) fn coder(ctx: &Context, user: &User) -> Result<Coder<'static>> {
     if ctx.codebook.published_version == 0 {
         return Err(AppError::NotFound);
     }
@@ -288,7 +287,7 @@ fn coder(ctx: &Context, user: &User) -> Result<Coder<'static>> {
 
 /// Checks codes a coder applies to an answer against the published codebook: each must be a
 /// code, retired only if the answer already has it (`applied`); a message when refused.
-fn check_codes(ctx: &Context, codes: &[String], applied: &[String]) -> Option<String> {
+pub(super) fn check_codes(ctx: &Context, codes: &[String], applied: &[String]) -> Option<String> {
     for code in codes {
         match ctx.published.entry(code) {
             Some(entry) if entry.kind == CodeKind::Code && (!entry.retired || applied.contains(code)) => {}
@@ -367,150 +366,6 @@ pub async fn save(
         _ => here,
     };
     Ok(Redirect::to(&target).into_response())
-}
-
-#[derive(Deserialize, Default)]
-pub struct SpanForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    start: String,
-    #[serde(default)]
-    end: String,
-}
-
-/// `POST …/span`: highlights a passage (code points, end exclusive) as evidence for a code.
-pub async fn add_span(
-    State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    page: Page,
-    Path((id, response_id, question)): Path<(i64, i64, String)>,
-    Query(query): Query<QueueQuery>,
-    axum::Form(form): axum::Form<SpanForm>,
-) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
-    let unit = Unit { response_id, question };
-    ensure_in_queue(&state, &ctx, &user, &unit).await?;
-    let by = coder(&ctx, &user)?;
-    let (u, code) = (unit.clone(), form.code.clone());
-    let (text, current) = state
-        .db
-        .read(move |conn| Ok((store::answer_text(conn, u.as_ref())?, store::applied_codes(conn, by, u.as_ref())?)))
-        .await?;
-    let length = text.map_or(0, |t| t.chars().count());
-    let bounds = match (form.start.trim().parse::<usize>(), form.end.trim().parse::<usize>()) {
-        (Ok(start), Ok(end)) if start < end && end <= length => Some((start, end)),
-        _ => None,
-    };
-    let mut with_code = current.clone();
-    with_code.push(code.clone());
-    with_code.sort();
-    with_code.dedup();
-    let problem = match bounds {
-        None => Some(format!("Select a passage inside the answer (it has {length} characters)")),
-        Some(_) => check_codes(&ctx, std::slice::from_ref(&code), &current)
-            .or_else(|| exclusivity_conflict(&ctx.published, &with_code)),
-    };
-    if let Some(problem) = problem {
-        let view = unit_view(&state, &ctx, &user, &unit, &query, None, Some(problem)).await?;
-        return Ok(page
-            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", view.own)?
-            .into_response());
-    }
-    let (start, end) = bounds.unwrap_or((0, 0));
-    let u = unit.clone();
-    state.db.write(move |tx| store::apply_span(tx, by, u.as_ref(), &code, start as i64, end as i64)).await?;
-    Ok(Redirect::to(&unit_url(id, &unit, &query.suffix())).into_response())
-}
-
-/// `POST …/span/{coding_id}/delete`
-pub async fn delete_span(
-    State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    Path((id, response_id, question, coding_id)): Path<(i64, i64, String, i64)>,
-    Query(query): Query<QueueQuery>,
-) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
-    let by = coder(&ctx, &user)?;
-    state.db.write(move |tx| store::remove_span(tx, by, coding_id)).await?;
-    Ok(Redirect::to(&unit_url(id, &Unit { response_id, question }, &query.suffix())).into_response())
-}
-
-#[derive(Deserialize, Default)]
-pub struct MemoForm {
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    code: String,
-}
-
-/// `POST …/memo`: a memo on this answer.
-pub async fn add_memo(
-    State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    page: Page,
-    Path((id, response_id, question)): Path<(i64, i64, String)>,
-    Query(query): Query<QueueQuery>,
-    axum::Form(form): axum::Form<MemoForm>,
-) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
-    let unit = Unit { response_id, question };
-    ensure_in_queue(&state, &ctx, &user, &unit).await?;
-    let body = form.body.trim().replace("\r\n", "\n");
-    if !body.is_empty() {
-        let (u, author) = (unit.clone(), user.id);
-        state.db.write(move |tx| store::add_memo(tx, id, "answer", Some(u.as_ref()), None, author, &body)).await?;
-        flash(&page.session, "success", "Memo added.").await;
-    }
-    Ok(Redirect::to(&format!("{}#memos", unit_url(id, &unit, &query.suffix()))).into_response())
-}
-
-/// `GET /codebooks/{id}/journal`: the project journal and the memos on codes.
-pub async fn journal(
-    State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    page: Page,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
-    let (journal, code_memos) = state
-        .db
-        .read(move |conn| {
-            Ok((store::memos(conn, id, "journal", None, None)?, store::memos(conn, id, "code", None, None)?))
-        })
-        .await?;
-    let codes: Vec<_> = ctx.published.codes.iter().filter(|c| c.kind == CodeKind::Code).collect();
-    Ok(page
-        .render(
-            "coding/journal.html",
-            context! { codebook => &ctx.codebook, survey => &ctx.survey, journal, code_memos, codes },
-        )?
-        .into_response())
-}
-
-/// `POST /codebooks/{id}/journal`: a journal entry, or with `code` a memo on that code.
-pub async fn add_journal_memo(
-    State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    page: Page,
-    Path(id): Path<i64>,
-    axum::Form(form): axum::Form<MemoForm>,
-) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
-    let body = form.body.trim().replace("\r\n", "\n");
-    let code = Some(form.code.trim().to_string()).filter(|c| ctx.published.entry(c).is_some());
-    if !body.is_empty() {
-        let author = user.id;
-        state
-            .db
-            .write(move |tx| {
-                let kind = if code.is_some() { "code" } else { "journal" };
-                store::add_memo(tx, id, kind, None, code.as_deref(), author, &body)
-            })
-            .await?;
-        flash(&page.session, "success", "Memo added.").await;
-    }
-    Ok(Redirect::to(&format!("/codebooks/{id}/journal")).into_response())
 }
 
 #[cfg(test)]
