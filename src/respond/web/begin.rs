@@ -27,10 +27,10 @@ use crate::distribute::participants::{self, Participant};
 use crate::error::Result;
 use crate::respond::answers::AnswerSet;
 use crate::respond::flow;
-use crate::respond::store::{self as responses, NewResponse, Position};
+use crate::respond::store::{self as responses, NewResponse, Position, ResponseRow};
 use crate::survey::messages;
 use crate::web::client::ClientAddr;
-use crate::web::{random_token, token_digest};
+use crate::web::{derived_token, random_token, token_digest};
 
 /// The page a respondent arriving at the survey sees first: the welcome page, or the first page
 /// of questions when the survey has no welcome page. `invite` is the personal link's token; the
@@ -106,11 +106,15 @@ async fn admit(
 }
 
 /// A new response as it is created, owned so that it can go to the writer thread.
+///
+/// Its resume token is derived from the browser's form token and the survey, so that a form sent
+/// twice before the first answer arrived (a double click, a reload) finds the response the first
+/// one created instead of beginning a second.
 struct Beginning {
     survey_id: i64,
     version: i64,
     language: String,
-    resume_hash: [u8; 32],
+    resume: String,
     consented: bool,
     anonymous: bool,
     client: String,
@@ -118,45 +122,60 @@ struct Beginning {
     participant_id: Option<i64>,
 }
 
+/// What beginning a response came to.
+enum Begun {
+    /// A new response, with its id and resume token.
+    Created(i64, String),
+    /// This browser's form had begun it already: the response, and its resume token.
+    Already(ResponseRow, String),
+    /// The personal link began a response meanwhile (another tab, another device).
+    LinkUsed,
+}
+
 impl Beginning {
-    /// The new response, and the resume token that will name it.
+    /// The response this browser (known by its valid `form_token`) begins.
     fn new(
         loaded: &Loaded,
         language: &str,
         client: &str,
         headers: &HeaderMap,
+        form_token: &str,
         consented: bool,
         participant: Option<&Participant>,
-    ) -> (Beginning, String) {
-        let resume = random_token();
+    ) -> Beginning {
         let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let beginning = Beginning {
+        Beginning {
             survey_id: loaded.meta.id,
             version: loaded.meta.version,
             language: language.to_string(),
-            resume_hash: token_digest(&resume),
+            resume: derived_token(form_token, &format!("resume {}", loaded.meta.id)),
             consented,
             anonymous: loaded.survey.definition.anonymous,
             client: client.to_string(),
             user_agent: user_agent.to_string(),
             participant_id: participant.map(|p| p.id),
-        };
-        (beginning, resume)
+        }
     }
 
-    /// Marks the participant started and creates the response; None when the personal link has
-    /// begun a response meanwhile (another tab, another device).
-    fn create(&self, tx: &rusqlite::Connection) -> std::result::Result<Option<i64>, DbError> {
+    /// Finds the response this form began already, or marks the participant started and creates
+    /// it. Runs in the writer's transaction, so two sends of one form cannot both create.
+    fn create(&self, tx: &rusqlite::Connection) -> std::result::Result<Begun, DbError> {
+        let digest = token_digest(&self.resume);
+        if let Some(row) = responses::find_by_resume(tx, self.survey_id, &digest)? {
+            return Ok(Begun::Already(row, self.resume.clone()));
+        }
         if let Some(id) = self.participant_id
             && !participants::mark_started(tx, id)?
         {
-            return Ok(None);
+            return Ok(Begun::LinkUsed);
         }
+        // The derived token names a response in the trash: this one gets a token of its own.
+        let resume = if responses::resume_used(tx, &digest)? { random_token() } else { self.resume.clone() };
         let new = NewResponse {
             survey_id: self.survey_id,
             survey_version: self.version,
             language: &self.language,
-            resume_hash: &self.resume_hash,
+            resume_hash: &token_digest(&resume),
             consented: self.consented,
             anonymous: self.anonymous,
             client_ip: &self.client,
@@ -164,8 +183,15 @@ impl Beginning {
             // Anonymous surveys keep nothing that links a response to its participant.
             participant_id: self.participant_id.filter(|_| !self.anonymous),
         };
-        responses::create(tx, &new).map(Some)
+        Ok(Begun::Created(responses::create(tx, &new)?, resume))
     }
+}
+
+/// To where the respondent was in the response their form began already, remembering it.
+fn carry_on(state: &AppState, loaded: &Loaded, response: &ResponseRow, resume: &str) -> Response {
+    let mut redirect = Redirect::to(&resume_target(&loaded.meta.slug, response, None)).into_response();
+    remember_response(state, &mut redirect, loaded, resume);
+    redirect
 }
 
 #[derive(Deserialize, Default)]
@@ -193,6 +219,10 @@ pub async fn start(
     Form(form): Form<StartForm>,
 ) -> Result<Response> {
     let loaded = load(&state, &slug).await?;
+    if !loaded.survey.definition.welcome_page {
+        // No welcome page to start from (the setting changed while it was open): the first page.
+        return Ok(Redirect::to(&format!("/s/{slug}")).into_response());
+    }
     let language = choose_language(&loaded.survey, Some(&form.lang), None, &headers);
     if let Some((_, response)) = find_response(&state, &loaded, &headers, None).await? {
         // A reload or a second click: carry on with the same response.
@@ -224,26 +254,29 @@ pub async fn start(
         return status_page(&state, &loaded, &language, ("too_many", "too_many"), StatusCode::TOO_MANY_REQUESTS);
     }
     let participant = admitted.participant.as_ref();
-    let (beginning, resume) = Beginning::new(&loaded, &language, &client, &headers, needs_consent, participant);
+    let beginning = Beginning::new(&loaded, &language, &client, &headers, &token, needs_consent, participant);
     let first = flow::first_page(&loaded.survey, &AnswerSet::new());
     let at = (first, language.clone(), loaded.meta.version, d.anonymous);
     let started = state
         .db
         .write(move |tx| {
-            let Some(id) = beginning.create(tx)? else { return Ok(false) };
-            let (page_index, language, version, anonymous) = (at.0, at.1.as_str(), at.2, at.3);
-            responses::set_position(tx, id, &Position { page_index, language, version, anonymous })?;
-            Ok(true)
+            let begun = beginning.create(tx)?;
+            if let Begun::Created(id, _) = &begun {
+                let (page_index, language, version, anonymous) = (at.0, at.1.as_str(), at.2, at.3);
+                responses::set_position(tx, *id, &Position { page_index, language, version, anonymous })?;
+            }
+            Ok(begun)
         })
         .await;
     match started {
-        Ok(true) => {
+        Ok(Begun::Created(_, resume)) => {
             let mut response = Redirect::to(&format!("/s/{slug}/p/{first}")).into_response();
             remember_response(&state, &mut response, &loaded, &resume);
             Ok(response)
         }
+        Ok(Begun::Already(row, resume)) => Ok(carry_on(&state, &loaded, &row, &resume)),
         // The link was used meanwhile (another tab or device); this browser has no response of it.
-        Ok(false) => invite::arrive(&state, &loaded, invite.unwrap_or_default(), None, &headers, None).await,
+        Ok(Begun::LinkUsed) => invite::arrive(&state, &loaded, invite.unwrap_or_default(), None, &headers, None).await,
         Err(err) if err.is_storage_unavailable() => {
             tracing::warn!(error = %err, %slug, "could not start a response");
             again("error_save", StatusCode::SERVICE_UNAVAILABLE)
@@ -302,15 +335,18 @@ pub(super) async fn first_page_posted(
         return render_page(state, render, &token, StatusCode::UNPROCESSABLE_ENTITY);
     }
     if field(fields, "website").is_some_and(|w| !w.is_empty()) {
-        tracing::info!(%slug, "honeypot filled; no response created");
-        return Ok(Redirect::to(&format!("/s/{slug}/done")).into_response());
+        // Real answers may be here (a password manager filling the hidden field): the page comes
+        // back, as typed, with the hidden field empty, and a second send goes through.
+        tracing::info!(%slug, "honeypot filled; first page shown again, no response created");
+        render.notice = Some(messages::message(d, "error_resubmit", &language));
+        return render_page(state, render, &token, StatusCode::UNPROCESSABLE_ENTITY);
     }
     if admitted.participant.is_none() && !state.new_responses.allow(client) {
         render.notice = Some(messages::message(d, "too_many", &language));
         return render_page(state, render, &token, StatusCode::TOO_MANY_REQUESTS);
     }
     let participant = admitted.participant.as_ref();
-    let (beginning, resume) = Beginning::new(loaded, &language, client, headers, false, participant);
+    let beginning = Beginning::new(loaded, &language, client, headers, &token, false, participant);
     let saving = Saving::new(loaded, index, &posted, &language);
     let target = saving.target(slug);
     // Anonymous surveys keep no link from the response to the participant, whose link is known here.
@@ -318,22 +354,25 @@ pub(super) async fn first_page_posted(
     let begun = state
         .db
         .write(move |tx| {
-            let Some(id) = beginning.create(tx)? else { return Ok(false) };
-            if saving.write(tx, id)?
+            let begun = beginning.create(tx)?;
+            if let Begun::Created(id, _) = &begun
+                && saving.write(tx, *id)?
                 && let Some(participant_id) = anonymous_participant
             {
                 participants::mark_completed(tx, participant_id)?;
             }
-            Ok(true)
+            Ok(begun)
         })
         .await;
     match begun {
-        Ok(true) => {
+        Ok(Begun::Created(_, resume)) => {
             let mut redirect = Redirect::to(&target).into_response();
             remember_response(state, &mut redirect, loaded, &resume);
             Ok(redirect)
         }
-        Ok(false) => {
+        // Sent twice: the first send began the response and saved this page.
+        Ok(Begun::Already(row, resume)) => Ok(carry_on(state, loaded, &row, &resume)),
+        Ok(Begun::LinkUsed) => {
             let invite = admitted.invite.as_deref().unwrap_or_default();
             invite::arrive(state, loaded, invite, None, headers, None).await
         }

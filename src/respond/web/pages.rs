@@ -21,7 +21,7 @@ use crate::respond::answers::AnswerSet;
 use crate::respond::flow;
 use crate::respond::store::{self as responses, ResponseRow};
 use crate::survey::messages;
-use crate::web::{random_token, secrets_match, token_digest};
+use crate::web::{is_token, random_token, secrets_match, token_digest};
 
 /// Shared page context: survey texts, messages, language and the form token.
 fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja::Value {
@@ -46,14 +46,15 @@ pub(crate) fn with_form_cookie(state: &AppState, status: StatusCode, html: Strin
     response
 }
 
-/// The form token: the one the browser already holds, or a new one.
+/// The form token: the one the browser already holds (if it is one of ours in shape: a cookie
+/// can be set by others, and the token goes into pages), or a new one.
 pub(crate) fn form_token(headers: &HeaderMap) -> String {
-    cookie(headers, FORM_COOKIE).filter(|t| t.len() >= 32).unwrap_or_else(random_token)
+    cookie(headers, FORM_COOKIE).filter(|t| is_token(t)).unwrap_or_else(random_token)
 }
 
 pub(crate) fn form_token_valid(headers: &HeaderMap, posted: Option<&str>) -> bool {
     match (cookie(headers, FORM_COOKIE), posted) {
-        (Some(cookie), Some(posted)) => secrets_match(&cookie, posted),
+        (Some(cookie), Some(posted)) => is_token(&cookie) && secrets_match(&cookie, posted),
         _ => false,
     }
 }

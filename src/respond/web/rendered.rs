@@ -71,6 +71,11 @@ impl RenderedPages {
         token: &str,
         render: impl Fn(&str) -> Result<String>,
     ) -> Result<String> {
+        if !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            // Pieces are joined without escaping: a token of any other shape goes through the
+            // template's escaping instead (callers pass only tokens of ours; this is a backstop).
+            return render(token);
+        }
         if let Some(kept) = self.find(survey_id, compiled, kind, language) {
             return Ok(kept.with_token(token));
         }

@@ -117,8 +117,13 @@ async fn a_language_switch_a_stale_form_and_a_bot_on_the_first_page_store_nothin
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(is_checked(&refused.html, "q-ROLE-dev"), "the answer is kept on the refused page");
 
+    // The hidden field filled (a bot, or a password manager): the page again, as typed, and the
+    // hidden field empty, so that a person's second send goes through.
     let bot = respondent.submit(0, &[("q.ROLE", "dev"), ("website", "http://spam.example")]).await;
-    assert_eq!((bot.status, bot.location.as_str()), (StatusCode::SEE_OTHER, "/s/direct/done"));
+    assert_eq!(bot.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(is_checked(&bot.html, "q-ROLE-dev"), "the answer is kept");
+    let hidden_field = tag(&bot.html, "website").expect("the hidden field is on the page");
+    assert!(!hidden_field.contains("value="), "the hidden field comes back empty: {hidden_field}");
 
     let other = app.other_client();
     let later_page = Respondent::new(&other, "direct").submit(1, &[("q.MORE", "skip ahead")]).await;
@@ -209,4 +214,108 @@ async fn the_settings_turn_the_welcome_page_off_and_respondents_see_each_edit_at
     let other = app.other_client();
     let second = Respondent::new(&other, "direct").welcome("").await;
     assert_ne!(hidden(&first.html, "form_token"), hidden(&second.html, "form_token"));
+}
+
+/// A client without cookies of its own: sends exactly the Cookie header it is given, as two
+/// requests of one browser in flight at once do (neither has the other's answer yet).
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+/// The value the reply sets for a cookie whose name starts with `prefix`.
+fn set_cookie(reply: &reqwest::Response, prefix: &str) -> Option<String> {
+    reply
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(prefix))
+        .and_then(|v| v.split(';').next()?.split_once('=').map(|(_, value)| value.to_string()))
+}
+
+#[tokio::test]
+async fn a_first_page_sent_twice_at_once_begins_one_response_and_both_sends_land_on_it() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, DIRECT, Status::Open);
+    let mut respondent = Respondent::new(&app, "direct");
+    respondent.welcome("").await;
+    let form = respondent.form(&[("q.ROLE", "dev"), ("q.WHY", "Once.")]);
+    let token = hidden(&respondent.html, "form_token").expect("form token");
+
+    let client = bare_client();
+    let send = || {
+        client
+            .post(app.url("/s/direct/p/0"))
+            .header(reqwest::header::COOKIE, format!("fw_form={token}"))
+            .form(&form)
+            .send()
+    };
+    let (first, second) = (send().await.expect("first"), send().await.expect("second"));
+    assert_eq!((first.status(), second.status()), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
+    assert_eq!(crate::helpers::location(&first), "/s/direct/p/1");
+    assert_eq!(crate::helpers::location(&second), "/s/direct/p/1", "the second send finds the response");
+    assert_eq!(set_cookie(&first, "fw_resume_"), set_cookie(&second, "fw_resume_"), "one response, one token");
+    assert_eq!(responses(&app), 1);
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM answers WHERE question = 'ROLE'"), 1);
+
+    // Once that response is in the trash, the same browser begins a new one (not an error).
+    execute(&app, "UPDATE responses SET deleted_at = '2026-01-01T00:00:00Z'");
+    let again = send().await.expect("third");
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_ne!(set_cookie(&again, "fw_resume_"), set_cookie(&first, "fw_resume_"));
+    assert_eq!(responses(&app), 2);
+}
+
+#[tokio::test]
+async fn start_sent_twice_at_once_begins_one_response() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, &DIRECT.replace("welcome_page = false\n", ""), Status::Open);
+    let mut respondent = Respondent::new(&app, "direct");
+    respondent.welcome("").await;
+    let token = hidden(&respondent.html, "form_token").expect("form token");
+    let client = bare_client();
+    let start = || {
+        client
+            .post(app.url("/s/direct/start"))
+            .header(reqwest::header::COOKIE, format!("fw_form={token}"))
+            .form(&[("form_token", token.as_str()), ("lang", "en")])
+            .send()
+    };
+    let (first, second) = (start().await.expect("first"), start().await.expect("second"));
+    assert_eq!(crate::helpers::location(&first), "/s/direct/p/0");
+    assert_eq!(crate::helpers::location(&second), "/s/direct/p/0");
+    assert_eq!(responses(&app), 1);
+}
+
+#[tokio::test]
+async fn start_on_a_survey_without_a_welcome_page_begins_nothing() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, DIRECT, Status::Open);
+    let mut respondent = Respondent::new(&app, "direct");
+    respondent.welcome("").await;
+    let started = respondent.post_start(&[]).await;
+    assert_eq!((started.status, started.location.as_str()), (StatusCode::SEE_OTHER, "/s/direct"));
+    assert_eq!(responses(&app), 0);
+}
+
+#[tokio::test]
+async fn a_form_cookie_set_by_someone_else_is_never_written_into_a_page() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, DIRECT, Status::Open);
+    let planted = "\"><script>alert(1)</script><input value=\"xxxxxxxxxxxxxxxxxxxx";
+    for _ in 0..2 {
+        // Twice: the second time the page is the kept one.
+        let reply = bare_client()
+            .get(app.url("/s/direct"))
+            .header(reqwest::header::COOKIE, format!("fw_form={planted}"))
+            .send()
+            .await
+            .expect("GET");
+        let fresh = set_cookie(&reply, "fw_form=").or_else(|| set_cookie(&reply, "fw_form"));
+        let html = reply.text().await.expect("body");
+        assert!(!html.contains("<script>"), "the planted value is in the page");
+        let token = hidden(&html, "form_token").expect("form token");
+        assert_eq!(token.len(), 43, "a token of our own: {token}");
+        assert_eq!(fresh.as_deref(), Some(token.as_str()), "and the browser is given it");
+    }
 }
