@@ -257,6 +257,13 @@ pub fn now_rfc3339() -> String {
     rfc3339(time::OffsetDateTime::now_utc())
 }
 
+/// The time now as stored about a respondent: RFC 3339, or only the date in an anonymous survey,
+/// where a time of day could pair a participant with their response.
+pub fn now_stamp(date_only: bool) -> String {
+    let now = now_rfc3339();
+    if date_only { now[..10].to_string() } else { now }
+}
+
 /// Formats a time as RFC 3339 UTC with whole seconds.
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(t);

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::links::{LinkKey, new_salt};
-use crate::db::{DbError, now_rfc3339};
+use crate::db::{DbError, now_rfc3339, now_stamp};
 use crate::web::token_digest;
 
 /// Custom columns of a participant (organisation, project, role, ...), by column name.
@@ -201,8 +201,10 @@ pub fn emails(conn: &Connection, survey_id: i64) -> Result<std::collections::Has
 }
 
 /// Records that the participant's one response has begun. False when it already had.
-pub fn mark_started(conn: &Connection, id: i64) -> Result<bool, DbError> {
-    let now = now_rfc3339();
+/// Marks the participant started; false when they had started already. In an anonymous survey
+/// only the date is kept (see `now_stamp`).
+pub fn mark_started(conn: &Connection, id: i64, anonymous: bool) -> Result<bool, DbError> {
+    let now = now_stamp(anonymous);
     let changed = conn.execute(
         "UPDATE participants SET started_at = ?2, updated_at = ?2 WHERE id = ?1 AND started_at IS NULL",
         params![id, now],
@@ -210,8 +212,9 @@ pub fn mark_started(conn: &Connection, id: i64) -> Result<bool, DbError> {
     Ok(changed == 1)
 }
 
-pub fn mark_completed(conn: &Connection, id: i64) -> Result<(), DbError> {
-    let now = now_rfc3339();
+/// Marks the participant completed (once); in an anonymous survey with the date only.
+pub fn mark_completed(conn: &Connection, id: i64, anonymous: bool) -> Result<(), DbError> {
+    let now = now_stamp(anonymous);
     conn.execute(
         "UPDATE participants SET completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND completed_at IS NULL",
         params![id, now],
@@ -279,9 +282,9 @@ mod tests {
         let token = key.token(&p.token_salt);
         assert_eq!(find_by_token(&conn, survey, &token).unwrap().unwrap().id, id);
         assert!(find_by_token(&conn, survey, "wrong").unwrap().is_none());
-        assert!(mark_started(&conn, id).unwrap());
-        assert!(!mark_started(&conn, id).unwrap(), "a link starts one response");
-        mark_completed(&conn, id).unwrap();
+        assert!(mark_started(&conn, id, false).unwrap());
+        assert!(!mark_started(&conn, id, false).unwrap(), "a link starts one response");
+        mark_completed(&conn, id, false).unwrap();
         assert_eq!(find(&conn, survey, id).unwrap().unwrap().status, "completed");
         opt_out(&conn, id).unwrap();
         assert_eq!(counts(&conn, survey).unwrap().of("opted_out"), 1);

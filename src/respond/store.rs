@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::answers::AnswerSet;
-use crate::db::{DbError, now_rfc3339};
+use crate::db::{DbError, now_stamp};
 
 /// A response as the respondent pages need it.
 #[derive(Debug, Clone)]
@@ -12,12 +12,6 @@ pub struct ResponseRow {
     pub complete: bool,
     pub language: String,
     pub page_index: usize,
-}
-
-/// A timestamp for a response: exact, or only the date for anonymous surveys.
-fn stamp(anonymous: bool) -> String {
-    let now = now_rfc3339();
-    if anonymous { now[..10].to_string() } else { now }
 }
 
 /// What is known about a new response when it starts.
@@ -36,7 +30,7 @@ pub struct NewResponse<'a> {
 
 pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
     let identifying = |value: &str| (!new.anonymous).then(|| value.chars().take(512).collect::<String>());
-    let consent_at = new.consented.then(|| stamp(new.anonymous));
+    let consent_at = new.consented.then(|| now_stamp(new.anonymous));
     // The statements of the respondent pages run thousands of times a second: prepared once.
     conn.prepare_cached(
         "INSERT INTO responses (survey_id, resume_hash, survey_version, language, consent_version, consent_at, \
@@ -49,10 +43,10 @@ pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
         new.language,
         new.consented.then_some(new.survey_version),
         consent_at,
-        stamp(new.anonymous),
+        now_stamp(new.anonymous),
         identifying(new.client_ip),
         identifying(new.user_agent),
-        stamp(new.anonymous),
+        now_stamp(new.anonymous),
         new.participant_id,
     ])?;
     Ok(conn.last_insert_rowid())
@@ -149,7 +143,7 @@ pub fn set_position(conn: &Connection, response_id: i64, at: &Position) -> Resul
     conn.prepare_cached(
         "UPDATE responses SET page_index = ?2, language = ?3, survey_version = ?4, updated_at = ?5 WHERE id = ?1",
     )?
-    .execute(params![response_id, at.page_index as i64, at.language, at.version, stamp(at.anonymous)])?;
+    .execute(params![response_id, at.page_index as i64, at.language, at.version, now_stamp(at.anonymous)])?;
     Ok(())
 }
 
@@ -169,7 +163,7 @@ pub fn complete(conn: &Connection, response_id: i64, anonymous: bool) -> Result<
         "UPDATE responses SET status = 'complete', submitted_at = ?2, duration_s = ?3, updated_at = ?4 \
          WHERE id = ?1 AND status = 'partial'",
     )?
-    .execute(params![response_id, stamp(anonymous), duration, stamp(anonymous)])?;
+    .execute(params![response_id, now_stamp(anonymous), duration, now_stamp(anonymous)])?;
     // The participant whose link this was has now completed (anonymous surveys keep no link; the
     // caller marks their participant from the invitation cookie).
     conn.prepare_cached(

@@ -165,7 +165,7 @@ impl Beginning {
             return Ok(Begun::Already(row, self.resume.clone()));
         }
         if let Some(id) = self.participant_id
-            && !participants::mark_started(tx, id)?
+            && !participants::mark_started(tx, id, self.anonymous)?
         {
             return Ok(Begun::LinkUsed);
         }
@@ -359,7 +359,7 @@ pub(super) async fn first_page_posted(
                 && saving.write(tx, *id)?
                 && let Some(participant_id) = anonymous_participant
             {
-                participants::mark_completed(tx, participant_id)?;
+                participants::mark_completed(tx, participant_id, true)?;
             }
             Ok(begun)
         })
