@@ -108,7 +108,9 @@ pub async fn save_page(
         .write(move |tx| {
             let completed = saving.write(tx, response_id)?;
             match invite_token.filter(|_| completed).map(|t| participants::find_by_token(tx, survey_id, &t)) {
-                Some(found) => found?.map_or(Ok(()), |participant| participants::mark_completed(tx, participant.id, true)),
+                Some(found) => {
+                    found?.map_or(Ok(()), |participant| participants::mark_completed(tx, participant.id, true))
+                }
                 None => Ok(()),
             }
         })
