@@ -19,7 +19,7 @@ use super::pages::{
     PageRender, Welcome, form_token, form_token_valid, page_html, render_page, render_welcome, resume_target,
     status_page, welcome_html, with_form_cookie,
 };
-use super::rendered::Kind;
+use super::rendered::{Kind, Tokens};
 use super::save::{Posted, Saving, field, remember_response};
 use crate::app::AppState;
 use crate::db::DbError;
@@ -44,9 +44,11 @@ pub(super) fn render_entry(
 ) -> Result<Response> {
     let html = match invite {
         Some(_) => entry_html(state, loaded, language, token, invite)?,
-        None => state.rendered.page(loaded.meta.id, &loaded.survey, Kind::Entry, language, token, |token| {
-            entry_html(state, loaded, language, token, None)
-        })?,
+        None => {
+            let tokens = Tokens { form: token, resume: "" };
+            let render = |tokens: Tokens| entry_html(state, loaded, language, tokens.form, None);
+            state.rendered.page(loaded.meta.id, &loaded.survey, (Kind::Entry, language), tokens, render)?
+        }
     };
     Ok(with_form_cookie(state, StatusCode::OK, html, token))
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::invite;
 use super::loaded::{Loaded, choose_language, load, load_with_response, refuses_continuing, refuses_new};
-use super::rendered::Kind;
+use super::rendered::{Kind, Tokens};
 use super::view::{self, language_options, paragraphs, question_view};
 use super::{FORM_COOKIE, cookie, resume_cookie_name, set_cookie};
 use crate::app::AppState;
@@ -267,18 +267,31 @@ pub async fn show_page(
     if let Some(unfinished) = flow::first_unfinished_page(&loaded.survey, index, &answers) {
         return Ok(Redirect::to(&format!("/s/{slug}/p/{unfinished}")).into_response());
     }
-    let page = PageRender {
-        loaded: &loaded,
-        index,
-        language: &language,
-        answers: &answers,
-        errors: HashMap::new(),
-        notice: query.more.is_some().then(|| messages::message(&loaded.survey.definition, "revealed", &language)),
-        resume_token: &resume,
-        invite: None,
-        preview: false,
+    let notice = query.more.is_some().then(|| messages::message(&loaded.survey.definition, "revealed", &language));
+    let render = |tokens: Tokens| {
+        let page = PageRender {
+            loaded: &loaded,
+            index,
+            language: &language,
+            answers: &answers,
+            errors: HashMap::new(),
+            notice: notice.clone(),
+            resume_token: tokens.resume,
+            invite: None,
+            preview: false,
+        };
+        page_html(&state, page, tokens.form)
     };
-    render_page(&state, page, &form_token(&headers), StatusCode::OK)
+    let form_token = form_token(&headers);
+    let tokens = Tokens { form: &form_token, resume: &resume };
+    let html = if answers.is_empty() && notice.is_none() {
+        // Nothing answered yet (a response just begun): the page is the same for everyone.
+        let id = loaded.meta.id;
+        state.rendered.page(id, &loaded.survey, (Kind::Unanswered(index), &language), tokens, render)?
+    } else {
+        render(tokens)?
+    };
+    Ok(with_form_cookie(&state, StatusCode::OK, html, &form_token))
 }
 
 /// `GET /s/{slug}/done`: the thank-you page.
@@ -295,12 +308,13 @@ pub async fn done(
 /// The thank-you page, the same for everyone: rendered once per language and kept.
 pub(super) fn render_done(state: &AppState, loaded: &Loaded, language: &str) -> Result<Response> {
     let d = &loaded.survey.definition;
-    let render = |_: &str| {
+    let render = |_: Tokens| {
         let thanks = paragraphs(d.text(&d.thank_you, language));
         let own = context! { thank_you => thanks, ..base_context(loaded, language, "") };
         Ok(state.templates.render("respond/done.html", own)?)
     };
-    let html = state.rendered.page(loaded.meta.id, &loaded.survey, Kind::Done, language, "", render)?;
+    let tokens = Tokens { form: "", resume: "" };
+    let html = state.rendered.page(loaded.meta.id, &loaded.survey, (Kind::Done, language), tokens, render)?;
     Ok(Html(html).into_response())
 }
 

@@ -1,50 +1,86 @@
-//! Pages that are the same for every respondent who sees them — a survey's entry page (the
-//! welcome page, or the first page of questions when there is none) before anything is answered,
-//! and the thank-you page — kept rendered per survey and language, so that the busiest requests of
-//! a survey render no template. The one part that differs between respondents, the form token, is
-//! rendered as a marker, and the page is kept in two pieces around it.
+//! Pages that are the same for every respondent who sees them but for their tokens — a survey's
+//! entry page (the welcome page, or the first page of questions when there is none), a page of
+//! questions before anything on it is answered, and the thank-you page — kept rendered per survey,
+//! page and language, so that the busiest requests of a survey render no template. The parts that
+//! differ between respondents, the form token and the resume token, are rendered as markers, and
+//! the page is kept in pieces around them.
 //!
-//! A kept page belongs to the compiled definition it was rendered from: when the survey cache
-//! compiles a new one (the survey was edited), the survey's pages are rendered again.
+//! The markers are random for each process, so no survey text can contain one. A kept page
+//! belongs to the compiled definition it was rendered from: when the survey cache compiles a new
+//! one (the survey was edited), the survey's pages are rendered again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::error::Result;
 use crate::survey::validate::CompiledSurvey;
-
-/// Stands for the form token in a page rendered to be kept: long and unlike any text.
-const TOKEN_MARKER: &str = "fw-form-token-b6e1c09d4f2a";
+use crate::web::random_token;
 
 /// Which page is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Kind {
     Entry,
+    /// Page `index` of questions in a response with nothing answered yet.
+    Unanswered(usize),
     Done,
 }
 
-/// A rendered page, in two pieces where the form token goes (one piece when it has none).
+/// What differs between the respondents shown a kept page.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tokens<'a> {
+    pub(super) form: &'a str,
+    /// The resume token ("" before a response exists).
+    pub(super) resume: &'a str,
+}
+
+/// A rendered page in pieces, with which token goes between each two.
 struct Kept {
-    before: String,
-    after: Option<String>,
+    pieces: Vec<String>,
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Form,
+    Resume,
 }
 
 impl Kept {
-    /// Splits a page rendered with the marker; None when the marker appears more than once (a
-    /// survey text that holds it), as such a page cannot be told apart from its token.
-    fn around_marker(html: String) -> Option<Kept> {
-        let mut pieces = html.split(TOKEN_MARKER);
-        let before = pieces.next().unwrap_or_default().to_string();
-        let after = pieces.next().map(str::to_string);
-        pieces.next().is_none().then_some(Kept { before, after })
+    /// Splits a page rendered with `markers` in place of the tokens.
+    fn around(html: &str, markers: Tokens) -> Kept {
+        let (mut pieces, mut slots, mut rest) = (Vec::new(), Vec::new(), html);
+        loop {
+            let next = [(Slot::Form, markers.form), (Slot::Resume, markers.resume)]
+                .into_iter()
+                .filter_map(|(slot, marker)| rest.find(marker).map(|at| (at, slot, marker.len())))
+                .min_by_key(|(at, _, _)| *at);
+            let Some((at, slot, length)) = next else { break };
+            pieces.push(rest[..at].to_string());
+            slots.push(slot);
+            rest = &rest[at + length..];
+        }
+        pieces.push(rest.to_string());
+        Kept { pieces, slots }
     }
 
-    fn with_token(&self, token: &str) -> String {
-        match &self.after {
-            None => self.before.clone(),
-            Some(after) => [self.before.as_str(), token, after].concat(),
+    fn with(&self, tokens: Tokens) -> String {
+        let mut html =
+            String::with_capacity(self.pieces.iter().map(String::len).sum::<usize>() + 64 * self.slots.len());
+        for (piece, slot) in self.pieces.iter().zip(self.slots.iter().map(Some).chain(std::iter::repeat(None))) {
+            html.push_str(piece);
+            match slot {
+                Some(Slot::Form) => html.push_str(tokens.form),
+                Some(Slot::Resume) => html.push_str(tokens.resume),
+                None => {}
+            }
         }
+        html
     }
+}
+
+/// Whether a token can go into a page unescaped: URL-safe base64, as all of ours are.
+fn plain(token: &str) -> bool {
+    token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A survey's kept pages and the compiled definition they were rendered from.
@@ -54,33 +90,40 @@ struct SurveyPages {
 }
 
 /// The kept pages of every survey, by survey id.
-#[derive(Default)]
 pub struct RenderedPages {
     surveys: RwLock<HashMap<i64, SurveyPages>>,
+    form_marker: String,
+    resume_marker: String,
+}
+
+impl Default for RenderedPages {
+    fn default() -> RenderedPages {
+        RenderedPages { surveys: RwLock::default(), form_marker: random_token(), resume_marker: random_token() }
+    }
 }
 
 impl RenderedPages {
-    /// Page `kind` of the survey in `language`, with `token` as its form token: the kept page, or
-    /// the one `render` makes (given the marker as the token), which is then kept.
+    /// Page `kind` of the survey in `language` with `tokens` in it: the kept page, or the one
+    /// `render` makes (given the markers as tokens), which is then kept.
     pub(super) fn page(
         &self,
         survey_id: i64,
         compiled: &Arc<CompiledSurvey>,
-        kind: Kind,
-        language: &str,
-        token: &str,
-        render: impl Fn(&str) -> Result<String>,
+        (kind, language): (Kind, &str),
+        tokens: Tokens,
+        render: impl Fn(Tokens) -> Result<String>,
     ) -> Result<String> {
-        if !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if !plain(tokens.form) || !plain(tokens.resume) {
             // Pieces are joined without escaping: a token of any other shape goes through the
             // template's escaping instead (callers pass only tokens of ours; this is a backstop).
-            return render(token);
+            return render(tokens);
         }
         if let Some(kept) = self.find(survey_id, compiled, kind, language) {
-            return Ok(kept.with_token(token));
+            return Ok(kept.with(tokens));
         }
-        let Some(kept) = Kept::around_marker(render(TOKEN_MARKER)?) else { return render(token) };
-        let html = kept.with_token(token);
+        let markers = Tokens { form: &self.form_marker, resume: &self.resume_marker };
+        let kept = Kept::around(&render(markers)?, markers);
+        let html = kept.with(tokens);
         self.keep(survey_id, compiled, (kind, language.to_string()), kept);
         Ok(html)
     }
@@ -109,12 +152,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_page_is_kept_around_its_token_and_filled_in_for_each_respondent() {
-        let kept = Kept::around_marker(format!("<input value=\"{TOKEN_MARKER}\"><p>end</p>")).expect("one marker");
-        assert_eq!(kept.with_token("abc"), "<input value=\"abc\"><p>end</p>");
-        assert_eq!(kept.with_token("xyz"), "<input value=\"xyz\"><p>end</p>");
-        let no_token = Kept::around_marker("<p>thanks</p>".to_string()).expect("no marker");
-        assert_eq!(no_token.with_token("abc"), "<p>thanks</p>");
-        assert!(Kept::around_marker(format!("{TOKEN_MARKER} and {TOKEN_MARKER}")).is_none(), "two markers: not kept");
+    fn a_page_is_kept_around_its_tokens_and_filled_in_for_each_respondent() {
+        let markers = Tokens { form: "FORM-MARKER", resume: "RESUME-MARKER" };
+        let html = "<input value=\"FORM-MARKER\"><input value=\"RESUME-MARKER\"><a href=\"/r/RESUME-MARKER\">x</a>";
+        let kept = Kept::around(html, markers);
+        assert_eq!(
+            kept.with(Tokens { form: "f1", resume: "r1" }),
+            "<input value=\"f1\"><input value=\"r1\"><a href=\"/r/r1\">x</a>"
+        );
+        assert_eq!(
+            kept.with(Tokens { form: "f2", resume: "" }),
+            "<input value=\"f2\"><input value=\"\"><a href=\"/r/\">x</a>"
+        );
+        let no_token = Kept::around("<p>thanks</p>", markers);
+        assert_eq!(no_token.with(Tokens { form: "f1", resume: "r1" }), "<p>thanks</p>");
+    }
+
+    #[test]
+    fn markers_differ_between_processes_and_from_each_other() {
+        let (a, b) = (RenderedPages::default(), RenderedPages::default());
+        assert_ne!(a.form_marker, b.form_marker);
+        assert_ne!(a.form_marker, a.resume_marker);
+        assert!(!plain("\"><script>") && plain("abc-DEF_123"));
     }
 }

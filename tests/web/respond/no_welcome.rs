@@ -319,3 +319,30 @@ async fn a_form_cookie_set_by_someone_else_is_never_written_into_a_page() {
         assert_eq!(fresh.as_deref(), Some(token.as_str()), "and the browser is given it");
     }
 }
+
+#[tokio::test]
+async fn a_first_page_kept_rendered_carries_each_respondents_own_tokens() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, &DIRECT.replace("welcome_page = false\n", ""), Status::Open);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let browser = app.other_client();
+        let mut respondent = Respondent::new(&browser, "direct");
+        respondent.start().await;
+        let (form, resume) = (hidden(&respondent.html, "form_token"), hidden(&respondent.html, "r"));
+        let (form, resume) = (form.expect("form token"), resume.expect("resume token"));
+        assert_eq!(form.len(), 43);
+        assert!(
+            unescape(&respondent.html).contains(&format!("/s/direct/resume/{resume}\"")),
+            "the resume link is this one's"
+        );
+        // The token in the page is the one that finds this browser's response.
+        let saved = respondent.submit(0, &[("q.ROLE", "ops")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        seen.push((form, resume));
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "no two respondents were given the same tokens");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM answers WHERE question = 'ROLE'"), 3);
+}
