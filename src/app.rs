@@ -24,6 +24,7 @@ use crate::distribute::links::LinkKey;
 use crate::distribute::mail::{self, Mailer};
 use crate::error::AppError;
 use crate::respond::limiter::NewResponseLimiter;
+use crate::respond::recent::RecentBegins;
 use crate::respond::web::rendered::RenderedPages;
 use crate::survey::cache::SurveyCache;
 use crate::web::session_store::SqliteSessionStore;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// Respondent pages that are the same for everyone, kept rendered.
     pub rendered: Arc<RenderedPages>,
     pub new_responses: Arc<NewResponseLimiter>,
+    /// Responses begun in the last seconds, so that a form sent twice begins one.
+    pub recent_begins: Arc<RecentBegins>,
     /// The secret personal links are derived from.
     pub link_key: Arc<LinkKey>,
     /// Invitations and reminders: the SMTP server, the pace, and the sender's wake-up call.
@@ -96,6 +99,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         surveys: Arc::new(SurveyCache::default()),
         rendered: Arc::new(RenderedPages::default()),
         new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
+        recent_begins: Arc::new(RecentBegins::default()),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),
     })

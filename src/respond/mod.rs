@@ -4,5 +4,6 @@
 pub mod answers;
 pub mod flow;
 pub mod limiter;
+pub mod recent;
 pub mod store;
 pub mod web;

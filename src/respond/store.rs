@@ -72,13 +72,6 @@ pub fn find_by_resume(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> 
         .optional()?)
 }
 
-/// Whether any response, one in the trash included, has this resume token hash (which is unique).
-pub fn resume_used(conn: &Connection, resume_hash: &[u8]) -> Result<bool, DbError> {
-    Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM responses WHERE resume_hash = ?1)")?
-        .query_row([resume_hash], |row| row.get(0))?)
-}
-
 /// The response begun from a participant's personal link (non-anonymous surveys only).
 pub fn find_by_participant(conn: &Connection, participant_id: i64) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn

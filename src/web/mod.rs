@@ -30,14 +30,6 @@ pub fn is_token(text: &str) -> bool {
     text.len() == 43 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// A token derived from another and a purpose, e.g. a browser's form token and one survey: the
-/// same inputs always give the same token, and the token reveals nothing of its source.
-pub fn derived_token(source: &str, purpose: &str) -> String {
-    let digest =
-        Sha256::new().chain_update(purpose.as_bytes()).chain_update([0]).chain_update(source.as_bytes()).finalize();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
-}
-
 /// The SHA-256 of a token, the form in which tokens are stored.
 pub fn token_digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()

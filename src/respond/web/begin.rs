@@ -5,6 +5,7 @@
 //! transaction that marks the participant started.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -27,10 +28,11 @@ use crate::distribute::participants::{self, Participant};
 use crate::error::Result;
 use crate::respond::answers::AnswerSet;
 use crate::respond::flow;
+use crate::respond::recent::{FormKey, RecentBegins};
 use crate::respond::store::{self as responses, NewResponse, Position, ResponseRow};
 use crate::survey::messages;
 use crate::web::client::ClientAddr;
-use crate::web::{derived_token, random_token, token_digest};
+use crate::web::{random_token, token_digest};
 
 /// The page a respondent arriving at the survey sees first: the welcome page, or the first page
 /// of questions when the survey has no welcome page. `invite` is the personal link's token; the
@@ -108,71 +110,78 @@ async fn admit(
 }
 
 /// A new response as it is created, owned so that it can go to the writer thread.
-///
-/// Its resume token is derived from the browser's form token and the survey, so that a form sent
-/// twice before the first answer arrived (a double click, a reload) finds the response the first
-/// one created instead of beginning a second.
 struct Beginning {
     survey_id: i64,
     version: i64,
     language: String,
-    resume: String,
     consented: bool,
     anonymous: bool,
     client: String,
     user_agent: String,
     participant_id: Option<i64>,
+    /// The browser form beginning it, and the responses forms began in the last seconds.
+    form: FormKey,
+    recent: Arc<RecentBegins>,
+}
+
+/// The browser beginning a response: its address, its request, and its (valid) form token.
+#[derive(Clone, Copy)]
+struct Browser<'a> {
+    client: &'a str,
+    headers: &'a HeaderMap,
+    form_token: &'a str,
 }
 
 /// What beginning a response came to.
 enum Begun {
     /// A new response, with its id and resume token.
     Created(i64, String),
-    /// This browser's form had begun it already: the response, and its resume token.
+    /// This browser's form began it seconds ago: the response, and its resume token.
     Already(ResponseRow, String),
     /// The personal link began a response meanwhile (another tab, another device).
     LinkUsed,
 }
 
 impl Beginning {
-    /// The response this browser (known by its valid `form_token`) begins.
+    /// The response `browser` begins.
     fn new(
+        state: &AppState,
         loaded: &Loaded,
+        browser: Browser,
         language: &str,
-        client: &str,
-        headers: &HeaderMap,
-        form_token: &str,
         consented: bool,
         participant: Option<&Participant>,
     ) -> Beginning {
-        let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let user_agent = browser.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
         Beginning {
             survey_id: loaded.meta.id,
             version: loaded.meta.version,
             language: language.to_string(),
-            resume: derived_token(form_token, &format!("resume {}", loaded.meta.id)),
             consented,
             anonymous: loaded.survey.definition.anonymous,
-            client: client.to_string(),
+            client: browser.client.to_string(),
             user_agent: user_agent.to_string(),
             participant_id: participant.map(|p| p.id),
+            form: RecentBegins::key(browser.form_token, loaded.meta.id),
+            recent: state.recent_begins.clone(),
         }
     }
 
-    /// Finds the response this form began already, or marks the participant started and creates
-    /// it. Runs in the writer's transaction, so two sends of one form cannot both create.
+    /// Finds the response this form began seconds ago (it was sent twice), or marks the
+    /// participant started and creates the response. Runs in the writer's transaction, so two
+    /// sends of one form cannot both create.
     fn create(&self, tx: &rusqlite::Connection) -> std::result::Result<Begun, DbError> {
-        let digest = token_digest(&self.resume);
-        if let Some(row) = responses::find_by_resume(tx, self.survey_id, &digest)? {
-            return Ok(Begun::Already(row, self.resume.clone()));
+        if let Some(resume) = self.recent.find(&self.form)
+            && let Some(row) = responses::find_by_resume(tx, self.survey_id, &token_digest(&resume))?
+        {
+            return Ok(Begun::Already(row, resume));
         }
         if let Some(id) = self.participant_id
             && !participants::mark_started(tx, id, self.anonymous)?
         {
             return Ok(Begun::LinkUsed);
         }
-        // The derived token names a response in the trash: this one gets a token of its own.
-        let resume = if responses::resume_used(tx, &digest)? { random_token() } else { self.resume.clone() };
+        let resume = random_token();
         let new = NewResponse {
             survey_id: self.survey_id,
             survey_version: self.version,
@@ -185,7 +194,10 @@ impl Beginning {
             // Anonymous surveys keep nothing that links a response to its participant.
             participant_id: self.participant_id.filter(|_| !self.anonymous),
         };
-        Ok(Begun::Created(responses::create(tx, &new)?, resume))
+        let id = responses::create(tx, &new)?;
+        // Should this transaction fail after all, a second send finds no such response and begins.
+        self.recent.remember(self.form, resume.clone());
+        Ok(Begun::Created(id, resume))
     }
 }
 
@@ -256,7 +268,14 @@ pub async fn start(
         return status_page(&state, &loaded, &language, ("too_many", "too_many"), StatusCode::TOO_MANY_REQUESTS);
     }
     let participant = admitted.participant.as_ref();
-    let beginning = Beginning::new(&loaded, &language, &client, &headers, &token, needs_consent, participant);
+    let beginning = Beginning::new(
+        &state,
+        &loaded,
+        Browser { client: &client, headers: &headers, form_token: &token },
+        &language,
+        needs_consent,
+        participant,
+    );
     let first = flow::first_page(&loaded.survey, &AnswerSet::new());
     let at = (first, language.clone(), loaded.meta.version, d.anonymous);
     let started = state
@@ -348,7 +367,8 @@ pub(super) async fn first_page_posted(
         return render_page(state, render, &token, StatusCode::TOO_MANY_REQUESTS);
     }
     let participant = admitted.participant.as_ref();
-    let beginning = Beginning::new(loaded, &language, client, headers, &token, false, participant);
+    let beginning =
+        Beginning::new(state, loaded, Browser { client, headers, form_token: &token }, &language, false, participant);
     let saving = Saving::new(loaded, index, &posted, &language);
     let target = saving.target(slug);
     // Anonymous surveys keep no link from the response to the participant, whose link is known here.
