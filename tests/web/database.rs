@@ -27,6 +27,53 @@ fn migrations_apply_on_an_empty_file_and_then_are_a_no_op() {
 }
 
 #[test]
+fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_others() {
+    use fieldwork::distribute::links::LinkKey;
+    use fieldwork::distribute::participants::{self, NewParticipant};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    db::migrate(&path).unwrap();
+    let conn = db::open(&path).unwrap();
+    let key = LinkKey::load_or_create(&LinkKey::default_path(&path)).unwrap();
+    let mut people = Vec::new();
+    for (slug, anonymous) in [("anon-survey", "true"), ("named-survey", "false")] {
+        let toml = format!(
+            "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\nanonymous = {anonymous}\n\
+             title = {{ en = \"T\" }}\n[[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"Q\"\n\
+             type = \"short_text\"\ntext = {{ en = \"Q?\" }}\n"
+        );
+        let (survey_id, _) = fieldwork::survey::import_toml(&conn, &toml, None).unwrap();
+        let new = NewParticipant {
+            email: format!("{slug}@example.org"),
+            name: String::new(),
+            language: String::new(),
+            attributes: Default::default(),
+        };
+        people.push(participants::insert(&conn, &key, survey_id, &new).unwrap());
+    }
+    let stamp = "2026-11-29T10:11:12Z";
+    conn.execute("UPDATE participants SET started_at = ?1, completed_at = ?1, updated_at = ?1", [stamp]).unwrap();
+    // As a database of version 4 was: the last migration not applied yet.
+    conn.execute("DELETE FROM schema_migrations WHERE version = 5", []).unwrap();
+    conn.pragma_update(None, "user_version", 4).unwrap();
+    drop(conn);
+
+    let migrated = db::migrate(&path).unwrap();
+    assert_eq!((migrated.from, migrated.to), (4, *db::LATEST_VERSION));
+    let conn = db::open(&path).unwrap();
+    let times = |id: i64| -> (String, String, String) {
+        conn.query_row("SELECT started_at, completed_at, updated_at FROM participants WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+    };
+    let date = "2026-11-29".to_string();
+    assert_eq!(times(people[0]), (date.clone(), date.clone(), date), "the anonymous survey's: dates");
+    let full = stamp.to_string();
+    assert_eq!(times(people[1]), (full.clone(), full.clone(), full), "the named survey's: untouched");
+}
+
+#[test]
 fn a_database_from_a_newer_fieldwork_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("newer.db");
