@@ -261,7 +261,7 @@ pub fn now_rfc3339() -> String {
 /// where a time of day could pair a participant with their response.
 pub fn now_stamp(date_only: bool) -> String {
     let now = now_rfc3339();
-    if date_only { now[..10].to_string() } else { now }
+    if date_only { now.get(..10).unwrap_or(&now).to_string() } else { now }
 }
 
 /// Formats a time as RFC 3339 UTC with whole seconds.
