@@ -171,8 +171,8 @@ pub async fn serve(
     Ok(())
 }
 
-/// At start and every ten minutes: deletes expired sessions and purges responses that have been
-/// in the trash for the trash period.
+/// At start and every ten minutes: deletes expired sessions, purges responses that have been in
+/// the trash for the trash period, and lets go of the memory of a burst of new responses.
 async fn housekeeping(state: AppState) {
     let store = SqliteSessionStore::new(state.db.clone());
     let mut every = tokio::time::interval(Duration::from_secs(600));
@@ -186,6 +186,7 @@ async fn housekeeping(state: AppState) {
             Ok(purged) => tracing::info!(purged, "purged responses from the trash"),
             Err(err) => tracing::warn!(error = %err, "could not purge the trash"),
         }
+        state.recent_begins.forget_old();
     }
 }
 

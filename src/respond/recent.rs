@@ -53,6 +53,14 @@ impl RecentBegins {
         recent.by_form.get(key).map(|(resume, _)| resume.clone())
     }
 
+    /// Lets go of what is past the window (also done by every `find` and `remember`; this is for
+    /// a server gone quiet after a burst).
+    pub fn forget_old(&self) {
+        if let (Ok(mut recent), Some(cutoff)) = (self.inner.lock(), Instant::now().checked_sub(self.window)) {
+            recent.forget_before(cutoff);
+        }
+    }
+
     /// Remembers that `key` began the response named by `resume`.
     pub fn remember(&self, key: FormKey, resume: String) {
         let Ok(mut recent) = self.inner.lock() else { return };
@@ -99,5 +107,9 @@ mod tests {
         std::thread::sleep(Duration::from_millis(80));
         assert_eq!(recent.find(&mine), None, "past the window the form begins a new response");
         assert!(recent.inner.lock().unwrap().order.is_empty(), "and nothing is kept");
+        recent.remember(other, "resume-2".into());
+        std::thread::sleep(Duration::from_millis(80));
+        recent.forget_old();
+        assert!(recent.inner.lock().unwrap().by_form.is_empty(), "a quiet server forgets too");
     }
 }
