@@ -2,7 +2,8 @@
 //! first page saved for the first time. Both check the same things before a response exists —
 //! the personal link if any, invitation-only access, the survey's dates and response limit, the
 //! honeypot and the per-client limit on new responses — and create the response in the same
-//! transaction that marks the participant started.
+//! transaction that marks the participant started. A form sent twice within seconds (a double
+//! click) lands on the response its first send began (`respond::recent`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
