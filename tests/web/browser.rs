@@ -77,8 +77,37 @@ impl Browser {
         self.client.find(Locator::Css(css)).await.expect(css).click().await.expect("click");
     }
 
+    /// The text of the element at `css`. An element that goes stale because a click's navigation
+    /// replaced the page between finding and reading it is looked up again on the new page.
     pub async fn text(&self, css: &str) -> String {
-        self.client.find(Locator::Css(css)).await.expect(css).text().await.expect("text")
+        let mut last_error = String::new();
+        for _ in 0..50 {
+            match self.client.find(Locator::Css(css)).await.expect(css).text().await {
+                Ok(text) => return text,
+                Err(err) => last_error = err.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("text of {css}: {last_error}");
+    }
+
+    /// Waits (up to five seconds) until the element at `css` contains `needle`, and returns its
+    /// text: for a form that posts and comes back to the same address, where the path alone
+    /// cannot tell the new page from the old.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let mut text = String::new();
+        for _ in 0..50 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(found) = element.text().await
+            {
+                text = found;
+                if text.contains(needle) {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        text
     }
 
     /// Waits (up to five seconds) until the browser is at `path`, and says where it is.

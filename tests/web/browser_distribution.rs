@@ -27,7 +27,7 @@ async fn a_researcher_invites_participants_by_email_and_sees_one_complete_the_su
         browser.wait_for_path(&format!("/surveys/{SMALL_SLUG}/participants")).await,
         format!("/surveys/{SMALL_SLUG}/participants")
     );
-    assert!(browser.text("main").await.contains("Imported 2 participants."));
+    assert!(browser.wait_for_text("main", "Imported 2 participants.").await.contains("Imported 2 participants."));
     assert_eq!(browser.serious_accessibility_violations().await, Vec::<String>::new(), "participants page");
 
     // Send the invitations from the Email page.
