@@ -18,4 +18,5 @@ pub mod export;
 pub mod logging;
 pub mod respond;
 pub mod survey;
+pub mod text;
 pub mod web;
