@@ -70,6 +70,20 @@ mod tests {
     }
 
     #[test]
+    fn bounds_are_written_as_they_were_imported() {
+        let text = SHIPPED.replacen("[[pages.questions]]", "[[pages.questions]]\ncode = \"BOUNDS\"\ntype = \"number\"\ntext = { en = \"How many?\", es = \"¿Cuántos?\" }\nmin = 0\nmax = 50\n\n[[pages.questions]]\ncode = \"RATIO\"\ntype = \"number\"\nnumber_kind = \"decimal\"\ntext = { en = \"Share?\", es = \"¿Parte?\" }\nmin = 0.5\nmax = 2.25\n\n[[pages.questions]]", 1);
+        let definition = from_toml(&text).unwrap_or_else(|e| panic!("{e:?}")).definition;
+        let exported = to_toml(&definition).unwrap();
+        for written in ["min = 0\n", "max = 50\n", "min = 0.5\n", "max = 2.25\n"] {
+            assert!(exported.contains(written), "{written:?} not in the export");
+        }
+        assert!(!exported.contains("min = 0.0") && !exported.contains("max = 50.0"));
+        // Stored as JSON too: the survey's page reads the same bounds back.
+        let json = serde_json::to_string(&definition).unwrap();
+        assert_eq!(serde_json::from_str::<super::super::model::SurveyDefinition>(&json).unwrap(), definition);
+    }
+
+    #[test]
     fn a_syntax_error_is_placed_by_line_and_column() {
         let errors = from_toml("format = 1\nslug = \n").unwrap_err();
         assert_eq!(errors.len(), 1);

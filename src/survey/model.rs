@@ -39,6 +39,17 @@ fn number_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Resul
     }))
 }
 
+/// Writes a whole-number bound as an integer (`min = 0`, not `min = 0.0`), so that a questionnaire
+/// exported reads as it was written; other bounds keep their decimals.
+fn integer_when_whole<S: serde::Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    // Beyond 2^53 an f64 no longer holds every integer; such a bound is written as it is stored.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Some(v) if v.fract() == 0.0 && v.abs() <= EXACT => serializer.serialize_some(&(*v as i64)),
+        other => other.serialize(serializer),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyDefinition {
@@ -163,9 +174,19 @@ pub struct Question {
     pub pattern_message: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_kind: Option<NumberKind>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "number_or_integer")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_integer",
+        serialize_with = "integer_when_whole"
+    )]
     pub min: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "number_or_integer")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_integer",
+        serialize_with = "integer_when_whole"
+    )]
     pub max: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<ChoiceDisplay>,
