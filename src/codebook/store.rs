@@ -16,6 +16,9 @@ pub struct StoredCodebook {
     pub published_version: i64,
     pub blind: bool,
     pub reconciliation_open: bool,
+    /// Whether the draft differs from the version coders use (always, before the first
+    /// publication): only then is there anything to publish.
+    pub draft_differs: bool,
 }
 
 fn decode(json: &str) -> rusqlite::Result<CodebookFile> {
@@ -27,7 +30,9 @@ fn encode(file: &CodebookFile) -> Result<String, DbError> {
     serde_json::to_string(file).map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))
 }
 
-const COLUMNS: &str = "id, survey_id, draft, draft_revision, published_version, blind, reconciliation_open";
+const COLUMNS: &str = "id, survey_id, draft, draft_revision, published_version, blind, reconciliation_open, \
+     NOT EXISTS (SELECT 1 FROM codebook_versions v WHERE v.codebook_id = codebooks.id \
+         AND v.version = codebooks.published_version AND v.snapshot = codebooks.draft)";
 
 fn from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredCodebook> {
     Ok(StoredCodebook {
@@ -38,6 +43,7 @@ fn from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredCodebook> {
         published_version: row.get(4)?,
         blind: row.get(5)?,
         reconciliation_open: row.get(6)?,
+        draft_differs: row.get(7)?,
     })
 }
 
@@ -72,12 +78,16 @@ pub fn save_draft(conn: &Connection, id: i64, expected_revision: i64, file: &Cod
     Ok(changed == 1)
 }
 
-/// Publishes the draft as the next immutable version; pending changes are filed under it.
-pub fn publish(conn: &Connection, id: i64, published_by: Option<i64>) -> Result<i64, DbError> {
-    let (draft, version): (String, i64) =
-        conn.query_row("SELECT draft, published_version + 1 FROM codebooks WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+/// Publishes the draft as the next immutable version; pending changes are filed under it. None
+/// when the draft is the version coders already use: an identical version would only split the
+/// codings between two numbers.
+pub fn publish(conn: &Connection, id: i64, published_by: Option<i64>) -> Result<Option<i64>, DbError> {
+    let Some(codebook) = find(conn, id)? else { return Ok(None) };
+    if !codebook.draft_differs {
+        return Ok(None);
+    }
+    let draft: String = conn.query_row("SELECT draft FROM codebooks WHERE id = ?1", [id], |r| r.get(0))?;
+    let version = codebook.published_version + 1;
     conn.execute(
         "INSERT INTO codebook_versions (codebook_id, version, snapshot, published_at, published_by) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, version, draft, now_rfc3339(), published_by],
@@ -90,7 +100,7 @@ pub fn publish(conn: &Connection, id: i64, published_by: Option<i64>) -> Result<
         "UPDATE codebook_changes SET version = ?2 WHERE codebook_id = ?1 AND version IS NULL",
         params![id, version],
     )?;
-    Ok(version)
+    Ok(Some(version))
 }
 
 /// A published version.

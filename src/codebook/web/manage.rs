@@ -178,15 +178,29 @@ pub async fn publish(
 ) -> Result<Response> {
     let (codebook, _) = find(&state, id).await?;
     let name = codebook.draft.name.clone();
-    let version = state
+    let published = state
         .db
         .write(move |tx| {
             let version = store::publish(tx, id, Some(user.id))?;
-            audit::record(tx, Some(&user), "codebook.publish", &name, &format!("version {version}"))?;
+            if let Some(version) = version {
+                audit::record(tx, Some(&user), "codebook.publish", &name, &format!("version {version}"))?;
+            }
             Ok(version)
         })
         .await?;
-    flash(&page.session, "success", format!("Published version {version}. New codings are made under it.")).await;
+    match published {
+        Some(version) => {
+            let message = format!("Published version {version}. New codings are made under it.");
+            flash(&page.session, "success", message).await;
+        }
+        None => {
+            let message = format!(
+                "Nothing to publish: the draft is the same as version {}, which coders already use.",
+                codebook.published_version
+            );
+            flash(&page.session, "error", message).await;
+        }
+    }
     Ok(Redirect::to(&format!("/codebooks/{id}")).into_response())
 }
 

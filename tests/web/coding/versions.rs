@@ -161,3 +161,24 @@ async fn editing_an_entry_through_its_form_changes_only_what_was_edited() {
     };
     assert_eq!(kinds, ["renamed GOV_ORGMODEL", "redefined MOT_ACCESS"]);
 }
+
+#[tokio::test]
+async fn an_unchanged_draft_is_not_published_again_and_offers_no_publish_button() {
+    let study = Study::with_answers(&["So that anyone can run it."]).await;
+    let overview = format!("/codebooks/{}", study.codebook);
+    let publish_button = |html: &str| html.contains(&format!("action=\"/codebooks/{}/publish\"", study.codebook));
+    assert!(!publish_button(&page(&study.app, &overview).await), "nothing changed since the import");
+
+    let response = study.app.post_form(&format!("/codebooks/{}/publish", study.codebook), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let after = visible_text(&page(&study.app, &overview).await);
+    assert!(after.contains("Nothing to publish: the draft is the same as version 1"), "{after}");
+    assert_eq!(study.app.query_i64("SELECT COUNT(*) FROM codebook_versions"), 1, "no identical version 2");
+    assert_eq!(study.app.query_i64("SELECT published_version FROM codebooks"), 1);
+
+    edit_code(&study, "MOT_ACCESS", &[("name", "Access for everyone")]).await;
+    assert!(publish_button(&page(&study.app, &overview).await), "the draft differs now");
+    study.publish().await;
+    assert_eq!(study.app.query_i64("SELECT published_version FROM codebooks"), 2);
+    assert!(!publish_button(&page(&study.app, &overview).await), "published: nothing left to publish");
+}
