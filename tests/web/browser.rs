@@ -110,6 +110,33 @@ impl Browser {
         text
     }
 
+    /// Runs `act`, then waits until another document has loaded; returns the path it is at. For a
+    /// click or key that navigates, where the path alone may not change.
+    pub async fn and_wait(&self, act: impl std::future::Future<Output = ()>) -> String {
+        self.client.execute("window.__fieldwork_before = true; return true;", vec![]).await.expect("mark the page");
+        act.await;
+        for _ in 0..100 {
+            let still = self.client.execute("return window.__fieldwork_before === true;", vec![]).await;
+            if matches!(still, Ok(serde_json::Value::Bool(false))) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let ready = "return document.readyState === 'complete';";
+        for _ in 0..100 {
+            if matches!(self.client.execute(ready, vec![]).await, Ok(serde_json::Value::Bool(true))) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.current_path().await
+    }
+
+    /// Clicks the element at `css` and waits for the page the click leads to.
+    pub async fn click_and_wait(&self, css: &str) -> String {
+        self.and_wait(self.click(css)).await
+    }
+
     /// Waits (up to five seconds) until the browser is at `path`, and says where it is.
     pub async fn wait_for_path(&self, path: &str) -> String {
         for _ in 0..50 {

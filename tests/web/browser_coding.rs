@@ -27,30 +27,9 @@ pub async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
     assert_eq!(browser.wait_for_path("/").await, "/", "{email} signed in");
 }
 
-/// Runs `act`, then waits until another document has loaded; returns the path it is at.
-async fn and_wait(browser: &Browser, act: impl std::future::Future<Output = ()>) -> String {
-    browser.client.execute("window.__fieldwork_before = true; return true;", vec![]).await.unwrap();
-    act.await;
-    for _ in 0..100 {
-        let still = browser.client.execute("return window.__fieldwork_before === true;", vec![]).await;
-        if matches!(still, Ok(serde_json::Value::Bool(false))) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let ready = "return document.readyState === 'complete';";
-    for _ in 0..100 {
-        if matches!(browser.client.execute(ready, vec![]).await, Ok(serde_json::Value::Bool(true))) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    browser.current_path().await
-}
-
 /// Presses a key on the page and waits for the page it leads to.
 async fn key(browser: &Browser, key: &str) -> String {
-    and_wait(browser, browser.press(key)).await
+    browser.and_wait(browser.press(key)).await
 }
 
 /// The code points from the start of `from` to the end of `to` in `text`, end exclusive.
@@ -90,7 +69,7 @@ async fn select_with_mouse(browser: &Browser, from: &str, to: &str) -> (usize, u
 async fn highlight_as(browser: &Browser, code: &str) -> String {
     let select = browser.client.find(fantoccini::Locator::Css("#span-code")).await.unwrap();
     select.select_by_value(code).await.unwrap();
-    and_wait(browser, browser.click("#span-form button[type=submit]")).await
+    browser.and_wait(browser.click("#span-form button[type=submit]")).await
 }
 
 fn assert_accessible(violations: Vec<String>, page: &str) {
@@ -166,15 +145,15 @@ async fn coders_code_with_the_keyboard_and_mouse_blind_and_a_researcher_reconcil
     log_in(&browser, &study.app, crate::coding::RESEARCHER).await;
     browser.goto(&study.app.url(&format!("/codebooks/{}", study.codebook))).await;
     browser.click("label[for=reconciliation_open]").await;
-    and_wait(&browser, browser.click("form[action$='/modes'] button[type=submit]")).await;
+    browser.and_wait(browser.click("form[action$='/modes'] button[type=submit]")).await;
     browser.goto(&study.app.url(&format!("/codebooks/{}/reconcile", study.codebook))).await;
     let link = format!("a[href='/codebooks/{}/reconcile/{first}/{WHY}']", study.codebook);
-    and_wait(&browser, browser.click(&link)).await;
+    browser.and_wait(browser.click(&link)).await;
     browser.screenshot("reconcile").await;
     assert_accessible(browser.serious_accessibility_violations().await, "reconciliation screen");
     browser.click("label[for=consensus-MOT_LANGUAGE]").await;
     browser.fill("#note", "Swahili is the point.").await;
-    let after = and_wait(&browser, browser.click("main form.stack button[type=submit]")).await;
+    let after = browser.and_wait(browser.click("main form.stack button[type=submit]")).await;
 
     assert_eq!(after, format!("/codebooks/{}/reconcile", study.codebook));
     let consensus: Vec<_> = codings(&study.app, study.codebook)

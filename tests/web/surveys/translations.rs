@@ -151,3 +151,25 @@ async fn a_preview_of_a_page_that_does_not_exist_is_not_found() {
 
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_previews_own_next_back_and_language_buttons_move_through_the_preview() {
+    let app = signed_in_researcher().await;
+    add_survey(&app, SMALL);
+    let browser = crate::browser::Browser::start(1280, 900).await;
+    crate::browser_coding::log_in(&browser, &app, crate::surveys::RESEARCHER).await;
+    let preview = format!("/surveys/{SMALL_SLUG}/preview");
+    browser.goto(&app.url(&format!("{preview}?page=0&lang=en"))).await;
+    assert_eq!(browser.text("h1").await, "Your work");
+
+    assert_eq!(browser.click_and_wait("button[name=action][value=next]").await, preview);
+    assert_eq!(browser.text("h1").await, "Anything else", "Next moves to the second page");
+    assert_eq!(browser.click_and_wait("button[name=action][value=back]").await, preview);
+    assert_eq!(browser.text("h1").await, "Your work", "Back returns to the first page");
+    assert_eq!(browser.click_and_wait("button[name=switch_lang][value=es]").await, preview);
+    assert_eq!(browser.text("h1").await, "Su trabajo", "the language switch shows the page in Spanish");
+    let lang = browser.client.execute("return document.documentElement.lang;", vec![]).await.unwrap();
+    assert_eq!(lang, serde_json::json!("es"));
+    browser.close().await;
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM responses"), 0, "a preview saves nothing");
+}
