@@ -77,6 +77,12 @@ impl What {
         )
     }
 
+    /// Whether the file holds the codes of one coding layer (`qdpx` takes a layer too, but by
+    /// default every coder's codings and the consensus).
+    pub fn follows_layer(self) -> bool {
+        matches!(self, What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence)
+    }
+
     /// Every file is CSV but the REFI-QDA project, a zip.
     pub fn is_csv(self) -> bool {
         self != What::Qdpx
