@@ -6,6 +6,7 @@ mod respondent;
 mod accounts_admin;
 mod agreement_crosscheck;
 mod agreement_page;
+mod agreement_three_ways;
 mod analysis;
 mod auth;
 mod browser;
