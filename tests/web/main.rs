@@ -17,6 +17,7 @@ mod browser_smoke;
 mod cli;
 mod coding;
 mod database;
+mod default_layer;
 mod distribution;
 mod durability;
 mod export_qdpx;
