@@ -361,9 +361,10 @@ pub struct ExportArgs {
     /// survey has several.
     #[arg(long)]
     pub codebook: Option<i64>,
-    /// The coding layer (code-matrix, the analysis tables and qdpx): default (consensus where
-    /// reconciled, else every coder's codes; for qdpx every coder's and the consensus), union,
-    /// intersection, consensus, or coder:ID.
+    /// The coding layer (code-matrix, the analysis tables and qdpx): default (the consensus where
+    /// reconciled, else the codes the coders who finished an answer agree on; an answer they
+    /// disagree on is left out until reconciled, and the count is printed; for qdpx every coder's
+    /// codings and the consensus), union, intersection, consensus, or coder:ID.
     #[arg(long, default_value = "default")]
     pub layer: String,
     /// Choice labels in this language instead of codes (responses), and the language of the

@@ -87,7 +87,7 @@ pub fn write_table(report: &Report, out: &mut dyn Write) -> Result<(), Agreement
     let mut say = |line: &str| writeln!(out, "{line}").map_err(AgreementError::Write);
     if let Some(summary) = &report.summary {
         say("Summary (per-code Krippendorff's α of the codes used):")?;
-        for line in summary.lines(|code| printable(code)) {
+        for line in summary.lines(printable) {
             say(&format!("  {line}"))?;
         }
         say("")?;

@@ -75,25 +75,24 @@ impl Summary {
     /// code in use has a defined α of at least .800.
     pub fn verdict(&self) -> String {
         let count = |n: usize| if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
+        let them = |n: usize| if n == 1 { "it" } else { "them" };
         let unreliable = self.below(TENTATIVE).len();
         let tentative = self.below(RELIABLE).len() - unreliable;
         if self.codes_used == 0 {
-            "No code was applied to an answer that two coders finished, so nothing can be said yet.".into()
+            "No coder has applied a code yet, so there is nothing to judge.".into()
         } else if unreliable > 0 {
             format!(
-                "{} in use below .667: conclusions drawn from {} are not supported; the codebook is not reliable as a whole.",
+                "{} in use below .667: conclusions drawn from {} are not supported; \
+                 the codebook is not reliable as a whole.",
                 count(unreliable),
-                if unreliable == 1 { "it" } else { "them" }
+                them(unreliable)
             )
         } else if tentative > 0 {
-            format!("{} in use between .667 and .800: tentative conclusions only for {}.", count(tentative), {
-                if tentative == 1 { "it" } else { "them" }
-            })
+            let (codes, them) = (count(tentative), them(tentative));
+            format!("{codes} in use between .667 and .800: tentative conclusions only for {them}.")
         } else if !self.undefined.is_empty() {
-            format!(
-                "Every code in use with a defined α reaches .800, but α is undefined for {}.",
-                count(self.undefined.len())
-            )
+            let undefined = count(self.undefined.len());
+            format!("Every code in use with a defined α reaches .800, but α is undefined for {undefined}.")
         } else {
             "Every code in use reaches α ≥ .800: reliable.".into()
         }

@@ -24,6 +24,14 @@ pub enum Layer {
     Intersection,
 }
 
+/// The layers the pages offer, by the name `Layer::parse` reads, with what each holds.
+pub const CHOICES: [(&str, &str); 4] = [
+    ("default", "Default: the consensus, else the codes the coders agree on"),
+    ("union", "Union of coders"),
+    ("intersection", "Intersection of coders"),
+    ("consensus", "Consensus only"),
+];
+
 impl Layer {
     /// Parses `default`, `consensus`, `union`, `intersection` or `coder:ID`.
     pub fn parse(text: &str) -> Option<Layer> {
