@@ -37,7 +37,8 @@ pub enum Command {
     #[command(subcommand)]
     Codebook(CodebookCommand),
     /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha)
-    /// for codings made anywhere, read from a CSV with header `unit,coder,code`.
+    /// of a survey's codings as its agreement page computes it (--survey), or of codings made
+    /// anywhere, read from a CSV with header `unit,coder,code` (--input).
     Agreement(crate::agreement::AgreementArgs),
     /// Write a survey's data: as CSV the responses (wide), their data dictionary, the codings (long,
     /// or a 0/1 matrix in a coding layer) and the analysis tables; or a REFI-QDA project (.qdpx)

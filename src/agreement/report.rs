@@ -139,11 +139,15 @@ fn table_cells(row: &ReportRow) -> [String; 9] {
     ]
 }
 
-/// The code column left-aligned, the figures right-aligned.
+/// The code and reading columns left-aligned, the figures right-aligned.
 fn aligned(cells: &[String; 9], widths: &[usize; 9]) -> String {
     let mut line = String::new();
     for (column, (cell, &width)) in cells.iter().zip(widths).enumerate() {
-        let cell = if column == 0 { format!("{cell:<width$}") } else { format!("  {cell:>width$}") };
+        let cell = match column {
+            0 => format!("{cell:<width$}"),
+            8 => format!("  {cell:<width$}"),
+            _ => format!("  {cell:>width$}"),
+        };
         line.push_str(&cell);
     }
     line.trim_end().to_owned()
