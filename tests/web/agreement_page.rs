@@ -6,6 +6,7 @@ use fieldwork::coding::store::{self, Coder, UnitRef};
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp};
+use crate::surveys::add_response;
 
 const SURVEY: &str = r#"
 format = 1
@@ -54,18 +55,7 @@ fn arrange(app: &TestApp) -> i64 {
     let codebook_id = fieldwork::codebook::import(&conn, survey_id, &file, "test", None).unwrap();
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
     for unit in 0..10 {
-        conn.execute(
-            "INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at) \
-             VALUES (?1, ?2, 'complete', 1, 'en', '2026-01-01', '2026-01-01')",
-            rusqlite::params![survey_id, vec![unit as u8; 32]],
-        )
-        .unwrap();
-        let response_id = conn.last_insert_rowid();
-        conn.execute(
-            "INSERT INTO answers (response_id, question, item, value) VALUES (?1, 'WHY', '', 'some reason')",
-            [response_id],
-        )
-        .unwrap();
+        let response_id = add_response(app, survey_id, "complete", &[("WHY", "", "some reason")]);
         let at = UnitRef { response_id, question: "WHY" };
         for (coder, applied) in coders.iter().zip([CODER_A[unit], CODER_B[unit]]) {
             let by = Coder { codebook_id, codebook_version: 1, coder_id: *coder, layer: "coder" };
@@ -168,14 +158,8 @@ fn arrange_codes(app: &TestApp, answers: &[(&[&str], &[&str])]) -> i64 {
         .unwrap();
     let codebook_id = fieldwork::codebook::import(&conn, survey_id, &file, "test", None).unwrap();
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
-    for (unit, (ann, bob)) in answers.iter().enumerate() {
-        conn.execute(
-            "INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at) \
-             VALUES (?1, ?2, 'complete', 1, 'en', '2026-01-01', '2026-01-01')",
-            rusqlite::params![survey_id, vec![unit as u8; 32]],
-        )
-        .unwrap();
-        let response_id = conn.last_insert_rowid();
+    for (ann, bob) in answers {
+        let response_id = add_response(app, survey_id, "complete", &[("WHY", "", "some reason")]);
         let at = UnitRef { response_id, question: "WHY" };
         for (coder, codes) in coders.iter().zip([ann, bob]) {
             let by = Coder { codebook_id, codebook_version: 1, coder_id: *coder, layer: "coder" };

@@ -10,6 +10,7 @@ use fieldwork::coding::store::{self, Coder, UnitRef};
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp};
+use crate::surveys::add_response;
 
 const SURVEY: &str = r#"
 format = 1
@@ -90,19 +91,9 @@ fn arrange(app: &TestApp) -> i64 {
     let by = |coder: i64, layer| Coder { codebook_id, codebook_version: 1, coder_id: coder, layer };
     let mut responses = Vec::new();
     for (unit, coded) in CODED.iter().enumerate() {
-        conn.execute(
-            "INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at) \
-             VALUES (?1, ?2, 'complete', 1, 'en', '2026-01-01', '2026-01-01')",
-            rusqlite::params![survey_id, vec![unit as u8; 32]],
-        )
-        .unwrap();
-        let response_id = conn.last_insert_rowid();
+        let text = format!("Answer {unit}: because of reasons");
+        let response_id = add_response(app, survey_id, "complete", &[("WHY", "", &text)]);
         responses.push(response_id);
-        conn.execute(
-            "INSERT INTO answers (response_id, question, item, value) VALUES (?1, 'WHY', '', ?2)",
-            rusqlite::params![response_id, format!("Answer {unit}: because of reasons")],
-        )
-        .unwrap();
         let at = UnitRef { response_id, question: "WHY" };
         for (coder, codes) in coders.iter().zip(coded) {
             if *codes == "-" {

@@ -13,6 +13,7 @@ use fieldwork::coding::layers::Layer;
 use fieldwork::coding::store::{self, Coder, UnitRef};
 
 use crate::helpers::{PASSWORD, TestApp};
+use crate::surveys::add_response;
 
 const SURVEY: &str = r#"
 format = 1
@@ -63,25 +64,14 @@ fn arrange(app: &TestApp) -> Arranged {
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
     let by = |coder: i64, layer| Coder { codebook_id: codebook, codebook_version: 1, coder_id: coder, layer };
     let mut responses = Vec::new();
-    for (i, (ann, bob, consensus)) in ANSWERS.iter().enumerate() {
-        conn.execute(
-            "INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at) \
-             VALUES (?1, ?2, 'complete', 1, 'en', '2026-03-01', '2026-03-01')",
-            rusqlite::params![survey, vec![i as u8; 32]],
-        )
-        .unwrap();
-        let id = conn.last_insert_rowid();
+    for (ann, bob, consensus) in ANSWERS {
+        let id = add_response(app, survey, "complete", &[("WHY", "", "Because")]);
         responses.push(id);
-        conn.execute(
-            "INSERT INTO answers (response_id, question, item, value) VALUES (?1, 'WHY', '', 'Because')",
-            [id],
-        )
-        .unwrap();
         let at = UnitRef { response_id: id, question: "WHY" };
         for (coder, codes) in coders.iter().zip([ann, bob]) {
             let (codes, done) = match codes.strip_prefix('-') {
                 Some(unfinished) => (unfinished, false),
-                None => (*codes, true),
+                None => (codes, true),
             };
             for code in codes.split_whitespace() {
                 store::apply_whole(&conn, by(*coder, "coder"), at, code).unwrap();
