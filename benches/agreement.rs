@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 // In the main crate this is `fieldwork::agreement`.
-use fieldwork::agreement::{Bootstrap, Coding, per_code_table, read_codings, write_csv};
+use fieldwork::agreement::{Bootstrap, Coding, Report, per_code_table, read_codings, write_csv};
 
 const UNITS: usize = 10_000;
 const CODERS: usize = 3;
@@ -60,8 +60,8 @@ fn full_table(c: &mut Criterion) {
         b.iter(|| {
             let mut out = Vec::new();
             let read = read_codings(black_box(csv.as_slice())).map(|read| read.codings);
-            let rows = read.and_then(|codings| per_code_table(&codings, &[], Bootstrap::default()));
-            rows.and_then(|rows| write_csv(&rows, &mut out)).map(|()| out)
+            let report = read.and_then(|codings| Report::per_code(&codings, None, Bootstrap::default()));
+            report.and_then(|report| write_csv(&report, &mut out)).map(|()| out)
         })
     });
     group.finish();

@@ -37,7 +37,8 @@ pub enum Command {
     #[command(subcommand)]
     Codebook(CodebookCommand),
     /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha)
-    /// for codings made anywhere, read from a CSV with header `unit,coder,code`.
+    /// of a survey's codings as its agreement page computes it (--survey), or of codings made
+    /// anywhere, read from a CSV with header `unit,coder,code` (--input).
     Agreement(crate::agreement::AgreementArgs),
     /// Write a survey's data: as CSV the responses (wide), their data dictionary, the codings (long,
     /// or a 0/1 matrix in a coding layer) and the analysis tables; or a REFI-QDA project (.qdpx)
@@ -361,9 +362,10 @@ pub struct ExportArgs {
     /// survey has several.
     #[arg(long)]
     pub codebook: Option<i64>,
-    /// The coding layer (code-matrix, the analysis tables and qdpx): default (consensus where
-    /// reconciled, else every coder's codes; for qdpx every coder's and the consensus), union,
-    /// intersection, consensus, or coder:ID.
+    /// The coding layer (code-matrix, the analysis tables and qdpx): default (the consensus where
+    /// reconciled, else the codes the coders who finished an answer agree on; an answer they
+    /// disagree on is left out until reconciled, and the count is printed; for qdpx every coder's
+    /// codings and the consensus), union, intersection, consensus, or coder:ID.
     #[arg(long, default_value = "default")]
     pub layer: String,
     /// Choice labels in this language instead of codes (responses), and the language of the

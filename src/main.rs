@@ -36,7 +36,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agreement(args) => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            fieldwork::agreement::run(&args, &mut out)?;
+            fieldwork::agreement::run(&args, &cli.db, &mut out)?;
             std::io::Write::flush(&mut out)?;
             Ok(())
         }

@@ -1,28 +1,53 @@
-//! The `fieldwork agreement` command: reads codings from a CSV file and prints the agreement
-//! table, per code or (with `--exclusive`) for the codebook as one nominal variable.
+//! The `fieldwork agreement` command: reads codings from a CSV file, or from the database as the
+//! agreement page does, and prints the agreement report, per code or (with `--exclusive`) for the
+//! codebook as one nominal variable.
 
 use std::fs::File;
 use std::io::{BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::codebook::Report;
 use super::csv_input::read_codings;
+use super::database::{self, Selection};
 use super::error::AgreementError;
 use super::report::{write_csv, write_table};
-use super::table::{Bootstrap, exclusive_table, per_code_table};
+use super::table::Bootstrap;
 
 /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha
-/// with a 95% bootstrap interval) per code and overall.
-#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+/// with a 95% bootstrap interval) per code, with a summary of the codes used and the pooled
+/// figure; from a CSV file (`--input`) or from a survey's codings in the database (`--survey`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["input", "survey"])))]
 pub struct AgreementArgs {
     /// CSV file with the columns unit, coder, code (any order; other columns are ignored): one
     /// row per code a coder applied to a unit; an empty code means the coder saw the unit and
-    /// applied no code.
+    /// applied no code. fieldwork's `codings` export is read as it is: with a `layer` column only
+    /// coder rows count, with a `done` column only answers the coder marked done, and with a
+    /// `span_start` column a code applied to the whole answer and to passages counts once.
     #[arg(long, value_name = "FILE.csv")]
-    pub input: PathBuf,
+    pub input: Option<PathBuf>,
+
+    /// The survey (its address) whose codings to read from the database, exactly as its
+    /// codebook's agreement page does, answers marked done without a code included.
+    #[arg(long, value_name = "SLUG")]
+    pub survey: Option<String>,
+
+    /// With --survey: the codebook, by id or name; needed only when the survey has several.
+    #[arg(long, value_name = "ID|NAME", requires = "survey")]
+    pub codebook: Option<String>,
+
+    /// With --survey: only codings made under this published codebook version.
+    #[arg(long, value_name = "N", requires = "survey")]
+    pub codebook_version: Option<i64>,
+
+    /// With --survey: only the answers to this open question.
+    #[arg(long, value_name = "CODE", requires = "survey")]
+    pub question: Option<String>,
 
     /// Treat the codebook as one nominal variable: each coder gives a unit at most one code, and
     /// a coder who saw a unit without coding it gives it "none". Prints the ALL row only.
-    #[arg(long)]
+    /// (With --survey, each mutually exclusive category is already one variable.)
+    #[arg(long, conflicts_with = "survey")]
     pub exclusive: bool,
 
     /// Output format: an aligned table for reading, or CSV for spreadsheets and scripts.
@@ -39,29 +64,50 @@ pub struct AgreementArgs {
 }
 
 /// How the table is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
     /// An aligned table with a reading guide.
+    #[default]
     Table,
     /// CSV with six-decimal numbers and empty cells for undefined values.
     Csv,
 }
 
-/// Runs `fieldwork agreement`, writing the table to `out`.
-pub fn run(args: &AgreementArgs, out: &mut dyn Write) -> Result<(), AgreementError> {
-    let file = File::open(&args.input).map_err(|source| AgreementError::Open { path: args.input.clone(), source })?;
-    let input = read_codings(BufReader::new(file))?;
+/// Runs `fieldwork agreement`, reading `--survey` from the database at `db`, and writes the
+/// report to `out`.
+pub fn run(args: &AgreementArgs, db: &Path, out: &mut dyn Write) -> Result<(), AgreementError> {
     let bootstrap = Bootstrap { draws: args.bootstrap, seed: args.seed };
-    let rows = if args.exclusive {
-        exclusive_table(&input.codings, bootstrap)
-    } else {
-        per_code_table(&input.codings, &[], bootstrap)
-    }
-    .map_err(|error| error.on_lines(&input.lines))?;
+    let report = match (&args.input, &args.survey) {
+        (Some(input), _) => from_file(input, args.exclusive, bootstrap)?,
+        (None, Some(survey)) => {
+            crate::db::migrate(db)?;
+            let conn = crate::db::open(db)?;
+            let selection = Selection {
+                survey,
+                codebook: args.codebook.as_deref(),
+                version: args.codebook_version,
+                question: args.question.as_deref(),
+            };
+            let (book, codings) = database::codings(&conn, selection)?;
+            Report::per_code(&codings, Some(&book.draft), bootstrap)?
+        }
+        (None, None) => return Err(AgreementError::Selection("give --input FILE.csv or --survey SLUG".into())),
+    };
     match args.format {
-        OutputFormat::Table => write_table(&rows, out),
-        OutputFormat::Csv => write_csv(&rows, out),
+        OutputFormat::Table => write_table(&report, out),
+        OutputFormat::Csv => write_csv(&report, out),
     }
+}
+
+fn from_file(input: &Path, exclusive: bool, bootstrap: Bootstrap) -> Result<Report, AgreementError> {
+    let file = File::open(input).map_err(|source| AgreementError::Open { path: input.to_owned(), source })?;
+    let read = read_codings(BufReader::new(file))?;
+    let report = if exclusive {
+        Report::exclusive(&read.codings, bootstrap)
+    } else {
+        Report::per_code(&read.codings, None, bootstrap)
+    };
+    report.map_err(|error| error.on_lines(&read.lines))
 }
 
 #[cfg(test)]
@@ -69,7 +115,8 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::agreement::report::spreadsheet_safe;
+    use crate::agreement::report::{SUMMARY_PREFIX, spreadsheet_safe};
+    use crate::agreement::summary::POOLED;
     use crate::agreement::table::ALL;
 
     /// Writes `text` to a file of its own under the system's temp dir.
@@ -82,9 +129,10 @@ mod tests {
     }
 
     fn run_on(name: &str, text: &str, exclusive: bool, format: OutputFormat) -> Result<String, AgreementError> {
-        let args = AgreementArgs { input: input_file(name, text), exclusive, format, seed: 1, bootstrap: 200 };
+        let input = Some(input_file(name, text));
+        let args = AgreementArgs { input, exclusive, format, seed: 1, bootstrap: 200, ..AgreementArgs::default() };
         let mut out = Vec::new();
-        run(&args, &mut out)?;
+        run(&args, Path::new("unused.db"), &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 
@@ -99,8 +147,11 @@ mod tests {
         let output = run_on("awkward.csv", &text, false, OutputFormat::Csv).unwrap();
         let mut reader = csv::Reader::from_reader(output.as_bytes());
         let codes: Vec<String> = reader.records().map(|record| record.unwrap()[0].to_owned()).collect();
+        let (table, summary): (Vec<String>, Vec<String>) =
+            codes.into_iter().partition(|code| !code.starts_with(SUMMARY_PREFIX));
         let expected = [names[0], names[3], names[1], names[2], ALL].map(spreadsheet_safe);
-        assert_eq!(codes, expected);
+        assert_eq!(table, expected);
+        assert_eq!(summary.len(), 7, "{summary:?}");
         let table = run_on("awkward.csv", &text, false, OutputFormat::Table).unwrap();
         assert!(table.contains("Ünïcødé 日本") && table.contains("n/a") && table.contains("≥ .800"));
     }
@@ -113,10 +164,25 @@ mod tests {
         assert_eq!(
             lines[0],
             "code,units,coders,percent_agreement,cohen_kappa,fleiss_kappa,\
-                              krippendorff_alpha,alpha_ci_low,alpha_ci_high"
+                              krippendorff_alpha,alpha_ci_low,alpha_ci_high,reading"
         );
         assert!(lines[1].starts_with("X,3,2,0.666667,0.400000,0.333333,0.444444,"), "{}", lines[1]);
+        assert!(lines[1].ends_with(",unreliable"), "{}", lines[1]);
         assert!(lines[2].starts_with("ALL,3,2,0.666667,"));
+        assert!(lines[2].ends_with(&format!(",{POOLED}")), "the pooled row says what it is: {}", lines[2]);
+        assert_eq!(
+            lines[3..],
+            [
+                "summary: codes used,,,,,,,,,1",
+                "summary: lowest alpha,,,,,,0.444444,,,X",
+                "summary: median alpha,,,,,,0.444444,,,",
+                "summary: below .667,,,,,,,,,X",
+                "summary: below .800,,,,,,,,,X",
+                "summary: alpha undefined,,,,,,,,,",
+                "summary: verdict,,,,,,,,,1 code in use below .667: conclusions drawn from it are not supported; \
+                 the codebook is not reliable as a whole.",
+            ]
+        );
     }
 
     #[test]
@@ -124,12 +190,16 @@ mod tests {
         let text = "unit,coder,code\nu1,ann,a long code name\nu1,bob,X\nu2,ann,X\nu2,bob,X\n";
         let table = run_on("table.csv", text, false, OutputFormat::Table).unwrap();
         let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines[0], "Summary (per-code Krippendorff's α of the codes used):");
+        assert_eq!(lines[1], "  Codes used: 2");
+        let header = lines.iter().position(|line| line.starts_with("code ")).unwrap();
         let units_column_end = |line: &str| line.find("units").map(|at| at + "units".len());
-        let end = units_column_end(lines[0]).unwrap();
-        for line in &lines[2..5] {
+        let end = units_column_end(lines[header]).unwrap();
+        for line in &lines[header + 2..header + 5] {
             assert_eq!(line.chars().nth(end - 1).map(|c| c.is_ascii_digit()), Some(true), "{line}");
         }
-        assert!(lines[4].starts_with("ALL "));
+        assert!(lines[header + 4].starts_with("ALL "));
+        assert!(table.contains(&format!("\nALL: {POOLED}.\n")));
         assert!(table.ends_with("two coders).\n"));
     }
 
@@ -154,13 +224,12 @@ mod tests {
     #[test]
     fn a_missing_input_file_is_named() {
         let args = AgreementArgs {
-            input: PathBuf::from("/nonexistent/codings.csv"),
-            exclusive: false,
+            input: Some(PathBuf::from("/nonexistent/codings.csv")),
             format: OutputFormat::Table,
             seed: 1,
-            bootstrap: 0,
+            ..AgreementArgs::default()
         };
-        let error = run(&args, &mut Vec::new()).unwrap_err().to_string();
+        let error = run(&args, Path::new("unused.db"), &mut Vec::new()).unwrap_err().to_string();
         assert!(error.starts_with("cannot read /nonexistent/codings.csv: "), "{error}");
     }
 

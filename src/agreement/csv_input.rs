@@ -1,8 +1,10 @@
 //! Reads the codings for `fieldwork agreement` from CSV: a header naming the columns `unit`,
 //! `coder` and `code` in any order (other columns are ignored, so richer exports can be fed in
 //! as they are), then one row per coding. Fields are trimmed; an empty code means "saw the unit,
-//! applied no code".
+//! applied no code". fieldwork's own `codings` export is read as the agreement page reads the
+//! database: its `layer`, `done` and `span_start` columns say which rows count.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use super::error::AgreementError;
@@ -20,10 +22,40 @@ pub struct CsvCodings {
     pub lines: Vec<u64>,
 }
 
-/// Reads every coding, or says which line is wrong and why.
+/// Columns of fieldwork's `codings` export that say which of its rows are codings to count.
+#[derive(Debug, Clone, Copy, Default)]
+struct ExportColumns {
+    /// Only rows of the `coder` layer count: a consensus is no coder's judgment.
+    layer: Option<usize>,
+    /// Only answers the coder marked done count, as on the agreement page.
+    done: Option<usize>,
+    /// A code applied to the whole answer and to passages of it is one coding.
+    span_start: Option<usize>,
+}
+
+impl ExportColumns {
+    fn find(header: &csv::StringRecord) -> Self {
+        let position = |column: &str| header.iter().position(|name| name.trim().eq_ignore_ascii_case(column));
+        ExportColumns { layer: position("layer"), done: position("done"), span_start: position("span_start") }
+    }
+
+    /// Whether a row counts: a coder's coding on an answer they finished.
+    fn counts<'a>(&self, field: impl Fn(usize) -> &'a str) -> bool {
+        let is_one_of = |position: Option<usize>, values: &[&str]| {
+            position.is_none_or(|position| values.iter().any(|value| field(position).eq_ignore_ascii_case(value)))
+        };
+        is_one_of(self.layer, &["coder"]) && is_one_of(self.done, &["1", "true", "yes"])
+    }
+}
+
+/// Reads every coding, or says which line is wrong and why. The rows of fieldwork's `codings`
+/// export that are not codings to count are passed over (see `ExportColumns`).
 pub fn read_codings(input: impl Read) -> Result<CsvCodings, AgreementError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
-    let [unit, coder, code] = column_positions(reader.headers()?)?;
+    let header = reader.headers()?.clone();
+    let [unit, coder, code] = column_positions(&header)?;
+    let export = ExportColumns::find(&header);
+    let mut passages_seen: HashSet<(String, String, String)> = HashSet::new();
     let mut read = CsvCodings::default();
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record)? {
@@ -34,6 +66,15 @@ pub fn read_codings(input: impl Read) -> Result<CsvCodings, AgreementError> {
             value => Ok(value),
         };
         let coding = Coding::new(required(unit, "unit")?, required(coder, "coder")?, field(code));
+        if !export.counts(field) {
+            continue;
+        }
+        if export.span_start.is_some()
+            && let Some(code) = &coding.code
+            && !passages_seen.insert((coding.unit.clone(), coding.coder.clone(), code.clone()))
+        {
+            continue;
+        }
         read.codings.push(coding);
         read.lines.push(line);
     }
@@ -89,6 +130,26 @@ mod tests {
         assert_eq!(read.codings[0], Coding::new("a,1", "ann", "say \"hi\", ünï"));
         assert_eq!(read.codings[1].unit, "a\n2");
         assert_eq!(read.lines, [2, 3, 5]);
+    }
+
+    #[test]
+    fn the_codings_export_counts_coders_finished_answers_and_each_code_once() {
+        let input = "response_id,question,coder,layer,code,span_start,unit,done\n\
+                     1,Q,ann,coder,X,,1:Q,1\n\
+                     1,Q,ann,coder,X,4,1:Q,1\n\
+                     1,Q,bob,coder,,,1:Q,1\n\
+                     1,Q,ann,consensus,X,,1:Q,\n\
+                     2,Q,ann,coder,Y,,2:Q,0\n\
+                     2,Q,bob,coder,Y,,2:Q,1\n";
+        let export = read(input.as_bytes()).unwrap();
+        assert_eq!(
+            export.codings,
+            [Coding::new("1:Q", "ann", "X"), Coding::new("1:Q", "bob", ""), Coding::new("2:Q", "bob", "Y")]
+        );
+        assert_eq!(export.lines, [2, 4, 7]);
+        // Without a span column the same code twice is still refused (see the table's checks).
+        let plain = read(b"unit,coder,code\nu,ann,X\nu,ann,X\n").unwrap();
+        assert_eq!(plain.codings.len(), 2);
     }
 
     #[test]

@@ -120,6 +120,14 @@ pub enum AgreementError {
     )]
     SecondCode(Box<ConflictingCodings>),
 
+    /// `--survey`, `--codebook`, `--codebook-version` or `--question` names nothing that exists.
+    #[error("{0}")]
+    Selection(String),
+
+    /// Reading the codings from the database failed.
+    #[error("cannot read the database: {0}")]
+    Database(#[from] crate::db::DbError),
+
     /// Writing the table failed.
     #[error("cannot write the output: {0}")]
     Write(#[source] io::Error),

@@ -1,13 +1,15 @@
-//! Writes the agreement table for people: as CSV for spreadsheets and scripts, or as an aligned
-//! plain-text table with a guide to reading Krippendorff's alpha.
+//! Writes the agreement report for people: as CSV for spreadsheets and scripts, or as an aligned
+//! plain-text table after its summary, with a guide to reading Krippendorff's alpha.
 
 use std::io::{self, Write};
 
+use super::codebook::{Report, ReportRow, RowKind};
 use super::error::AgreementError;
-use super::table::AgreementRow;
+use super::summary::{POOLED, RELIABLE, TENTATIVE, three};
+use super::table::ALL;
 
 /// The header of the CSV output.
-pub const CSV_HEADER: [&str; 9] = [
+pub const CSV_HEADER: [&str; 10] = [
     "code",
     "units",
     "coders",
@@ -17,42 +19,83 @@ pub const CSV_HEADER: [&str; 9] = [
     "krippendorff_alpha",
     "alpha_ci_low",
     "alpha_ci_high",
+    "reading",
 ];
+
+/// What the `code` cell of a summary row starts with.
+pub const SUMMARY_PREFIX: &str = "summary: ";
 
 /// How to read alpha, after Krippendorff (2004, p. 241).
 pub const INTERPRETATION: &str = "Krippendorff's α: ≥ .800 reliable; ≥ .667 tentative \
      conclusions only; below .667 unreliable. n/a: undefined (no variation or no unit seen by \
      two coders).";
 
-/// Writes the rows as CSV: numbers with six decimals, undefined values as empty cells.
-pub fn write_csv(rows: &[AgreementRow], out: &mut dyn Write) -> Result<(), AgreementError> {
+/// Writes the report as CSV: a row per table row (numbers with six decimals, undefined values as
+/// empty cells, and how to read it; codes nobody applied have none), then the summary, a row per figure, its code in `code`
+/// after [`SUMMARY_PREFIX`], an α in `krippendorff_alpha`, anything else in `reading`.
+pub fn write_csv(report: &Report, out: &mut dyn Write) -> Result<(), AgreementError> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(CSV_HEADER).map_err(write_error)?;
-    for row in rows {
-        let interval = row.alpha_interval;
+    for row in &report.rows {
+        let figures = &row.figures;
+        let interval = figures.alpha_interval;
         writer
             .write_record([
-                spreadsheet_safe(&row.code),
-                row.units.to_string(),
-                row.coders.to_string(),
-                decimal(row.percent_agreement),
-                decimal(row.cohen_kappa),
-                decimal(row.fleiss_kappa),
-                decimal(row.krippendorff_alpha),
+                spreadsheet_safe(&figures.code),
+                figures.units.to_string(),
+                figures.coders.to_string(),
+                decimal(figures.percent_agreement),
+                decimal(figures.cohen_kappa),
+                decimal(figures.fleiss_kappa),
+                decimal(figures.krippendorff_alpha),
                 decimal(interval.map(|interval| interval.low)),
                 decimal(interval.map(|interval| interval.high)),
+                row.reading().to_owned(),
             ])
             .map_err(write_error)?;
+    }
+    if let Some(summary) = &report.summary {
+        let list = |codes: Vec<&str>| codes.join("; ");
+        let lowest = summary.lowest();
+        let rows: [(&str, Option<f64>, String); 7] = [
+            ("codes used", None, summary.codes_used.to_string()),
+            (
+                "lowest alpha",
+                lowest.map(|(_, alpha)| alpha),
+                lowest.map(|(code, _)| code.to_owned()).unwrap_or_default(),
+            ),
+            ("median alpha", summary.median(), String::new()),
+            ("below .667", None, list(summary.below(TENTATIVE))),
+            ("below .800", None, list(summary.below(RELIABLE))),
+            ("alpha undefined", None, list(summary.undefined.iter().map(String::as_str).collect())),
+            ("verdict", None, summary.verdict()),
+        ];
+        for (name, alpha, reading) in rows {
+            let mut record = vec![String::new(); CSV_HEADER.len()];
+            record[0] = format!("{SUMMARY_PREFIX}{name}");
+            record[6] = decimal(alpha);
+            record[9] = spreadsheet_safe(&reading);
+            writer.write_record(&record).map_err(write_error)?;
+        }
     }
     writer.flush().map_err(AgreementError::Write)
 }
 
-/// Writes the rows as an aligned table, undefined values as `n/a`, then the reading guide.
-pub fn write_table(rows: &[AgreementRow], out: &mut dyn Write) -> Result<(), AgreementError> {
-    let header =
-        ["code", "units", "coders", "agreement", "Cohen's κ", "Fleiss' κ", "Kripp. α", "α 95% CI"].map(str::to_owned);
-    let body: Vec<[String; 8]> = rows.iter().map(table_cells).collect();
-    let mut widths = [0; 8];
+/// Writes the report for reading: the summary, then the table (undefined values as `n/a`), the
+/// codes nobody applied on one line, what the pooled row is, and the reading guide.
+pub fn write_table(report: &Report, out: &mut dyn Write) -> Result<(), AgreementError> {
+    let mut say = |line: &str| writeln!(out, "{line}").map_err(AgreementError::Write);
+    if let Some(summary) = &report.summary {
+        say("Summary (per-code Krippendorff's α of the codes used):")?;
+        for line in summary.lines(printable) {
+            say(&format!("  {line}"))?;
+        }
+        say("")?;
+    }
+    let header = ["code", "units", "coders", "agreement", "Cohen's κ", "Fleiss' κ", "Kripp. α", "α 95% CI", "reading"]
+        .map(str::to_owned);
+    let body: Vec<[String; 9]> = report.rows.iter().map(table_cells).collect();
+    let mut widths = [0; 9];
     for cells in std::iter::once(&header).chain(&body) {
         for (width, cell) in widths.iter_mut().zip(cells) {
             *width = (*width).max(cell.chars().count());
@@ -60,32 +103,51 @@ pub fn write_table(rows: &[AgreementRow], out: &mut dyn Write) -> Result<(), Agr
     }
     let rule = widths.map(|width| "-".repeat(width));
     for cells in [&header, &rule].into_iter().chain(&body) {
-        writeln!(out, "{}", aligned(cells, &widths)).map_err(AgreementError::Write)?;
+        say(&aligned(cells, &widths))?;
     }
-    writeln!(out, "\n{INTERPRETATION}").map_err(AgreementError::Write)
+    if !report.not_applied.is_empty() {
+        let names: Vec<String> = report.not_applied.iter().map(|(code, _)| printable(code)).collect();
+        say(&format!("\nApplied by no coder (not in the table): {}", names.join(", ")))?;
+    }
+    if report.rows.iter().any(|row| row.kind == RowKind::Pooled) {
+        say(&format!("\n{ALL}: {POOLED}."))?;
+    }
+    say(&format!("\n{INTERPRETATION}"))
 }
 
-fn table_cells(row: &AgreementRow) -> [String; 8] {
-    let coefficient = |value: Option<f64>| value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"));
+/// A code name on one line: a newline in it would break the table's lines.
+fn printable(code: &str) -> String {
+    code.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+fn table_cells(row: &ReportRow) -> [String; 9] {
+    let figures = &row.figures;
+    let coefficient = |value: Option<f64>| value.map_or_else(|| "n/a".to_owned(), three);
     [
-        // A newline in a code name would break the table's lines.
-        row.code.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
-        row.units.to_string(),
-        row.coders.to_string(),
-        row.percent_agreement.map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
-        coefficient(row.cohen_kappa),
-        coefficient(row.fleiss_kappa),
-        coefficient(row.krippendorff_alpha),
-        row.alpha_interval
-            .map_or_else(|| "n/a".to_owned(), |interval| format!("[{:.3}, {:.3}]", interval.low, interval.high)),
+        printable(&figures.code),
+        figures.units.to_string(),
+        figures.coders.to_string(),
+        figures.percent_agreement.map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
+        coefficient(figures.cohen_kappa),
+        coefficient(figures.fleiss_kappa),
+        coefficient(figures.krippendorff_alpha),
+        figures.alpha_interval.map_or_else(
+            || "n/a".to_owned(),
+            |interval| format!("[{}, {}]", three(interval.low), three(interval.high)),
+        ),
+        if row.kind == RowKind::Pooled { "pooled (see below)".to_owned() } else { row.reading().to_owned() },
     ]
 }
 
-/// The code column left-aligned, the figures right-aligned.
-fn aligned(cells: &[String; 8], widths: &[usize; 8]) -> String {
+/// The code and reading columns left-aligned, the figures right-aligned.
+fn aligned(cells: &[String; 9], widths: &[usize; 9]) -> String {
     let mut line = String::new();
     for (column, (cell, &width)) in cells.iter().zip(widths).enumerate() {
-        let cell = if column == 0 { format!("{cell:<width$}") } else { format!("  {cell:>width$}") };
+        let cell = match column {
+            0 => format!("{cell:<width$}"),
+            8 => format!("  {cell:<width$}"),
+            _ => format!("  {cell:>width$}"),
+        };
         line.push_str(&cell);
     }
     line.trim_end().to_owned()

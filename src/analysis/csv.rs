@@ -29,7 +29,9 @@ pub fn tallies<W: Write>(
         "respondents",
         "percent_of_respondents",
         "respondents_who_answered",
+        "answers_awaiting_reconciliation",
     ])?;
+    let awaiting = data.awaiting_reconciliation(question).to_string();
     for r in &rows {
         let share = percent(r.share.map(|s| s * 100.0));
         let category = if r.category { "1" } else { "0" };
@@ -41,6 +43,7 @@ pub fn tallies<W: Write>(
             &r.respondents.to_string(),
             &share,
             &answered.to_string(),
+            &awaiting,
         ])?;
     }
     Ok(())

@@ -60,6 +60,9 @@ pub struct Data {
     group_totals: Vec<usize>,
     /// [scope][entry][group] → respondents in the group with the entry.
     cross: Vec<usize>,
+    /// [scope] → answers left out of the layer while their coders' disagreement awaits
+    /// reconciliation (default layer only).
+    awaiting: Vec<usize>,
     /// [scope] → answers and respondents with both codes of a pair.
     pair_answers: Vec<Vec<Vec<usize>>>,
     pair_respondents: Vec<Vec<Vec<usize>>>,
@@ -173,6 +176,7 @@ impl Data {
         let data = Data {
             included: 0,
             answered: vec![0; s],
+            awaiting: vec![0; s],
             entry_counts: vec![(0, 0); s * e],
             group_totals: vec![0; s * g],
             cross: vec![0; s * e * g],
@@ -208,6 +212,12 @@ impl Data {
     /// Respondents who answered the question (or any open question).
     pub fn answered(&self, question: Option<&str>) -> usize {
         self.scope(question).map_or(0, |s| self.answered[s])
+    }
+
+    /// Answers in the scope that the layer leaves out until their coders' disagreement is
+    /// reconciled (only the default layer leaves answers out).
+    pub fn awaiting_reconciliation(&self, question: Option<&str>) -> usize {
+        self.scope(question).map_or(0, |s| self.awaiting[s])
     }
 
     /// (answers, respondents) carrying a codebook entry in the scope.
@@ -303,15 +313,21 @@ pub fn load(
         {
             continue;
         }
-        let coded: Vec<(usize, BTreeSet<String>)> = match (units.as_mut(), codebook) {
-            (Some(reader), Some((_, layer))) => reader
-                .response(response)?
-                .into_iter()
-                .filter_map(|(q, unit)| Some((*plan.open.get(q.as_str())?, unit)))
-                .filter_map(|(scope, unit)| unit.codes(layer).filter(|c| !c.is_empty()).map(|c| (scope, c)))
-                .collect(),
-            _ => Vec::new(),
-        };
+        let mut coded: Vec<(usize, BTreeSet<String>)> = Vec::new();
+        if let (Some(reader), Some((_, layer))) = (units.as_mut(), codebook) {
+            for (question, unit) in reader.response(response)? {
+                let Some(&scope) = plan.open.get(question.as_str()) else { continue };
+                match unit.codes(layer) {
+                    Some(codes) if !codes.is_empty() => coded.push((scope, codes)),
+                    Some(_) => {}
+                    None if layer == Layer::Default && unit.awaiting_reconciliation() => {
+                        data.awaiting[scope] += 1;
+                        data.awaiting[0] += 1;
+                    }
+                    None => {}
+                }
+            }
+        }
         let attribute_group = match (&plan.attribute, participant) {
             (Some((name, of_value)), Some(participant)) => {
                 let value: Option<String> =

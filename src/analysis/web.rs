@@ -160,7 +160,7 @@ pub async fn page(
         survey => &p.survey, codebooks => &p.codebooks, codebook => &p.codebook, tallies, answered, crosstab, cooccurrence, frequencies,
         open_questions => open, closed_questions => closed, attributes, q => context! { layer => &query.layer, question => &query.question, partial => &query.partial, language => &query.language,
             from => &query.from, to => &query.to, answer => &query.answer, by => &query.by },
-        encoded => query.encoded(), responses => p.data.included,
+        encoded => query.encoded(), responses => p.data.included, awaiting => p.data.awaiting_reconciliation(question), layers => crate::coding::layers::CHOICES,
     };
     Ok(page.render("analysis/page.html", own)?.into_response())
 }

@@ -58,15 +58,8 @@ fn export(
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
     let survey = survey_id(conn, slug)?;
-    let books = store::for_survey(conn, survey)?;
-    let book = match codebook {
-        Some(id) => {
-            books.into_iter().find(|b| b.id == id).with_context(|| format!("survey {slug} has no codebook {id}"))?
-        }
-        None if books.len() == 1 => books.into_iter().next().context("no codebook")?,
-        None if books.is_empty() => bail!("survey {slug} has no codebook"),
-        None => bail!("survey {slug} has {} codebooks; choose one with --codebook ID", books.len()),
-    };
+    let given = codebook.map(|id| id.to_string());
+    let book = store::choose(conn, survey, slug, given.as_deref())??;
     let text = match format {
         CodebookFormat::Toml => to_toml(&book.draft)?,
         CodebookFormat::Qdc => qdc::to_qdc(&book.draft),

@@ -59,6 +59,45 @@ pub fn for_survey(conn: &Connection, survey_id: i64) -> Result<Vec<StoredCodeboo
     Ok(rows)
 }
 
+/// Why no codebook of a survey was chosen; each says so to the researcher.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotChosen {
+    /// The codebook asked for is not one of the survey's.
+    #[error("survey {slug} has no codebook {given}")]
+    Unknown { slug: String, given: String },
+    #[error("survey {slug} has no codebook yet, so nothing is coded")]
+    NoCodebook { slug: String },
+    /// Several codebooks and none named: the message lists them.
+    #[error("survey {slug} has several codebooks; choose one with codebook: {listed}")]
+    Several { slug: String, listed: String },
+}
+
+/// The codebook of the survey `slug` that `given` names, by id or by name (ignoring case), or
+/// its only codebook when none is named.
+pub fn choose(
+    conn: &Connection,
+    survey_id: i64,
+    slug: &str,
+    given: Option<&str>,
+) -> Result<Result<StoredCodebook, NotChosen>, DbError> {
+    let mut books = for_survey(conn, survey_id)?;
+    let slug = slug.to_string();
+    Ok(match given {
+        Some(given) => {
+            let named = |b: &StoredCodebook| {
+                b.id.to_string() == given.trim() || b.draft.name.eq_ignore_ascii_case(given.trim())
+            };
+            books.into_iter().find(named).ok_or(NotChosen::Unknown { slug, given: given.to_string() })
+        }
+        None if books.len() == 1 => Ok(books.remove(0)),
+        None if books.is_empty() => Err(NotChosen::NoCodebook { slug }),
+        None => {
+            let listed: Vec<String> = books.iter().map(|b| format!("{} ({})", b.id, b.draft.name)).collect();
+            Err(NotChosen::Several { slug, listed: listed.join(", ") })
+        }
+    })
+}
+
 pub fn insert(conn: &Connection, survey_id: i64, file: &CodebookFile) -> Result<i64, DbError> {
     let now = now_rfc3339();
     conn.execute(

@@ -1,6 +1,7 @@
 //! Which codes an answer has, for tallies, agreement and exports: one coder's, the union or the
 //! intersection of all coders', or the default — the consensus where the answer was reconciled,
-//! and the coders' codes (their union) elsewhere.
+//! else the codes its coders agree on; an answer whose coders disagree is left out of the default
+//! until it is reconciled (it is "awaiting reconciliation").
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +13,9 @@ use crate::db::DbError;
 /// A coding layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
-    /// Consensus where reconciled, else every code any coder applied.
+    /// The consensus where reconciled; else the codes of the coders who count
+    /// ([`UnitCodings::counted_coders`]) when they all applied the same codes (one coder's codes
+    /// when one coded it); nothing (the answer is left out) while they disagree.
     Default,
     Consensus,
     Coder(i64),
@@ -20,6 +23,14 @@ pub enum Layer {
     /// Codes applied by every coder who marked the answer done.
     Intersection,
 }
+
+/// The layers the pages offer, by the name `Layer::parse` reads, with what each holds.
+pub const CHOICES: [(&str, &str); 4] = [
+    ("default", "Default: the consensus, else the codes the coders agree on"),
+    ("union", "Union of coders"),
+    ("intersection", "Intersection of coders"),
+    ("consensus", "Consensus only"),
+];
 
 impl Layer {
     /// Parses `default`, `consensus`, `union`, `intersection` or `coder:ID`.
@@ -57,26 +68,45 @@ pub struct UnitCodings {
 impl UnitCodings {
     /// The answer's codes in `layer`, or None when the layer does not cover it.
     pub fn codes(&self, layer: Layer) -> Option<BTreeSet<String>> {
-        let union = || self.by_coder.values().flatten().cloned().collect::<BTreeSet<_>>();
         match layer {
             Layer::Consensus => self.consensus.clone(),
             Layer::Coder(id) => self.by_coder.get(&id).cloned(),
-            Layer::Union => (!self.by_coder.is_empty()).then(union),
+            Layer::Union => (!self.by_coder.is_empty()).then(|| self.by_coder.values().flatten().cloned().collect()),
             Layer::Intersection => {
-                if self.by_coder.is_empty() {
-                    return None;
-                }
-                let who: Vec<i64> = if self.done.is_empty() {
-                    self.by_coder.keys().copied().collect()
-                } else {
-                    self.done.iter().copied().collect()
-                };
-                let mut sets = who.iter().map(|c| self.by_coder.get(c).cloned().unwrap_or_default());
-                let first = sets.next().unwrap_or_default();
-                Some(sets.fold(first, |acc, s| acc.intersection(&s).cloned().collect()))
+                let mut sets = self.counted_sets();
+                let first = sets.next()?;
+                Some(sets.fold(first.clone(), |acc, s| acc.intersection(s).cloned().collect()))
             }
-            Layer::Default => self.consensus.clone().or_else(|| (!self.by_coder.is_empty()).then(union)),
+            Layer::Default => match &self.consensus {
+                Some(consensus) => Some(consensus.clone()),
+                None => self.agreed().cloned(),
+            },
         }
+    }
+
+    /// Whether the answer is left out of the default layer until someone reconciles it: it has
+    /// no consensus and the coders who count applied different codes.
+    pub fn awaiting_reconciliation(&self) -> bool {
+        self.consensus.is_none() && !self.by_coder.is_empty() && self.agreed().is_none()
+    }
+
+    /// The coders whose codes count: those who marked the answer done, or, while nobody has,
+    /// those who coded it. A coder still working on an answer another finished does not count.
+    pub fn counted_coders(&self) -> Vec<i64> {
+        if self.done.is_empty() { self.by_coder.keys().copied().collect() } else { self.done.iter().copied().collect() }
+    }
+
+    /// The counted coders' sets of codes (empty for a coder with none).
+    fn counted_sets(&self) -> impl Iterator<Item = &BTreeSet<String>> {
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        self.counted_coders().into_iter().map(|coder| self.by_coder.get(&coder).unwrap_or(&NONE))
+    }
+
+    /// The codes every counted coder applied, when they all applied exactly the same ones.
+    fn agreed(&self) -> Option<&BTreeSet<String>> {
+        let mut sets = self.counted_sets();
+        let first = sets.next()?;
+        sets.all(|set| set == first).then_some(first)
     }
 }
 
@@ -237,4 +267,83 @@ pub fn agreement_codings(
         Ok(crate::agreement::Coding { unit, coder: r.get(2)?, code: r.get(3)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|c| c.to_string()).collect()
+    }
+
+    /// An answer from (coder, codes, done) and an optional consensus, as `UnitReader` builds it.
+    fn unit(coders: &[(i64, &[&str], bool)], consensus: Option<&[&str]>) -> UnitCodings {
+        let mut unit = UnitCodings { consensus: consensus.map(codes), ..UnitCodings::default() };
+        for (coder, applied, done) in coders {
+            unit.by_coder.insert(*coder, codes(applied));
+            if *done {
+                unit.done.insert(*coder);
+            }
+        }
+        unit
+    }
+
+    #[test]
+    fn the_default_layer_takes_the_consensus_where_reconciled() {
+        let reconciled = unit(&[(1, &["A"], true), (2, &["B"], true)], Some(&["B", "C"]));
+        assert_eq!(reconciled.codes(Layer::Default), Some(codes(&["B", "C"])));
+        assert!(!reconciled.awaiting_reconciliation());
+        let to_nothing = unit(&[(1, &["A"], true), (2, &[], true)], Some(&[]));
+        assert_eq!(to_nothing.codes(Layer::Default), Some(codes(&[])));
+    }
+
+    #[test]
+    fn the_default_layer_takes_the_codes_when_every_coder_who_finished_agrees() {
+        let agreed = unit(&[(1, &["A", "B"], true), (2, &["A", "B"], true), (3, &["A", "B"], true)], None);
+        assert_eq!(agreed.codes(Layer::Default), Some(codes(&["A", "B"])));
+        assert!(!agreed.awaiting_reconciliation());
+        let none_applies = unit(&[(1, &[], true), (2, &[], true)], None);
+        assert_eq!(none_applies.codes(Layer::Default), Some(codes(&[])), "both found no code applies");
+        // Coder 3 is still working on it: their codes so far do not count.
+        let one_unfinished = unit(&[(1, &["A"], true), (2, &["A"], true), (3, &["Z"], false)], None);
+        assert_eq!(one_unfinished.codes(Layer::Default), Some(codes(&["A"])));
+    }
+
+    #[test]
+    fn the_default_layer_takes_a_single_coders_codes() {
+        let done = unit(&[(1, &["A", "B"], true)], None);
+        assert_eq!(done.codes(Layer::Default), Some(codes(&["A", "B"])));
+        let in_progress = unit(&[(1, &["A"], false)], None);
+        assert_eq!(in_progress.codes(Layer::Default), Some(codes(&["A"])), "nobody finished it yet");
+        let other_unfinished = unit(&[(1, &["A"], true), (2, &["B"], false)], None);
+        assert_eq!(other_unfinished.codes(Layer::Default), Some(codes(&["A"])));
+        assert!(!other_unfinished.awaiting_reconciliation());
+    }
+
+    #[test]
+    fn the_default_layer_leaves_out_an_unreconciled_disagreement() {
+        let cases = [
+            unit(&[(1, &["A"], true), (2, &["A", "B"], true)], None),
+            unit(&[(1, &["A"], true), (2, &[], true)], None),
+            unit(&[(1, &["A"], false), (2, &["B"], false)], None),
+        ];
+        for disputed in cases {
+            assert_eq!(disputed.codes(Layer::Default), None, "{disputed:?}");
+            assert!(disputed.awaiting_reconciliation(), "{disputed:?}");
+        }
+        // The union and the intersection still cover it.
+        let disputed = &unit(&[(1, &["A"], true), (2, &["A", "B"], true)], None);
+        assert_eq!(disputed.codes(Layer::Union), Some(codes(&["A", "B"])));
+        assert_eq!(disputed.codes(Layer::Intersection), Some(codes(&["A"])));
+    }
+
+    #[test]
+    fn an_answer_nobody_coded_is_in_no_layer_and_awaits_nothing() {
+        let empty = UnitCodings::default();
+        for layer in [Layer::Default, Layer::Union, Layer::Intersection, Layer::Consensus, Layer::Coder(1)] {
+            assert_eq!(empty.codes(layer), None, "{layer:?}");
+        }
+        assert!(!empty.awaiting_reconciliation());
+    }
 }

@@ -41,6 +41,10 @@ pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
         &plan.survey.slug,
         &format!("{}, from the command line", plan.describe()),
     )?;
+    let awaiting = match &plan.codebook {
+        Some(book) if plan.what.follows_layer() => super::codings::awaiting_reconciliation(&conn, &plan, book)?,
+        _ => 0,
+    };
     match &args.out {
         Some(path) => write_whole(path, |file| {
             let out = BufWriter::new(file);
@@ -59,7 +63,19 @@ pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
             }
         },
     }
+    if awaiting > 0 {
+        eprintln!("{}", awaiting_note(awaiting));
+    }
     Ok(())
+}
+
+/// What the command says when the default layer leaves answers out.
+pub fn awaiting_note(awaiting: usize) -> String {
+    let (answers, their) = if awaiting == 1 { ("answer", "its") } else { ("answers", "their") };
+    format!(
+        "note: {awaiting} {answers} awaiting reconciliation ({their} coders disagree) left out of the default layer; \
+         reconcile them, or use --layer union or intersection to count them"
+    )
 }
 
 /// Writes `path` whole or not at all: into `.NAME.partial` beside it, synced, then renamed over

@@ -10,11 +10,11 @@ use rusqlite::{Connection, params};
 use super::stream::{CsvExportError, Plan};
 use crate::codebook::model::CodeKind;
 use crate::codebook::store::StoredCodebook;
-use crate::coding::layers;
+use crate::coding::layers::{self, Layer, UnitCodings};
 use crate::csv_out::CsvWriter;
 
 /// The header of `codings`.
-pub const LONG_HEADER: [&str; 12] = [
+pub const LONG_HEADER: [&str; 14] = [
     "response_id",
     "question",
     "coder",
@@ -27,19 +27,55 @@ pub const LONG_HEADER: [&str; 12] = [
     "span_text",
     "answer_text",
     "memo",
+    "unit",
+    "done",
 ];
 
-/// Every coding of a codebook with its coder, answer and the coder's memos on that answer, in a
-/// stable order. The codings index gives the order by answer; SQLite sorts only within an answer.
-const LONG_QUERY: &str = "SELECT c.response_id, c.question, u.email, c.layer, c.code_key, c.codebook_version, \
-     c.span_start, c.span_end, a.value, \
-     (SELECT group_concat(m.body, char(10) || char(10) ORDER BY m.id) FROM memos m \
-      WHERE m.codebook_id = c.codebook_id AND m.kind = 'answer' AND m.response_id = c.response_id \
-        AND m.question = c.question AND m.author_id = c.coder_id) \
+/// The coder's memos on the answer, oldest first (`x` is the coding or done mark's alias).
+macro_rules! memos_of {
+    ($x:literal) => {
+        concat!(
+            "(SELECT group_concat(m.body, char(10) || char(10) ORDER BY m.id) FROM memos m \
+             WHERE m.codebook_id = ",
+            $x,
+            ".codebook_id AND m.kind = 'answer' AND m.response_id = ",
+            $x,
+            ".response_id AND m.question = ",
+            $x,
+            ".question AND m.author_id = ",
+            $x,
+            ".coder_id)"
+        )
+    };
+}
+
+/// Every coding of a codebook with its coder, answer, the coder's memos on that answer and
+/// whether the coder marked the answer done (a consensus has no done mark), in a stable order.
+/// The codings index gives the order by answer; SQLite sorts only within an answer.
+const LONG_QUERY: &str = concat!(
+    "SELECT c.response_id, c.question, u.email, c.layer, c.code_key, c.codebook_version, \
+     c.span_start, c.span_end, a.value, ",
+    memos_of!("c"),
+    ", CASE WHEN c.layer = 'coder' THEN EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = c.codebook_id \
+        AND d.response_id = c.response_id AND d.question = c.question AND d.coder_id = c.coder_id) END \
      FROM codings c JOIN users u ON u.id = c.coder_id JOIN responses r ON r.id = c.response_id \
      LEFT JOIN answers a ON a.response_id = c.response_id AND a.question = c.question AND a.item = '' \
      WHERE c.codebook_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') AND (?3 IS NULL OR c.question = ?3) \
-     ORDER BY c.response_id, c.question, c.layer, u.email, c.code_key, c.span_start IS NOT NULL, c.span_start, c.span_end";
+     ORDER BY c.response_id, c.question, c.layer, u.email, c.code_key, c.span_start IS NOT NULL, c.span_start, c.span_end"
+);
+
+/// The answers a coder marked done without applying a code ("no code applies"), in the order of
+/// `LONG_QUERY` (the done marks' primary key gives the order by answer).
+const DONE_WITHOUT_CODE_QUERY: &str = concat!(
+    "SELECT d.response_id, d.question, u.email, a.value, ",
+    memos_of!("d"),
+    " FROM coding_done d JOIN users u ON u.id = d.coder_id JOIN responses r ON r.id = d.response_id \
+     LEFT JOIN answers a ON a.response_id = d.response_id AND a.question = d.question AND a.item = '' \
+     WHERE d.codebook_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') AND (?3 IS NULL OR d.question = ?3) \
+       AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.codebook_id = d.codebook_id AND c.response_id = d.response_id \
+           AND c.question = d.question AND c.coder_id = d.coder_id AND c.layer = 'coder') \
+     ORDER BY d.response_id, d.question, u.email"
+);
 
 /// The passage `[start, end)` of `text`, counted in Unicode code points as coders' spans are.
 pub fn passage(text: &str, start: i64, end: i64) -> &str {
@@ -51,7 +87,94 @@ pub fn passage(text: &str, start: i64, end: i64) -> &str {
     if from <= to { &text[from..to] } else { "" }
 }
 
-/// Writes `codings`, one row per stored coding, as the rows are read.
+/// The name of an answer as a unit of `fieldwork agreement` (and of `coding::layers::agreement_codings`).
+pub fn unit_name(response_id: i64, question: &str) -> String {
+    format!("{response_id}:{question}")
+}
+
+/// One row of `codings`, as read.
+struct LongRow {
+    response_id: i64,
+    question: String,
+    coder: String,
+    layer: String,
+    /// Empty for an answer the coder marked done without a code.
+    code: String,
+    version: Option<i64>,
+    span: Option<(i64, i64)>,
+    answer: String,
+    memo: String,
+    /// Whether the coder marked the answer done; `None` for a consensus.
+    done: Option<bool>,
+}
+
+impl LongRow {
+    fn coding(r: &rusqlite::Row) -> rusqlite::Result<LongRow> {
+        let (start, end): (Option<i64>, Option<i64>) = (r.get(6)?, r.get(7)?);
+        Ok(LongRow {
+            response_id: r.get(0)?,
+            question: r.get(1)?,
+            coder: r.get(2)?,
+            layer: r.get(3)?,
+            code: r.get(4)?,
+            version: Some(r.get(5)?),
+            span: start.zip(end),
+            answer: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+            memo: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            done: r.get(10)?,
+        })
+    }
+
+    fn done_without_code(r: &rusqlite::Row) -> rusqlite::Result<LongRow> {
+        Ok(LongRow {
+            response_id: r.get(0)?,
+            question: r.get(1)?,
+            coder: r.get(2)?,
+            layer: "coder".into(),
+            code: String::new(),
+            version: None,
+            span: None,
+            answer: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            memo: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            done: Some(true),
+        })
+    }
+
+    /// Whether the row comes before `other` in the file: by answer, layer and coder, the coder's
+    /// email compared as SQLite's NOCASE collation (the column's) compares it.
+    fn before(&self, other: &LongRow) -> bool {
+        let folded = |email: &str| email.bytes().map(|b| b.to_ascii_lowercase()).collect::<Vec<u8>>();
+        (self.response_id, self.question.as_str(), self.layer.as_str(), folded(&self.coder))
+            < (other.response_id, other.question.as_str(), other.layer.as_str(), folded(&other.coder))
+    }
+
+    fn write<W: Write>(&self, book: &StoredCodebook, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
+        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        let span_text = self.span.map_or("", |(start, end)| passage(&self.answer, start, end));
+        let path = if self.code.is_empty() { String::new() } else { book.draft.path(&self.code) };
+        let done = self.done.map_or("", |done| if done { "1" } else { "0" });
+        w.record([
+            self.response_id.to_string().as_str(),
+            &self.question,
+            &self.coder,
+            &self.layer,
+            &self.code,
+            &path,
+            &number(self.version),
+            &number(self.span.map(|(start, _)| start)),
+            &number(self.span.map(|(_, end)| end)),
+            span_text,
+            &self.answer,
+            &self.memo,
+            &unit_name(self.response_id, &self.question),
+            done,
+        ])?;
+        Ok(())
+    }
+}
+
+/// Writes `codings`, one row per stored coding and one with an empty code per answer a coder
+/// marked done without a code, as the rows are read: the two queries are merged in file order.
 pub fn write_long<W: Write>(
     conn: &Connection,
     plan: &Plan,
@@ -59,32 +182,19 @@ pub fn write_long<W: Write>(
     w: &mut CsvWriter<W>,
 ) -> Result<(), CsvExportError> {
     w.record(LONG_HEADER)?;
-    let mut stmt = conn.prepare(LONG_QUERY)?;
-    let mut rows = stmt.query(params![book.id, plan.include_partial, plan.question])?;
-    while let Some(r) = rows.next()? {
-        let code: String = r.get(4)?;
-        let (start, end): (Option<i64>, Option<i64>) = (r.get(6)?, r.get(7)?);
-        let answer: Option<String> = r.get(8)?;
-        let answer = answer.unwrap_or_default();
-        let span_text = match (start, end) {
-            (Some(s), Some(e)) => passage(&answer, s, e),
-            _ => "",
-        };
-        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
-        w.record([
-            r.get::<_, i64>(0)?.to_string().as_str(),
-            &r.get::<_, String>(1)?,
-            &r.get::<_, String>(2)?,
-            &r.get::<_, String>(3)?,
-            &code,
-            &book.draft.path(&code),
-            &r.get::<_, i64>(5)?.to_string(),
-            &number(start),
-            &number(end),
-            span_text,
-            &answer,
-            &r.get::<_, Option<String>>(9)?.unwrap_or_default(),
-        ])?;
+    let arguments = params![book.id, plan.include_partial, plan.question];
+    let mut codings = conn.prepare(LONG_QUERY)?;
+    let mut done_without_code = conn.prepare(DONE_WITHOUT_CODE_QUERY)?;
+    let mut uncoded = done_without_code.query_map(arguments, LongRow::done_without_code)?.peekable();
+    for row in codings.query_map(arguments, LongRow::coding)? {
+        let row = row?;
+        while let Some(earlier) = uncoded.next_if(|next| next.as_ref().map_or(true, |next| next.before(&row))) {
+            earlier?.write(book, w)?;
+        }
+        row.write(book, w)?;
+    }
+    for row in uncoded {
+        row?.write(book, w)?;
     }
     Ok(())
 }
@@ -113,6 +223,35 @@ pub fn write_matrix<W: Write>(
     let mut header = vec!["response_id", "question"];
     header.extend(codes.iter().copied());
     w.record(&header)?;
+    each_unit(conn, plan, book, |response_id, question, unit| {
+        let Some(applied) = unit.codes(plan.layer) else { return Ok(()) };
+        let response = response_id.to_string();
+        let cells = codes.iter().map(|c| if applied.contains(*c) { "1" } else { "0" });
+        w.record([response.as_str(), question].into_iter().chain(cells))?;
+        Ok(())
+    })
+}
+
+/// How many answers of the export the plan's layer leaves out until their coders' disagreement
+/// is reconciled (only the default layer leaves answers out).
+pub fn awaiting_reconciliation(conn: &Connection, plan: &Plan, book: &StoredCodebook) -> Result<usize, CsvExportError> {
+    let mut awaiting = 0;
+    if plan.layer == Layer::Default {
+        each_unit(conn, plan, book, |_, _, unit| {
+            awaiting += usize::from(unit.awaiting_reconciliation());
+            Ok(())
+        })?;
+    }
+    Ok(awaiting)
+}
+
+/// Visits everything recorded on each answer of the plan's responses (and question), in order.
+fn each_unit(
+    conn: &Connection,
+    plan: &Plan,
+    book: &StoredCodebook,
+    mut visit: impl FnMut(i64, &str, &UnitCodings) -> Result<(), CsvExportError>,
+) -> Result<(), CsvExportError> {
     // One response at a time, in id order (NOT INDEXED: no sort), so memory stays flat.
     let mut responses = conn.prepare(
         "SELECT id FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') \
@@ -124,13 +263,9 @@ pub fn write_matrix<W: Write>(
     for id in ids {
         let id = id?;
         for (question, unit) in reader.response(id)? {
-            if plan.question.as_deref().is_some_and(|q| q != question) {
-                continue;
+            if plan.question.as_deref().is_none_or(|q| q == question) {
+                visit(id, &question, &unit)?;
             }
-            let Some(applied) = unit.codes(plan.layer) else { continue };
-            let response = id.to_string();
-            let cells = codes.iter().map(|c| if applied.contains(*c) { "1" } else { "0" });
-            w.record([response.as_str(), question.as_str()].into_iter().chain(cells))?;
         }
     }
     Ok(())

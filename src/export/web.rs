@@ -197,12 +197,8 @@ pub async fn page(
             }
         })
         .collect();
-    let mut layers = vec![
-        ("default".to_string(), "Consensus where reconciled, else all coders".to_string()),
-        ("union".into(), "Union of coders".into()),
-        ("intersection".into(), "Intersection of coders".into()),
-        ("consensus".into(), "Consensus only".into()),
-    ];
+    let mut layers: Vec<(String, String)> =
+        crate::coding::layers::CHOICES.iter().map(|(name, label)| (name.to_string(), label.to_string())).collect();
     layers.extend(coders.into_iter().map(|(id, email)| (format!("coder:{id}"), format!("Coder {email}"))));
     let open: Vec<_> =
         d.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| (q.code.clone(), text(&q.text))).collect();

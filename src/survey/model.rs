@@ -220,6 +220,15 @@ impl SurveyDefinition {
         self.questions().map(|(_, q)| q).find(|q| q.code == code)
     }
 
+    /// The open (text) question `code`, which is what codes are applied to, or why it is not one.
+    pub fn open_question(&self, code: &str) -> Result<&Question, String> {
+        match self.question(code) {
+            Some(q) if q.kind.is_open() => Ok(q),
+            Some(_) => Err(format!("{code} is not an open (text) question")),
+            None => Err(format!("the survey has no question {code}")),
+        }
+    }
+
     /// Every translatable text, to change in place.
     fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
         let survey = [&mut self.title, &mut self.description, &mut self.consent, &mut self.thank_you];

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value as Json;
 
 // In the main crate this is `fieldwork::agreement`.
-use fieldwork::agreement::{AgreementArgs, OutputFormat, run};
+use fieldwork::agreement::{AgreementArgs, OutputFormat, SUMMARY_PREFIX, run};
 
 const PER_CODE_DATA_SETS: u64 = 30;
 const EXCLUSIVE_DATA_SETS: u64 = 8;
@@ -96,16 +96,26 @@ struct Row {
 }
 
 fn fieldwork_rows(input: &Path, exclusive: bool) -> Vec<Row> {
-    let args = AgreementArgs { input: input.to_owned(), exclusive, format: OutputFormat::Csv, seed: 1, bootstrap: 100 };
+    let input_file = Some(input.to_owned());
+    let args = AgreementArgs {
+        input: input_file,
+        exclusive,
+        format: OutputFormat::Csv,
+        seed: 1,
+        bootstrap: 100,
+        ..Default::default()
+    };
     let mut out = Vec::new();
-    run(&args, &mut out).unwrap_or_else(|error| panic!("{}: {error}", input.display()));
+    run(&args, Path::new("unused.db"), &mut out).unwrap_or_else(|error| panic!("{}: {error}", input.display()));
     let mut reader = csv::Reader::from_reader(out.as_slice());
     let header = reader.headers().unwrap().clone();
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     reader
         .records()
+        .map(|record| record.unwrap())
+        // The summary's rows are read from these figures; the oracle has no such rows.
+        .filter(|record| !record[column("code")].starts_with(SUMMARY_PREFIX))
         .map(|record| {
-            let record = record.unwrap();
             let number = |name: &str| {
                 Some(&record[column(name)]).filter(|cell| !cell.is_empty()).map(|cell| cell.parse().unwrap())
             };

@@ -6,6 +6,7 @@ use fieldwork::coding::store::{self, Coder, UnitRef};
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp};
+use crate::surveys::add_response;
 
 const SURVEY: &str = r#"
 format = 1
@@ -54,18 +55,7 @@ fn arrange(app: &TestApp) -> i64 {
     let codebook_id = fieldwork::codebook::import(&conn, survey_id, &file, "test", None).unwrap();
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
     for unit in 0..10 {
-        conn.execute(
-            "INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at) \
-             VALUES (?1, ?2, 'complete', 1, 'en', '2026-01-01', '2026-01-01')",
-            rusqlite::params![survey_id, vec![unit as u8; 32]],
-        )
-        .unwrap();
-        let response_id = conn.last_insert_rowid();
-        conn.execute(
-            "INSERT INTO answers (response_id, question, item, value) VALUES (?1, 'WHY', '', 'some reason')",
-            [response_id],
-        )
-        .unwrap();
+        let response_id = add_response(app, survey_id, "complete", &[("WHY", "", "some reason")]);
         let at = UnitRef { response_id, question: "WHY" };
         for (coder, applied) in coders.iter().zip([CODER_A[unit], CODER_B[unit]]) {
             let by = Coder { codebook_id, codebook_version: 1, coder_id: *coder, layer: "coder" };
@@ -128,9 +118,10 @@ async fn the_agreement_page_reproduces_krippendorffs_example_a_and_the_command_l
     let (status, page) = app.get_page(&format!("/codebooks/{codebook}/agreement")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("0.095") && page.contains("unreliable"), "{page}");
-    // Nobody used the organisation codes: no variation, so alpha is undefined, shown as n/a.
-    assert!(page.contains("Organisation (one variable)"));
-    assert!(page.contains("n/a"));
+    // Nobody used the organisation codes: folded away, not rows of "n/a".
+    let (table, folded) = page.split_once("<details id=\"agreement-unused\">").expect("codes nobody applied");
+    assert!(folded.contains("Organisation (one variable)") && folded.contains("Company"), "{folded}");
+    assert!(!table.contains("Organisation") && !table.contains("Company"), "{table}");
     assert!(page.contains(&format!("/codebooks/{codebook}/reconcile?code=X")), "a link to the disagreements");
 }
 
@@ -156,4 +147,62 @@ async fn the_disagreement_link_lists_only_answers_where_coders_differ_on_that_co
     assert!(page.contains("disagree on"), "{page}");
     let listed = page.matches(&format!("/codebooks/{codebook}/reconcile/")).count();
     assert_eq!(listed, 4, "{page}");
+}
+
+/// The survey and codebook of `arrange`, with ann's and bob's codes for each answer as given
+/// (both mark every answer done); returns the codebook's id.
+fn arrange_codes(app: &TestApp, answers: &[(&[&str], &[&str])]) -> i64 {
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    let (survey_id, _) = fieldwork::survey::import_toml(&conn, SURVEY, None).unwrap();
+    let file = fieldwork::codebook::model::from_toml(&format!("{CODEBOOK}[[codes]]\nid = \"Y\"\nname = \"Code Y\"\n"))
+        .unwrap();
+    let codebook_id = fieldwork::codebook::import(&conn, survey_id, &file, "test", None).unwrap();
+    let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
+    for (ann, bob) in answers {
+        let response_id = add_response(app, survey_id, "complete", &[("WHY", "", "some reason")]);
+        let at = UnitRef { response_id, question: "WHY" };
+        for (coder, codes) in coders.iter().zip([ann, bob]) {
+            let by = Coder { codebook_id, codebook_version: 1, coder_id: *coder, layer: "coder" };
+            for code in codes.iter() {
+                store::apply_whole(&conn, by, at, code).unwrap();
+            }
+            store::set_done(&conn, codebook_id, at, *coder, true).unwrap();
+        }
+    }
+    codebook_id
+}
+
+/// Whether `text` calls something reliable (not "unreliable" or "not reliable").
+fn says_reliable(text: &str) -> bool {
+    text.match_indices("reliable").any(|(at, _)| !text[..at].ends_with("un") && !text[..at].ends_with("not "))
+}
+
+#[tokio::test]
+async fn the_page_never_calls_the_codebook_reliable_while_a_code_in_use_is_below_667() {
+    let app = TestApp::spawn().await;
+    // X: both coders agree on every answer; Y: each applied it once, never to the same answer.
+    let mut answers: Vec<(&[&str], &[&str])> = vec![(&["X"], &["X"]); 10];
+    answers.extend([(&[][..], &[][..]); 8]);
+    answers.push((&["Y"], &[]));
+    answers.push((&[], &["Y"]));
+    let codebook = arrange_codes(&app, &answers);
+    app.add_user("rae@example.org", Role::Researcher);
+    app.login("rae@example.org", PASSWORD).await;
+
+    let csv = app.get(&format!("/codebooks/{codebook}/agreement.csv")).await.text().await.unwrap();
+    let number = |row: Vec<&str>, column: usize| row[column].parse::<f64>().unwrap();
+    assert!(number(row(&csv, "ALL"), 6) >= 0.8, "the pooled α looks reliable: {csv}");
+    assert!(number(row(&csv, "Y"), 6) < 0.667, "{csv}");
+
+    let (_, page) = app.get_page(&format!("/codebooks/{codebook}/agreement")).await;
+    let summary = page.split("id=\"agreement-summary\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(summary.contains("<dt>Codes used</dt><dd>2</dd>"), "{summary}");
+    assert!(summary.contains("<dt>Below .667</dt><dd>Code Y</dd>"), "{summary}");
+    assert!(summary.contains("1 code in use below .667"), "{summary}");
+    assert!(!says_reliable(summary), "{summary}");
+    let overall = page.split("<tr class=\"overall\">").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(overall.contains("All codes, pooled") && overall.contains("dominated by codes absent from most answers"));
+    assert!(!says_reliable(overall), "{overall}");
+    // The summary comes first, then the table.
+    assert!(page.find("agreement-summary") < page.find("<table class=\"agreement\">"));
 }

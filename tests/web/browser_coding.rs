@@ -1,7 +1,7 @@
 //! The coding screen in a real browser: a coder codes three answers with the keyboard (code keys,
 //! n/p/u to move, d for done) and highlights a passage with the mouse; a second coder codes blind;
 //! a researcher opens reconciliation and resolves the disagreement. axe-core finds no serious or
-//! critical problem on the coding and reconciliation screens.
+//! critical problem on the coding, reconciliation and agreement screens.
 
 use fieldwork::accounts::Role;
 
@@ -163,5 +163,10 @@ async fn coders_code_with_the_keyboard_and_mouse_blind_and_a_researcher_reconcil
         .collect();
     assert_eq!(consensus, ["MOT_LANGUAGE"]);
     assert_eq!(study.app.query_i64("SELECT COUNT(*) FROM reconciliations WHERE note = 'Swahili is the point.'"), 1);
+
+    // The agreement page: its summary first, the codes nobody applied folded away.
+    browser.goto(&study.app.url(&format!("/codebooks/{}/agreement", study.codebook))).await;
+    browser.screenshot("agreement").await;
+    assert_accessible(browser.serious_accessibility_violations().await, "agreement page");
     browser.close().await;
 }

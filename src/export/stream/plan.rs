@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use crate::analysis::data::Filter;
 use crate::analysis::tables::GroupBy;
-use crate::codebook::store::{self as codebooks, StoredCodebook};
+use crate::codebook::store::{self as codebooks, NotChosen, StoredCodebook};
 use crate::coding::layers::Layer;
 use crate::csv_out::CsvOptions;
 use crate::db::DbError;
@@ -75,6 +75,12 @@ impl What {
             self,
             What::Codings | What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence | What::Qdpx
         )
+    }
+
+    /// Whether the file holds the codes of one coding layer (`qdpx` takes a layer too, but by
+    /// default every coder's codings and the consensus).
+    pub fn follows_layer(self) -> bool {
+        matches!(self, What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence)
     }
 
     /// Every file is CSV but the REFI-QDA project, a zip.
@@ -248,11 +254,7 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         return Err(bad(format!("labels: the survey has no language \"{language}\" (it has {known})")));
     }
     if let Some(code) = &options.question {
-        match definition.question(code) {
-            Some(q) if q.kind.is_open() => {}
-            Some(_) => return Err(bad(format!("question: {code} is not an open (text) question"))),
-            None => return Err(bad(format!("question: the survey has no question {code}"))),
-        }
+        definition.open_question(code).map_err(|why| bad(format!("question: {why}")))?;
     }
     let by = match options.by.as_deref() {
         None => None,
@@ -337,18 +339,9 @@ fn choose_codebook(
     id: Option<i64>,
     unknown: fn(String) -> CsvExportError,
 ) -> Result<StoredCodebook, CsvExportError> {
-    let mut books = codebooks::for_survey(conn, survey.id)?;
-    let slug = &survey.slug;
-    match id {
-        Some(id) => books
-            .into_iter()
-            .find(|b| b.id == id)
-            .ok_or_else(|| unknown(format!("codebook: survey {slug} has no codebook {id}"))),
-        None if books.len() == 1 => Ok(books.remove(0)),
-        None if books.is_empty() => Err(bad(format!("survey {slug} has no codebook yet, so nothing is coded"))),
-        None => {
-            let ids: Vec<String> = books.iter().map(|b| format!("{} ({})", b.id, b.draft.name)).collect();
-            Err(bad(format!("survey {slug} has several codebooks; choose one with codebook: {}", ids.join(", "))))
-        }
-    }
+    let given = id.map(|id| id.to_string());
+    codebooks::choose(conn, survey.id, &survey.slug, given.as_deref())?.map_err(|why| match why {
+        NotChosen::Unknown { .. } => unknown(format!("codebook: {why}")),
+        other => bad(other.to_string()),
+    })
 }
