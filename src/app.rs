@@ -16,6 +16,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::accounts::hashing::{self, Hashing};
 use crate::accounts::password::PasswordHasher;
 use crate::accounts::store;
 use crate::config::ServeArgs;
@@ -38,7 +39,8 @@ pub struct AppState {
     pub db: Db,
     pub templates: Arc<Templates>,
     pub config: Arc<ServeArgs>,
-    pub hasher: Arc<PasswordHasher>,
+    /// Password hashing, a few at a time.
+    pub hashing: Arc<Hashing>,
     pub surveys: Arc<SurveyCache>,
     /// Respondent pages that are the same for everyone, kept rendered.
     pub rendered: Arc<RenderedPages>,
@@ -95,7 +97,11 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         link_key,
         mail: Arc::new(Mailer::from_args(&config.smtp)?),
         templates: Arc::new(Templates::load()?),
-        hasher: Arc::new(PasswordHasher::new(config.password_hashing)?),
+        hashing: Arc::new(Hashing::new(
+            PasswordHasher::new(config.password_hashing)?,
+            Hashing::default_slots(),
+            hashing::WAIT_FOR_SLOT,
+        )),
         surveys: Arc::new(SurveyCache::default()),
         rendered: Arc::new(RenderedPages::default()),
         new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
