@@ -6,6 +6,7 @@
 
 mod crash;
 mod export_restart;
+mod login_memory;
 mod slow_clients;
 mod storage;
 
