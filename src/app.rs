@@ -146,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         // Listed innermost first: everything below the error pages gets a rendered page; every
         // response gets the headers and a log line.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), server::body_deadline))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(from_fn_with_state(state.clone(), middleware::render_error_pages))
         .layer(from_fn(middleware::security_headers))
@@ -165,6 +166,12 @@ pub async fn serve(
     let limits = server::Limits {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs),
         max_connections: state.config.max_connections,
+        // Behind a proxy every connection comes from the proxy's address.
+        max_connections_per_address: if state.config.behind_proxy {
+            0
+        } else {
+            state.config.max_connections_per_address
+        },
     };
     server::serve(listener, router(state.clone()), limits, shutdown).await;
     sweeper.abort();

@@ -61,8 +61,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn serve(db_path: &std::path::Path, args: fieldwork::config::ServeArgs) -> anyhow::Result<()> {
+fn serve(db_path: &std::path::Path, mut args: fieldwork::config::ServeArgs) -> anyhow::Result<()> {
     let bind = args.bind;
+    args.max_connections = fieldwork::web::server::fit_connections_to_file_limit(args.max_connections);
     // Migrations and the first hash run here, before any async worker exists.
     let state = app::build(db_path, args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -94,9 +94,8 @@ mod tests {
     #[test]
     fn the_sixth_attempt_for_an_email_is_refused_until_one_is_released() {
         let conn = database();
-        let reserved: Vec<_> = (0..MAX_FAILURES)
-            .map(|n| reserve(&conn, "Ada@example.org", &format!("10.0.0.{n}")).unwrap())
-            .collect();
+        let reserved: Vec<_> =
+            (0..MAX_FAILURES).map(|n| reserve(&conn, "Ada@example.org", &format!("10.0.0.{n}")).unwrap()).collect();
         assert!(reserved.iter().all(|a| matches!(a, Attempt::Reserved { .. })));
         let refused = reserve(&conn, "ada@example.org", "10.0.0.9").unwrap();
         assert!(matches!(refused, Attempt::Refused { retry_after_secs } if retry_after_secs > WINDOW_SECS - 5));

@@ -47,7 +47,11 @@ async fn two_hundred_simultaneous_logins_keep_memory_bounded_and_release_it() {
                 let reply = client
                     .post(url)
                     .header("x-forwarded-for", format!("10.1.{}.{}", n / 250, n % 250))
-                    .form(&[("csrf_token", token.as_str()), ("email", &format!("guess{n}@example.org")), ("password", "wrong")])
+                    .form(&[
+                        ("csrf_token", token.as_str()),
+                        ("email", &format!("guess{n}@example.org")),
+                        ("password", "wrong"),
+                    ])
                     .send()
                     .await
                     .unwrap();
