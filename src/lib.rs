@@ -18,5 +18,6 @@ pub mod export;
 pub mod logging;
 pub mod respond;
 pub mod survey;
+pub mod terminal;
 pub mod text;
 pub mod web;

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Errors may quote what was typed or stored (a slug, a line of a file).
+            eprintln!("error: {}", fieldwork::terminal::lines_for_terminal(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }

@@ -68,8 +68,8 @@ pub fn write_table(rows: &[AgreementRow], out: &mut dyn Write) -> Result<(), Agr
 fn table_cells(row: &AgreementRow) -> [String; 8] {
     let coefficient = |value: Option<f64>| value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"));
     [
-        // A newline in a code name would break the table's lines.
-        row.code.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
+        // A control character in a code name would break the table's lines or drive the terminal.
+        crate::terminal::for_terminal(&row.code).into_owned(),
         row.units.to_string(),
         row.coders.to_string(),
         row.percent_agreement.map_or_else(|| "n/a".to_owned(), |p| format!("{:.1}%", p * 100.0)),
