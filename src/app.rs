@@ -87,6 +87,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
     if report.from != report.to {
         tracing::info!(from = report.from, to = report.to, "database migrated");
     }
+    db::check_writable(db_path)?;
     let db = Db::open(db_path)?;
     let accounts = store::count(&db::open(db_path)?)?;
     let setup_token = (accounts == 0).then(crate::web::random_token);

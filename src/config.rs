@@ -45,7 +45,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Copy the live database to OUT through SQLite's online backup API (safe while serving).
+    /// Copy the live database to OUT through SQLite's online backup API (safe while serving), and
+    /// its link key to OUT.link-key. See "Backing up and restoring" in the README.
     Backup(BackupArgs),
 }
 
@@ -409,8 +410,15 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// Where to write the copy (must not exist yet).
+    /// Where to write the copy (must not exist yet). The link key is copied beside it, to
+    /// OUT.link-key (readable by its owner only).
     pub out: PathBuf,
+    /// Copy the database alone. A server restored from it cannot list or mail the personal links
+    /// already sent (they are derived from the key), and old links stop working.
+    #[arg(long)]
+    pub without_link_key: bool,
+    #[command(flatten)]
+    pub key: LinkKeyArgs,
 }
 
 /// The roles as the command line spells them.

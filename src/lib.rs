@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod analysis;
 pub mod app;
 pub mod audit;
+pub mod backup;
 pub mod codebook;
 pub mod coding;
 pub mod config;

@@ -112,6 +112,10 @@ pub struct OncePerMinute {
 }
 
 impl OncePerMinute {
+    pub const fn new() -> Self {
+        OncePerMinute { last: std::sync::atomic::AtomicU64::new(0) }
+    }
+
     /// True when nothing went through in the last minute; then counts this one.
     pub fn ready(&self) -> bool {
         use std::sync::atomic::Ordering;

@@ -6,9 +6,11 @@
 
 mod crash;
 mod export_restart;
+mod faults;
 mod login_memory;
 mod slow_clients;
 mod storage;
+mod unwritable;
 
 // The load generator's respondent and server process, so that the crash test drives the server
 // exactly as `cargo bench --bench loadgen` does.
