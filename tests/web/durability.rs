@@ -4,6 +4,7 @@
 //! respondents keep getting through; an export killed halfway leaves no half-written file.
 //! (A restart during an email send belongs with the distribution feature's tests.)
 
+mod backup;
 mod crash;
 mod export_restart;
 mod faults;
