@@ -70,12 +70,11 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// Asks the server to stop (SIGTERM) and waits for it, so the WAL is folded in.
+    /// Asks the server to stop (SIGTERM) and waits for it (half a minute at most, then SIGKILL),
+    /// so the WAL is folded in.
     pub fn stop(&mut self) {
         let stopped = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        if stopped.is_ok_and(|s| s.success()) {
-            let _ = self.child.wait();
-        } else {
+        if !stopped.is_ok_and(|s| s.success()) || self.wait_for_exit(Duration::from_secs(30)).is_none() {
             self.kill();
         }
     }
