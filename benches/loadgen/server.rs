@@ -46,8 +46,9 @@ impl Server {
             .arg("--db")
             .arg(db)
             .args(["serve", "--bind", &address.to_string()])
-            // Every respondent comes from 127.0.0.1: the per-address limit on new responses is off.
-            .args(["--new-responses-per-client", "0"])
+            // Every respondent comes from 127.0.0.1: the per-address limits (new responses, open
+            // connections) are off.
+            .args(["--new-responses-per-client", "0", "--max-connections-per-address", "0"])
             .args(extra)
             .env("FIELDWORK_LOG", filter)
             .stdin(Stdio::null())
