@@ -16,6 +16,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::accounts::hashing::{self, Hashing};
 use crate::accounts::password::PasswordHasher;
 use crate::accounts::store;
 use crate::config::ServeArgs;
@@ -38,7 +39,8 @@ pub struct AppState {
     pub db: Db,
     pub templates: Arc<Templates>,
     pub config: Arc<ServeArgs>,
-    pub hasher: Arc<PasswordHasher>,
+    /// Password hashing, a few at a time.
+    pub hashing: Arc<Hashing>,
     pub surveys: Arc<SurveyCache>,
     /// Respondent pages that are the same for everyone, kept rendered.
     pub rendered: Arc<RenderedPages>,
@@ -85,6 +87,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
     if report.from != report.to {
         tracing::info!(from = report.from, to = report.to, "database migrated");
     }
+    db::check_writable(db_path)?;
     let db = Db::open(db_path)?;
     let accounts = store::count(&db::open(db_path)?)?;
     let setup_token = (accounts == 0).then(crate::web::random_token);
@@ -95,7 +98,11 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         link_key,
         mail: Arc::new(Mailer::from_args(&config.smtp)?),
         templates: Arc::new(Templates::load()?),
-        hasher: Arc::new(PasswordHasher::new(config.password_hashing)?),
+        hashing: Arc::new(Hashing::new(
+            PasswordHasher::new(config.password_hashing)?,
+            Hashing::default_slots(),
+            hashing::WAIT_FOR_SLOT,
+        )),
         surveys: Arc::new(SurveyCache::default()),
         rendered: Arc::new(RenderedPages::default()),
         new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
@@ -140,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         // Listed innermost first: everything below the error pages gets a rendered page; every
         // response gets the headers and a log line.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), server::body_deadline))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(from_fn_with_state(state.clone(), middleware::render_error_pages))
         .layer(from_fn(middleware::security_headers))
@@ -159,6 +167,12 @@ pub async fn serve(
     let limits = server::Limits {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs),
         max_connections: state.config.max_connections,
+        // Behind a proxy every connection comes from the proxy's address.
+        max_connections_per_address: if state.config.behind_proxy {
+            0
+        } else {
+            state.config.max_connections_per_address
+        },
     };
     server::serve(listener, router(state.clone()), limits, shutdown).await;
     sweeper.abort();

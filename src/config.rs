@@ -46,7 +46,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Copy the live database to OUT through SQLite's online backup API (safe while serving).
+    /// Copy the live database to OUT through SQLite's online backup API (safe while serving), and
+    /// its link key to OUT.link-key. See "Backing up and restoring" in the README.
     Backup(BackupArgs),
 }
 
@@ -99,9 +100,21 @@ pub struct ServeArgs {
     #[arg(long, env = "FIELDWORK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
 
-    /// Most connections open at once; more wait to be accepted.
+    /// Seconds a client may take to send a request's body once its headers are in (a trickling
+    /// body is answered 408 and its connection closed).
+    #[arg(long, env = "FIELDWORK_BODY_TIMEOUT_SECS", default_value_t = 15)]
+    pub body_timeout_secs: u64,
+
+    /// Most connections open at once; more wait to be accepted. Lowered at start-up to what the
+    /// limit on open files allows (the soft limit is first raised to the hard limit).
     #[arg(long, env = "FIELDWORK_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+
+    /// Most connections one client address (an IPv6 /64) may hold open; more are refused at
+    /// once (0: no cap). Not applied with --behind-proxy, where every connection comes from
+    /// the proxy: limit connections per client there.
+    #[arg(long, env = "FIELDWORK_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub max_connections_per_address: usize,
 
     #[command(flatten)]
     pub password_hashing: PasswordHashingArgs,
@@ -399,8 +412,15 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// Where to write the copy (must not exist yet).
+    /// Where to write the copy (must not exist yet). The link key is copied beside it, to
+    /// OUT.link-key (readable by its owner only).
     pub out: PathBuf,
+    /// Copy the database alone. A server restored from it cannot list or mail the personal links
+    /// already sent (they are derived from the key), and old links stop working.
+    #[arg(long)]
+    pub without_link_key: bool,
+    #[command(flatten)]
+    pub key: LinkKeyArgs,
 }
 
 /// The roles as the command line spells them.

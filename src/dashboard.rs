@@ -43,13 +43,22 @@ pub async fn home(State(state): State<AppState>, SignedIn(user): SignedIn, page:
     Ok(page.render("dashboard.html", context! { coding })?.into_response())
 }
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+/// `GET /healthz`: 200 `ok` when the database can be read and saving works; otherwise 503 with
+/// JSON saying which and why: `{"status": "cannot read" | "cannot save", "reason": …}`. Saving
+/// fails with a full disk or files that cannot be written; the answer is 200 again as soon as a
+/// save works. The server keeps serving either way.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.read(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))?)).await {
-        Ok(_) => (StatusCode::OK, "ok").into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    let read = state.db.read(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))?));
+    let failed = match read.await {
+        Err(err) => Some(("cannot read", err)),
+        Ok(_) => state.db.check_saving().await.err().map(|err| ("cannot save", err)),
+    };
+    match failed {
+        None => (StatusCode::OK, "ok").into_response(),
+        Some((status, reason)) => {
+            tracing::warn!(status, reason = %reason, "health check failed");
+            let body = serde_json::json!({ "status": status, "reason": reason.to_string() });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
     }
 }

@@ -18,6 +18,9 @@ pub enum AppError {
     CsrfRejected,
     #[error("login required")]
     LoginRequired { next: String },
+    /// Every password hashing slot stayed busy: the person should try again in a moment.
+    #[error("too busy hashing passwords")]
+    TooBusy,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -71,6 +74,7 @@ impl IntoResponse for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::TooBusy => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(err) if err.is_storage_unavailable() => {
                 tracing::warn!(error = %err, "storage unavailable");
                 StatusCode::SERVICE_UNAVAILABLE
@@ -91,6 +95,15 @@ impl IntoResponse for AppError {
         let mut response = status.into_response();
         response.extensions_mut().insert(page);
         response
+    }
+}
+
+impl From<crate::accounts::hashing::HashingError> for AppError {
+    fn from(err: crate::accounts::hashing::HashingError) -> Self {
+        match err {
+            crate::accounts::hashing::HashingError::Busy => AppError::TooBusy,
+            crate::accounts::hashing::HashingError::Failed(err) => AppError::Internal(err),
+        }
     }
 }
 

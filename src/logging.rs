@@ -102,3 +102,26 @@ impl io::Write for Line {
         Ok(())
     }
 }
+
+/// Lets a repeated warning through at most once a minute (a flood or a failure that keeps
+/// recurring would otherwise fill the log).
+#[derive(Debug, Default)]
+pub struct OncePerMinute {
+    /// When a line last went through, in seconds since the Unix epoch (0: never).
+    last: std::sync::atomic::AtomicU64,
+}
+
+impl OncePerMinute {
+    pub const fn new() -> Self {
+        OncePerMinute { last: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    /// True when nothing went through in the last minute; then counts this one.
+    pub fn ready(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let last = self.last.load(Ordering::Relaxed);
+        (last == 0 || now >= last + 60)
+            && self.last.compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+}

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Errors may quote what was typed or stored (a slug, a line of a file).
+            eprintln!("error: {}", fieldwork::terminal::lines_for_terminal(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
@@ -54,15 +55,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup(args) => {
-            db::backup_to(&cli.db, &args.out)?;
+            let key = fieldwork::backup::run(&cli.db, &args)?;
             println!("Backed up {} to {}.", cli.db.display(), args.out.display());
+            match key {
+                Some(key) => println!("The link key is at {} (keep it as safe as the database).", key.display()),
+                None => println!("Without the link key: the personal links already sent will not work from this copy."),
+            }
             Ok(())
         }
     }
 }
 
-fn serve(db_path: &std::path::Path, args: fieldwork::config::ServeArgs) -> anyhow::Result<()> {
+fn serve(db_path: &std::path::Path, mut args: fieldwork::config::ServeArgs) -> anyhow::Result<()> {
     let bind = args.bind;
+    args.max_connections = fieldwork::web::server::fit_connections_to_file_limit(args.max_connections);
+    db::report_sigbus_and_exit(db_path)?;
     // Migrations and the first hash run here, before any async worker exists.
     let state = app::build(db_path, args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -46,8 +46,9 @@ impl Server {
             .arg("--db")
             .arg(db)
             .args(["serve", "--bind", &address.to_string()])
-            // Every respondent comes from 127.0.0.1: the per-address limit on new responses is off.
-            .args(["--new-responses-per-client", "0"])
+            // Every respondent comes from 127.0.0.1: the per-address limits (new responses, open
+            // connections) are off.
+            .args(["--new-responses-per-client", "0", "--max-connections-per-address", "0"])
             .args(extra)
             .env("FIELDWORK_LOG", filter)
             .stdin(Stdio::null())
@@ -70,14 +71,25 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// Asks the server to stop (SIGTERM) and waits for it, so the WAL is folded in.
+    /// Asks the server to stop (SIGTERM) and waits for it (half a minute at most, then SIGKILL),
+    /// so the WAL is folded in.
     pub fn stop(&mut self) {
         let stopped = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        if stopped.is_ok_and(|s| s.success()) {
-            let _ = self.child.wait();
-        } else {
+        if !stopped.is_ok_and(|s| s.success()) || self.wait_for_exit(Duration::from_secs(30)).is_none() {
             self.kill();
         }
+    }
+
+    /// Waits up to `limit` for the server to end by itself; how it ended.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {

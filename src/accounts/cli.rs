@@ -12,6 +12,7 @@ use super::{check_new_password, parse_email, store};
 use crate::audit;
 use crate::config::{UserAddArgs, UserCommand, UserPasswdArgs};
 use crate::db;
+use crate::terminal::for_terminal;
 
 pub fn run(db_path: &Path, command: UserCommand) -> anyhow::Result<()> {
     db::migrate(db_path)?;
@@ -66,7 +67,7 @@ fn passwd(conn: &rusqlite::Connection, args: UserPasswdArgs) -> anyhow::Result<(
         store::set_password(&tx, user.id, &hash)?;
         audit::record(&tx, None, "user.password_set", &user.email, "from the command line")?;
         tx.commit()?;
-        println!("Password changed for {}; their sessions have ended.", user.email);
+        println!("Password changed for {}; their sessions have ended.", for_terminal(&user.email));
     } else {
         store::end_sessions(&tx, user.id)?;
         let token = tokens::issue(&tx, user.id, Purpose::Reset)?;
@@ -87,12 +88,13 @@ fn print_link(base_url: &str, token: &str) {
 
 fn list(conn: &rusqlite::Connection) -> anyhow::Result<()> {
     let users = store::list(conn)?;
-    let width = users.iter().map(|u| u.email.chars().count()).max().unwrap_or(5).max(5);
+    let emails: Vec<_> = users.iter().map(|u| for_terminal(&u.email)).collect();
+    let width = emails.iter().map(|e| e.chars().count()).max().unwrap_or(5).max(5);
     println!("{:<width$}  {:<10}  {:<8}  LAST LOGIN", "EMAIL", "ROLE", "STATUS");
-    for user in users {
+    for (user, email) in users.iter().zip(&emails) {
         let status = if user.active { "active" } else { "inactive" };
         let last = user.last_login_at.as_deref().unwrap_or("never");
-        println!("{:<width$}  {:<10}  {:<8}  {last}", user.email, user.role.as_str(), status);
+        println!("{email:<width$}  {:<10}  {:<8}  {last}", user.role.as_str(), status);
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod hashing;
 pub mod password;
 pub mod store;
 pub mod throttle;

@@ -1,5 +1,9 @@
 //! Login throttling: after five failed attempts for one email or from one client address within
 //! fifteen minutes, further attempts are refused until the oldest of them is fifteen minutes old.
+//!
+//! An attempt is reserved before its password is checked: the check of the count and the
+//! reservation are one write, so simultaneous attempts cannot all slip under the limit. A
+//! reservation stands as a failure unless the password was right (or never checked).
 
 use rusqlite::{Connection, params};
 
@@ -14,9 +18,37 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Whether a login attempt may check its password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Go ahead; the attempt is counted as a failure (row `id`) until `release`d.
+    Reserved { id: i64 },
+    /// Too many failures: try again in this many seconds.
+    Refused { retry_after_secs: i64 },
+}
+
+/// Counts the recent failures for this email and client and, if another attempt is allowed,
+/// records it. Run it in a write transaction, so that no other attempt counts in between.
+pub fn reserve(conn: &Connection, email: &str, client: &str) -> Result<Attempt, DbError> {
+    // Keep the table small: nothing older than the window matters.
+    conn.prepare_cached("DELETE FROM login_failures WHERE failed_at < ?1")?.execute([now() - WINDOW_SECS])?;
+    if let Some(wait) = retry_after(conn, email, client)? {
+        return Ok(Attempt::Refused { retry_after_secs: wait });
+    }
+    conn.prepare_cached("INSERT INTO login_failures (email, client, failed_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![email, client, now()])?;
+    Ok(Attempt::Reserved { id: conn.last_insert_rowid() })
+}
+
+/// Takes back a reservation: the password was right, or was never checked.
+pub fn release(conn: &Connection, id: i64) -> Result<(), DbError> {
+    conn.prepare_cached("DELETE FROM login_failures WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
 /// Seconds until another attempt is allowed for this email or client, or None if one is allowed
 /// now.
-pub fn retry_after(conn: &Connection, email: &str, client: &str) -> Result<Option<i64>, DbError> {
+fn retry_after(conn: &Connection, email: &str, client: &str) -> Result<Option<i64>, DbError> {
     let since = now() - WINDOW_SECS;
     let by_email = oldest_counted_failure(conn, "email", email, since)?;
     let by_client = oldest_counted_failure(conn, "client", client, since)?;
@@ -39,18 +71,47 @@ fn oldest_counted_failure(conn: &Connection, column: &str, key: &str, since: i64
     })
 }
 
-pub fn record_failure(conn: &Connection, email: &str, client: &str) -> Result<(), DbError> {
-    conn.execute(
-        "INSERT INTO login_failures (email, client, failed_at) VALUES (?1, ?2, ?3)",
-        params![email, client, now()],
-    )?;
-    // Keep the table small: nothing older than the window matters.
-    conn.execute("DELETE FROM login_failures WHERE failed_at < ?1", [now() - WINDOW_SECS])?;
-    Ok(())
-}
-
 /// A successful login forgives the account's earlier failures.
 pub fn clear_for_email(conn: &Connection, email: &str) -> Result<(), DbError> {
     conn.execute("DELETE FROM login_failures WHERE email = ?1", [email])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE login_failures (id INTEGER PRIMARY KEY, email TEXT NOT NULL COLLATE NOCASE, \
+             client TEXT NOT NULL, failed_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn the_sixth_attempt_for_an_email_is_refused_until_one_is_released() {
+        let conn = database();
+        let reserved: Vec<_> =
+            (0..MAX_FAILURES).map(|n| reserve(&conn, "Ada@example.org", &format!("10.0.0.{n}")).unwrap()).collect();
+        assert!(reserved.iter().all(|a| matches!(a, Attempt::Reserved { .. })));
+        let refused = reserve(&conn, "ada@example.org", "10.0.0.9").unwrap();
+        assert!(matches!(refused, Attempt::Refused { retry_after_secs } if retry_after_secs > WINDOW_SECS - 5));
+
+        let Attempt::Reserved { id } = reserved[0] else { unreachable!() };
+        release(&conn, id).unwrap();
+        assert!(matches!(reserve(&conn, "ada@example.org", "10.0.0.9").unwrap(), Attempt::Reserved { .. }));
+    }
+
+    #[test]
+    fn one_client_address_is_limited_across_emails() {
+        let conn = database();
+        for n in 0..MAX_FAILURES {
+            reserve(&conn, &format!("person{n}@example.org"), "10.0.0.1").unwrap();
+        }
+        assert!(matches!(reserve(&conn, "other@example.org", "10.0.0.1").unwrap(), Attempt::Refused { .. }));
+        assert!(matches!(reserve(&conn, "other@example.org", "10.0.0.2").unwrap(), Attempt::Reserved { .. }));
+    }
 }

@@ -115,9 +115,10 @@ pub fn write_table(report: &Report, out: &mut dyn Write) -> Result<(), Agreement
     say(&format!("\n{INTERPRETATION}"))
 }
 
-/// A code name on one line: a newline in it would break the table's lines.
+/// A code name as the terminal shows it: a control character in it would break the table's
+/// lines or drive the terminal.
 fn printable(code: &str) -> String {
-    code.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    crate::terminal::for_terminal(code).into_owned()
 }
 
 fn table_cells(row: &ReportRow) -> [String; 9] {

@@ -8,6 +8,7 @@ use super::model::to_toml;
 use super::{qdc, store};
 use crate::config::{CodebookCommand, CodebookFormat};
 use crate::db;
+use crate::terminal::lines_for_terminal;
 
 pub fn run(db_path: &Path, command: CodebookCommand) -> anyhow::Result<()> {
     db::migrate(db_path)?;
@@ -34,13 +35,13 @@ fn import(conn: &rusqlite::Connection, slug: &str, path: &Path) -> anyhow::Resul
         Ok(parsed) => parsed,
         Err(errors) => {
             for error in &errors {
-                eprintln!("{}: {error}", path.display());
+                eprintln!("{}: {}", path.display(), lines_for_terminal(&error.to_string()));
             }
             bail!("nothing was imported: {} problem(s) in {}", errors.len(), path.display());
         }
     };
     for note in &notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", lines_for_terminal(&note.to_string()));
     }
     let tx = conn.unchecked_transaction()?;
     let id = super::import(&tx, survey, &file, "command line", None)?;

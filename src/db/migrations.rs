@@ -45,14 +45,25 @@ pub struct MigrationReport {
 }
 
 /// Brings the database at `path` up to date. A database from a newer fieldwork is refused
-/// untouched; an existing database is copied aside before its first pending migration.
+/// untouched (not even its journal mode is set); an existing database is copied aside before its
+/// first pending migration. A file or folder that cannot be written is refused saying so.
 pub fn migrate(path: &Path) -> Result<MigrationReport, DbError> {
-    let mut conn = super::open(path)?;
+    migrate_file(path).map_err(|err| match err {
+        err if err.is_storage_unavailable() => {
+            DbError::Unwritable { path: path.to_path_buf(), reason: err.to_string() }
+        }
+        err => err,
+    })
+}
+
+fn migrate_file(path: &Path) -> Result<MigrationReport, DbError> {
+    let mut conn = super::open_unchanged(path)?;
     let from: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let latest = *LATEST_VERSION;
     if from > latest {
         return Err(DbError::NewerSchema { path: path.to_path_buf(), found: from, supported: latest });
     }
+    super::use_wal(&conn)?;
     // Anything already in the file (even a schema we did not write) is copied aside first.
     let has_content: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master)", [], |row| row.get(0))?;
     let backup = if has_content && from < latest { Some(copy_aside(&conn, path, from)?) } else { None };

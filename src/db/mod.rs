@@ -4,7 +4,9 @@
 //! SQL and take a `&Connection` (reads) or a `&Transaction` (writes) from here.
 
 mod backup;
+mod checkpoint;
 mod migrations;
+mod sigbus;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 pub use backup::backup_to;
 pub use migrations::{LATEST_VERSION, migrate};
+pub use sigbus::report_sigbus_and_exit;
 
 /// How long a connection waits for another writer before giving up with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +42,13 @@ pub enum DbError {
     Backup(String),
     #[error("a database task stopped unexpectedly")]
     TaskFailed,
+    #[error(
+        "cannot write to the database {path}: {reason}. fieldwork must be able to write the file and \
+         the -wal and -shm files beside it, and to create files in its folder: check their owner and \
+         permissions, the immutable flag (lsattr), that the file system is not mounted read-only and \
+         that it has free space, then start again."
+    )]
+    Unwritable { path: PathBuf, reason: String },
 }
 
 impl DbError {
@@ -56,11 +66,52 @@ impl DbError {
 
 /// Opens a connection with the settings every fieldwork connection needs.
 pub fn open(path: &Path) -> Result<Connection, DbError> {
+    let conn = open_unchanged(path)?;
+    use_wal(&conn)?;
+    Ok(conn)
+}
+
+/// Opens a connection with the per-connection settings only, changing nothing in the file (not
+/// its journal mode): for looking at a file before deciding to use it.
+fn open_unchanged(path: &Path) -> Result<Connection, DbError> {
     let conn = Connection::open(path)?;
     configure(&conn)?;
-    // WAL lets readers go on while one connection writes.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
     Ok(conn)
+}
+
+/// WAL lets readers go on while one connection writes. It is a setting of the file, kept.
+fn use_wal(conn: &Connection) -> Result<(), DbError> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    Ok(())
+}
+
+/// Refuses a database that cannot be written (the file, its WAL or shared memory, or its folder
+/// unwritable or immutable, a read-only file system, a full disk), with what to check. SQLite
+/// would open it read-only without a word, and every save would fail until a restart, even
+/// once the trouble was gone.
+pub fn check_writable(path: &Path) -> Result<(), DbError> {
+    let unwritable = |reason: String| DbError::Unwritable { path: path.to_path_buf(), reason };
+    let mut conn = open(path).map_err(|e| unwritable(e.to_string()))?;
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+        return Err(unwritable("it could only be opened read-only".into()));
+    }
+    let mut try_a_write = || -> Result<(), DbError> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        probe_write(&tx)?;
+        tx.commit()?;
+        Ok(())
+    };
+    let tried = try_a_write();
+    tried.map_err(|e| unwritable(e.to_string()))
+}
+
+/// A write that changes nothing but is written and synced like any other: whether saving works.
+/// (Rewriting a row with its own value would not do: SQLite skips a cell that does not change.
+/// Setting the schema version marks the file's first page as changed whatever the value.)
+fn probe_write(conn: &Connection) -> Result<(), DbError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    conn.pragma_update(None, "user_version", version)?;
+    Ok(())
 }
 
 fn open_reader(path: &Path) -> Result<Connection, DbError> {
@@ -95,6 +146,8 @@ struct Inner {
     writer: mpsc::Sender<writer::Work>,
     readers: Mutex<Vec<Connection>>,
     reader_slots: Semaphore,
+    /// Why the last batch of writes failed, while saving fails for want of storage.
+    saving: Arc<writer::Saving>,
 }
 
 impl Db {
@@ -102,10 +155,13 @@ impl Db {
     pub fn open(path: &Path) -> Result<Self, DbError> {
         let connection = open(path)?;
         let readers = (0..READERS).map(|_| open_reader(path)).collect::<Result<Vec<_>, _>>()?;
+        checkpoint::take_over(&connection);
         let (queue, work) = mpsc::channel();
+        let saving = Arc::new(writer::Saving::default());
+        let reported = Arc::clone(&saving);
         std::thread::Builder::new()
             .name("fieldwork-db-writer".into())
-            .spawn(move || writer::run(connection, work))
+            .spawn(move || writer::run(connection, work, &reported))
             .map_err(|_| DbError::TaskFailed)?;
         Ok(Db {
             inner: Arc::new(Inner {
@@ -113,6 +169,7 @@ impl Db {
                 writer: queue,
                 readers: Mutex::new(readers),
                 reader_slots: Semaphore::new(READERS),
+                saving,
             }),
         })
     }
@@ -177,6 +234,16 @@ impl Db {
         let (reply, result) = oneshot::channel();
         self.send(writer::Work::Write(Box::new(writer::Job::new(f, reply))))?;
         result.await.map_err(|_| DbError::TaskFailed)?
+    }
+
+    /// Whether saving works: Ok at once when the last batch of writes was saved; otherwise a
+    /// write that changes nothing is tried now, so that the answer changes as soon as saving works
+    /// again (a full disk cleared, files writable again), with or without other writes.
+    pub async fn check_saving(&self) -> Result<(), DbError> {
+        if self.inner.saving.failure().is_none() {
+            return Ok(());
+        }
+        self.write(|tx| probe_write(tx)).await
     }
 
     /// After data was erased: copies the WAL into the main file and empties it, so that no page

@@ -5,7 +5,7 @@
 //! write is on disk. A write that fails is rolled back to its savepoint alone.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
@@ -75,8 +75,44 @@ where
     }
 }
 
+/// Whether the last batch was saved, or why not when storage failed it (a full disk, files that
+/// cannot be written): what `/healthz` reports.
+#[derive(Debug, Default)]
+pub(super) struct Saving {
+    failure: Mutex<Option<String>>,
+}
+
+impl Saving {
+    pub(super) fn failure(&self) -> Option<String> {
+        self.failure.lock().ok().and_then(|failure| failure.clone())
+    }
+
+    fn record(&self, outcome: Result<(), &rusqlite::Error>) {
+        let failure = match outcome {
+            Ok(()) => None,
+            Err(err) => {
+                let err = DbError::Sqlite(copy_error(err));
+                if !err.is_storage_unavailable() {
+                    return;
+                }
+                Some(err.to_string())
+            }
+        };
+        if let Ok(mut current) = self.failure.lock() {
+            match (&*current, &failure) {
+                (None, Some(reason)) => {
+                    tracing::warn!(reason = %reason, "saving fails: the database cannot be written")
+                }
+                (Some(_), None) => tracing::info!("saving works again"),
+                _ => {}
+            }
+            *current = failure;
+        }
+    }
+}
+
 /// The writer thread's loop: runs until every sender (every `Db` clone) is gone.
-pub(super) fn run(mut conn: Connection, queue: mpsc::Receiver<Work>) {
+pub(super) fn run(mut conn: Connection, queue: mpsc::Receiver<Work>, saving: &Saving) {
     let mut held_back = None;
     loop {
         let first = match held_back.take() {
@@ -105,15 +141,23 @@ pub(super) fn run(mut conn: Connection, queue: mpsc::Receiver<Work>) {
             }
         }
         let outcome = commit(&mut conn, &mut batch);
+        saving.record(match &outcome {
+            Ok(None) => Ok(()),
+            Ok(Some(failed_alone)) => Err(failed_alone),
+            Err(failed) => Err(failed),
+        });
         for job in batch {
             job.finish(outcome.as_ref().err());
         }
     }
 }
 
-/// Runs `batch` in one IMMEDIATE transaction, each write in a savepoint, and commits.
-fn commit(conn: &mut Connection, batch: &mut [Box<dyn Pending>]) -> Result<(), rusqlite::Error> {
+/// Runs `batch` in one IMMEDIATE transaction, each write in a savepoint, and commits. Ok holds
+/// the last error of a write that failed alone for want of storage, if any (the batch committed
+/// without it, but saving does not work).
+fn commit(conn: &mut Connection, batch: &mut [Box<dyn Pending>]) -> Result<Option<rusqlite::Error>, rusqlite::Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut storage_failure = None;
     for job in batch.iter_mut() {
         tx.prepare_cached("SAVEPOINT write")?.execute([])?;
         match job.run(&tx) {
@@ -124,13 +168,20 @@ fn commit(conn: &mut Connection, batch: &mut [Box<dyn Pending>]) -> Result<(), r
                 let code = code.unwrap_or(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT));
                 return Err(rusqlite::Error::SqliteFailure(code, None));
             }
-            Err(_) => {
+            Err(code) => {
+                if let Some(code) = code {
+                    let failure = rusqlite::Error::SqliteFailure(code, None);
+                    if DbError::Sqlite(copy_error(&failure)).is_storage_unavailable() {
+                        storage_failure = Some(failure);
+                    }
+                }
                 tx.prepare_cached("ROLLBACK TO write")?.execute([])?;
                 tx.prepare_cached("RELEASE write")?.execute([])?
             }
         };
     }
-    tx.commit()
+    tx.commit()?;
+    Ok(storage_failure)
 }
 
 /// The same error again, for each write of a batch that failed as a whole (errors are not Clone).

@@ -9,6 +9,7 @@ use super::access::{self, Access};
 use super::import;
 use super::links::{LinkColumns, LinkKey, write_csv};
 use crate::config::{AccessArg, LinkKeyArgs, ParticipantsCommand};
+use crate::terminal::lines_for_terminal;
 use crate::{audit, db};
 
 pub fn run(db_path: &Path, command: ParticipantsCommand) -> anyhow::Result<()> {
@@ -55,7 +56,7 @@ fn import_file(conn: &rusqlite::Connection, key: &LinkKey, slug: &str, path: &Pa
         }
         Err(problems) => {
             for problem in &problems {
-                eprintln!("{}: {problem}", path.display());
+                eprintln!("{}: {}", path.display(), lines_for_terminal(&problem.to_string()));
             }
             bail!("nothing was imported: {} problem(s) in {}", problems.len(), path.display())
         }

@@ -9,6 +9,7 @@ use super::{ImportError, file, import_toml};
 use crate::audit;
 use crate::config::SurveyCommand;
 use crate::db;
+use crate::terminal::{for_terminal, lines_for_terminal};
 
 pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
     db::migrate(db_path)?;
@@ -44,7 +45,7 @@ fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
         }
         Err(ImportError::Invalid(errors)) => {
             for error in &errors {
-                eprintln!("{}: {error}", path.display());
+                eprintln!("{}: {}", path.display(), lines_for_terminal(&error.to_string()));
             }
             bail!("nothing was imported: {} problem(s) in {}", errors.len(), path.display())
         }
@@ -58,12 +59,13 @@ fn list(conn: &rusqlite::Connection) -> anyhow::Result<()> {
         let (complete, partial) = store::response_counts(conn, survey.id)?;
         let title = survey.definition.text(&survey.definition.title, &survey.definition.default_language);
         println!(
-            "{:<32}  {:<7}  {:>7}  {:>9}  {:>8}  {title}",
-            survey.slug,
+            "{:<32}  {:<7}  {:>7}  {:>9}  {:>8}  {}",
+            for_terminal(&survey.slug),
             survey.status.as_str(),
             survey.version,
             complete,
-            partial
+            partial,
+            for_terminal(title)
         );
     }
     Ok(())

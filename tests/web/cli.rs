@@ -154,3 +154,44 @@ fn serve_prints_the_setup_link_and_stops_cleanly_on_sigterm() {
     let wal = dir.path().join("serve.db-wal");
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
 }
+
+#[test]
+fn control_characters_in_stored_text_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fieldwork.db");
+    let survey = dir.path().join("survey.toml");
+    std::fs::write(
+        &survey,
+        "format = 1\nslug = \"esc\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\ntitle = { en = \"Plain title\" }\n\
+         [[pages]]\ncode = \"p1\"\n[[pages.questions]]\ncode = \"Q\"\ntype = \"short_text\"\ntext = { en = \"Q\" }\n",
+    )
+    .unwrap();
+    assert!(fieldwork(&db, &["survey", "import", &survey.to_string_lossy()], None).status.success());
+    // Text stored before names were checked (or by another tool) may hold anything: here a
+    // sequence that would set the terminal's title (escaped in the stored JSON), and one that
+    // would clear the screen.
+    let conn = fieldwork::db::open(&db).unwrap();
+    conn.execute_batch(
+        "UPDATE surveys SET definition = replace(definition, 'Plain title', 'Evil\\u001b]0;owned\\u0007 title');
+         UPDATE surveys SET slug = 'esc' || char(27) || '[2J';
+         INSERT INTO users (email, role, created_at, updated_at) VALUES ('x' || char(27) || '[31m@example.org', 'coder', '2026-01-01', '2026-01-01');",
+    )
+    .unwrap();
+
+    let surveys = fieldwork(&db, &["survey", "list"], None);
+    let users = fieldwork(&db, &["user", "list"], None);
+    let missing = fieldwork(&db, &["survey", "open", "nope\u{1b}[2J"], None);
+
+    for output in [&surveys.stdout, &users.stdout, &missing.stderr] {
+        let text = String::from_utf8_lossy(output);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "a control character reached the terminal: {text:?}"
+        );
+    }
+    let surveys = String::from_utf8_lossy(&surveys.stdout);
+    assert!(surveys.contains("Evil\\u{1b}]0;owned\\u{7} title"), "{surveys}");
+    assert!(surveys.contains("esc\\u{1b}[2J"), "{surveys}");
+    assert!(String::from_utf8_lossy(&users.stdout).contains("x\\u{1b}[31m@example.org"));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope\\u{1b}[2J"));
+}

@@ -4,10 +4,14 @@
 //! respondents keep getting through; an export killed halfway leaves no half-written file.
 //! (A restart during an email send belongs with the distribution feature's tests.)
 
+mod backup;
 mod crash;
 mod export_restart;
+mod faults;
+mod login_memory;
 mod slow_clients;
 mod storage;
+mod unwritable;
 
 // The load generator's respondent and server process, so that the crash test drives the server
 // exactly as `cargo bench --bench loadgen` does.

@@ -28,6 +28,9 @@ pub struct TestApp {
     extra_args: Vec<String>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The running server's state, shared with the clients `other_client` makes; dropped at
+    /// `stop`, so that no database connection outlives the server.
+    state: Option<app::AppState>,
     // Dropped last: removes the database directory.
     pub dir: tempfile::TempDir,
 }
@@ -57,6 +60,7 @@ impl TestApp {
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             shutdown: None,
             server: None,
+            state: None,
             dir,
         };
         app.start().await;
@@ -77,6 +81,7 @@ impl TestApp {
         args.base_url = Some(address.clone());
         let state = app::build(&self.db_path, args).expect("build app");
         self.setup_link = state.setup_link();
+        self.state = Some(state.clone());
         let (tx, rx) = oneshot::channel();
         self.server = Some(tokio::spawn(app::serve(listener, state, async {
             let _ = rx.await;
@@ -87,6 +92,7 @@ impl TestApp {
 
     /// Stops the server gracefully and waits for it to close the database.
     pub async fn stop(&mut self) {
+        self.state = None;
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -184,8 +190,14 @@ impl TestApp {
             extra_args: Vec::new(),
             shutdown: None,
             server: None,
+            state: self.state.clone(),
             dir: tempfile::tempdir().expect("temp dir"),
         }
+    }
+
+    /// How many passwords the server has checked since it started.
+    pub fn password_verifications(&self) -> u64 {
+        self.state.as_ref().map_or(0, |state| state.hashing.verifications())
     }
 
     /// Runs a query on the database file and returns the first column of the first row.

@@ -22,6 +22,7 @@ mod distribution;
 mod durability;
 mod export_qdpx;
 mod exports;
+mod login_flood;
 mod mail;
 mod respond;
 mod security;

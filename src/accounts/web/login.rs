@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
+use crate::accounts::hashing::HashingError;
+use crate::accounts::throttle::Attempt;
 use crate::accounts::{auth, store, throttle};
 use crate::app::AppState;
 use crate::audit;
@@ -42,7 +44,8 @@ pub async fn form(page: Page, Query(query): Query<NextQuery>) -> Result<Response
     Ok(page.render("accounts/login.html", context! { next => safe_next(&query.next), email => "" })?.into_response())
 }
 
-/// `POST /login`
+/// `POST /login`: reserves the attempt (or refuses it, throttled), checks the password in a
+/// hashing slot (or asks to come back when all are busy), then logs in or keeps the failure.
 pub async fn submit(
     State(state): State<AppState>,
     page: Page,
@@ -59,14 +62,12 @@ pub async fn submit(
     };
 
     let (key, addr) = (email.clone(), client.clone());
-    if let Some(wait) = state.db.read(move |conn| throttle::retry_after(conn, &key, &addr)).await? {
-        let minutes = (wait + 59) / 60;
-        let message = format!(
-            "Too many failed attempts. For your account's safety, logging in is paused; try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        );
-        return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, message)?.into_response());
-    }
+    let reservation = match state.db.write(move |tx| throttle::reserve(tx, &key, &addr)).await? {
+        Attempt::Reserved { id } => id,
+        Attempt::Refused { retry_after_secs } => {
+            return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, throttled_message(retry_after_secs))?.into_response());
+        }
+    };
 
     let key = email.clone();
     let found = state.db.read(move |conn| store::find_credentials(conn, &key)).await?;
@@ -74,12 +75,17 @@ pub async fn submit(
         Some((user, hash)) if user.active => (Some(user), hash),
         _ => (None, None),
     };
-    let hasher = state.hasher.clone();
-    let password = form.password.clone();
     // Verified even when the email is unknown (against a decoy hash), so both cost the same time.
-    let verified = tokio::task::spawn_blocking(move || hasher.verify(&password, hash.as_deref()))
-        .await
-        .map_err(|e| anyhow::anyhow!("verify task: {e}"))?;
+    let verified = match state.hashing.verify(form.password.clone(), hash).await {
+        Ok(verified) => verified,
+        Err(HashingError::Busy) => {
+            // Not checked, so not a failure.
+            state.db.write(move |tx| throttle::release(tx, reservation)).await?;
+            let message = "Many people are logging in at this moment. Please try again in a few seconds.";
+            return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, message.into())?.into_response());
+        }
+        Err(err) => return Err(err.into()),
+    };
 
     match user.filter(|_| verified) {
         Some(user) => {
@@ -87,6 +93,7 @@ pub async fn submit(
             state
                 .db
                 .write(move |tx| {
+                    throttle::release(tx, reservation)?;
                     throttle::clear_for_email(tx, &logged_in.email)?;
                     store::record_login(tx, logged_in.id)?;
                     audit::record(tx, Some(&logged_in), "auth.login", &logged_in.email, "")
@@ -96,17 +103,23 @@ pub async fn submit(
             Ok(Redirect::to(safe_next(&form.next)).into_response())
         }
         None => {
-            let (key, addr) = (email.clone(), client);
+            // The reservation stands as the failure.
+            let key = email.clone();
             state
                 .db
-                .write(move |tx| {
-                    throttle::record_failure(tx, &key, &addr)?;
-                    audit::record(tx, None, "auth.login_failed", &key, &format!("from {addr}"))
-                })
+                .write(move |tx| audit::record(tx, None, "auth.login_failed", &key, &format!("from {client}")))
                 .await?;
             Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, "The email or the password is wrong.".into())?.into_response())
         }
     }
+}
+
+fn throttled_message(wait_secs: i64) -> String {
+    let minutes = (wait_secs + 59) / 60;
+    format!(
+        "Too many failed attempts. For your account's safety, logging in is paused; try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    )
 }
 
 /// `POST /logout`

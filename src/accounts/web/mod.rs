@@ -27,10 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
 }
 
-/// Hashes a password on a blocking thread.
+/// Hashes a password on a blocking thread, in one of the hashing slots.
 async fn hash_password(state: &AppState, password: String) -> crate::error::Result<String> {
-    let hasher = state.hasher.clone();
-    Ok(tokio::task::spawn_blocking(move || hasher.hash(&password))
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing task: {e}"))??)
+    Ok(state.hashing.hash(password).await?)
 }

@@ -39,11 +39,7 @@ pub async fn change(
 ) -> Result<Response> {
     let email = user.email.clone();
     let stored = state.db.read(move |conn| store::find_credentials(conn, &email)).await?.and_then(|(_, hash)| hash);
-    let hasher = state.hasher.clone();
-    let current = form.current_password.clone();
-    let current_ok = tokio::task::spawn_blocking(move || hasher.verify(&current, stored.as_deref()))
-        .await
-        .map_err(|e| anyhow::anyhow!("verify task: {e}"))?;
+    let current_ok = state.hashing.verify(form.current_password.clone(), stored).await?;
     let errors = context! {
         current_password => (!current_ok).then_some("The current password is wrong."),
         password => check_new_password(&form.password, &form.password_confirmation, &user.email).err(),

@@ -1,16 +1,16 @@
 //! Storage trouble while respondents answer. A full disk, or database files that cannot be
 //! written, give the respondent the page again with "could not save" and everything typed, keep
-//! the server running, and heal by themselves once the trouble is gone; nothing saved before is
-//! lost. A write held by another connection makes requests wait, not fail.
+//! the server running with `/healthz` saying it cannot save, and heal by themselves once the
+//! trouble is gone; nothing saved before is lost. A write held by another connection makes
+//! requests wait, not fail.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fieldwork::survey::store::Status;
 use reqwest::StatusCode;
 
+use super::faults::{SmallDisk, Unwritable};
 use crate::helpers::{TestApp, unescape};
 use crate::respondent::*;
 
@@ -30,6 +30,18 @@ text = { en = "Tell us" }
 "#;
 
 const COULD_NOT_SAVE: &str = "could not be saved";
+
+/// What `/healthz` answers: its status and body.
+async fn health(app: &TestApp) -> (StatusCode, String) {
+    app.get_page("/healthz").await
+}
+
+/// `/healthz` while saving fails: 503, saying so, with SQLite's reason.
+async fn assert_reports_cannot_save(app: &TestApp) {
+    let (status, body) = health(app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("\"cannot save\""), "{body}");
+}
 
 /// A respondent on the survey's only page, ready to submit.
 async fn on_the_page<'a>(app: &'a TestApp, slug: &str) -> Respondent<'a> {
@@ -56,49 +68,6 @@ fn assert_could_not_save(status: StatusCode, page: &str, typed: &str) {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
     assert!(page.to_lowercase().contains(COULD_NOT_SAVE), "no could-not-save message in {page}");
     assert!(page.contains(typed), "the typed answer is gone: {page}");
-}
-
-/// A tiny tmpfs mounted for one test, unmounted (lazily, even while files are open) when dropped.
-struct SmallDisk {
-    root: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    /// None when this machine does not let the test mount a file system (not root, no tmpfs).
-    fn mount(size: &str) -> Option<SmallDisk> {
-        let root = tempfile::tempdir().unwrap();
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "fieldwork-test", &root.path().to_string_lossy()])
-            .output()
-            .ok()?;
-        if !mounted.status.success() {
-            eprintln!("cannot mount a tmpfs: {}", String::from_utf8_lossy(&mounted.stderr));
-            return None;
-        }
-        Some(SmallDisk { root })
-    }
-
-    fn path(&self) -> &Path {
-        self.root.path()
-    }
-
-    /// Fills what is left with a file; returns it.
-    fn fill(&self) -> PathBuf {
-        let filler = self.path().join("filler");
-        let mut file = std::fs::File::create(&filler).unwrap();
-        let block = vec![0u8; 64 * 1024];
-        while file.write_all(&block).is_ok() {}
-        // What remains is smaller than a block: fill it byte by byte.
-        while file.write_all(&[0]).is_ok() {}
-        let _ = file.sync_all();
-        filler
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.root.path()).status();
-    }
 }
 
 #[tokio::test]
@@ -133,9 +102,10 @@ async fn a_full_disk_keeps_the_typed_answers_and_saving_resumes_when_space_retur
     let typed_first = "A first page typed while the disk was full";
     let (status, page) = submit(&mut direct_respondent, typed_first).await;
     assert_could_not_save(status, &page, typed_first);
-    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the server keeps running");
+    assert_reports_cannot_save(&app).await;
 
     std::fs::remove_file(filler).unwrap();
+    assert_eq!(health(&app).await, (StatusCode::OK, "ok".to_string()), "healthy again, before any other save");
     let (status, _) = submit(&mut respondent, typed).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "saving works again once there is space");
     let (status, _) = submit(&mut direct_respondent, typed_first).await;
@@ -143,30 +113,6 @@ async fn a_full_disk_keeps_the_typed_answers_and_saving_resumes_when_space_retur
     assert_eq!(stories(&app), ["Saved before the disk filled", typed, typed_first]);
     assert!(responses(&app).iter().all(|r| r.status == "complete"));
     drop(app);
-}
-
-/// Makes files immutable (`chattr +i`: every write fails, as on a file system remounted
-/// read-only), and writable again when dropped.
-struct Unwritable {
-    files: Vec<PathBuf>,
-}
-
-impl Unwritable {
-    fn make(files: &[PathBuf]) -> Option<Unwritable> {
-        let done = Command::new("chattr").arg("+i").args(files).output().ok()?;
-        if !done.status.success() {
-            eprintln!("cannot make files immutable: {}", String::from_utf8_lossy(&done.stderr));
-            let _ = Command::new("chattr").arg("-i").args(files).status();
-            return None;
-        }
-        Some(Unwritable { files: files.to_vec() })
-    }
-}
-
-impl Drop for Unwritable {
-    fn drop(&mut self) {
-        let _ = Command::new("chattr").arg("-i").args(&self.files).status();
-    }
 }
 
 #[tokio::test]
@@ -186,9 +132,10 @@ async fn unwritable_database_files_keep_the_typed_answers_and_saving_resumes_whe
     let typed = "Typed while the files were read-only";
     let (status, page) = submit(&mut respondent, typed).await;
     assert_could_not_save(status, &page, typed);
-    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the server keeps running");
+    assert_reports_cannot_save(&app).await;
 
     drop(locked);
+    assert_eq!(health(&app).await, (StatusCode::OK, "ok".to_string()), "healthy again, before any other save");
     let (status, _) = submit(&mut respondent, typed).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "saving works again once the files are writable");
     assert_eq!(stories(&app), ["Saved before", typed]);
