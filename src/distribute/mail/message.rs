@@ -105,9 +105,11 @@ fn environment(undefined: UndefinedBehavior) -> Environment<'static> {
     env
 }
 
-/// A subject is one header line: names or titles with line breaks in them become spaces.
+/// A subject is one header line: names or titles with line breaks in them become spaces, and
+/// other control characters (invisible, and not allowed in a header) are dropped.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let words = text.split_whitespace().map(|word| word.chars().filter(|c| !c.is_control()).collect::<String>());
+    words.filter(|word| !word.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// The problems of a subject and body a researcher wrote, by field (`subject`, `body`); empty when
@@ -244,6 +246,8 @@ mod tests {
         let rendered = render(&template, &fields(&attributes)).unwrap();
         assert!(rendered.body.starts_with("Acme: http"));
         assert_eq!(rendered.subject, "For Ana", "a subject stays on one line");
+        let template = Template { subject: "For {{ name }}\u{7}\u{1b}[2J!".into(), body: body.into(), custom: true };
+        assert_eq!(render(&template, &fields(&attributes)).unwrap().subject, "For Ana[2J!", "no control characters");
     }
 
     #[test]

@@ -201,3 +201,42 @@ async fn a_long_participant_list_is_paged_and_the_pages_keep_the_filter() {
     let back = paging_link(&second, "← Previous").expect("a previous page");
     assert_eq!(listed_emails(&page(&app, &back).await), listed_emails(&first));
 }
+
+#[tokio::test]
+async fn a_name_with_a_line_break_or_control_character_is_refused_on_import_and_in_the_forms() {
+    let (app, _) = open_small_survey().await;
+    let csv = "email,name\nok@example.org,Ok\nada@example.org,\"Ada\r\nBcc: spy@example.net\"\n";
+    let refused = import_csv(&app, csv).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&refused.text().await.unwrap());
+    assert!(html.contains("Line 3: the name has a line break at character 4; it must be one line"), "{html}");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants"), 0, "nothing imported");
+
+    let path = format!("/surveys/{SMALL_SLUG}/participants");
+    for (name, problem) in [
+        ("Ada\r\nBcc: spy@example.net", "the name has a line break at character 4"),
+        ("Ada\u{1b}[2J", "the name has an invisible control character (U+001B) at character 4"),
+    ] {
+        let added = app.post_form(&path, &[("email", "ada@example.org"), ("name", name)]).await;
+        assert_eq!(added.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        let html = unescape(&added.text().await.unwrap());
+        assert!(html.contains(problem), "{problem} in {html}");
+        assert!(html.contains("value=\"ada@example.org\""), "typed input kept");
+    }
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants"), 0);
+
+    // Editing refuses it too, and an attribute value the same way.
+    assert_eq!(
+        app.post_form(&path, &[("email", "ada@example.org"), ("name", "Ada")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let id = app.query_i64("SELECT id FROM participants");
+    let edit = format!("{path}/{id}");
+    let saved = app.post_form(&edit, &[("email", "ada@example.org"), ("name", "Ada\rB")]).await;
+    assert_eq!(saved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = app.post_form(&edit, &[("email", "ada@example.org"), ("attributes", "role: lead\u{7}")]).await;
+    assert_eq!(saved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&saved.text().await.unwrap());
+    assert!(html.contains("line 1: the role has an invisible control character (U+0007)"), "{html}");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants WHERE name = 'Ada' AND attributes = '{}'"), 1);
+}
