@@ -158,7 +158,7 @@ fn template_error(err: &minijinja::Error) -> String {
 }
 
 const SAMPLE_LINK: &str = "https://fieldwork.example/s/sample?t=personal-link";
-const SAMPLE_OPT_OUT: &str = "https://fieldwork.example/s/sample/opt-out?t=personal-link";
+const SAMPLE_OPT_OUT: &str = "https://fieldwork.example/s/sample/opt-out?t=opt-out-token";
 
 /// Sample values for every name a template may use.
 fn sample_fields() -> Value {

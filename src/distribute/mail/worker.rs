@@ -196,9 +196,9 @@ fn compose(conn: &Connection, next: &Next, key: &LinkKey, base_url: &str) -> Res
     let d = &survey.definition;
     let language = message::language_for(d, &participant.language);
     let template = message::choose(conn, survey.id, d, next.kind, &language)?;
-    let token = key.token(&participant.token_salt);
-    let link = links::personal_link(base_url, &slug, &token);
-    let opt_out_link = links::opt_out_link(base_url, &slug, &token);
+    let link = links::personal_link(base_url, &slug, &key.token(&participant.token_salt));
+    let opt_out_token = participants::opt_out_token(conn, key, participant.id)?;
+    let opt_out_link = links::opt_out_link(base_url, &slug, &opt_out_token);
     let fields = Fields {
         survey_title: d.text(&d.title, &language),
         name: &participant.name,

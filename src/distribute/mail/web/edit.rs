@@ -38,7 +38,7 @@ async fn slot(state: &AppState, slug: &str, kind: &str, language: &str) -> Resul
 fn preview(state: &AppState, survey: &StoredSurvey, language: &str, template: &Template) -> Option<message::Rendered> {
     let d = &survey.definition;
     let link = links::personal_link(&state.base_url(), &survey.slug, "PERSONAL-TOKEN");
-    let opt_out_link = links::opt_out_link(&state.base_url(), &survey.slug, "PERSONAL-TOKEN");
+    let opt_out_link = links::opt_out_link(&state.base_url(), &survey.slug, "OPT-OUT-TOKEN");
     let attributes = Attributes::new();
     let fields = Fields {
         survey_title: d.text(&d.title, language),
