@@ -122,11 +122,11 @@ pub async fn page(
     Query(filter): Query<Filter>,
 ) -> Result<Response> {
     let (ctx, rows) = load(&state, id, &filter).await?;
-    let file = &ctx.codebook.draft;
+    let tree = crate::codebook::tree::Tree::new(&ctx.codebook.draft);
     let shown: Vec<ShownRow> = rows
         .iter()
         .map(|(r, nominal)| ShownRow {
-            name: if r.code == super::ALL { "All codes (every answer × code)".into() } else { file.path(&r.code) },
+            name: if r.code == super::ALL { "All codes (every answer × code)".into() } else { tree.path(&r.code) },
             key: r.code.clone(),
             nominal: *nominal,
             units: r.units,

@@ -59,6 +59,7 @@ pub fn write_long<W: Write>(
     w: &mut CsvWriter<W>,
 ) -> Result<(), CsvExportError> {
     w.record(LONG_HEADER)?;
+    let tree = crate::codebook::tree::Tree::new(&book.draft);
     let mut stmt = conn.prepare(LONG_QUERY)?;
     let mut rows = stmt.query(params![book.id, plan.include_partial, plan.question])?;
     while let Some(r) = rows.next()? {
@@ -77,7 +78,7 @@ pub fn write_long<W: Write>(
             &r.get::<_, String>(2)?,
             &r.get::<_, String>(3)?,
             &code,
-            &book.draft.path(&code),
+            &tree.path(&code),
             &r.get::<_, i64>(5)?.to_string(),
             &number(start),
             &number(end),

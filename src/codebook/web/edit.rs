@@ -103,10 +103,11 @@ pub async fn save_draft(
 }
 
 fn categories(file: &CodebookFile, except: &str) -> Vec<(String, String)> {
+    let tree = crate::codebook::tree::Tree::new(file);
     file.codes
         .iter()
         .filter(|c| c.kind == CodeKind::Category && c.id != except)
-        .map(|c| (c.id.clone(), file.path(&c.id)))
+        .map(|c| (c.id.clone(), tree.path(&c.id)))
         .collect()
 }
 

@@ -55,8 +55,11 @@ fn participant_values(app: &TestApp) -> Vec<Vec<String>> {
     rows.unwrap().collect::<Result<_, _>>().unwrap()
 }
 
-/// What a participant's row says about their progress (everything but who they are).
-fn progress(app: &TestApp) -> Vec<(String, Option<String>, Option<String>, Option<String>, String)> {
+/// What a participant's row says about their progress: status, invited, started, completed and
+/// last changed (everything but who they are).
+type Progress = (String, Option<String>, Option<String>, Option<String>, String);
+
+fn progress(app: &TestApp) -> Vec<Progress> {
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     let mut stmt = conn
         .prepare("SELECT status, invited_at, started_at, completed_at, updated_at FROM participants ORDER BY id")
