@@ -16,8 +16,8 @@ use crate::app::AppState;
 use crate::codebook::model::{CodeEntry, CodeKind, CodebookError, CodebookFile, from_toml, to_toml};
 use crate::codebook::ops;
 use crate::error::{AppError, Result};
-use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::{Page, off_workers};
 
 /// Saves `new` as the draft, or returns the problems.
 async fn save(
@@ -86,7 +86,8 @@ pub async fn save_draft(
     Form(form): Form<DraftForm>,
 ) -> Result<Response> {
     let (codebook, survey) = find(&state, id).await?;
-    let outcome = match from_toml(&form.text.replace("\r\n", "\n")) {
+    let text = form.text.replace("\r\n", "\n");
+    let outcome = match off_workers(move || from_toml(&text)).await? {
         Ok(file) => save(&state, &user, id, form.revision, file).await?,
         Err(errors) => Err(errors),
     };
