@@ -28,6 +28,18 @@ fn migrations_apply_on_an_empty_file_and_then_are_a_no_op() {
     assert_eq!(recorded_again, recorded);
 }
 
+/// Two one-question surveys, `anon-survey` (anonymous) and `named-survey`: their slugs and ids.
+fn anonymous_and_named_surveys(conn: &rusqlite::Connection) -> [(&'static str, i64); 2] {
+    [("anon-survey", true), ("named-survey", false)].map(|(slug, anonymous)| {
+        let toml = format!(
+            "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\nanonymous = {anonymous}\n\
+             title = {{ en = \"T\" }}\n[[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"Q\"\n\
+             type = \"short_text\"\ntext = {{ en = \"Q?\" }}\n"
+        );
+        (slug, fieldwork::survey::import_toml(conn, &toml, None).unwrap().0)
+    })
+}
+
 #[test]
 fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_others() {
     use fieldwork::distribute::links::LinkKey;
@@ -38,13 +50,7 @@ fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_othe
     let conn = db::open(&path).unwrap();
     let key = LinkKey::load_or_create(&LinkKey::default_path(&path)).unwrap();
     let mut people = Vec::new();
-    for (slug, anonymous) in [("anon-survey", "true"), ("named-survey", "false")] {
-        let toml = format!(
-            "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\nanonymous = {anonymous}\n\
-             title = {{ en = \"T\" }}\n[[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"Q\"\n\
-             type = \"short_text\"\ntext = {{ en = \"Q?\" }}\n"
-        );
-        let (survey_id, _) = fieldwork::survey::import_toml(&conn, &toml, None).unwrap();
+    for (slug, survey_id) in anonymous_and_named_surveys(&conn) {
         let new = NewParticipant {
             email: format!("{slug}@example.org"),
             name: String::new(),
@@ -88,13 +94,7 @@ fn migration_9_keeps_opt_out_links_already_mailed_working_and_takes_the_dates_of
     let conn = db::open(&path).unwrap();
     let key = LinkKey::load_or_create(&LinkKey::default_path(&path)).unwrap();
     let mut people = Vec::new();
-    for (slug, anonymous) in [("anon-survey", "true"), ("named-survey", "false")] {
-        let toml = format!(
-            "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\nanonymous = {anonymous}\n\
-             title = {{ en = \"T\" }}\n[[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"Q\"\n\
-             type = \"short_text\"\ntext = {{ en = \"Q?\" }}\n"
-        );
-        let (survey_id, _) = fieldwork::survey::import_toml(&conn, &toml, None).unwrap();
+    for (slug, survey_id) in anonymous_and_named_surveys(&conn) {
         for who in ["mailed", "listed"] {
             let new = NewParticipant { email: format!("{who}@{slug}.org"), ..Default::default() };
             let id = participants::insert(&conn, &key, survey_id, &new).unwrap();
