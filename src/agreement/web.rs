@@ -15,7 +15,7 @@ use super::summary::{RELIABLE, Summary, TENTATIVE};
 use super::{Bootstrap, Report, ReportRow, RowKind, write_csv};
 use crate::accounts::auth::Researcher;
 use crate::app::AppState;
-use crate::codebook::model::CodebookFile;
+use crate::codebook::tree::Tree;
 use crate::coding::layers;
 use crate::error::Result;
 use crate::web::Page;
@@ -50,10 +50,10 @@ struct ShownRow {
 }
 
 impl ShownRow {
-    fn of(row: &ReportRow, file: &CodebookFile) -> ShownRow {
+    fn of(row: &ReportRow, tree: &Tree) -> ShownRow {
         let r = &row.figures;
         ShownRow {
-            name: if row.kind == RowKind::Pooled { "All codes, pooled".into() } else { file.path(&r.code) },
+            name: if row.kind == RowKind::Pooled { "All codes, pooled".into() } else { tree.path(&r.code) },
             key: r.code.clone(),
             nominal: row.kind == RowKind::Category,
             pooled: row.kind == RowKind::Pooled,
@@ -83,11 +83,11 @@ struct ShownSummary {
 }
 
 impl ShownSummary {
-    fn of(summary: &Summary, file: &CodebookFile) -> ShownSummary {
-        let names = |codes: Vec<&str>| codes.into_iter().map(|code| file.path(code)).collect();
+    fn of(summary: &Summary, tree: &Tree) -> ShownSummary {
+        let names = |codes: Vec<&str>| codes.into_iter().map(|code| tree.path(code)).collect();
         ShownSummary {
             codes_used: summary.codes_used,
-            lowest: summary.lowest().map(|(code, alpha)| (file.path(code), alpha)),
+            lowest: summary.lowest().map(|(code, alpha)| (tree.path(code), alpha)),
             median: summary.median(),
             below_tentative: names(summary.below(TENTATIVE)),
             below_reliable: names(summary.below(RELIABLE)),
@@ -121,11 +121,12 @@ pub async fn page(
     Query(filter): Query<Filter>,
 ) -> Result<Response> {
     let (ctx, report) = load(&state, id, &filter).await?;
-    let file = &ctx.codebook.draft;
-    let rows: Vec<ShownRow> = report.rows.iter().map(|row| ShownRow::of(row, file)).collect();
+    // One index of the codebook for every path on the page (a path alone walks the whole file).
+    let tree = Tree::new(&ctx.codebook.draft);
+    let rows: Vec<ShownRow> = report.rows.iter().map(|row| ShownRow::of(row, &tree)).collect();
     let unused: Vec<(String, bool)> =
-        report.not_applied.iter().map(|(code, kind)| (file.path(code), *kind == RowKind::Category)).collect();
-    let summary = report.summary.as_ref().map(|summary| ShownSummary::of(summary, file));
+        report.not_applied.iter().map(|(code, kind)| (tree.path(code), *kind == RowKind::Category)).collect();
+    let summary = report.summary.as_ref().map(|summary| ShownSummary::of(summary, &tree));
     let query = format!(
         "?question={}{}",
         crate::error::urlencode(&filter.question),

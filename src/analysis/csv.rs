@@ -6,6 +6,7 @@ use std::io::Write;
 use super::data::Data;
 use super::tables::{self, GroupBy};
 use crate::codebook::model::CodebookFile;
+use crate::codebook::tree::Tree;
 use crate::csv_out::CsvWriter;
 use crate::survey::model::SurveyDefinition;
 
@@ -21,6 +22,7 @@ pub fn tallies<W: Write>(
     question: Option<&str>,
 ) -> csv::Result<()> {
     let (rows, answered) = tables::tallies(data, file, question);
+    let tree = Tree::new(file);
     w.record([
         "code",
         "code_path",
@@ -37,7 +39,7 @@ pub fn tallies<W: Write>(
         let category = if r.category { "1" } else { "0" };
         w.record([
             r.key.as_str(),
-            &file.path(&r.key),
+            &tree.path(&r.key),
             category,
             &r.answers.to_string(),
             &r.respondents.to_string(),
@@ -58,6 +60,7 @@ pub fn crosstab<W: Write>(
     by: &GroupBy,
 ) -> csv::Result<()> {
     let x = tables::crosstab(data, definition, file, question, by);
+    let tree = Tree::new(file);
     let mut header = vec!["code".to_string(), "code_path".to_string()];
     for g in &x.groups {
         header.push(format!("{} n", g.label));
@@ -65,7 +68,7 @@ pub fn crosstab<W: Write>(
     }
     w.record(&header)?;
     for r in &x.rows {
-        let mut cells = vec![r.key.clone(), file.path(&r.key)];
+        let mut cells = vec![r.key.clone(), tree.path(&r.key)];
         for (n, pct) in r.counts.iter().zip(&r.percents) {
             cells.push(n.to_string());
             cells.push(percent(*pct));

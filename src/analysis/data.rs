@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codebook::model::{CodeKind, CodebookFile};
+use crate::codebook::tree::Tree;
 use crate::coding::layers::{Layer, UnitStatements};
 use crate::db::{DbError, take_rows_for};
 use crate::survey::model::{QuestionType, SurveyDefinition};
@@ -51,6 +52,9 @@ pub struct Data {
     entries: Vec<String>,
     /// Cross-tab groups: languages and the choices of the closed questions.
     groups: Vec<String>,
+    /// Where each entry and group is in the lists above, so a lookup is not a scan.
+    entry_at: HashMap<String, usize>,
+    group_at: HashMap<String, usize>,
     /// The codes (not categories) in codebook order, indexing the pair matrices.
     pub codes: Vec<String>,
     answered: Vec<usize>,
@@ -134,21 +138,17 @@ impl Data {
             definition.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| q.code.as_str()).collect();
         let scopes: Vec<String> =
             std::iter::once(ALL_QUESTIONS).chain(open.iter().copied()).map(str::to_string).collect();
-        let tree = file.map(|f| f.tree()).unwrap_or_default();
-        let entries: Vec<String> = tree.iter().map(|(_, e)| e.id.clone()).collect();
+        let tree = file.map(Tree::new);
+        let order = tree.as_ref().map(Tree::entries).unwrap_or_default();
+        let entries: Vec<String> = order.iter().map(|(_, e)| e.id.clone()).collect();
+        let entry_at: HashMap<String, usize> = entries.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
         let codes: Vec<String> =
-            tree.iter().filter(|(_, e)| e.kind == CodeKind::Code).map(|(_, e)| e.id.clone()).collect();
+            order.iter().filter(|(_, e)| e.kind == CodeKind::Code).map(|(_, e)| e.id.clone()).collect();
         let mut code_entries = HashMap::new();
-        if let Some(file) = file {
+        if let Some(tree) = &tree {
             for (index, code) in codes.iter().enumerate() {
-                let mut chain = vec![code.clone()];
-                let mut parent = file.entry(code).and_then(|e| e.parent.as_deref());
-                while let Some(p) = parent.filter(|_| chain.len() <= file.codes.len()) {
-                    chain.push(p.to_string());
-                    parent = file.entry(p).and_then(|e| e.parent.as_deref());
-                }
-                code_entries
-                    .insert(code.clone(), (index, chain.iter().filter_map(|id| position(&entries, id)).collect()));
+                let chain = std::iter::once(code.as_str()).chain(tree.ancestors(code).map(|e| e.id.as_str()));
+                code_entries.insert(code.clone(), (index, chain.filter_map(|id| entry_at.get(id).copied()).collect()));
             }
         }
         let mut groups: Vec<String> = definition.languages.iter().map(|l| language_group(l)).collect();
@@ -172,6 +172,7 @@ impl Data {
             }
             (name.to_string(), of_value)
         });
+        let group_at = groups.iter().enumerate().map(|(i, group)| (group.clone(), i)).collect();
         let (s, e, g, c) = (scopes.len(), entries.len(), groups.len(), codes.len());
         let data = Data {
             included: 0,
@@ -185,6 +186,8 @@ impl Data {
             scopes,
             entries,
             groups,
+            entry_at,
+            group_at,
             codes,
             closed: HashMap::new(),
         };
@@ -222,24 +225,24 @@ impl Data {
 
     /// (answers, respondents) carrying a codebook entry in the scope.
     pub fn entry(&self, question: Option<&str>, entry: &str) -> (usize, usize) {
-        match (self.scope(question), position(&self.entries, entry)) {
-            (Some(s), Some(e)) => self.entry_counts[s * self.entries.len() + e],
+        match (self.scope(question), self.entry_at.get(entry)) {
+            (Some(s), Some(&e)) => self.entry_counts[s * self.entries.len() + e],
             _ => (0, 0),
         }
     }
 
     /// Respondents of a group who answered in the scope.
     pub fn group_total(&self, question: Option<&str>, group: &str) -> usize {
-        match (self.scope(question), position(&self.groups, group)) {
-            (Some(s), Some(g)) => self.group_totals[s * self.groups.len() + g],
+        match (self.scope(question), self.group_at.get(group)) {
+            (Some(s), Some(&g)) => self.group_totals[s * self.groups.len() + g],
             _ => 0,
         }
     }
 
     /// Respondents of a group with a codebook entry in the scope.
     pub fn cross(&self, question: Option<&str>, entry: &str, group: &str) -> usize {
-        match (self.scope(question), position(&self.entries, entry), position(&self.groups, group)) {
-            (Some(s), Some(e), Some(g)) => self.cross[(s * self.entries.len() + e) * self.groups.len() + g],
+        match (self.scope(question), self.entry_at.get(entry), self.group_at.get(group)) {
+            (Some(s), Some(&e), Some(&g)) => self.cross[(s * self.entries.len() + e) * self.groups.len() + g],
             _ => 0,
         }
     }

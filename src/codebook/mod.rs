@@ -6,6 +6,7 @@ pub mod model;
 pub mod ops;
 pub mod qdc;
 pub mod store;
+pub mod tree;
 pub mod web;
 
 use rusqlite::Connection;
@@ -42,28 +43,21 @@ pub fn parse_file(bytes: &[u8], file_name: &str) -> Result<(CodebookFile, Vec<St
     model::from_toml(text.trim_start_matches('\u{feff}')).map(|file| (file, Vec::new()))
 }
 
-/// The categories that make `code` mutually exclusive with its siblings (nearest first).
+/// The categories that make `code` mutually exclusive with its siblings (nearest first). For the
+/// categories of many codes, build a [`tree::Tree`] once.
 pub fn exclusive_categories<'a>(file: &'a CodebookFile, code: &str) -> Vec<&'a str> {
-    let mut found = Vec::new();
-    let mut current = file.entry(code).and_then(|e| e.parent.as_deref());
-    for _ in 0..=file.codes.len() {
-        let Some(id) = current else { break };
-        let Some(entry) = file.entry(id) else { break };
-        if entry.mutually_exclusive {
-            found.push(entry.id.as_str());
-        }
-        current = entry.parent.as_deref();
-    }
-    found
+    tree::Tree::new(file).exclusive_categories(code)
 }
 
 /// A problem with a set of codes for one answer: two codes from one mutually exclusive category.
 pub fn exclusivity_conflict(file: &CodebookFile, codes: &[String]) -> Option<String> {
+    let tree = tree::Tree::new(file);
+    let categories: Vec<Vec<&str>> = codes.iter().map(|code| tree.exclusive_categories(code)).collect();
     for (i, a) in codes.iter().enumerate() {
-        for b in &codes[i + 1..] {
-            let shared = exclusive_categories(file, a).into_iter().find(|c| exclusive_categories(file, b).contains(c));
+        for (b, of_b) in codes.iter().zip(&categories).skip(i + 1) {
+            let shared = categories[i].iter().find(|c| of_b.contains(c));
             if let Some(category) = shared {
-                let name = |id: &str| file.entry(id).map_or(id.to_string(), |e| e.name.clone());
+                let name = |id: &str| tree.get(id).map_or(id.to_string(), |e| e.name.clone());
                 return Some(format!(
                     "{} and {} are both in \"{}\", where only one code may apply to an answer",
                     name(a),
@@ -123,6 +117,34 @@ name = "Open science"
     fn a_codebook_round_trips_through_toml() {
         let file = from_toml(BOOK).unwrap();
         assert_eq!(from_toml(&model::to_toml(&file).unwrap()).unwrap(), file);
+    }
+
+    /// A TOML codebook of one chain `levels` deep: categories down to a code.
+    fn chain(levels: usize) -> String {
+        let mut text = String::from("format = 1\nname = \"Chain\"\n");
+        for level in 0..levels {
+            let kind = if level + 1 < levels { "category" } else { "code" };
+            text.push_str(&format!("[[codes]]\nid = \"L{level}\"\nname = \"Level {level}\"\nkind = \"{kind}\"\n"));
+            if level > 0 {
+                text.push_str(&format!("parent = \"L{}\"\n", level - 1));
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn twelve_levels_are_allowed_and_a_thirteenth_is_refused_with_its_place() {
+        assert!(from_toml(&chain(tree::MAX_DEPTH)).is_ok());
+        let errors = from_toml(&chain(tree::MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].to_string(),
+            "codes[12].parent: L12 would be at level 13, and a codebook has at most 12 levels: move it, or a \
+             category above it, higher up"
+        );
+        // A 3,000-level chain: one problem, for the first level too deep.
+        let errors = from_toml(&chain(3000)).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), ["codes[12].parent"]);
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::tree::{MAX_DEPTH, Tree};
+
 /// The codebook file format version this fieldwork reads and writes.
 pub const FORMAT: u32 = 1;
 
@@ -159,66 +161,45 @@ impl CodebookFile {
                 }
             }
         }
-        for (i, code) in self.codes.iter().enumerate() {
-            if self.in_cycle(&code.id) {
-                error(format!("codes[{i}].parent"), format!("{} is inside itself", code.id));
+        // One walk from the tops gives every entry's depth; an entry it never reaches is in (or
+        // under) a parent cycle.
+        let mut reached = vec![false; self.codes.len()];
+        for (depth, i) in Tree::new(self).order() {
+            reached[i] = true;
+            // Only the first level too deep: what is inside it moves up with it.
+            if depth == MAX_DEPTH {
+                let code = &self.codes[i];
+                error(
+                    format!("codes[{i}].parent"),
+                    format!(
+                        "{} would be at level {}, and a codebook has at most {MAX_DEPTH} levels: move it, or a \
+                         category above it, higher up",
+                        code.id,
+                        depth + 1
+                    ),
+                );
             }
+        }
+        for (i, code) in self.codes.iter().enumerate().filter(|(i, _)| !reached[*i]) {
+            error(format!("codes[{i}].parent"), format!("{} is inside itself", code.id));
         }
         errors
     }
 
-    fn in_cycle(&self, id: &str) -> bool {
-        let parents: HashMap<&str, &str> =
-            self.codes.iter().filter_map(|c| c.parent.as_deref().map(|p| (c.id.as_str(), p))).collect();
-        let mut current = parents.get(id).copied();
-        for _ in 0..=self.codes.len() {
-            match current {
-                Some(p) if p == id => return true,
-                Some(p) => current = parents.get(p).copied(),
-                None => return false,
-            }
-        }
-        true
-    }
-
+    /// The entry with this id. A scan: to look up many, build a [`Tree`] once.
     pub fn entry(&self, id: &str) -> Option<&CodeEntry> {
         self.codes.iter().find(|c| c.id == id)
     }
 
     /// The entries in tree order (each parent before its children), with their depth.
     pub fn tree(&self) -> Vec<(usize, &CodeEntry)> {
-        fn visit<'a>(
-            file: &'a CodebookFile,
-            parent: Option<&str>,
-            depth: usize,
-            out: &mut Vec<(usize, &'a CodeEntry)>,
-        ) {
-            for entry in file.codes.iter().filter(|e| e.parent.as_deref() == parent) {
-                out.push((depth, entry));
-                // Checked files have no cycles; the bound keeps an unchecked one from looping.
-                if depth < 64 {
-                    visit(file, Some(&entry.id), depth + 1, out);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        visit(self, None, 0, &mut out);
-        out
+        Tree::new(self).entries()
     }
 
     /// The path of names from the top, such as "Motivations / Social / Democratising access".
+    /// For the paths of many entries, build a [`Tree`] once.
     pub fn path(&self, id: &str) -> String {
-        let mut names = Vec::new();
-        let mut current = self.entry(id);
-        while let Some(entry) = current {
-            names.push(entry.name.as_str());
-            if names.len() > self.codes.len() {
-                break;
-            }
-            current = entry.parent.as_deref().and_then(|p| self.entry(p));
-        }
-        names.reverse();
-        names.join(" / ")
+        Tree::new(self).path(id)
     }
 }
 

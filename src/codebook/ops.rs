@@ -5,13 +5,15 @@ use rusqlite::{Connection, params};
 
 use super::model::{CodeEntry, CodeKind, CodebookError, CodebookFile};
 use super::store;
+use super::tree::Tree;
 use crate::db::DbError;
 
 /// The changes between two states of a codebook, as (kind, code id, detail).
 pub fn describe_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static str, String, String)> {
     let mut changes = Vec::new();
+    let (old_tree, new_tree) = (Tree::new(old), Tree::new(new));
     for entry in &new.codes {
-        let Some(before) = old.entry(&entry.id) else {
+        let Some(before) = old_tree.get(&entry.id) else {
             changes.push(("added", entry.id.clone(), entry.name.clone()));
             continue;
         };
@@ -22,7 +24,7 @@ pub fn describe_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static
             changes.push(("redefined", entry.id.clone(), String::new()));
         }
         if before.parent != entry.parent {
-            let name = |p: &Option<String>| p.as_deref().map_or("the top".to_string(), |p| new.path(p));
+            let name = |p: &Option<String>| p.as_deref().map_or("the top".to_string(), |p| new_tree.path(p));
             changes.push(("moved", entry.id.clone(), format!("{} → {}", name(&before.parent), name(&entry.parent))));
         }
         if before.retired != entry.retired {
@@ -30,7 +32,7 @@ pub fn describe_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static
         }
     }
     for entry in &old.codes {
-        if new.entry(&entry.id).is_none() {
+        if new_tree.get(&entry.id).is_none() {
             changes.push(("removed", entry.id.clone(), entry.name.clone()));
         }
     }
@@ -49,7 +51,8 @@ pub fn check_removals(
     new: &CodebookFile,
 ) -> Result<Vec<CodebookError>, DbError> {
     let mut errors = Vec::new();
-    for entry in old.codes.iter().filter(|e| new.entry(&e.id).is_none()) {
+    let new_tree = Tree::new(new);
+    for entry in old.codes.iter().filter(|e| new_tree.get(&e.id).is_none()) {
         if codings_of(conn, codebook_id, &entry.id)? > 0 {
             errors.push(CodebookError {
                 path: format!("codes.{}", entry.id),

@@ -4,9 +4,13 @@
 use std::collections::{HashMap, HashSet};
 
 use super::participants::{Attributes, NewParticipant};
+use crate::text::{self, Lines};
 
 /// The most participants one file may hold.
 pub const MAX_ROWS: usize = 100_000;
+/// The longest name and attribute value, in characters.
+const MAX_NAME: usize = 200;
+const MAX_ATTRIBUTE: usize = 1000;
 
 /// A problem with the file, at a line (1-based; 0 for the file as a whole).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -150,13 +154,13 @@ fn read_row(
         ));
     }
     let name = columns.name.map(|i| fields[i].clone()).unwrap_or_default();
-    if name.chars().count() > 200 {
-        messages.push("the name is longer than 200 characters".into());
+    if let Err(message) = check_name(&name) {
+        messages.push(message);
     }
     let mut attributes = Attributes::new();
     for (index, column) in &columns.attributes {
-        if fields[*index].chars().count() > 1000 {
-            messages.push(format!("the {column} is longer than 1000 characters"));
+        if let Err(message) = check_attribute(column, &fields[*index]) {
+            messages.push(message);
         }
         attributes.insert(column.clone(), fields[*index].clone());
     }
@@ -183,9 +187,31 @@ pub fn import_csv(
     Ok(Ok(new.len()))
 }
 
-/// A plain check of an email address: one `@`, something before it, a dotted domain after it,
-/// no spaces. Whether the mailbox exists only a delivery can tell.
+/// A participant's name: one line without control characters (it goes into the `To:` header of
+/// their mail, where a line break would begin a header of its own), not too long.
+pub fn check_name(name: &str) -> Result<(), String> {
+    text::typed(name, Lines::One).map_err(|problem| format!("the name {problem}"))?;
+    if name.chars().count() > MAX_NAME {
+        return Err(format!("the name is longer than {MAX_NAME} characters"));
+    }
+    Ok(())
+}
+
+/// A custom attribute's value: one line without control characters, not too long.
+pub fn check_attribute(column: &str, value: &str) -> Result<(), String> {
+    text::typed(value, Lines::One).map_err(|problem| format!("the {column} {problem}"))?;
+    if value.chars().count() > MAX_ATTRIBUTE {
+        return Err(format!("the {column} is longer than {MAX_ATTRIBUTE} characters"));
+    }
+    Ok(())
+}
+
+/// A plain check of an email address: one line without control characters, one `@`, something
+/// before it, a dotted domain after it, no spaces. Whether the mailbox exists only a delivery can
+/// tell.
 pub fn check_email(email: &str) -> Result<(), String> {
+    // Said first and by place: an invisible character is not worth echoing back.
+    text::typed(email, Lines::One).map_err(|problem| format!("the email address {problem}"))?;
     let bad = |why: &str| Err(format!("\"{email}\" is not an email address ({why})"));
     if email.is_empty() {
         return Err("the email is missing".into());
@@ -255,6 +281,30 @@ mod tests {
         assert!(parse_with(b"email\n", &[]).unwrap_err()[0].message.contains("no participants"));
         assert!(parse_with(b"", &[]).unwrap_err()[0].message.contains("empty"));
         assert!(parse_with(b"email,email\nx@y.org,x@y.org\n", &[]).unwrap_err()[0].message.contains("twice"));
+    }
+
+    #[test]
+    fn a_line_break_or_control_character_in_a_name_address_or_attribute_is_refused_by_line_and_place() {
+        let file = "email,name,team\n\
+            a@example.org,\"Ada\r\nBcc: spy@example.net\",x\n\
+            b@example.org,Bo\u{1b}[2J,x\n\
+            \"c@example.org\nBcc: spy@example.net\",Cy,x\n\
+            d@example.org,Di,\"two\nlines\"\n\
+            e@example.org,\"Eve \u{7}\",x\n\
+            f@example.org,Fine Name,ok\n";
+        let problems = parse_with(file.as_bytes(), &[]).unwrap_err();
+        let found: Vec<(u64, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (2, "the name has a line break at character 4; it must be one line"),
+                (4, "the name has an invisible control character (U+001B) at character 3; remove it and try again"),
+                (5, "the email address has a line break at character 14; it must be one line"),
+                (7, "the team has a line break at character 4; it must be one line"),
+                (9, "the name has an invisible control character (U+0007) at character 5; remove it and try again"),
+            ],
+            "{problems:?}"
+        );
     }
 
     #[test]

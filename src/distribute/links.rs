@@ -1,7 +1,8 @@
 //! Personal links: each participant's token is HMAC-SHA256 of a random per-participant salt under
 //! the server's link key, a file kept outside the database. The database holds only the salt and
 //! the token's SHA-256, so a leaked database opens no survey, while the key holder can list the
-//! links again (for a CSV of links or a reminder) without ever storing them.
+//! links again (for a CSV of links or a reminder) without ever storing them. Opt-out links are made
+//! the same way from a salt of their own and for their own purpose: they only stop mail.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,12 +77,22 @@ impl LinkKey {
         Some(LinkKey(key))
     }
 
-    /// The token of the participant with this salt: 256 bits, URL-safe base64.
+    /// The personal link's token of the participant with this salt: 256 bits, URL-safe base64.
     pub fn token(&self, salt: &[u8]) -> String {
+        self.derive(b"fieldwork personal link\0", salt)
+    }
+
+    /// The opt-out link's token with this salt. Its own purpose in the MAC, so that it never
+    /// equals a personal link's token, whatever the salts.
+    pub fn opt_out_token(&self, salt: &[u8]) -> String {
+        self.derive(b"fieldwork opt-out link\0", salt)
+    }
+
+    fn derive(&self, purpose: &[u8], salt: &[u8]) -> String {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
             unreachable!("HMAC takes a key of any length")
         };
-        mac.update(b"fieldwork personal link\0");
+        mac.update(purpose);
         mac.update(salt);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
@@ -103,7 +114,8 @@ pub fn personal_link(base_url: &str, slug: &str, token: &str) -> String {
     format!("{}/s/{slug}?t={token}", base_url.trim_end_matches('/'))
 }
 
-/// The link that stops further mail to a participant.
+/// The link that stops further mail to a participant, with their opt-out token (never their
+/// personal link's token: this link travels in a mail header that mail providers fetch).
 pub fn opt_out_link(base_url: &str, slug: &str, token: &str) -> String {
     format!("{}/s/{slug}/opt-out?t={token}", base_url.trim_end_matches('/'))
 }
@@ -159,6 +171,8 @@ mod tests {
         assert_eq!(made.token(b"salt"), read.token(b"salt"));
         assert_ne!(made.token(b"salt"), made.token(b"other salt"));
         assert_eq!(made.token(b"salt").len(), 43, "256 bits in URL-safe base64");
+        assert_ne!(made.opt_out_token(b"salt"), made.token(b"salt"), "each token has its own purpose");
+        assert_eq!(made.opt_out_token(b"salt"), read.opt_out_token(b"salt"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::links::{LinkKey, new_salt};
-use crate::db::{DbError, now_rfc3339, now_stamp};
+use crate::db::{DbError, now_rfc3339};
 use crate::web::token_digest;
 
 /// Custom columns of a participant (organisation, project, role, ...), by column name.
@@ -74,7 +74,7 @@ fn attributes_json(attributes: &Attributes) -> String {
     serde_json::to_string(attributes).unwrap_or_else(|_| "{}".to_string())
 }
 
-/// Adds a participant with a fresh personal link; returns its id.
+/// Adds a participant with a fresh personal link and opt-out link; returns its id.
 pub fn insert(conn: &Connection, key: &LinkKey, survey_id: i64, new: &NewParticipant) -> Result<i64, DbError> {
     let salt = new_salt();
     let hash = token_digest(&key.token(&salt));
@@ -84,7 +84,31 @@ pub fn insert(conn: &Connection, key: &LinkKey, survey_id: i64, new: &NewPartici
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     )?
     .execute(params![survey_id, new.email, new.name, new.language, attributes_json(&new.attributes), &salt[..], &hash[..], now])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    new_opt_out_token(conn, key, id)?;
+    Ok(id)
+}
+
+/// The participant's opt-out token, made (and its hash stored) if they have none yet: participants
+/// added before opt-out links had their own get theirs when first mailed. It stays the same for
+/// the participant's life, through new personal links, so every message's opt-out link works.
+pub fn opt_out_token(conn: &Connection, key: &LinkKey, id: i64) -> Result<String, DbError> {
+    let salt: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT salt FROM opt_out_tokens WHERE participant_id = ?1 AND salt IS NOT NULL")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    match salt {
+        Some(salt) => Ok(key.opt_out_token(&salt)),
+        None => new_opt_out_token(conn, key, id),
+    }
+}
+
+fn new_opt_out_token(conn: &Connection, key: &LinkKey, id: i64) -> Result<String, DbError> {
+    let salt = new_salt();
+    let token = key.opt_out_token(&salt);
+    conn.prepare_cached("INSERT INTO opt_out_tokens (token_hash, participant_id, salt) VALUES (?1, ?2, ?3)")?
+        .execute(params![&token_digest(&token)[..], id, &salt[..]])?;
+    Ok(token)
 }
 
 /// Changes a participant's email, name, language and attributes.
@@ -116,6 +140,17 @@ pub fn find(conn: &Connection, survey_id: i64, id: i64) -> Result<Option<Partici
 /// The participant whose personal link carries `token`.
 pub fn find_by_token(conn: &Connection, survey_id: i64, token: &str) -> Result<Option<Participant>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE survey_id = ?1 AND token_hash = ?2");
+    let hash = token_digest(token);
+    Ok(conn.prepare_cached(&sql)?.query_row(params![survey_id, &hash[..]], from_row).optional()?)
+}
+
+/// The participant whose opt-out link carries `token`. A personal link's token finds nobody here,
+/// except one that was mailed as the opt-out link before opt-out links had their own.
+pub fn find_by_opt_out_token(conn: &Connection, survey_id: i64, token: &str) -> Result<Option<Participant>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM participants \
+         WHERE survey_id = ?1 AND id = (SELECT participant_id FROM opt_out_tokens WHERE token_hash = ?2)"
+    );
     let hash = token_digest(token);
     Ok(conn.prepare_cached(&sql)?.query_row(params![survey_id, &hash[..]], from_row).optional()?)
 }
@@ -200,25 +235,41 @@ pub fn emails(conn: &Connection, survey_id: i64) -> Result<std::collections::Has
     Ok(emails)
 }
 
-/// Records that the participant's one response has begun. False when it already had.
+/// What an anonymous survey stores as a participant's start and completion: that they happened,
+/// not when. Responses keep their dates, and on a day with one completion a participant's date
+/// would pair them with it.
+pub const UNDATED: &str = "undated";
+
 /// Marks the participant started; false when they had started already. In an anonymous survey
-/// only the date is kept (see `now_stamp`).
+/// without a date and without touching `updated_at` (see [`UNDATED`]).
 pub fn mark_started(conn: &Connection, id: i64, anonymous: bool) -> Result<bool, DbError> {
-    let now = now_stamp(anonymous);
-    let changed = conn.execute(
-        "UPDATE participants SET started_at = ?2, updated_at = ?2 WHERE id = ?1 AND started_at IS NULL",
-        params![id, now],
-    )?;
+    let changed = if anonymous {
+        conn.execute(
+            "UPDATE participants SET started_at = ?2 WHERE id = ?1 AND started_at IS NULL",
+            params![id, UNDATED],
+        )?
+    } else {
+        conn.execute(
+            "UPDATE participants SET started_at = ?2, updated_at = ?2 WHERE id = ?1 AND started_at IS NULL",
+            params![id, now_rfc3339()],
+        )?
+    };
     Ok(changed == 1)
 }
 
-/// Marks the participant completed (once); in an anonymous survey with the date only.
+/// Marks the participant completed (once); in an anonymous survey without a date.
 pub fn mark_completed(conn: &Connection, id: i64, anonymous: bool) -> Result<(), DbError> {
-    let now = now_stamp(anonymous);
-    conn.execute(
-        "UPDATE participants SET completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND completed_at IS NULL",
-        params![id, now],
-    )?;
+    if anonymous {
+        conn.execute(
+            "UPDATE participants SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL",
+            params![id, UNDATED],
+        )?;
+    } else {
+        conn.execute(
+            "UPDATE participants SET completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND completed_at IS NULL",
+            params![id, now_rfc3339()],
+        )?;
+    }
     Ok(())
 }
 
@@ -288,6 +339,48 @@ mod tests {
         assert_eq!(find(&conn, survey, id).unwrap().unwrap().status, "completed");
         opt_out(&conn, id).unwrap();
         assert_eq!(counts(&conn, survey).unwrap().of("opted_out"), 1);
+    }
+
+    #[test]
+    fn the_opt_out_token_only_finds_for_opting_out_and_outlives_a_new_personal_link() {
+        let (conn, key, survey, _dir) = setup();
+        let id =
+            insert(&conn, &key, survey, &NewParticipant { email: "a@b.org".into(), ..Default::default() }).unwrap();
+        let personal = key.token(&find(&conn, survey, id).unwrap().unwrap().token_salt);
+        let opt_out = opt_out_token(&conn, &key, id).unwrap();
+        assert_ne!(opt_out, personal);
+        assert_eq!(opt_out_token(&conn, &key, id).unwrap(), opt_out, "the same link in every message");
+        assert_eq!(find_by_opt_out_token(&conn, survey, &opt_out).unwrap().unwrap().id, id);
+        assert!(find_by_opt_out_token(&conn, survey, &personal).unwrap().is_none(), "a personal link opts nobody out");
+        assert!(find_by_token(&conn, survey, &opt_out).unwrap().is_none(), "an opt-out link opens no survey");
+        assert!(find_by_opt_out_token(&conn, survey + 1, &opt_out).unwrap().is_none(), "another survey's");
+
+        reissue_link(&conn, &key, survey, id).unwrap();
+        assert_eq!(opt_out_token(&conn, &key, id).unwrap(), opt_out, "old messages still opt out");
+        // One added before opt-out links had their own gets one when first mailed.
+        conn.execute("DELETE FROM opt_out_tokens", []).unwrap();
+        let made = opt_out_token(&conn, &key, id).unwrap();
+        assert_ne!(made, opt_out);
+        assert_eq!(find_by_opt_out_token(&conn, survey, &made).unwrap().unwrap().id, id);
+        assert!(erase(&conn, survey, id).unwrap());
+        assert_eq!(conn.query_row("SELECT COUNT(*) FROM opt_out_tokens", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
+    }
+
+    #[test]
+    fn in_an_anonymous_survey_a_start_and_a_completion_are_stored_without_a_date() {
+        let (conn, key, survey, _dir) = setup();
+        let id =
+            insert(&conn, &key, survey, &NewParticipant { email: "a@b.org".into(), ..Default::default() }).unwrap();
+        conn.execute("UPDATE participants SET updated_at = '2020-01-01T00:00:00Z'", []).unwrap();
+        assert!(mark_started(&conn, id, true).unwrap());
+        assert_eq!(find(&conn, survey, id).unwrap().unwrap().status, "started");
+        assert!(!mark_started(&conn, id, true).unwrap(), "a link starts one response");
+        mark_completed(&conn, id, true).unwrap();
+        let p = find(&conn, survey, id).unwrap().unwrap();
+        assert_eq!(p.status, "completed");
+        assert_eq!((p.started_at.as_deref(), p.completed_at.as_deref()), (Some(UNDATED), Some(UNDATED)));
+        let updated: String = conn.query_row("SELECT updated_at FROM participants", [], |r| r.get(0)).unwrap();
+        assert_eq!(updated, "2020-01-01T00:00:00Z", "no date of the response's in the row");
     }
 
     #[test]

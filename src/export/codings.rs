@@ -10,6 +10,7 @@ use rusqlite::{Connection, params};
 use super::stream::{CsvExportError, Plan};
 use crate::codebook::model::CodeKind;
 use crate::codebook::store::StoredCodebook;
+use crate::codebook::tree::Tree;
 use crate::coding::layers::{self, Layer, UnitCodings};
 use crate::csv_out::CsvWriter;
 
@@ -148,10 +149,10 @@ impl LongRow {
             < (other.response_id, other.question.as_str(), other.layer.as_str(), folded(&other.coder))
     }
 
-    fn write<W: Write>(&self, book: &StoredCodebook, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
+    fn write<W: Write>(&self, tree: &Tree, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
         let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
         let span_text = self.span.map_or("", |(start, end)| passage(&self.answer, start, end));
-        let path = if self.code.is_empty() { String::new() } else { book.draft.path(&self.code) };
+        let path = if self.code.is_empty() { String::new() } else { tree.path(&self.code) };
         let done = self.done.map_or("", |done| if done { "1" } else { "0" });
         w.record([
             self.response_id.to_string().as_str(),
@@ -182,6 +183,7 @@ pub fn write_long<W: Write>(
     w: &mut CsvWriter<W>,
 ) -> Result<(), CsvExportError> {
     w.record(LONG_HEADER)?;
+    let tree = Tree::new(&book.draft);
     let arguments = params![book.id, plan.include_partial, plan.question];
     let mut codings = conn.prepare(LONG_QUERY)?;
     let mut done_without_code = conn.prepare(DONE_WITHOUT_CODE_QUERY)?;
@@ -189,12 +191,12 @@ pub fn write_long<W: Write>(
     for row in codings.query_map(arguments, LongRow::coding)? {
         let row = row?;
         while let Some(earlier) = uncoded.next_if(|next| next.as_ref().map_or(true, |next| next.before(&row))) {
-            earlier?.write(book, w)?;
+            earlier?.write(&tree, w)?;
         }
-        row.write(book, w)?;
+        row.write(&tree, w)?;
     }
     for row in uncoded {
-        row?.write(book, w)?;
+        row?.write(&tree, w)?;
     }
     Ok(())
 }

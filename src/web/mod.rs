@@ -17,6 +17,14 @@ use sha2::{Digest as _, Sha256};
 
 pub use page::Page;
 
+/// Runs `work` on a blocking thread, off the async workers that serve every request: parsing an
+/// upload, checking a template, anything that grows with what a person sent. A panic in it
+/// becomes an internal error.
+pub async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> crate::error::Result<T> {
+    let done = tokio::task::spawn_blocking(work).await;
+    done.map_err(|err| anyhow::anyhow!("work on a blocking thread failed: {err}").into())
+}
+
 /// A new unguessable token: 256 random bits, URL-safe base64.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];

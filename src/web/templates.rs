@@ -20,6 +20,8 @@ impl Templates {
         env.add_filter("local_time", |utc: String, zone: Option<String>| {
             super::time_zone::display(&utc, zone.as_deref().unwrap_or("UTC"))
         });
+        // `?q={{ typed|urlencode }}`: a value typed by a person, safe inside a query string.
+        env.add_filter("urlencode", |value: String| crate::error::urlencode(&value));
         for (name, source) in embedded() {
             env.add_template(name, source)?;
         }
@@ -119,7 +121,9 @@ mod tests {
             listed => vec![context! { id => 1, status => "complete", language => "en", started => "2026-01-01 10:00 UTC", submitted => "2026-01-01 10:05 UTC", participant_email => "p@example.org", deleted => "2026-01-02 00:00 UTC" }],
             response => context! { id => 1, status => "complete", language => "en", survey_version => 1, started => "s", duration => "5 minutes" },
             answers => vec![context! { code => "Q1", question => "Why?", lines => vec!["Because"] }],
-            filter => context! { status => "", q => "", language => "", from => "", to => "", participant => "" },
+            filter => context! { status => "invited", q => "R&D #1", language => "en", from => "2026-01-01", to => "2026-02-01", participant => "p+1@example.org" },
+            // Every list's paging links: a page after the first, with one more after it.
+            page_number => 2, has_next => true,
             zones => ["UTC", "Europe/Madrid"], current => "UTC", count => 2, before => "2026-01-01",
         }
     }
@@ -159,6 +163,70 @@ mod tests {
             assert!(name.ends_with(".html"), "{name} must end in .html so that it is autoescaped");
             let html = templates.render(&name, sample_context()).unwrap_or_else(|e| panic!("{name}: {e:#}"));
             assert!(!html.contains("Ana <b>"), "{name} must escape user text");
+        }
+    }
+
+    #[test]
+    fn the_paging_links_carry_the_filter_encoded() {
+        let templates = Templates::load().unwrap();
+        let cases = [
+            ("distribute/participants.html", "q=R%26D+%231&amp;page="),
+            ("distribute/responses.html", "participant=p%2B1%40example.org&amp;page="),
+        ];
+        for (name, encoded) in cases {
+            let html = templates.render(name, sample_context()).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            assert!(html.contains("Previous</a>") && html.contains("Next →</a>"), "{name}: both links");
+            assert!(html.contains("page=1\"") && html.contains("page=3\""), "{name}");
+            assert_eq!(html.matches(encoded).count(), 2, "{name}: a typed filter is encoded in both links");
+        }
+    }
+
+    /// The filters (`|name`) and tests (`is name`) a template source uses, outside string literals.
+    fn filters_and_tests(source: &str) -> Vec<(bool, String)> {
+        let mut found = Vec::new();
+        for block in source.split("{{").chain(source.split("{%")).skip(1) {
+            let code = block.split(['}', '%']).next().unwrap_or("");
+            let mut outside = String::new();
+            let mut quote = None;
+            for c in code.chars() {
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == '"' || c == '\'' => quote = Some(c),
+                    None => outside.push(c),
+                }
+            }
+            let word =
+                |rest: &str| rest.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            for (i, _) in outside.match_indices('|') {
+                found.push((true, word(&outside[i + 1..])));
+            }
+            for (i, _) in outside.match_indices(" is ") {
+                let rest = outside[i + 4..].trim_start();
+                found.push((false, word(rest.strip_prefix("not ").unwrap_or(rest))));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_filter_and_test_a_template_uses_exists() {
+        // A filter is looked up only when its branch runs: this finds an unknown one in any branch.
+        let templates = Templates::load().unwrap();
+        let mut used = std::collections::BTreeSet::new();
+        for (name, source) in embedded() {
+            for (is_filter, word) in filters_and_tests(source) {
+                assert!(!word.is_empty(), "{name}: could not read a filter or test");
+                used.insert((is_filter, word));
+            }
+        }
+        assert!(used.contains(&(true, "urlencode".to_string())) && used.contains(&(false, "number".to_string())));
+        for (is_filter, word) in used {
+            let probe = if is_filter { format!("{{{{ 1|{word} }}}}") } else { format!("{{{{ 1 is {word} }}}}") };
+            if let Err(err) = templates.env.render_str(&probe, ()) {
+                let unknown = [minijinja::ErrorKind::UnknownFilter, minijinja::ErrorKind::UnknownTest];
+                assert!(!unknown.contains(&err.kind()), "{probe}: {err}");
+            }
         }
     }
 }

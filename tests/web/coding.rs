@@ -8,6 +8,7 @@
 
 mod assignment;
 mod changes;
+mod depth;
 mod exchange;
 mod exclusive;
 mod reconcile;
@@ -189,6 +190,12 @@ pub struct Stored {
     pub span: Option<(i64, i64)>,
     pub codebook_version: i64,
     pub needs_review: bool,
+}
+
+/// The stored draft of a codebook.
+pub fn exchange_draft(app: &TestApp, id: i64) -> fieldwork::codebook::model::CodebookFile {
+    let conn = fieldwork::db::open(&app.db_path).expect("open db");
+    fieldwork::codebook::store::find(&conn, id).expect("read").expect("the codebook").draft
 }
 
 pub fn codings(app: &TestApp, codebook: i64) -> Vec<Stored> {

@@ -17,13 +17,27 @@ fn migrations_apply_on_an_empty_file_and_then_are_a_no_op() {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, *db::LATEST_VERSION);
     let recorded: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
-    assert_eq!(recorded, *db::LATEST_VERSION);
+    // One row per file (numbers may have gaps while branches that each add one are merged).
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
+    assert_eq!(recorded, files as i64);
 
     let again = db::migrate(&path).unwrap();
     assert_eq!((again.from, again.to), (*db::LATEST_VERSION, *db::LATEST_VERSION));
     assert!(again.backup.is_none());
     let recorded_again: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
     assert_eq!(recorded_again, recorded);
+}
+
+/// Two one-question surveys, `anon-survey` (anonymous) and `named-survey`: their slugs and ids.
+fn anonymous_and_named_surveys(conn: &rusqlite::Connection) -> [(&'static str, i64); 2] {
+    [("anon-survey", true), ("named-survey", false)].map(|(slug, anonymous)| {
+        let toml = format!(
+            "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\nanonymous = {anonymous}\n\
+             title = {{ en = \"T\" }}\n[[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"Q\"\n\
+             type = \"short_text\"\ntext = {{ en = \"Q?\" }}\n"
+        );
+        (slug, fieldwork::survey::import_toml(conn, &toml, None).unwrap().0)
+    })
 }
 
 #[test]
@@ -36,13 +50,7 @@ fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_othe
     let conn = db::open(&path).unwrap();
     let key = LinkKey::load_or_create(&LinkKey::default_path(&path)).unwrap();
     let mut people = Vec::new();
-    for (slug, anonymous) in [("anon-survey", "true"), ("named-survey", "false")] {
-        let toml = format!(
-            "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\nanonymous = {anonymous}\n\
-             title = {{ en = \"T\" }}\n[[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"Q\"\n\
-             type = \"short_text\"\ntext = {{ en = \"Q?\" }}\n"
-        );
-        let (survey_id, _) = fieldwork::survey::import_toml(&conn, &toml, None).unwrap();
+    for (slug, survey_id) in anonymous_and_named_surveys(&conn) {
         let new = NewParticipant {
             email: format!("{slug}@example.org"),
             name: String::new(),
@@ -53,8 +61,8 @@ fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_othe
     }
     let stamp = "2026-11-29T10:11:12Z";
     conn.execute("UPDATE participants SET started_at = ?1, completed_at = ?1, updated_at = ?1", [stamp]).unwrap();
-    // As a database of version 4 was: the last migration not applied yet.
-    conn.execute("DELETE FROM schema_migrations WHERE version = 5", []).unwrap();
+    // As a database of version 4 was: migration 5 (and those after it) not applied yet.
+    conn.execute("DELETE FROM schema_migrations WHERE version > 4", []).unwrap();
     conn.pragma_update(None, "user_version", 4).unwrap();
     drop(conn);
 
@@ -67,10 +75,99 @@ fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_othe
         })
         .unwrap()
     };
-    let date = "2026-11-29".to_string();
-    assert_eq!(times(people[0]), (date.clone(), date.clone(), date), "the anonymous survey's: dates");
+    // Migration 9 then takes even the date off (and the last change is no longer the start).
+    let undated = participants::UNDATED.to_string();
+    let created: String =
+        conn.query_row("SELECT created_at FROM participants WHERE id = ?1", [people[0]], |r| r.get(0)).unwrap();
+    assert_eq!(times(people[0]), (undated.clone(), undated, created), "the anonymous survey's: no dates");
     let full = stamp.to_string();
     assert_eq!(times(people[1]), (full.clone(), full.clone(), full), "the named survey's: untouched");
+}
+
+#[test]
+fn migration_9_keeps_opt_out_links_already_mailed_working_and_takes_the_dates_off_anonymous_participants() {
+    use fieldwork::distribute::links::LinkKey;
+    use fieldwork::distribute::participants::{self, NewParticipant};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    db::migrate(&path).unwrap();
+    let conn = db::open(&path).unwrap();
+    let key = LinkKey::load_or_create(&LinkKey::default_path(&path)).unwrap();
+    let mut people = Vec::new();
+    for (slug, survey_id) in anonymous_and_named_surveys(&conn) {
+        for who in ["mailed", "listed"] {
+            let new = NewParticipant { email: format!("{who}@{slug}.org"), ..Default::default() };
+            let id = participants::insert(&conn, &key, survey_id, &new).unwrap();
+            let token = key.token(&participants::find(&conn, survey_id, id).unwrap().unwrap().token_salt);
+            people.push((survey_id, id, token));
+        }
+    }
+    // The first of each survey was mailed (the message was handed to the mail server), with their
+    // personal token in the opt-out link; the second's link was only listed.
+    conn.execute(
+        "INSERT INTO mailings (survey_id, kind, created_at) VALUES (1, 'invitation', 'x'), (2, 'invitation', 'x')",
+        [],
+    )
+    .unwrap();
+    for (mailing, (_, id, _)) in [(1, &people[0]), (2, &people[2])] {
+        conn.execute(
+            "INSERT INTO deliveries (mailing_id, participant_id, status, attempts, updated_at) VALUES (?1, ?2, 'sent', 1, 'x')",
+            [mailing, *id],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "UPDATE participants SET created_at = '2026-11-01T08:00:00Z', invited_at = '2026-11-02T09:00:00Z', \
+         started_at = '2026-11-29', completed_at = '2026-11-29', updated_at = '2026-11-29'",
+        [],
+    )
+    .unwrap();
+    conn.execute("UPDATE participants SET started_at = '2026-11-29T10:11:12Z' WHERE survey_id = 2", []).unwrap();
+    // As a database before migration 9: no opt-out tokens of their own.
+    conn.execute("DELETE FROM opt_out_tokens", []).unwrap();
+    conn.execute("DELETE FROM schema_migrations WHERE version = 9", []).unwrap();
+    conn.pragma_update(None, "user_version", 8).unwrap();
+    drop(conn);
+
+    let migrated = db::migrate(&path).unwrap();
+    assert_eq!(migrated.from, 8);
+    let conn = db::open(&path).unwrap();
+    let opts_out = |(survey, _, token): &(i64, i64, String)| {
+        participants::find_by_opt_out_token(&conn, *survey, token).unwrap().map(|p| p.id)
+    };
+    assert_eq!(opts_out(&people[0]), Some(people[0].1), "a mailed opt-out link still opts out");
+    assert_eq!(opts_out(&people[2]), Some(people[2].1));
+    assert_eq!(opts_out(&people[1]), None, "a personal link never mailed does not");
+    assert_eq!(opts_out(&people[3]), None);
+    // From now on mail carries an opt-out token of its own; the old link keeps working beside it.
+    let own = participants::opt_out_token(&conn, &key, people[0].1).unwrap();
+    assert_ne!(own, people[0].2);
+    assert_eq!(participants::find_by_opt_out_token(&conn, people[0].0, &own).unwrap().map(|p| p.id), Some(people[0].1));
+    assert_eq!(opts_out(&people[0]), Some(people[0].1));
+
+    let dates = |id: i64| -> (String, String, String) {
+        conn.query_row("SELECT started_at, completed_at, updated_at FROM participants WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+    };
+    let undated = participants::UNDATED.to_string();
+    let last_mail = "2026-11-02T09:00:00Z".to_string();
+    assert_eq!(dates(people[0].1), (undated.clone(), undated, last_mail), "anonymous: status without a date");
+    let named = ("2026-11-29T10:11:12Z".to_string(), "2026-11-29".to_string(), "2026-11-29".to_string());
+    assert_eq!(dates(people[2].1), named, "a named survey's: untouched");
+
+    // Applied again (as an older database passing through it would be), it changes nothing more.
+    conn.execute("DELETE FROM schema_migrations WHERE version = 9", []).unwrap();
+    conn.pragma_update(None, "user_version", 8).unwrap();
+    let tokens = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM opt_out_tokens", [], |r| r.get(0)).unwrap()
+    };
+    let before = tokens(&conn);
+    drop(conn);
+    db::migrate(&path).unwrap();
+    let conn = db::open(&path).unwrap();
+    assert_eq!(tokens(&conn), before);
 }
 
 #[test]

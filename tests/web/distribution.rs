@@ -1,6 +1,7 @@
 //! Distribution: participants and their personal links, access modes, limits, the responses page,
 //! the trash and erasure, driven through the real server.
 
+mod anonymity;
 mod erasure;
 mod links;
 mod participants;

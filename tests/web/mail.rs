@@ -242,11 +242,16 @@ pub fn participant(db_path: &Path, survey: i64, id: i64) -> Participant {
     participants::find(&conn, survey, id).expect("read").expect("a participant")
 }
 
-/// The participant whose personal link (or opt-out link) this is.
+/// The participant whose personal link (or, for an `/opt-out` address, opt-out link) this is.
 pub fn owner_of_link(db_path: &Path, survey: i64, link: &str) -> Option<i64> {
     let token = link.split("t=").nth(1).expect("a token in the link");
     let conn = fieldwork::db::open(db_path).expect("open db");
-    participants::find_by_token(&conn, survey, token).expect("read").map(|p| p.id)
+    let found = if link.contains("/opt-out?") {
+        participants::find_by_opt_out_token(&conn, survey, token)
+    } else {
+        participants::find_by_token(&conn, survey, token)
+    };
+    found.expect("read").map(|p| p.id)
 }
 
 /// Presses "Send invitations" or "Send reminders"; returns the redirect's flash page.

@@ -2,7 +2,7 @@
 //! fields, ids made from names, kinds, colours — fixing what it can and noting each fix.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::read::{Found, FoundCode};
 use super::*;
@@ -126,11 +126,18 @@ pub(super) fn build(found: Found, name_if_missing: &str) -> Result<QdcImport, Ve
             ids[i] = Some(id);
         }
     }
-    let ids: Vec<String> =
-        ids.into_iter().enumerate().map(|(i, id)| id.unwrap_or_else(|| id_from_name(&names[i], &mut taken))).collect();
+    let mut suffixes = HashMap::new();
+    let ids: Vec<String> = ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| id.unwrap_or_else(|| id_from_name(&names[i], &mut taken, &mut suffixes)))
+        .collect();
 
     let mut guids = HashSet::new();
     let mut sibling_names = HashSet::new();
+    // The last number given to a name under a parent, so that many codes of one name cost one
+    // try each rather than one per earlier namesake.
+    let mut name_suffixes: HashMap<(Option<String>, String), usize> = HashMap::new();
     let mut codes = Vec::with_capacity(found_codes.len());
     for (i, (found, described)) in found_codes.iter().zip(described).enumerate() {
         let id = ids[i].clone();
@@ -172,9 +179,16 @@ pub(super) fn build(found: Found, name_if_missing: &str) -> Result<QdcImport, Ve
         };
         let mut name = names[i].clone();
         let mut n = 1;
-        while !sibling_names.insert((parent.clone(), name.trim().to_lowercase())) {
-            n += 1;
-            name = format!("{} ({n})", names[i]);
+        if !sibling_names.insert((parent.clone(), name.trim().to_lowercase())) {
+            let last = name_suffixes.entry((parent.clone(), name.trim().to_lowercase())).or_insert(1);
+            loop {
+                *last += 1;
+                n = *last;
+                name = format!("{} ({n})", names[i]);
+                if sibling_names.insert((parent.clone(), name.trim().to_lowercase())) {
+                    break;
+                }
+            }
         }
         if n > 1 {
             notes.push(format!("{}: another code next to it has that name, so it is called \"{name}\".", label(i)));
@@ -250,7 +264,9 @@ pub(super) const FOLDS: [(&str, &str); 13] = [
 
 /// An unused id made from a name: upper-case ASCII letters, digits and `_`, starting with a
 /// letter (`C_` is put in front when it would not), made unique with `_2`, `_3`, ….
-pub(super) fn id_from_name(name: &str, taken: &mut HashSet<String>) -> String {
+/// An id made from a code's name, not in `taken` (which it joins); `suffixes` remembers the last
+/// number given to each base, so that many codes of one name cost one try each.
+pub(super) fn id_from_name(name: &str, taken: &mut HashSet<String>, suffixes: &mut HashMap<String, usize>) -> String {
     let mut base = String::new();
     for ch in name.chars() {
         let folded = FOLDS.iter().find(|(from, _)| from.contains(ch)).map(|(_, to)| Cow::Borrowed(*to));
@@ -268,12 +284,17 @@ pub(super) fn id_from_name(name: &str, taken: &mut HashSet<String>) -> String {
     }
     base.truncate(56);
     let mut id = base.clone();
-    let mut n = 1;
-    while !taken.insert(id.clone()) {
-        n += 1;
-        id = format!("{base}_{n}");
+    if taken.insert(id.clone()) {
+        return id;
     }
-    id
+    let n = suffixes.entry(base.clone()).or_insert(1);
+    loop {
+        *n += 1;
+        id = format!("{base}_{n}");
+        if taken.insert(id.clone()) {
+            return id;
+        }
+    }
 }
 
 /// A GUID with or without braces, without them.

@@ -81,5 +81,15 @@ pub struct QdcImport {
 pub fn from_qdc(bytes: &[u8], name_if_missing: &str) -> Result<QdcImport, Vec<CodebookError>> {
     let text = read::decode(bytes)?;
     let found = read::Parser::new(&text).run()?;
-    build::build(found, name_if_missing)
+    let mut import = build::build(found, name_if_missing)?;
+    // A note per code of a file with thousands of them would be a page nobody reads.
+    if import.notes.len() > MAX_NOTES {
+        let more = import.notes.len() - MAX_NOTES;
+        import.notes.truncate(MAX_NOTES);
+        import.notes.push(format!("And {more} more notes of the same kinds."));
+    }
+    Ok(import)
 }
+
+/// The most notes an import reports one by one.
+const MAX_NOTES: usize = 20;

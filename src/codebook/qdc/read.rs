@@ -11,6 +11,7 @@ use quick_xml::{NsReader, XmlVersion};
 
 use super::*;
 use crate::codebook::model::CodebookError;
+use crate::codebook::tree::MAX_DEPTH;
 
 /// The file as text: UTF-8 (with or without a byte-order mark), or UTF-16 with one.
 pub(super) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, Vec<CodebookError>> {
@@ -107,6 +108,8 @@ impl Open {
 pub(super) struct FoundCode {
     pub(super) line: usize,
     pub(super) parent: Option<usize>,
+    /// 1 for a code directly in `<Codes>`.
+    pub(super) depth: usize,
     pub(super) has_children: bool,
     pub(super) guid: Option<String>,
     pub(super) name: Option<String>,
@@ -123,20 +126,27 @@ pub(super) struct Found {
     pub(super) notes: Vec<String>,
 }
 
-/// Things skipped, counted, so that a file with a thousand memos gives one note.
+/// Things skipped, counted, so that a file with a thousand memos gives one note; in the order
+/// first seen, found by name (a file may have thousands of different ones).
 #[derive(Default)]
-pub(super) struct Skipped(Vec<(String, usize, usize)>);
+pub(super) struct Skipped {
+    seen: Vec<(String, usize, usize)>,
+    at: std::collections::HashMap<String, usize>,
+}
 
 impl Skipped {
     fn add(&mut self, what: String, line: usize) {
-        match self.0.iter_mut().find(|(seen, _, _)| *seen == what) {
-            Some((_, _, count)) => *count += 1,
-            None => self.0.push((what, line, 1)),
+        match self.at.get(&what) {
+            Some(&i) => self.seen[i].2 += 1,
+            None => {
+                self.at.insert(what.clone(), self.seen.len());
+                self.seen.push((what, line, 1));
+            }
         }
     }
 
     fn notes(self) -> impl Iterator<Item = String> {
-        self.0.into_iter().map(|(what, line, count)| {
+        self.seen.into_iter().map(|(what, line, count)| {
             let times = if count > 1 { format!(", {count} times") } else { String::new() };
             format!("Skipped {what} (line {line}{times}): fieldwork does not use it.")
         })
@@ -300,7 +310,16 @@ impl<'t> Parser<'t> {
     fn code(&mut self, e: &BytesStart<'t>, inside: Open, at: u64, empty: bool) -> Step {
         let line = self.line(at);
         let parent = if let Open::Code(parent) = inside { Some(parent) } else { None };
-        let mut code = FoundCode { line, parent, ..FoundCode::default() };
+        let depth = parent.and_then(|p| self.found.codes.get(p)).map_or(1, |p| p.depth + 1);
+        // Refused at once: a file nested thousands deep is not read to its end first.
+        if depth > MAX_DEPTH {
+            let message = format!(
+                "this <Code> is nested {depth} levels deep, and a codebook has at most {MAX_DEPTH} levels: move \
+                 it, or a code around it, higher up"
+            );
+            return Err(self.error(at, &message));
+        }
+        let mut code = FoundCode { line, parent, depth, ..FoundCode::default() };
         for attr in e.attributes() {
             let attr = attr.map_err(|err| self.error(at, &format!("this is not well-formed XML: {err}")))?;
             let slot = match attr.key.0 {

@@ -338,3 +338,47 @@ fn utf16_files_are_read() {
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     assert_eq!(from_qdc(&bytes, "x").unwrap().file.codes.len(), sample().codes.len());
 }
+
+/// A .qdc of one chain of `levels` nested codes, one element a line (the first code on line 3),
+/// and, inside the deepest, `wide` codes all named alike.
+fn nested_qdc(levels: usize, wide: usize) -> String {
+    let mut qdc = format!("<?xml version=\"1.0\"?>\n<CodeBook xmlns=\"{NAMESPACE}\"><Codes>\n");
+    for level in 0..levels {
+        qdc.push_str(&format!("<Code name=\"Level {level}\" isCodable=\"false\">\n"));
+    }
+    for _ in 0..wide {
+        qdc.push_str("<Code name=\"Same name\" isCodable=\"true\"/>\n");
+    }
+    qdc.push_str(&"</Code>".repeat(levels));
+    qdc.push_str("\n</Codes></CodeBook>\n");
+    qdc
+}
+
+#[test]
+fn codes_nested_deeper_than_twelve_levels_are_refused_at_the_first_too_deep() {
+    let found = from_qdc(nested_qdc(11, 1).as_bytes(), "Deep").unwrap();
+    assert_eq!(found.file.tree().iter().map(|(depth, _)| depth).max(), Some(&11), "twelve levels are fine");
+
+    let errors = from_qdc(nested_qdc(13, 0).as_bytes(), "Too deep").unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].to_string(),
+        "line 15, column 1: this <Code> is nested 13 levels deep, and a codebook has at most 12 levels: move it, \
+         or a code around it, higher up"
+    );
+    // 20,000 levels: refused at the thirteenth, without reading the rest of the file.
+    let errors = from_qdc(nested_qdc(20_000, 0).as_bytes(), "Deeper").unwrap_err();
+    assert!(errors[0].path.starts_with("line 15,"), "{errors:?}");
+}
+
+#[test]
+fn many_codes_of_one_name_get_distinct_ids_and_names() {
+    let found = from_qdc(nested_qdc(1, 20_000).as_bytes(), "Wide").unwrap();
+    assert_eq!(found.file.codes.len(), 20_001);
+    let ids: std::collections::HashSet<&str> = found.file.codes.iter().map(|c| c.id.as_str()).collect();
+    let names: std::collections::HashSet<&str> = found.file.codes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!((ids.len(), names.len()), (20_001, 20_001));
+    assert!(names.contains("Same name (20000)") && ids.contains("SAME_NAME_20000"), "numbered in order");
+    assert_eq!(found.notes.len(), 21, "the first notes, and how many more");
+    assert!(found.notes[20].starts_with("And ") && found.notes[20].ends_with(" more notes of the same kinds."));
+}

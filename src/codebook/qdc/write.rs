@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::build::{bare_guid, read_colour};
 use super::*;
 use crate::codebook::model::{CodeEntry, CodeKind, CodebookFile};
+use crate::codebook::tree::Tree;
 
 /// Writes a codebook as a REFI-QDA codebook (namespace urn:QDA-XML:codebook:1.0), codes nested
 /// under their parents, categories as isCodable="false".
@@ -59,14 +60,12 @@ pub fn write_codes<W: std::io::Write>(
         return Ok(guids.by_id);
     }
     w.write_event(Event::Start(BytesStart::new("Codes")))?;
-    let ids: HashSet<&str> = file.codes.iter().map(|c| c.id.as_str()).collect();
+    let tree = Tree::new(file);
     let mut written = vec![false; file.codes.len()];
-    let tops = file.codes.iter().enumerate().filter(|(_, c)| c.parent.as_deref().is_none_or(|p| !ids.contains(p)));
-    let tops: Vec<usize> = tops.map(|(i, _)| i).collect();
     // Entries caught in a parent cycle (a codebook that fails `check`) come last, at the top.
-    for top in tops.into_iter().chain(0..file.codes.len()) {
+    for top in tree.tops().iter().copied().chain(0..file.codes.len()) {
         if !written[top] {
-            write_tree(w, file, top, &mut written, &mut guids)?;
+            write_tree(w, file, &tree, top, &mut written, &mut guids)?;
         }
     }
     w.write_event(Event::End(BytesEnd::new("Codes")))?;
@@ -84,14 +83,12 @@ pub(super) struct Guids<'a> {
 pub(super) fn write_tree<W: std::io::Write>(
     w: &mut Writer<W>,
     file: &CodebookFile,
+    tree: &Tree,
     top: usize,
     written: &mut [bool],
     guids: &mut Guids,
 ) -> std::io::Result<()> {
-    let children = |i: usize| -> Vec<usize> {
-        let id = file.codes.get(i).map_or("", |c| c.id.as_str());
-        (0..file.codes.len()).filter(|&k| file.codes[k].parent.as_deref() == Some(id) && k != i).collect()
-    };
+    let children = |i: usize| -> Vec<usize> { tree.children(i).iter().copied().filter(|&k| k != i).collect() };
     written[top] = true;
     write_start(w, file, top, guids)?;
     let mut stack = vec![(top, children(top), 0)];

@@ -16,8 +16,8 @@ use crate::app::AppState;
 use crate::codebook::model::{CodeEntry, CodeKind, CodebookError, CodebookFile, from_toml, to_toml};
 use crate::codebook::ops;
 use crate::error::{AppError, Result};
-use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::{Page, off_workers};
 
 /// Saves `new` as the draft, or returns the problems.
 async fn save(
@@ -86,7 +86,8 @@ pub async fn save_draft(
     Form(form): Form<DraftForm>,
 ) -> Result<Response> {
     let (codebook, survey) = find(&state, id).await?;
-    let outcome = match from_toml(&form.text.replace("\r\n", "\n")) {
+    let text = form.text.replace("\r\n", "\n");
+    let outcome = match off_workers(move || from_toml(&text)).await? {
         Ok(file) => save(&state, &user, id, form.revision, file).await?,
         Err(errors) => Err(errors),
     };
@@ -103,10 +104,11 @@ pub async fn save_draft(
 }
 
 fn categories(file: &CodebookFile, except: &str) -> Vec<(String, String)> {
+    let tree = crate::codebook::tree::Tree::new(file);
     file.codes
         .iter()
         .filter(|c| c.kind == CodeKind::Category && c.id != except)
-        .map(|c| (c.id.clone(), file.path(&c.id)))
+        .map(|c| (c.id.clone(), tree.path(&c.id)))
         .collect()
 }
 

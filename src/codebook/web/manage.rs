@@ -16,8 +16,8 @@ use crate::codebook::model::{CodebookError, CodebookFile, FORMAT, to_toml};
 use crate::codebook::{qdc, store};
 use crate::error::{AppError, Result};
 use crate::survey::store::StoredSurvey;
-use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::{Page, off_workers};
 
 async fn survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
     let slug = slug.to_string();
@@ -105,7 +105,7 @@ pub async fn import(
         let errors = vec![CodebookError { path: String::new(), message: "choose a .toml or .qdc file".into() }];
         return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let (file, notes) = match crate::codebook::parse_file(&bytes, &file_name) {
+    let (file, notes) = match off_workers(move || crate::codebook::parse_file(&bytes, &file_name)).await? {
         Ok(parsed) => parsed,
         Err(errors) => return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };

@@ -173,16 +173,18 @@ pub(super) async fn unit_view(
         })
         .collect();
     let file = &ctx.published;
-    let codes: Vec<CodeOption> = file
-        .tree()
+    let tree = crate::codebook::tree::Tree::new(file);
+    let codes: Vec<CodeOption> = tree
+        .entries()
         .into_iter()
         .filter(|(_, e)| !e.retired || applied.contains(&e.id))
         .map(|(depth, entry)| CodeOption {
             depth,
             applied: applied.contains(&entry.id),
-            exclusive_group: crate::codebook::exclusive_categories(file, &entry.id)
+            exclusive_group: tree
+                .exclusive_categories(&entry.id)
                 .first()
-                .and_then(|c| file.entry(c))
+                .and_then(|c| tree.get(c))
                 .map(|c| c.name.clone()),
             entry,
         })

@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
+use minijinja::UndefinedBehavior;
 use minijinja::value::{Object, Value};
-use minijinja::{Environment, UndefinedBehavior};
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::fill::fill;
 use super::{Kind, defaults, store};
 use crate::db::DbError;
 use crate::distribute::participants::Attributes;
@@ -92,22 +93,16 @@ pub struct Rendered {
 /// Fills in a template. A custom column a participant lacks is empty rather than an error, so one
 /// incomplete row does not stop their message.
 pub fn render(template: &Template, fields: &Fields) -> Result<Rendered, minijinja::Error> {
-    let env = environment(UndefinedBehavior::Chainable);
-    let subject = env.render_str(&template.subject, fields)?;
-    let body = env.render_str(&template.body, fields)?;
+    let subject = fill(&template.subject, fields, UndefinedBehavior::Chainable)?;
+    let body = fill(&template.body, fields, UndefinedBehavior::Chainable)?;
     Ok(Rendered { subject: one_line(&subject), body })
 }
 
-fn environment(undefined: UndefinedBehavior) -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(undefined);
-    env.set_keep_trailing_newline(true);
-    env
-}
-
-/// A subject is one header line: names or titles with line breaks in them become spaces.
+/// A subject is one header line: names or titles with line breaks in them become spaces, and
+/// other control characters (invisible, and not allowed in a header) are dropped.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let words = text.split_whitespace().map(|word| word.chars().filter(|c| !c.is_control()).collect::<String>());
+    words.filter(|word| !word.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// The problems of a subject and body a researcher wrote, by field (`subject`, `body`); empty when
@@ -115,13 +110,12 @@ fn one_line(text: &str) -> String {
 /// is caught here rather than sent as an empty line.
 pub fn check(subject: &str, body: &str) -> Vec<(&'static str, String)> {
     let mut problems = Vec::new();
-    let env = environment(UndefinedBehavior::Strict);
     let sample = sample_fields();
     if subject.trim().is_empty() {
         problems.push(("subject", "Write a subject.".to_string()));
     } else if subject.chars().count() > MAX_SUBJECT {
         problems.push(("subject", format!("Shorten the subject to at most {MAX_SUBJECT} characters.")));
-    } else if let Err(err) = env.render_str(subject, &sample) {
+    } else if let Err(err) = fill(subject, &sample, UndefinedBehavior::Strict) {
         problems.push(("subject", template_error(&err)));
     }
     if body.trim().is_empty() {
@@ -129,7 +123,7 @@ pub fn check(subject: &str, body: &str) -> Vec<(&'static str, String)> {
     } else if body.chars().count() > MAX_BODY {
         problems.push(("body", format!("Shorten the message to at most {MAX_BODY} characters.")));
     } else {
-        match env.render_str(body, &sample) {
+        match fill(body, &sample, UndefinedBehavior::Strict) {
             Err(err) => problems.push(("body", template_error(&err))),
             Ok(text) if !text.contains(SAMPLE_LINK) => problems
                 .push(("body", "The message must contain {{ link }}, the person's own link to the survey.".into())),
@@ -156,7 +150,7 @@ fn template_error(err: &minijinja::Error) -> String {
 }
 
 const SAMPLE_LINK: &str = "https://fieldwork.example/s/sample?t=personal-link";
-const SAMPLE_OPT_OUT: &str = "https://fieldwork.example/s/sample/opt-out?t=personal-link";
+const SAMPLE_OPT_OUT: &str = "https://fieldwork.example/s/sample/opt-out?t=opt-out-token";
 
 /// Sample values for every name a template may use.
 fn sample_fields() -> Value {
@@ -244,6 +238,8 @@ mod tests {
         let rendered = render(&template, &fields(&attributes)).unwrap();
         assert!(rendered.body.starts_with("Acme: http"));
         assert_eq!(rendered.subject, "For Ana", "a subject stays on one line");
+        let template = Template { subject: "For {{ name }}\u{7}\u{1b}[2J!".into(), body: body.into(), custom: true };
+        assert_eq!(render(&template, &fields(&attributes)).unwrap().subject, "For Ana[2J!", "no control characters");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! between) is marked failed for a person to retry, never sent again on its own.
 
 mod defaults;
+mod fill;
 pub mod message;
 pub mod smtp;
 pub mod store;

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 
 use super::message::Rendered;
 use crate::config::{SmtpArgs, SmtpTls};
+use crate::text::{self, Lines};
 
 /// Longest wait for the SMTP server at each step of a transaction.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,11 +31,20 @@ struct Smtp {
 }
 
 /// One message to one participant.
-pub struct Envelope<'a> {
-    pub email: &'a str,
-    pub name: &'a str,
-    pub message: &'a Rendered,
-    pub opt_out_link: &'a str,
+pub struct Envelope {
+    pub to: Mailbox,
+    pub message: Rendered,
+    pub opt_out_link: String,
+}
+
+/// The participant's mailbox, or why it cannot be one (in words, for the mail page). A name or
+/// address with a line break or another control character is refused here: lettre panics on a
+/// line break in a header, and a control character would be sent into one (or drop the address).
+pub fn recipient(email: &str, name: &str) -> Result<Mailbox, String> {
+    let email = text::typed(email.trim(), Lines::One).map_err(|problem| format!("the email address {problem}"))?;
+    let name = text::typed(name.trim(), Lines::One).map_err(|problem| format!("the name {problem}"))?;
+    let address: Address = email.parse().map_err(|err| format!("not a valid email address: {err}"))?;
+    Ok(Mailbox::new(Some(name).filter(|n| !n.is_empty()), address))
 }
 
 impl Mailer {
@@ -78,7 +88,7 @@ impl Mailer {
     }
 
     /// Sends one message; the error is the server's (or the address's) problem in words.
-    pub async fn send(&self, envelope: &Envelope<'_>) -> Result<(), String> {
+    pub async fn send(&self, envelope: &Envelope) -> Result<(), String> {
         let Some(smtp) = &self.smtp else { return Err("mail is not configured (no --smtp-host)".into()) };
         let message = smtp.message(envelope)?;
         smtp.transport.send(message).await.map(|_| ()).map_err(|err| err.to_string())
@@ -108,15 +118,12 @@ impl Smtp {
     }
 
     fn message(&self, envelope: &Envelope) -> Result<Message, String> {
-        let address: Address =
-            envelope.email.trim().parse().map_err(|err| format!("not a valid email address: {err}"))?;
-        let name = Some(envelope.name.trim().to_string()).filter(|n| !n.is_empty());
         // List-Unsubscribe (RFC 2369) with one-click (RFC 8058) lets mail programs show their own
         // "unsubscribe" button, which posts to the same opt-out address.
         let unsubscribe = format!("<{}>", envelope.opt_out_link);
         Message::builder()
             .from(self.from.clone())
-            .to(Mailbox::new(name, address))
+            .to(envelope.to.clone())
             .subject(envelope.message.subject.clone())
             .message_id(None)
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), unsubscribe))
@@ -127,5 +134,23 @@ impl Smtp {
             .header(ContentType::TEXT_PLAIN)
             .body(envelope.message.body.clone())
             .map_err(|err| format!("the message could not be built: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_or_address_with_a_line_break_or_control_character_makes_no_mailbox() {
+        let refused = |email: &str, name: &str| recipient(email, name).unwrap_err();
+        assert_eq!(
+            refused("a@b.org", "Ada\r\nBcc: x@y.org"),
+            "the name has a line break at character 4; it must be one line"
+        );
+        assert!(refused("a@b.org", "Ada\u{0}").contains("U+0000"));
+        assert!(refused("a@b.org\nBcc: x@y.org", "Ada").starts_with("the email address has a line break"));
+        let ok = recipient(" a@b.org ", " Ada Lovelace ").unwrap();
+        assert_eq!(ok.to_string(), "Ada Lovelace <a@b.org>");
     }
 }

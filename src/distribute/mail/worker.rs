@@ -10,8 +10,8 @@ use rusqlite::Connection;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::message::{self, Fields, Rendered};
-use super::smtp::Envelope;
+use super::message::{self, Fields};
+use super::smtp::{self, Envelope};
 use super::store::{self, Next};
 use crate::app::AppState;
 use crate::audit;
@@ -25,13 +25,46 @@ const IDLE_RECHECK: Duration = Duration::from_secs(300);
 /// The pause after a database error before trying again.
 const ERROR_PAUSE: Duration = Duration::from_secs(5);
 
+/// The pause before the sender is started again after it ended by itself.
+const RESTART_PAUSE: Duration = Duration::from_secs(5);
+
 /// Runs until `stop` turns true (or its sender is dropped), when mail is configured. A message
-/// being sent when the stop comes is finished and recorded first.
-pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+/// being sent when the stop comes is finished and recorded first. Should the sender ever end
+/// before that (a panic), it is logged and started again, so that later mailings do not wait for
+/// a restart of the server.
+pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
     // Without a server, queued messages wait (rather than all failing) until one is configured.
     if !state.mail.enabled() {
         return;
     }
+    let restart = stop.clone();
+    keep_running("mail sender", restart, RESTART_PAUSE, move || send_until_stopped(state.clone(), stop.clone())).await;
+}
+
+/// Runs the task `start` makes, and a new one whenever it ends (after `pause`, with an error in
+/// the log), until `stop` turns true or its sender is dropped.
+async fn keep_running<F, T>(what: &'static str, mut stop: watch::Receiver<bool>, pause: Duration, start: F)
+where
+    F: Fn() -> T,
+    T: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        let ended = tokio::spawn(start()).await;
+        if *stop.borrow() || stop.has_changed().is_err() {
+            return;
+        }
+        match ended {
+            Ok(()) => tracing::error!(task = what, "the task ended by itself; starting it again"),
+            Err(err) => tracing::error!(task = what, error = %err, "the task failed; starting it again"),
+        }
+        if !until_stopped(tokio::time::sleep(pause), &mut stop).await {
+            return;
+        }
+    }
+}
+
+/// The sender itself: marks interrupted deliveries failed, then sends until `stop`.
+async fn send_until_stopped(state: AppState, mut stop: watch::Receiver<bool>) {
     if let Err(err) = recover(&state).await {
         tracing::error!(error = %err, "could not check for interrupted mail at start-up");
     }
@@ -99,10 +132,7 @@ fn survey_slug(conn: &Connection, survey_id: i64) -> Result<String, DbError> {
 /// A message committed as `sending`, ready for the SMTP server.
 struct Outgoing {
     next: Next,
-    email: String,
-    name: String,
-    message: Rendered,
-    opt_out_link: String,
+    envelope: Envelope,
 }
 
 /// Sends the next pending message, if any; true when one was attempted.
@@ -114,18 +144,21 @@ async fn send_next(state: &AppState) -> Result<bool, DbError> {
         Claim::Unsendable => return Ok(true),
         Claim::Ready(outgoing) => outgoing,
     };
-    let envelope = Envelope {
-        email: &outgoing.email,
-        name: &outgoing.name,
-        message: &outgoing.message,
-        opt_out_link: &outgoing.opt_out_link,
-    };
-    let outcome = state.mail.send(&envelope).await;
+    let Outgoing { next, envelope } = *outgoing;
+    let mail = state.mail.clone();
+    let outcome = contained(async move { mail.send(&envelope).await }).await;
     if let Err(error) = &outcome {
-        tracing::warn!(mailing = outgoing.next.mailing_id, participant = outgoing.next.participant_id, %error, "mail not sent");
+        tracing::warn!(mailing = next.mailing_id, participant = next.participant_id, %error, "mail not sent");
     }
-    record(state, outgoing.next, outcome).await;
+    record(state, next, outcome).await;
     Ok(true)
+}
+
+/// The outcome of one send, run as a task of its own: should it panic (inside the mail library,
+/// say), the message is recorded as failed with the reason rather than left `sending` by a dead
+/// sender.
+async fn contained(send: impl Future<Output = Result<(), String>> + Send + 'static) -> Result<(), String> {
+    tokio::spawn(send).await.unwrap_or_else(|err| Err(format!("the message could not be sent: {err}")))
 }
 
 enum Claim {
@@ -163,9 +196,9 @@ fn compose(conn: &Connection, next: &Next, key: &LinkKey, base_url: &str) -> Res
     let d = &survey.definition;
     let language = message::language_for(d, &participant.language);
     let template = message::choose(conn, survey.id, d, next.kind, &language)?;
-    let token = key.token(&participant.token_salt);
-    let link = links::personal_link(base_url, &slug, &token);
-    let opt_out_link = links::opt_out_link(base_url, &slug, &token);
+    let link = links::personal_link(base_url, &slug, &key.token(&participant.token_salt));
+    let opt_out_token = participants::opt_out_token(conn, key, participant.id)?;
+    let opt_out_link = links::opt_out_link(base_url, &slug, &opt_out_token);
     let fields = Fields {
         survey_title: d.text(&d.title, &language),
         name: &participant.name,
@@ -174,14 +207,12 @@ fn compose(conn: &Connection, next: &Next, key: &LinkKey, base_url: &str) -> Res
         opt_out_link: &opt_out_link,
         attributes: &participant.attributes,
     };
+    let to = match smtp::recipient(&participant.email, &participant.name) {
+        Ok(to) => to,
+        Err(problem) => return Ok(Err(problem)),
+    };
     Ok(match message::render(&template, &fields) {
-        Ok(message) => Ok(Outgoing {
-            next: next.clone(),
-            email: participant.email.clone(),
-            name: participant.name.clone(),
-            message,
-            opt_out_link,
-        }),
+        Ok(message) => Ok(Outgoing { next: next.clone(), envelope: Envelope { to, message, opt_out_link } }),
         Err(err) => Err(format!("the {} template could not be filled in: {err}", next.kind.as_str())),
     })
 }
@@ -206,5 +237,44 @@ async fn record(state: &AppState, next: Next, outcome: Result<(), String>) {
                 tokio::time::sleep(Duration::from_secs(attempt)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_panics_or_ends_is_started_again_until_the_stop() {
+        let (stop_sender, stop) = watch::channel(false);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (counted, waiting) = (runs.clone(), stop.clone());
+        let supervisor = tokio::spawn(keep_running("test task", stop, RESTART_PAUSE, move || {
+            let (runs, mut stop) = (counted.clone(), waiting.clone());
+            async move {
+                match runs.fetch_add(1, Ordering::SeqCst) {
+                    0 => panic!("a bug in the task"),
+                    1 => {}
+                    _ => while stop.changed().await.is_ok() && !*stop.borrow() {},
+                }
+            }
+        }));
+        while runs.load(Ordering::SeqCst) < 3 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        assert!(!supervisor.is_finished(), "the third run goes on");
+        stop_sender.send(true).unwrap();
+        supervisor.await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "not started again after the stop");
+    }
+
+    #[tokio::test]
+    async fn a_send_that_panics_is_a_failure_with_its_reason() {
+        let outcome = contained(async { panic!("header broke") }).await;
+        let error = outcome.unwrap_err();
+        assert!(error.contains("could not be sent") && error.contains("panic"), "{error}");
+        assert_eq!(contained(async { Ok(()) }).await, Ok(()));
     }
 }

@@ -14,7 +14,7 @@ use super::{change_audited, find_survey, title};
 use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
-use crate::distribute::import::check_email;
+use crate::distribute::import::{check_attribute, check_email, check_name};
 use crate::distribute::links::personal_link;
 use crate::distribute::participants::{self, Attributes, NewParticipant, Participant};
 use crate::error::{AppError, Result};
@@ -65,6 +65,9 @@ pub fn read_fields(
     for (number, line) in fields.attributes.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         match line.split_once(':') {
             Some((key, value)) if !key.trim().is_empty() && !["email", "name", "language"].contains(&key.trim()) => {
+                if let Err(message) = check_attribute(key.trim(), value.trim()) {
+                    errors.insert("attributes", format!("line {}: {message}", number + 1));
+                }
                 attributes.insert(key.trim().to_string(), value.trim().to_string());
             }
             _ => {
@@ -76,6 +79,9 @@ pub fn read_fields(
         }
     }
     let name = fields.name.trim().to_string();
+    if let Err(message) = check_name(&name) {
+        errors.insert("name", message);
+    }
     if errors.is_empty() { Ok(NewParticipant { email, name, language, attributes }) } else { Err(errors) }
 }
 

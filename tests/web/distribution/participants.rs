@@ -147,3 +147,96 @@ async fn open_and_close_times_are_typed_and_shown_in_the_researchers_time_zone_a
     assert_eq!(value_of(&shown, "closes_at"), Some("2026-07-15T09:00"));
     assert!(unescape(&page(&app, &path).await).contains("Europe/Madrid"));
 }
+
+/// The `data-email` of each row of the participants table, in order.
+fn listed_emails(html: &str) -> Vec<String> {
+    html.split("<tr data-email=\"").skip(1).filter_map(|row| row.split('"').next()).map(String::from).collect()
+}
+
+/// The address of the list page's link with this text ("Next →", "← Previous"), unescaped.
+fn paging_link(html: &str, text: &str) -> Option<String> {
+    let end = html.find(&format!("\">{text}</a>"))?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    Some(format!("/surveys/{SMALL_SLUG}/participants{}", unescape(&html[start..end])))
+}
+
+#[tokio::test]
+async fn a_long_participant_list_is_paged_and_the_pages_keep_the_filter() {
+    let (app, _) = open_small_survey().await;
+    // Names with characters a query string must encode, so the paging links must encode them.
+    let mut csv = String::from("email,name\n");
+    for i in 0..250 {
+        let team = if i % 2 == 0 { "R&D + ops #1" } else { "Sales" };
+        csv.push_str(&format!("p{i:03}@example.org,{team} {i:03}\n"));
+    }
+    assert_eq!(import_csv(&app, &csv).await.status(), StatusCode::SEE_OTHER);
+
+    // All 250, a hundred a page: each participant exactly once, in the order they were added.
+    let mut seen = Vec::new();
+    let mut next = Some(format!("/surveys/{SMALL_SLUG}/participants"));
+    let mut pages = 0;
+    while let Some(path) = next {
+        let html = page(&app, &path).await;
+        let rows = listed_emails(&html);
+        assert_eq!(rows.len(), if pages < 2 { 100 } else { 50 }, "page {} of {path}", pages + 1);
+        assert_eq!(paging_link(&html, "← Previous").is_some(), pages > 0, "{path}");
+        seen.extend(rows);
+        next = paging_link(&html, "Next →");
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    let expected: Vec<String> = (0..250).map(|i| format!("p{i:03}@example.org")).collect();
+    assert_eq!(seen, expected);
+
+    // A search for a name with &, + and # in it: 125 match, and page 2 keeps the search.
+    let search = format!("/surveys/{SMALL_SLUG}/participants?q={}", fieldwork::error::urlencode("R&D + ops #1"));
+    let first = page(&app, &search).await;
+    assert_eq!(listed_emails(&first).len(), 100);
+    let second_path = paging_link(&first, "Next →").expect("a next page");
+    assert!(second_path.contains("q=R%26D+%2B+ops+%231"), "{second_path}");
+    let second = page(&app, &second_path).await;
+    let rows = listed_emails(&second);
+    assert_eq!(rows.len(), 25, "{second_path}");
+    assert!(rows.iter().all(|e| e[1..4].parse::<u32>().unwrap() % 2 == 0), "only the searched names: {rows:?}");
+    let back = paging_link(&second, "← Previous").expect("a previous page");
+    assert_eq!(listed_emails(&page(&app, &back).await), listed_emails(&first));
+}
+
+#[tokio::test]
+async fn a_name_with_a_line_break_or_control_character_is_refused_on_import_and_in_the_forms() {
+    let (app, _) = open_small_survey().await;
+    let csv = "email,name\nok@example.org,Ok\nada@example.org,\"Ada\r\nBcc: spy@example.net\"\n";
+    let refused = import_csv(&app, csv).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&refused.text().await.unwrap());
+    assert!(html.contains("Line 3: the name has a line break at character 4; it must be one line"), "{html}");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants"), 0, "nothing imported");
+
+    let path = format!("/surveys/{SMALL_SLUG}/participants");
+    for (name, problem) in [
+        ("Ada\r\nBcc: spy@example.net", "the name has a line break at character 4"),
+        ("Ada\u{1b}[2J", "the name has an invisible control character (U+001B) at character 4"),
+    ] {
+        let added = app.post_form(&path, &[("email", "ada@example.org"), ("name", name)]).await;
+        assert_eq!(added.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        let html = unescape(&added.text().await.unwrap());
+        assert!(html.contains(problem), "{problem} in {html}");
+        assert!(html.contains("value=\"ada@example.org\""), "typed input kept");
+    }
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants"), 0);
+
+    // Editing refuses it too, and an attribute value the same way.
+    assert_eq!(
+        app.post_form(&path, &[("email", "ada@example.org"), ("name", "Ada")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let id = app.query_i64("SELECT id FROM participants");
+    let edit = format!("{path}/{id}");
+    let saved = app.post_form(&edit, &[("email", "ada@example.org"), ("name", "Ada\rB")]).await;
+    assert_eq!(saved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = app.post_form(&edit, &[("email", "ada@example.org"), ("attributes", "role: lead\u{7}")]).await;
+    assert_eq!(saved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&saved.text().await.unwrap());
+    assert!(html.contains("line 1: the role has an invisible control character (U+0007)"), "{html}");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM participants WHERE name = 'Ada' AND attributes = '{}'"), 1);
+}

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 
 use super::{SLUG, SmtpServer, add_participant, mail_app, mail_page, participant, per_recipient, send, shown_count};
 use crate::helpers::{hidden, location, unescape};
+use crate::respondent::Respondent;
 use crate::surveys::{RESEARCHER, audit};
 
 /// The path (with token) of the opt-out link in the message to `email`.
@@ -138,11 +139,84 @@ async fn an_opt_out_link_with_a_wrong_token_or_a_stale_form_changes_nothing() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let key = crate::distribution::link_key(&app.db_path);
-    let token = key.token(&participant(&app.db_path, survey, ana).token_salt);
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    let token = fieldwork::distribute::participants::opt_out_token(&conn, &key, ana).unwrap();
     let stale = app.post_raw(&format!("/s/{SLUG}/opt-out"), &[("t", token.as_str()), ("form_token", "forged")]).await;
     assert_eq!(stale.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = stale.text().await.unwrap();
     assert!(hidden(&page, "form_token").is_some(), "the form comes back to send again");
     assert_eq!(participant(&app.db_path, survey, ana).status, "not_invited");
     assert!(audit(&app, "participant.opt_out").is_empty());
+}
+
+#[tokio::test]
+async fn the_opt_out_link_has_a_token_of_its_own_that_only_opts_out_and_never_opens_the_survey() {
+    let smtp = SmtpServer::start();
+    let (app, survey) = mail_app(&smtp.flags()).await;
+    let ana = add_participant(&app.db_path, survey, "ana@example.org", "Ana", "en");
+    let bea = add_participant(&app.db_path, survey, "bea@example.org", "Bea", "en");
+    send(&app, "invitation").await;
+    let invitations = smtp.wait_for(2).await;
+    super::wait_until("both invited", || (participant(&app.db_path, survey, bea).invited_at.is_some()).then_some(()))
+        .await;
+    let to = |email: &str| invitations.iter().find(|m| m.rcpt_tos == [email]).expect("a message").clone();
+    let token = |link: &str| link.split("t=").nth(1).expect("a token").to_string();
+    let personal = token(&to("ana@example.org").line_starting(&format!("{}/s/{SLUG}?t=", app.address)));
+    let opt_out_path = opt_out_path(&invitations, "ana@example.org", &app.address);
+    let opt_out = token(&opt_out_path);
+    assert_ne!(opt_out, personal, "the opt-out link does not carry the personal token");
+    assert_eq!(to("ana@example.org").list_unsubscribe, format!("<{}{opt_out_path}>", app.address));
+
+    // Ana begins answering through her personal link.
+    let browser = app.other_client();
+    let mut ana_answers = Respondent::new(&browser, SLUG);
+    ana_answers.start_with(&format!("?t={personal}")).await;
+    ana_answers.next(0, &[("q.ROLE", "lead")]).await;
+    assert_eq!(participant(&app.db_path, survey, ana).status, "started");
+
+    // What a mail provider sees that fetches the header's address (or tries it as a survey link):
+    // the opt-out question, and nothing of the survey or of Ana's response.
+    let provider = app.other_client();
+    let (status, confirm) = provider.get_page(&opt_out_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(confirm.contains("Stop emails"), "{confirm}");
+    for path in [opt_out_path.clone(), format!("/s/{SLUG}?t={opt_out}"), format!("/s/{SLUG}/resume/{opt_out}")] {
+        let response = provider.get(&path).await;
+        let (status, html) = (response.status(), response.text().await.unwrap());
+        assert_ne!(status, StatusCode::SEE_OTHER, "{path} leads nowhere else");
+        for survey_text in ["What is your role?", "Anything else to tell us?", "Your work"] {
+            assert!(!html.contains(survey_text), "{path} shows {survey_text}: {html}");
+        }
+    }
+    // (The personal link does open it: the check above can fail.)
+    let resumed = Respondent::new(&app.other_client(), SLUG).welcome(&format!("?t={personal}")).await;
+    assert_eq!(resumed.status, StatusCode::SEE_OTHER, "{}", resumed.html);
+
+    // The personal token opts nobody out, from the form or as a mail program's one click.
+    let (_, page) = provider.get_page(&opt_out_path).await;
+    let form_token = hidden(&page, "form_token").expect("a form token");
+    let by_form =
+        provider.post_raw(&format!("/s/{SLUG}/opt-out"), &[("t", &personal), ("form_token", &form_token)]).await;
+    assert_eq!(by_form.status(), StatusCode::NOT_FOUND);
+    let one_click = [("List-Unsubscribe", "One-Click")];
+    let by_click = provider.post_raw(&format!("/s/{SLUG}/opt-out?t={personal}"), &one_click).await;
+    assert_eq!(by_click.status(), StatusCode::NOT_FOUND);
+    assert_eq!(participant(&app.db_path, survey, ana).status, "started");
+    // The header's address does, with one click.
+    assert_eq!(provider.post_raw(&opt_out_path, &one_click).await.status(), StatusCode::OK);
+    assert_eq!(participant(&app.db_path, survey, ana).status, "opted_out");
+
+    // A reminder carries the same opt-out link as the invitation, so either one works.
+    send(&app, "reminder").await;
+    let all = smtp.wait_for(3).await;
+    assert_eq!(all[2].rcpt_tos, ["bea@example.org"]);
+    assert_eq!(
+        opt_out_path_in(&all[2], &app.address),
+        opt_out_path_in(&to("bea@example.org"), &app.address),
+        "listed again, not made anew"
+    );
+}
+
+fn opt_out_path_in(message: &super::Delivered, address: &str) -> String {
+    message.line_starting(&format!("{address}/s/{SLUG}/opt-out?t=")).trim_start_matches(address).to_string()
 }

@@ -162,3 +162,32 @@ async fn a_crash_in_the_middle_of_a_send_leaves_a_failure_to_retry_and_never_a_s
     let audited = count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.interrupted' AND actor = 'system'");
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn a_name_with_a_line_break_fails_its_own_message_and_the_sender_goes_on_with_the_rest() {
+    let smtp = SmtpServer::start();
+    let (app, survey) = mail_app(&smtp.flags()).await;
+    // Stored before names were checked (or by hand): the sender must not trust them.
+    let eve = add_participant(&app.db_path, survey, "eve@example.org", "Eve\r\nBcc: spy@example.net", "en");
+    let nul = add_participant(&app.db_path, survey, "nul@example.org", "Nul\u{0}", "en");
+    let ana = add_participant(&app.db_path, survey, "ana@example.org", "Ana", "en");
+    send(&app, "invitation").await;
+    let delivered = smtp.wait_for(1).await;
+    wait_until("the mailing to finish", || (finished_mailings(&app.db_path) == 1).then_some(())).await;
+
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].rcpt_tos, ["ana@example.org"]);
+    assert_eq!(delivery_statuses(&app.db_path), vec![("failed".into(), 2), ("sent".into(), 1)], "none left sending");
+    for (id, problem) in [(eve, "line break at character 4"), (nul, "control character (U+0000) at character 4")] {
+        let failed = participant(&app.db_path, survey, id);
+        assert_eq!(failed.status, "failed");
+        let error = failed.mail_error.unwrap_or_default();
+        assert!(error.contains("name") && error.contains(problem), "{error}");
+    }
+    assert_eq!(participant(&app.db_path, survey, ana).status, "invited");
+
+    // The sender is still there for the next mailing.
+    send(&app, "reminder").await;
+    let all = smtp.wait_for(2).await;
+    assert_eq!(all[1].rcpt_tos, ["ana@example.org"]);
+}

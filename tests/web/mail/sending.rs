@@ -157,3 +157,29 @@ async fn only_researchers_reach_the_mail_page_and_its_forms_need_the_csrf_token(
     assert_eq!(app.query_i64("SELECT COUNT(*) FROM mailings"), 0);
     assert!(hidden(&mail_page(&app).await, "csrf_token").is_some());
 }
+
+#[tokio::test]
+async fn a_template_that_would_build_text_without_bound_or_loop_too_long_is_refused_before_it_is_saved() {
+    let (app, _) = mail_app(&[]).await;
+    let path = format!("/surveys/{SLUG}/mail/templates/invitation/en");
+    let links = "{{ link }} {{ opt_out_link }}";
+    let doubling = format!(
+        "{links}\n{{% set a %}}{{{{ name }}}}{{{{ name }}}}{{% endset %}}{{% set b %}}{{{{ a }}}}{{{{ a }}}}{{% endset %}}"
+    );
+    let sixteen = "name ~ name ~ name ~ name";
+    let looping = format!(
+        "{links}\n{{% for a in {sixteen} %}}{{% for b in {sixteen} %}}{{% for c in {sixteen} %}}.{{% endfor %}}{{% endfor %}}{{% endfor %}}"
+    );
+    for (body, expected) in [
+        (doubling.as_str(), "{% set %} cannot be used in a message (line 2)"),
+        (&format!("{links}\n\n{{{{ name * 100000000 }}}}"), "the * operator cannot be used in a message (line 3)"),
+        (&looping, "the template takes too much work to fill in"),
+        (&format!("{links} {{% for i in range(100000) %}}{{% endfor %}}"), "unknown function"),
+    ] {
+        let refused = app.post_form(&path, &[("subject", "Hello"), ("body", body)]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let page = unescape(&refused.text().await.unwrap());
+        assert!(page.contains(expected), "{expected} in {page}");
+    }
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM mail_templates"), 0, "nothing saved");
+}

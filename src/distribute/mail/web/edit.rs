@@ -21,8 +21,8 @@ use crate::distribute::participants::Attributes;
 use crate::error::{AppError, Result};
 use crate::respond::web::view::language_name;
 use crate::survey::store::StoredSurvey;
-use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::{Page, off_workers};
 
 /// The survey, kind and language named in the address; 404 unless the survey offers the language.
 async fn slot(state: &AppState, slug: &str, kind: &str, language: &str) -> Result<(StoredSurvey, Kind)> {
@@ -38,7 +38,7 @@ async fn slot(state: &AppState, slug: &str, kind: &str, language: &str) -> Resul
 fn preview(state: &AppState, survey: &StoredSurvey, language: &str, template: &Template) -> Option<message::Rendered> {
     let d = &survey.definition;
     let link = links::personal_link(&state.base_url(), &survey.slug, "PERSONAL-TOKEN");
-    let opt_out_link = links::opt_out_link(&state.base_url(), &survey.slug, "PERSONAL-TOKEN");
+    let opt_out_link = links::opt_out_link(&state.base_url(), &survey.slug, "OPT-OUT-TOKEN");
     let attributes = Attributes::new();
     let fields = Fields {
         survey_title: d.text(&d.title, language),
@@ -107,7 +107,8 @@ pub async fn save(
     // Browsers send textarea lines with CRLF; the message is stored with plain newlines.
     let body = form.body.replace("\r\n", "\n");
     let subject = form.subject.trim().to_string();
-    let problems = message::check(&subject, &body);
+    let (checked_subject, checked_body) = (subject.clone(), body.clone());
+    let problems = off_workers(move || message::check(&checked_subject, &checked_body)).await?;
     if !problems.is_empty() {
         let template = Template { subject, body, custom: true };
         let errors = problems.into_iter().collect();

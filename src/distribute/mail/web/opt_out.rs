@@ -1,5 +1,5 @@
-//! The respondent's opt-out: `GET /s/{slug}/opt-out?t=TOKEN` asks for confirmation in the
-//! participant's language, `POST` stops all further mail about the survey. Mail programs' own
+//! The respondent's opt-out: `GET /s/{slug}/opt-out?t=TOKEN` (the participant's opt-out token,
+//! not their personal link's) asks for confirmation in the participant's language, `POST` stops all further mail about the survey. Mail programs' own
 //! "unsubscribe" buttons post `List-Unsubscribe=One-Click` (RFC 8058) to the same address.
 
 use axum::body::Bytes;
@@ -103,14 +103,15 @@ enum Shown {
     Invalid,
 }
 
-/// The survey's definition and the participant whose link carries `token`.
+/// The survey's definition and the participant whose opt-out link carries `token` (an opt-out
+/// token only stops mail: it opens no survey, and a personal link's token opts nobody out).
 async fn find(state: &AppState, slug: &str, token: &str) -> Result<(i64, SurveyDefinition, Option<Participant>)> {
     let (meta, survey) = state.surveys.get(&state.db, slug).await?.ok_or(AppError::NotFound)?;
     let (survey_id, token) = (meta.id, token.to_string());
     let participant = if token.is_empty() {
         None
     } else {
-        state.db.read(move |conn| participants::find_by_token(conn, survey_id, &token)).await?
+        state.db.read(move |conn| participants::find_by_opt_out_token(conn, survey_id, &token)).await?
     };
     Ok((meta.id, survey.definition.clone(), participant))
 }
