@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::Router;
-use axum::extract::{Path, Query, State};
+use crate::web::routes::Routes;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,15 +13,15 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{AgreementRow, Bootstrap, Coding, exclusive_table, per_code_table, write_csv};
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::coding::layers;
 use crate::error::Result;
 use crate::web::Page;
+use crate::web::scope::{CodebookScope, ManagedCodebook};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/codebooks/{id}/agreement", get(page)).route("/codebooks/{id}/agreement.csv", get(csv))
+pub fn router() -> Routes {
+    Routes::new().route("/codebooks/{id}/agreement", get(page)).route("/codebooks/{id}/agreement.csv", get(csv))
 }
 
 #[derive(Deserialize, Default)]
@@ -96,10 +96,10 @@ fn compute(
 
 async fn load(
     state: &AppState,
-    id: i64,
+    CodebookScope { codebook, survey, .. }: CodebookScope,
     filter: &Filter,
 ) -> Result<(crate::coding::web::Context, Vec<(AgreementRow, bool)>)> {
-    let (codebook, survey) = crate::codebook::web::find(state, id).await?;
+    let id = codebook.id;
     let question = Some(filter.question.clone()).filter(|q| !q.is_empty());
     let version = filter.version;
     let codings = state.db.read(move |conn| layers::agreement_codings(conn, id, question.as_deref(), version)).await?;
@@ -116,12 +116,11 @@ async fn load(
 /// `GET /codebooks/{id}/agreement?question=Q&version=V`
 pub async fn page(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedCodebook(scope): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Query(filter): Query<Filter>,
 ) -> Result<Response> {
-    let (ctx, rows) = load(&state, id, &filter).await?;
+    let (ctx, rows) = load(&state, scope, &filter).await?;
     let file = &ctx.codebook.draft;
     let shown: Vec<ShownRow> = rows
         .iter()
@@ -158,11 +157,10 @@ pub async fn page(
 /// `GET /codebooks/{id}/agreement.csv`: the same rows, as `fieldwork agreement --format csv`.
 pub async fn csv(
     State(state): State<AppState>,
-    _user: Researcher,
-    Path(id): Path<i64>,
+    ManagedCodebook(scope): ManagedCodebook,
     Query(filter): Query<Filter>,
 ) -> Result<Response> {
-    let (_, rows) = load(&state, id, &filter).await?;
+    let (_, rows) = load(&state, scope, &filter).await?;
     let rows: Vec<AgreementRow> = rows.into_iter().map(|(r, _)| r).collect();
     let mut out = Vec::new();
     write_csv(&rows, &mut out).map_err(|e| anyhow::anyhow!("writing the agreement CSV: {e}"))?;

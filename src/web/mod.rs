@@ -5,6 +5,8 @@ pub mod client;
 pub mod csrf;
 pub mod middleware;
 pub mod page;
+pub mod routes;
+pub mod scope;
 pub mod server;
 pub mod session_store;
 pub mod static_files;

@@ -17,7 +17,9 @@ fn migrations_apply_on_an_empty_file_and_then_are_a_no_op() {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, *db::LATEST_VERSION);
     let recorded: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
-    assert_eq!(recorded, *db::LATEST_VERSION);
+    // One row per migration file (the numbers may have gaps: branches take numbers in advance).
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
+    assert_eq!(recorded, files as i64);
 
     let again = db::migrate(&path).unwrap();
     assert_eq!((again.from, again.to), (*db::LATEST_VERSION, *db::LATEST_VERSION));
@@ -53,8 +55,8 @@ fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_othe
     }
     let stamp = "2026-11-29T10:11:12Z";
     conn.execute("UPDATE participants SET started_at = ?1, completed_at = ?1, updated_at = ?1", [stamp]).unwrap();
-    // As a database of version 4 was: the last migration not applied yet.
-    conn.execute("DELETE FROM schema_migrations WHERE version = 5", []).unwrap();
+    // As a database of version 4 was: the migrations after it not applied yet.
+    conn.execute("DELETE FROM schema_migrations WHERE version > 4", []).unwrap();
     conn.pragma_update(None, "user_version", 4).unwrap();
     drop(conn);
 

@@ -21,6 +21,7 @@ mod durability;
 mod export_qdpx;
 mod exports;
 mod mail;
+mod nested_ids;
 mod respond;
 mod security;
 mod surveys;
