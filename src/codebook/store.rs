@@ -1,4 +1,5 @@
-//! The `codebooks`, `codebook_versions` and `codebook_changes` tables.
+//! The `codebooks`, `codebook_versions` and `codebook_changes` tables, and what the overview and
+//! the review page count and list of a codebook's codings.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
 //! The thin web layer shared by every feature: templates and the page context, CSRF, sessions
-//! stored in SQLite, security headers, request logging, error pages and static files.
+//! stored in SQLite, security headers, request logging, error pages, static files, the route
+//! table as data, and the extractors that scope a request to a survey.
 
 pub mod client;
 pub mod csrf;
