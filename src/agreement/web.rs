@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::web::routes::Routes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +17,7 @@ use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::coding::layers;
 use crate::error::Result;
 use crate::web::Page;
+use crate::web::routes::Routes;
 use crate::web::scope::{CodebookScope, ManagedCodebook};
 
 pub fn router() -> Routes {

@@ -1,7 +1,6 @@
 //! The analysis page of a survey: filters, the coding layer, and the tables (tallies, a cross-tab,
 //! co-occurrence, closed questions), each with its CSV download and chart.
 
-use crate::web::routes::Routes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +19,7 @@ use crate::csv_out::{CsvOptions, CsvWriter};
 use crate::error::{AppError, Result};
 use crate::survey::store::StoredSurvey;
 use crate::web::Page;
+use crate::web::routes::Routes;
 use crate::web::scope::ManagedSurvey;
 
 pub fn router() -> Routes {

@@ -3,7 +3,6 @@
 //! with the same options as `fieldwork export`. The survey's researchers only; every download is
 //! in the audit log.
 
-use crate::web::routes::Routes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -15,6 +14,7 @@ use crate::app::AppState;
 use crate::error::{AppError, Result};
 use crate::survey::model::QuestionType;
 use crate::web::Page;
+use crate::web::routes::Routes;
 use crate::web::scope::ManagedSurvey;
 
 pub fn router() -> Routes {

@@ -7,10 +7,10 @@ mod passwords;
 mod setup;
 mod time_zone;
 
-use crate::web::routes::Routes;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+use crate::web::routes::Routes;
 
 pub fn router() -> Routes {
     Routes::new()

@@ -4,8 +4,9 @@
 mod edit;
 mod manage;
 
-use crate::web::routes::Routes;
 use axum::routing::{get, post};
+
+use crate::web::routes::Routes;
 
 pub fn router() -> Routes {
     Routes::new()

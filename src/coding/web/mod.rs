@@ -7,7 +7,6 @@ mod reconcile;
 mod spans;
 mod workspace;
 
-use crate::web::routes::Routes;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
@@ -15,6 +14,7 @@ use crate::codebook::model::CodebookFile;
 use crate::codebook::store::{self, StoredCodebook};
 use crate::error::Result;
 use crate::survey::store::StoredSurvey;
+use crate::web::routes::Routes;
 
 pub fn router() -> Routes {
     Routes::new()

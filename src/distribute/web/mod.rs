@@ -8,7 +8,6 @@ mod settings;
 
 pub use responses::purge as purge_trash;
 
-use crate::web::routes::Routes;
 use axum::routing::{get, post};
 
 use crate::accounts::User;
@@ -17,6 +16,7 @@ use crate::audit;
 use crate::db::DbError;
 use crate::error::Result;
 use crate::survey::store::StoredSurvey;
+use crate::web::routes::Routes;
 
 pub fn router() -> Routes {
     Routes::new()

@@ -14,12 +14,12 @@ pub use pages::render_preview;
 pub(crate) use pages::{form_token, form_token_valid, with_form_cookie};
 pub mod view;
 
-use crate::web::routes::Routes;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::routing::get;
 use tower_sessions::cookie::{Cookie, SameSite};
 
 use crate::app::AppState;
+use crate::web::routes::Routes;
 
 pub fn router() -> Routes {
     Routes::new()

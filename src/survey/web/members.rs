@@ -44,7 +44,8 @@ pub async fn add(
     match added {
         Ok(account) => {
             flash(&page.session, "success", format!("{} is a {} of this survey.", account.email, role.as_str())).await;
-            Ok(Redirect::to(&format!("/surveys/{}#members", scope.survey.slug)).into_response())
+            let own = (account.id == scope.user.id).then_some(Some(role));
+            Ok(back(&scope, own).into_response())
         }
         Err(reason) => {
             let errors = BTreeMap::from([("member_email", reason)]);
@@ -56,18 +57,23 @@ pub async fn add(
 /// `POST /surveys/{slug}/members/{user_id}/remove`
 pub async fn remove(
     State(state): State<AppState>,
-    ManagedSurvey { user, survey, .. }: ManagedSurvey,
+    scope: ManagedSurvey,
     page: Page,
     Path((_, member)): Path<(String, i64)>,
 ) -> Result<Response> {
-    let (slug, actor, target) = (survey.slug.clone(), user.clone(), survey.clone());
+    let (actor, target) = (scope.user.clone(), scope.survey.clone());
     let removed = state.db.write(move |tx| members::remove(tx, &target, member, Some(&actor))).await?;
     if !removed {
         return Err(AppError::NotFound);
     }
     flash(&page.session, "success", "Removed from this survey's members.").await;
-    // Someone who took themselves off no longer reaches the survey (unless an admin).
-    let still_in = member != user.id || members::decide(user.role, None, Need::Manage, false).is_ok();
-    let back = if still_in { format!("/surveys/{slug}#members") } else { "/surveys".to_string() };
-    Ok(Redirect::to(&back).into_response())
+    let own = (member == scope.user.id).then_some(None);
+    Ok(back(&scope, own).into_response())
+}
+
+/// Back to the survey's members; to the survey list for someone whose change to their own
+/// membership (`own`: what it is now) leaves them unable to manage the survey.
+fn back(scope: &ManagedSurvey, own: Option<Option<MemberRole>>) -> Redirect {
+    let still_in = own.is_none_or(|member| members::decide(scope.user.role, member, Need::Manage, false).is_ok());
+    if still_in { Redirect::to(&format!("/surveys/{}#members", scope.survey.slug)) } else { Redirect::to("/surveys") }
 }

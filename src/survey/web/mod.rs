@@ -7,8 +7,9 @@ mod manage;
 mod members;
 mod preview;
 
-use crate::web::routes::Routes;
 use axum::routing::{get, post};
+
+use crate::web::routes::Routes;
 
 pub fn router() -> Routes {
     Routes::new()

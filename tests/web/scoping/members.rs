@@ -75,8 +75,13 @@ async fn the_creator_is_the_first_researcher_and_adds_and_removes_members_on_the
     assert_eq!(location(&left), "/surveys");
     assert!(!page(&colleague, "/surveys").await.contains("/surveys/team\""));
 
+    // Making oneself a coder of the survey leaves its researchers' pages too.
+    let demoted = add_member(&app, "team", "rita@example.org", "coder").await;
+    assert_eq!(location(&demoted), "/surveys");
+    assert_eq!(app.get("/surveys/team").await.status(), StatusCode::FORBIDDEN);
+
     let added = audit(&app, "survey.member_add");
-    assert_eq!(added.len(), 2);
+    assert_eq!(added.len(), 3);
     assert_eq!(added[0], ("rita@example.org".into(), "team".into(), "cody@example.org as coder".into()));
     let removed = audit(&app, "survey.member_remove");
     assert_eq!(removed[0], ("bo@example.org".into(), "team".into(), "cody@example.org".into()));

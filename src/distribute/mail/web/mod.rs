@@ -5,8 +5,9 @@ mod edit;
 mod opt_out;
 mod page;
 
-use crate::web::routes::Routes;
 use axum::routing::{get, post};
+
+use crate::web::routes::Routes;
 
 pub(crate) use crate::distribute::web::title;
 
