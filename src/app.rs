@@ -28,6 +28,7 @@ use crate::respond::limiter::NewResponseLimiter;
 use crate::respond::recent::RecentBegins;
 use crate::respond::web::rendered::RenderedPages;
 use crate::survey::cache::SurveyCache;
+use crate::web::routes::Routes;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, server, static_files};
@@ -112,17 +113,10 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
     })
 }
 
-/// Every route, and the layers around them.
-pub fn router(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(SqliteSessionStore::new(state.db.clone()))
-        .with_name("fieldwork_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(state.config.session_idle_minutes))));
-    let timeout = Duration::from_secs(state.config.request_timeout_secs);
-
-    Router::new()
+/// The staff's pages: signed in (or signing in), behind the session and CSRF layers. Every route
+/// under a survey takes a `web::scope` extractor.
+fn staff_routes() -> Routes {
+    Routes::new()
         .route("/", get(dashboard::home))
         .route("/healthz", get(dashboard::healthz))
         .route("/static/{*path}", get(static_files::serve))
@@ -135,6 +129,31 @@ pub fn router(state: AppState) -> Router {
         .merge(export::web::router())
         .merge(distribute::web::router())
         .merge(mail::router())
+}
+
+/// The respondent's pages: no account, no session.
+fn respondent_routes() -> Routes {
+    respond::web::router().merge(mail::opt_out_router())
+}
+
+/// Every path the server answers, in the order of the route table (for tests that must cover
+/// every route).
+pub fn route_paths() -> Vec<&'static str> {
+    [staff_routes().paths(), respondent_routes().paths()].concat()
+}
+
+/// Every route, and the layers around them.
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(SqliteSessionStore::new(state.db.clone()))
+        .with_name("fieldwork_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(state.config.session_idle_minutes))));
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+
+    staff_routes()
+        .into_router()
         // Staff pages check the session's CSRF token; respondent pages (merged below) have no
         // session and check their own double-submit token, so that a stale token re-shows the
         // page with the answers instead of refusing it.
@@ -142,8 +161,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(sessions)
         // Outside the session layer too: a respondent's request has no session to load.
-        .merge(respond::web::router())
-        .merge(mail::opt_out_router())
+        .merge(respondent_routes().into_router())
         // Listed innermost first: everything below the error pages gets a rendered page; every
         // response gets the headers and a log line.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

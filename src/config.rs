@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::accounts::Role;
+use crate::survey::members::MemberRole;
 
 /// fieldwork: self-hosted surveys and qualitative coding in one binary and one SQLite file.
 #[derive(Debug, Parser)]
@@ -282,6 +283,51 @@ pub enum SurveyCommand {
         #[arg(value_enum)]
         mode: AccessArg,
     },
+    /// List a survey's members, or add or remove one. Researchers manage the survey (its
+    /// participants, codebooks, analysis, exports and members); coders code what they are given.
+    /// Admins reach every survey without being members.
+    Members {
+        /// The survey's address (slug).
+        #[arg(long)]
+        survey: String,
+        #[command(subcommand)]
+        change: Option<MembersCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Add an account to the survey, or give a member another role.
+    Add {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+        /// What they do in this survey (researcher needs a researcher's or admin's account).
+        #[arg(long, value_enum)]
+        role: MemberRoleArg,
+    },
+    /// Take an account off the survey's members.
+    Remove {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// A member's role as the command line spells it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MemberRoleArg {
+    Researcher,
+    Coder,
+}
+
+impl From<MemberRoleArg> for MemberRole {
+    fn from(role: MemberRoleArg) -> Self {
+        match role {
+            MemberRoleArg::Researcher => MemberRole::Researcher,
+            MemberRoleArg::Coder => MemberRole::Coder,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -7,37 +7,23 @@ use minijinja::context;
 
 use crate::accounts::auth::SignedIn;
 use crate::app::AppState;
+use crate::coding::store::CodingWork;
 use crate::error::Result;
+use crate::survey::members::{self, Need};
 use crate::web::Page;
 
-/// A codebook the person can code in, with their progress.
-#[derive(serde::Serialize)]
-struct CodingWork {
-    id: i64,
-    name: String,
-    survey: String,
-    done: i64,
-    assigned: i64,
-}
-
-/// `GET /`
+/// `GET /`: what the person can do, and the codebooks they were given answers in (those of
+/// surveys they are still a member of).
 pub async fn home(State(state): State<AppState>, SignedIn(user): SignedIn, page: Page) -> Result<Response> {
-    let user_id = user.id;
-    let coding = state
+    let (user_id, account) = (user.id, user.role);
+    let coding: Vec<CodingWork> = state
         .db
         .read(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT c.id, c.draft, s.slug, COUNT(*), SUM(EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = a.codebook_id \
-                     AND d.response_id = a.response_id AND d.question = a.question AND d.coder_id = a.coder_id)) \
-                 FROM assignments a JOIN codebooks c ON c.id = a.codebook_id JOIN surveys s ON s.id = c.survey_id \
-                 WHERE a.coder_id = ?1 GROUP BY c.id ORDER BY c.id",
-            )?;
-            let rows = stmt.query_map([user_id], |r| {
-                let draft: String = r.get(1)?;
-                let name = serde_json::from_str::<crate::codebook::model::CodebookFile>(&draft).map(|f| f.name).unwrap_or_default();
-                Ok(CodingWork { id: r.get(0)?, name, survey: r.get(2)?, assigned: r.get(3)?, done: r.get(4)? })
-            })?;
-            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+            Ok(crate::coding::store::coding_work(conn, user_id)?
+                .into_iter()
+                .filter(|(_, member)| members::decide(account, *member, Need::Code, true).is_ok())
+                .map(|(work, _)| work)
+                .collect())
         })
         .await?;
     Ok(page.render("dashboard.html", context! { coding })?.into_response())

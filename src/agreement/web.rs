@@ -3,8 +3,7 @@
 //! variable each, and the pooled row; codes nobody applied folded away. Downloadable as CSV,
 //! the same file as `fieldwork agreement --survey … --format csv`.
 
-use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,15 +12,16 @@ use serde::{Deserialize, Serialize};
 
 use super::summary::{RELIABLE, Summary, TENTATIVE};
 use super::{Bootstrap, Report, ReportRow, RowKind, write_csv};
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::codebook::tree::Tree;
 use crate::coding::layers;
 use crate::error::Result;
 use crate::web::Page;
+use crate::web::routes::Routes;
+use crate::web::scope::{CodebookScope, ManagedCodebook};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/codebooks/{id}/agreement", get(page)).route("/codebooks/{id}/agreement.csv", get(csv))
+pub fn router() -> Routes {
+    Routes::new().route("/codebooks/{id}/agreement", get(page)).route("/codebooks/{id}/agreement.csv", get(csv))
 }
 
 #[derive(Deserialize, Default)]
@@ -97,8 +97,12 @@ impl ShownSummary {
     }
 }
 
-async fn load(state: &AppState, id: i64, filter: &Filter) -> Result<(crate::coding::web::Context, Report)> {
-    let (codebook, survey) = crate::codebook::web::find(state, id).await?;
+async fn load(
+    state: &AppState,
+    CodebookScope { codebook, survey, .. }: CodebookScope,
+    filter: &Filter,
+) -> Result<(crate::coding::web::Context, Report)> {
+    let id = codebook.id;
     let question = Some(filter.question.clone()).filter(|q| !q.is_empty());
     let version = filter.version;
     let codings = state.db.read(move |conn| layers::agreement_codings(conn, id, question.as_deref(), version)).await?;
@@ -115,12 +119,11 @@ async fn load(state: &AppState, id: i64, filter: &Filter) -> Result<(crate::codi
 /// `GET /codebooks/{id}/agreement?question=Q&version=V`
 pub async fn page(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedCodebook(scope): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Query(filter): Query<Filter>,
 ) -> Result<Response> {
-    let (ctx, report) = load(&state, id, &filter).await?;
+    let (ctx, report) = load(&state, scope, &filter).await?;
     // One index of the codebook for every path on the page (a path alone walks the whole file).
     let tree = Tree::new(&ctx.codebook.draft);
     let rows: Vec<ShownRow> = report.rows.iter().map(|row| ShownRow::of(row, &tree)).collect();
@@ -143,11 +146,10 @@ pub async fn page(
 /// `GET /codebooks/{id}/agreement.csv`: the same rows, as `fieldwork agreement --format csv`.
 pub async fn csv(
     State(state): State<AppState>,
-    _user: Researcher,
-    Path(id): Path<i64>,
+    ManagedCodebook(scope): ManagedCodebook,
     Query(filter): Query<Filter>,
 ) -> Result<Response> {
-    let (_, report) = load(&state, id, &filter).await?;
+    let (_, report) = load(&state, scope, &filter).await?;
     let mut out = Vec::new();
     write_csv(&report, &mut out).map_err(|e| anyhow::anyhow!("writing the agreement CSV: {e}"))?;
     Ok((

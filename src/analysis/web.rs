@@ -1,7 +1,6 @@
 //! The analysis page of a survey: filters, the coding layer, and the tables (tallies, a cross-tab,
 //! co-occurrence, closed questions), each with its CSV download and chart.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,6 @@ use super::csv::percent;
 use super::data::{self, Data, Filter};
 use super::svg::{self, Bar};
 use super::tables::{self, GroupBy};
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::codebook::store::{self as codebooks, StoredCodebook};
 use crate::coding::layers::Layer;
@@ -21,9 +19,11 @@ use crate::csv_out::{CsvOptions, CsvWriter};
 use crate::error::{AppError, Result};
 use crate::survey::store::StoredSurvey;
 use crate::web::Page;
+use crate::web::routes::Routes;
+use crate::web::scope::ManagedSurvey;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/surveys/{slug}/analysis", get(page)).route("/surveys/{slug}/analysis/{file}", get(download))
+pub fn router() -> Routes {
+    Routes::new().route("/surveys/{slug}/analysis", get(page)).route("/surveys/{slug}/analysis/{file}", get(download))
 }
 
 /// The page's settings, all in the query string so that every view can be bookmarked.
@@ -107,10 +107,7 @@ struct Prepared {
     data: Data,
 }
 
-async fn prepare(state: &AppState, slug: &str, query: &AnalysisQuery) -> Result<Prepared> {
-    let slug = slug.to_string();
-    let survey =
-        state.db.read(move |conn| crate::survey::store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)?;
+async fn prepare(state: &AppState, survey: StoredSurvey, query: &AnalysisQuery) -> Result<Prepared> {
     let survey_id = survey.id;
     let codebooks = state.db.read(move |conn| codebooks::for_survey(conn, survey_id)).await?;
     let codebook = match query.codebook {
@@ -127,12 +124,11 @@ async fn prepare(state: &AppState, slug: &str, query: &AnalysisQuery) -> Result<
 /// `GET /surveys/{slug}/analysis`
 pub async fn page(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     Query(query): Query<AnalysisQuery>,
 ) -> Result<Response> {
-    let p = prepare(&state, &slug, &query).await?;
+    let p = prepare(&state, survey, &query).await?;
     let d = &p.survey.definition;
     let question = query.question();
     let (tallies, answered) =
@@ -186,12 +182,12 @@ fn svg_file(body: String) -> Response {
 /// the table shown on the page under the same settings.
 pub async fn download(
     State(state): State<AppState>,
-    _user: Researcher,
-    Path((slug, file)): Path<(String, String)>,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
+    Path((_, file)): Path<(String, String)>,
     Query(query): Query<AnalysisQuery>,
 ) -> Result<Response> {
     let (table, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
-    let p = prepare(&state, &slug, &query).await?;
+    let p = prepare(&state, survey, &query).await?;
     let d = &p.survey.definition;
     let question = query.question();
     let out = match (table, format, &p.codebook) {

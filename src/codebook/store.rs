@@ -1,4 +1,7 @@
-//! The `codebooks`, `codebook_versions` and `codebook_changes` tables.
+//! The `codebooks`, `codebook_versions` and `codebook_changes` tables, and what the overview and
+//! the review page count and list of a codebook's codings.
+
+use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -30,30 +33,49 @@ fn encode(file: &CodebookFile) -> Result<String, DbError> {
     serde_json::to_string(file).map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))
 }
 
-const COLUMNS: &str = "id, survey_id, draft, draft_revision, published_version, blind, reconciliation_open, \
-     NOT EXISTS (SELECT 1 FROM codebook_versions v WHERE v.codebook_id = codebooks.id \
-         AND v.version = codebooks.published_version AND v.snapshot = codebooks.draft)";
+const COLUMNS: [&str; 7] =
+    ["id", "survey_id", "draft", "draft_revision", "published_version", "blind", "reconciliation_open"];
+
+/// The columns `from_row_at` reads, of the table named `alias` in a join: the table's own, then
+/// whether its draft differs from the version coders use.
+pub(crate) fn columns_of(alias: &str) -> String {
+    let own = COLUMNS.iter().map(|column| format!("{alias}.{column}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "{own}, NOT EXISTS (SELECT 1 FROM codebook_versions v WHERE v.codebook_id = {alias}.id \
+         AND v.version = {alias}.published_version AND v.snapshot = {alias}.draft)"
+    )
+}
+
+/// How many columns `from_row_at` reads.
+pub(crate) fn column_count() -> usize {
+    COLUMNS.len() + 1
+}
 
 fn from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredCodebook> {
+    from_row_at(row, 0)
+}
+
+/// A codebook from `columns_of` starting at column `at` of a row.
+pub(crate) fn from_row_at(row: &rusqlite::Row, at: usize) -> rusqlite::Result<StoredCodebook> {
     Ok(StoredCodebook {
-        id: row.get(0)?,
-        survey_id: row.get(1)?,
-        draft: decode(&row.get::<_, String>(2)?)?,
-        draft_revision: row.get(3)?,
-        published_version: row.get(4)?,
-        blind: row.get(5)?,
-        reconciliation_open: row.get(6)?,
-        draft_differs: row.get(7)?,
+        id: row.get(at)?,
+        survey_id: row.get(at + 1)?,
+        draft: decode(&row.get::<_, String>(at + 2)?)?,
+        draft_revision: row.get(at + 3)?,
+        published_version: row.get(at + 4)?,
+        blind: row.get(at + 5)?,
+        reconciliation_open: row.get(at + 6)?,
+        draft_differs: row.get(at + 7)?,
     })
 }
 
 pub fn find(conn: &Connection, id: i64) -> Result<Option<StoredCodebook>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM codebooks WHERE id = ?1");
+    let sql = format!("SELECT {} FROM codebooks WHERE id = ?1", columns_of("codebooks"));
     Ok(conn.query_row(&sql, [id], from_row).optional()?)
 }
 
 pub fn for_survey(conn: &Connection, survey_id: i64) -> Result<Vec<StoredCodebook>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM codebooks WHERE survey_id = ?1 ORDER BY id");
+    let sql = format!("SELECT {} FROM codebooks WHERE survey_id = ?1 ORDER BY id", columns_of("codebooks"));
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([survey_id], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
@@ -206,4 +228,67 @@ pub fn changes(conn: &Connection, id: i64) -> Result<Vec<Change>, DbError> {
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// How many answers carry each code (any coder or layer), by code; answers of responses in the
+/// trash do not count.
+pub fn answers_per_code(conn: &Connection, id: i64) -> Result<HashMap<String, i64>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT c.code_key, COUNT(DISTINCT c.response_id || ':' || c.question) FROM codings c \
+         JOIN live_responses r ON r.id = c.response_id WHERE c.codebook_id = ?1 GROUP BY c.code_key",
+    )?;
+    let counts = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(counts)
+}
+
+/// How many draft changes wait to be published.
+pub fn pending_changes(conn: &Connection, id: i64) -> Result<i64, DbError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM codebook_changes WHERE codebook_id = ?1 AND version IS NULL",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+/// A coding a split left for review, with its answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flagged {
+    pub id: i64,
+    pub code_key: String,
+    pub coder: String,
+    pub response_id: i64,
+    pub question: String,
+    pub text: String,
+}
+
+const FLAGGED: &str = "FROM codings c JOIN users u ON u.id = c.coder_id \
+     JOIN live_responses r ON r.id = c.response_id \
+     LEFT JOIN answers a ON a.response_id = c.response_id AND a.question = c.question AND a.item = '' \
+     WHERE c.codebook_id = ?1 AND c.needs_review = 1";
+
+/// The codings left for review (those of responses in the trash aside), by code and response.
+pub fn flagged(conn: &Connection, id: i64) -> Result<Vec<Flagged>, DbError> {
+    let sql = format!(
+        "SELECT c.id, c.code_key, u.email, c.response_id, c.question, COALESCE(a.value, '') {FLAGGED} \
+         ORDER BY c.code_key, c.response_id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(Flagged {
+                id: r.get(0)?,
+                code_key: r.get(1)?,
+                coder: r.get(2)?,
+                response_id: r.get(3)?,
+                question: r.get(4)?,
+                text: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// How many codings wait for review, counted as `flagged` lists them.
+pub fn flagged_count(conn: &Connection, id: i64) -> Result<i64, DbError> {
+    Ok(conn.query_row(&format!("SELECT COUNT(*) {FLAGGED}"), [id], |r| r.get(0))?)
 }

@@ -1,10 +1,16 @@
 //! The `codings`, `coding_done`, `memos` and `reconciliations` tables, read and written per
-//! answer (a unit: one respondent's answer to one open question).
+//! answer (a unit: one respondent's answer to one open question), and what the coding pages list
+//! of assignments and coders.
+
+use std::collections::BTreeSet;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::units::Unit;
+use crate::codebook::model::CodebookFile;
 use crate::db::{DbError, now_rfc3339};
+use crate::survey::members::MemberRole;
 
 /// One answer to code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -27,12 +33,13 @@ pub struct Coding {
     pub needs_review: bool,
 }
 
-/// The text of an answer, if there is one.
-pub fn answer_text(conn: &Connection, unit: UnitRef) -> Result<Option<String>, DbError> {
+/// The text of an answer to code: one of a complete response of survey `survey_id`, not in the
+/// trash; None for anything else (another survey's, a partial or deleted response's, none).
+pub fn answer_text(conn: &Connection, survey_id: i64, unit: UnitRef) -> Result<Option<String>, DbError> {
     Ok(conn
         .query_row(
-            "SELECT value FROM answers WHERE response_id = ?1 AND question = ?2 AND item = ''",
-            params![unit.response_id, unit.question],
+            "SELECT value FROM complete_answers WHERE response_id = ?1 AND question = ?2 AND item = '' AND survey_id = ?3",
+            params![unit.response_id, unit.question, survey_id],
             |r| r.get(0),
         )
         .optional()?)
@@ -111,11 +118,13 @@ pub fn remove_code(conn: &Connection, by: Coder, unit: UnitRef, code: &str) -> R
     Ok(())
 }
 
-/// Removes one passage coding of this coder (the whole-answer coding stays).
-pub fn remove_span(conn: &Connection, by: Coder, coding_id: i64) -> Result<bool, DbError> {
+/// Removes one passage coding of this coder on this answer (the whole-answer coding stays); false
+/// when there is no such passage.
+pub fn remove_span(conn: &Connection, by: Coder, unit: UnitRef, coding_id: i64) -> Result<bool, DbError> {
     let removed = conn.execute(
-        "DELETE FROM codings WHERE id = ?1 AND codebook_id = ?2 AND coder_id = ?3 AND layer = ?4 AND span_start IS NOT NULL",
-        params![coding_id, by.codebook_id, by.coder_id, by.layer],
+        "DELETE FROM codings WHERE id = ?1 AND codebook_id = ?2 AND coder_id = ?3 AND layer = ?4 AND span_start IS NOT NULL \
+         AND response_id = ?5 AND question = ?6",
+        params![coding_id, by.codebook_id, by.coder_id, by.layer, unit.response_id, unit.question],
     )?;
     Ok(removed == 1)
 }
@@ -246,4 +255,66 @@ pub fn reconciliation(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)
+}
+
+/// The answers reconciled in a codebook.
+pub fn reconciled(conn: &Connection, codebook_id: i64) -> Result<BTreeSet<Unit>, DbError> {
+    let mut stmt = conn.prepare("SELECT response_id, question FROM reconciliations WHERE codebook_id = ?1")?;
+    let rows = stmt.query_map([codebook_id], |r| Ok(Unit { response_id: r.get(0)?, question: r.get(1)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A past assignment: the question (or all), the share double-coded, coders per double-coded
+/// answer, the seed, and when.
+pub type AssignmentRun = (String, f64, i64, i64, String);
+
+/// The codebook's assignments, newest first.
+pub fn assignment_runs(conn: &Connection, codebook_id: i64) -> Result<Vec<AssignmentRun>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT COALESCE(question, 'all open questions'), double_share, coders_per_double, seed, created_at \
+         FROM assignment_runs WHERE codebook_id = ?1 ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map([codebook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Accounts that applied codes in one of the survey's codebooks (the `coder:ID` layers), by email.
+pub fn coders_in(conn: &Connection, survey_id: i64) -> Result<Vec<(i64, String)>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT u.id, u.email FROM codings c JOIN users u ON u.id = c.coder_id \
+         JOIN codebooks b ON b.id = c.codebook_id WHERE b.survey_id = ?1 AND c.layer = 'coder' ORDER BY u.email",
+    )?;
+    let rows = stmt.query_map([survey_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A codebook in which someone was given answers, with their progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodingWork {
+    pub id: i64,
+    pub name: String,
+    pub survey: String,
+    pub done: i64,
+    pub assigned: i64,
+}
+
+/// The codebooks in which `coder_id` was given answers (of responses not in the trash), with
+/// their membership in each codebook's survey, so the caller can keep those they may still reach.
+pub fn coding_work(conn: &Connection, coder_id: i64) -> Result<Vec<(CodingWork, Option<MemberRole>)>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT c.id, c.draft, s.slug, COUNT(*), SUM(EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = a.codebook_id \
+             AND d.response_id = a.response_id AND d.question = a.question AND d.coder_id = a.coder_id)), m.role \
+         FROM assignments a JOIN live_responses r ON r.id = a.response_id \
+         JOIN codebooks c ON c.id = a.codebook_id JOIN surveys s ON s.id = c.survey_id \
+         LEFT JOIN survey_members m ON m.survey_id = s.id AND m.user_id = a.coder_id \
+         WHERE a.coder_id = ?1 GROUP BY c.id ORDER BY c.id",
+    )?;
+    let rows = stmt.query_map([coder_id], |r| {
+        let draft: String = r.get(1)?;
+        let name = serde_json::from_str::<CodebookFile>(&draft).map(|f| f.name).unwrap_or_default();
+        let work = CodingWork { id: r.get(0)?, name, survey: r.get(2)?, assigned: r.get(3)?, done: r.get(4)? };
+        let role: Option<String> = r.get(5)?;
+        Ok((work, role.as_deref().and_then(MemberRole::parse)))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

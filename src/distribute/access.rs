@@ -95,11 +95,7 @@ pub fn load(conn: &Connection, survey_id: i64) -> Result<Distribution, DbError> 
 
 /// Complete responses not in the trash: what the response limit counts.
 pub fn complete_responses(conn: &Connection, survey_id: i64) -> Result<i64, DbError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM responses WHERE survey_id = ?1 AND status = 'complete' AND deleted_at IS NULL",
-        [survey_id],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT COUNT(*) FROM complete_responses WHERE survey_id = ?1", [survey_id], |r| r.get(0))?)
 }
 
 /// Why a survey takes no answers from someone, or nothing when it does.

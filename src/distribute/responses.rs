@@ -64,8 +64,8 @@ fn summary(row: &Row) -> rusqlite::Result<ResponseSummary> {
 }
 
 /// The WHERE clause of a filtered list; parameters ?1 survey, ?2..?6 the filter's fields.
-const FILTERED: &str = "FROM responses r LEFT JOIN participants p ON p.id = r.participant_id \
-     WHERE r.survey_id = ?1 AND r.deleted_at IS NULL AND (?2 = '' OR r.status = ?2) AND (?3 = '' OR r.language = ?3) \
+const FILTERED: &str = "FROM live_responses r LEFT JOIN participants p ON p.id = r.participant_id \
+     WHERE r.survey_id = ?1 AND (?2 = '' OR r.status = ?2) AND (?3 = '' OR r.language = ?3) \
      AND (?4 = '' OR substr(r.started_at, 1, 10) >= ?4) AND (?5 = '' OR substr(r.started_at, 1, 10) <= ?5) \
      AND (?6 = '' OR p.status = ?6)";
 
@@ -104,7 +104,8 @@ pub fn find(conn: &Connection, survey_id: i64, id: i64) -> Result<Option<Respons
 /// Moves a response to the trash. False when there was none to move.
 pub fn delete(conn: &Connection, survey_id: i64, id: i64, by: i64) -> Result<bool, DbError> {
     let changed = conn.execute(
-        "UPDATE responses SET deleted_at = ?3, deleted_by = ?4 WHERE survey_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+        "UPDATE responses SET deleted_at = ?3, deleted_by = ?4 \
+         WHERE id IN (SELECT id FROM live_responses WHERE survey_id = ?1 AND id = ?2)",
         params![survey_id, id, now_rfc3339(), by],
     )?;
     Ok(changed == 1)
@@ -113,8 +114,8 @@ pub fn delete(conn: &Connection, survey_id: i64, id: i64, by: i64) -> Result<boo
 /// Moves every partial response started before `date` (YYYY-MM-DD) to the trash; returns how many.
 pub fn delete_partial_before(conn: &Connection, survey_id: i64, date: &str, by: i64) -> Result<usize, DbError> {
     Ok(conn.execute(
-        "UPDATE responses SET deleted_at = ?3, deleted_by = ?4 WHERE survey_id = ?1 AND status = 'partial' \
-         AND deleted_at IS NULL AND substr(started_at, 1, 10) < ?2",
+        "UPDATE responses SET deleted_at = ?3, deleted_by = ?4 WHERE id IN (SELECT id FROM live_responses \
+         WHERE survey_id = ?1 AND NOT is_complete AND substr(started_at, 1, 10) < ?2)",
         params![survey_id, date, now_rfc3339(), by],
     )?)
 }
@@ -122,7 +123,7 @@ pub fn delete_partial_before(conn: &Connection, survey_id: i64, date: &str, by: 
 /// How many partial responses started before `date`, to confirm before deleting them.
 pub fn count_partial_before(conn: &Connection, survey_id: i64, date: &str) -> Result<i64, DbError> {
     Ok(conn.query_row(
-        "SELECT COUNT(*) FROM responses WHERE survey_id = ?1 AND status = 'partial' AND deleted_at IS NULL \
+        "SELECT COUNT(*) FROM live_responses WHERE survey_id = ?1 AND NOT is_complete \
          AND substr(started_at, 1, 10) < ?2",
         params![survey_id, date],
         |r| r.get(0),
@@ -132,8 +133,8 @@ pub fn count_partial_before(conn: &Connection, survey_id: i64, date: &str) -> Re
 /// The survey's trash, most recently deleted first.
 pub fn trash(conn: &Connection, survey_id: i64) -> Result<Vec<ResponseSummary>, DbError> {
     let sql = format!(
-        "SELECT {SUMMARY} FROM responses r LEFT JOIN participants p ON p.id = r.participant_id \
-         WHERE r.survey_id = ?1 AND r.deleted_at IS NOT NULL ORDER BY r.deleted_at DESC, r.id DESC"
+        "SELECT {SUMMARY} FROM trashed_responses r LEFT JOIN participants p ON p.id = r.participant_id \
+         WHERE r.survey_id = ?1 ORDER BY r.deleted_at DESC, r.id DESC"
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([survey_id], summary)?;
@@ -143,8 +144,8 @@ pub fn trash(conn: &Connection, survey_id: i64) -> Result<Vec<ResponseSummary>, 
 /// Takes a response out of the trash. False when it was not there.
 pub fn restore(conn: &Connection, survey_id: i64, id: i64) -> Result<bool, DbError> {
     let changed = conn.execute(
-        "UPDATE responses SET deleted_at = NULL, deleted_by = NULL WHERE survey_id = ?1 AND id = ?2 \
-         AND deleted_at IS NOT NULL",
+        "UPDATE responses SET deleted_at = NULL, deleted_by = NULL \
+         WHERE id IN (SELECT id FROM trashed_responses WHERE survey_id = ?1 AND id = ?2)",
         params![survey_id, id],
     )?;
     Ok(changed == 1)
@@ -155,7 +156,7 @@ pub fn restore(conn: &Connection, survey_id: i64, id: i64) -> Result<bool, DbErr
 pub fn purge(conn: &Connection) -> Result<usize, DbError> {
     let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(TRASH_DAYS);
     Ok(conn.execute(
-        "DELETE FROM responses WHERE deleted_at IS NOT NULL AND deleted_at <= ?1",
+        "DELETE FROM responses WHERE id IN (SELECT id FROM trashed_responses WHERE deleted_at <= ?1)",
         [crate::db::rfc3339(cutoff)],
     )?)
 }

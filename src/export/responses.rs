@@ -19,13 +19,14 @@ use crate::survey::store::StoredSurvey;
 pub const RESPONSE_COLUMNS: [&str; 7] =
     ["response_id", "status", "survey_version", "language", "started_at", "submitted_at", "duration_s"];
 
-/// Every response of a survey with its answers, ordered by response. `responses` is read in rowid
-/// order (`NOT INDEXED`), so SQLite never sorts: each response's answers come from the answers
-/// table's primary key as the scan reaches it, and memory does not grow with the survey.
+/// Every response of a survey with its answers, ordered by response. Responses are read in rowid
+/// order (the `+` keeps SQLite from reading them through the survey's index), so SQLite never
+/// sorts: each response's answers come from the answers table's primary key as the scan reaches
+/// it, and memory does not grow with the survey.
 pub const QUERY: &str = "SELECT r.id, r.status, r.survey_version, r.language, r.started_at, r.submitted_at, \
      r.duration_s, a.question, a.item, a.value, r.participant_id \
-     FROM responses r NOT INDEXED LEFT JOIN answers a ON a.response_id = r.id \
-     WHERE r.survey_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') ORDER BY r.id";
+     FROM live_responses r LEFT JOIN answers a ON a.response_id = r.id \
+     WHERE +r.survey_id = ?1 AND (?2 OR r.is_complete) ORDER BY r.id";
 
 /// Where a column's cells come from.
 #[derive(Debug, Clone, PartialEq)]

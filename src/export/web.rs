@@ -1,26 +1,24 @@
 //! The export page of a survey and its downloads: `GET /surveys/{slug}/export` lists every file
 //! with its options; `GET /surveys/{slug}/export/{what}.csv?…` (or `project.qdpx?…`) streams one,
-//! with the same options as `fieldwork export`. Researchers only; every download is in the audit
-//! log.
+//! with the same options as `fieldwork export`. The survey's researchers only; every download is
+//! in the audit log.
 
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use minijinja::context;
-use rusqlite::Connection;
 
 use super::stream::{self, CsvExportError, ExportOptions, What};
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
-use crate::db::DbError;
 use crate::error::{AppError, Result};
 use crate::survey::model::QuestionType;
 use crate::web::Page;
+use crate::web::routes::Routes;
+use crate::web::scope::ManagedSurvey;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/surveys/{slug}/export", get(page)).route("/surveys/{slug}/export/{file}", get(download))
+pub fn router() -> Routes {
+    Routes::new().route("/surveys/{slug}/export", get(page)).route("/surveys/{slug}/export/{file}", get(download))
 }
 
 /// The query parameters a download takes: the command line's flags, with `_` (or `-`).
@@ -89,10 +87,11 @@ fn bad_request(state: &AppState, message: &str) -> Result<Response> {
 /// reason), then written while it is sent.
 pub async fn download(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
-    Path((slug, file)): Path<(String, String)>,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
+    Path((_, file)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
+    let slug = survey.slug;
     let what = What::ALL.into_iter().find(|w| w.url_file() == file).ok_or(AppError::NotFound)?;
     let options = match parse_query(query.as_deref().unwrap_or("")) {
         Ok(options) => options,
@@ -158,33 +157,22 @@ fn describe(what: What) -> (&'static str, &'static str) {
     }
 }
 
-/// Accounts that applied codes in one of the survey's codebooks: the `coder:ID` layers.
-fn coders(conn: &Connection, survey_id: i64) -> Result<Vec<(i64, String)>, DbError> {
-    let mut stmt = conn.prepare(
-        "SELECT DISTINCT u.id, u.email FROM codings c JOIN users u ON u.id = c.coder_id \
-         JOIN codebooks b ON b.id = c.codebook_id WHERE b.survey_id = ?1 AND c.layer = 'coder' ORDER BY u.email",
-    )?;
-    let rows = stmt.query_map([survey_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// `GET /surveys/{slug}/export`
 pub async fn page(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
 ) -> Result<Response> {
-    let found = state
+    let survey_id = survey.id;
+    let (codebooks, coders) = state
         .db
         .read(move |conn| {
-            let Some(survey) = crate::survey::store::find_by_slug(conn, &slug)? else { return Ok(None) };
-            let books = crate::codebook::store::for_survey(conn, survey.id)?;
-            let coders = coders(conn, survey.id)?;
-            Ok(Some((survey, books, coders)))
+            Ok((
+                crate::codebook::store::for_survey(conn, survey_id)?,
+                crate::coding::store::coders_in(conn, survey_id)?,
+            ))
         })
         .await?;
-    let (survey, codebooks, coders) = found.ok_or(AppError::NotFound)?;
     let d = &survey.definition;
     let text = |t| d.text(t, &d.default_language).to_string();
     let files: Vec<_> = What::ALL

@@ -1,4 +1,5 @@
-//! `fieldwork survey …`: import, export, list, open and close surveys from the command line.
+//! `fieldwork survey …`: import, export, list, open and close surveys from the command line (and
+//! hands `members` to `members::cli`).
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
         SurveyCommand::Open { slug } => set_status(&conn, &slug, Status::Open),
         SurveyCommand::Close { slug } => set_status(&conn, &slug, Status::Closed),
         SurveyCommand::Access { survey, mode } => crate::distribute::cli::set_access(&conn, &survey, mode),
+        SurveyCommand::Members { survey, change } => super::members::cli::run(&conn, &survey, change),
     }
 }
 

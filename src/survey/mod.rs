@@ -6,6 +6,7 @@ pub mod changes;
 pub mod cli;
 pub mod file;
 pub mod logic;
+pub mod members;
 pub mod messages;
 pub mod model;
 pub mod store;
@@ -27,7 +28,8 @@ pub enum ImportError {
     Db(#[from] DbError),
 }
 
-/// Creates a draft survey from a TOML questionnaire, all or nothing. Returns its id and slug.
+/// Creates a draft survey from a TOML questionnaire, all or nothing. Returns its id and slug. Its
+/// creator (`created_by`, None from the command line) becomes its first researcher.
 pub fn import_toml(conn: &Connection, text: &str, created_by: Option<i64>) -> Result<(i64, String), ImportError> {
     let compiled = file::from_toml(text).map_err(ImportError::Invalid)?;
     let mut definition = compiled.definition;
@@ -38,6 +40,9 @@ pub fn import_toml(conn: &Connection, text: &str, created_by: Option<i64>) -> Re
     }
     let id = store::insert(conn, &definition, created_by)?;
     translations::record_sources(conn, id, None, &definition)?;
+    if let Some(creator) = created_by {
+        members::store::upsert(conn, id, creator, members::MemberRole::Researcher, Some(creator))?;
+    }
     Ok((id, definition.slug))
 }
 

@@ -56,19 +56,34 @@ fn encode(definition: &SurveyDefinition) -> Result<String, DbError> {
 
 const COLUMNS: &str = "id, slug, status, version, definition, created_at, updated_at, opened_at";
 
+/// The columns `from_row_at` reads, of the table named `alias` in a join.
+pub(crate) fn columns_of(alias: &str) -> String {
+    COLUMNS.split(", ").map(|column| format!("{alias}.{column}")).collect::<Vec<_>>().join(", ")
+}
+
 fn from_row(row: &rusqlite::Row) -> rusqlite::Result<StoredSurvey> {
-    let status: String = row.get(2)?;
-    let json: String = row.get(4)?;
+    from_row_at(row, 0)
+}
+
+/// A survey from `columns_of` starting at column `at` of a row.
+pub(crate) fn from_row_at(row: &rusqlite::Row, at: usize) -> rusqlite::Result<StoredSurvey> {
+    let status: String = row.get(at + 2)?;
+    let json: String = row.get(at + 4)?;
     Ok(StoredSurvey {
-        id: row.get(0)?,
-        slug: row.get(1)?,
+        id: row.get(at)?,
+        slug: row.get(at + 1)?,
         status: Status::parse(&status),
-        version: row.get(3)?,
+        version: row.get(at + 3)?,
         definition: decode(&json)?,
-        created_at: row.get(5)?,
-        updated_at: row.get(6)?,
-        opened_at: row.get(7)?,
+        created_at: row.get(at + 5)?,
+        updated_at: row.get(at + 6)?,
+        opened_at: row.get(at + 7)?,
     })
+}
+
+/// How many columns `from_row_at` reads.
+pub(crate) fn column_count() -> usize {
+    COLUMNS.split(", ").count()
 }
 
 pub fn find_by_slug(conn: &Connection, slug: &str) -> Result<Option<StoredSurvey>, DbError> {
@@ -167,8 +182,7 @@ pub fn definition_at(conn: &Connection, survey_id: i64, version: i64) -> Result<
 /// Counts of responses by status (those in the trash aside), for the survey list.
 pub fn response_counts(conn: &Connection, survey_id: i64) -> Result<(i64, i64), DbError> {
     Ok(conn.query_row(
-        "SELECT COALESCE(SUM(status = 'complete'), 0), COALESCE(SUM(status = 'partial'), 0) FROM responses \
-         WHERE survey_id = ?1 AND deleted_at IS NULL",
+        "SELECT COALESCE(SUM(is_complete), 0), COALESCE(SUM(NOT is_complete), 0) FROM live_responses WHERE survey_id = ?1",
         [survey_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?)

@@ -1,10 +1,13 @@
 //! The thin web layer shared by every feature: templates and the page context, CSRF, sessions
-//! stored in SQLite, security headers, request logging, error pages and static files.
+//! stored in SQLite, security headers, request logging, error pages, static files, the route
+//! table as data, and the extractors that scope a request to a survey.
 
 pub mod client;
 pub mod csrf;
 pub mod middleware;
 pub mod page;
+pub mod routes;
+pub mod scope;
 pub mod server;
 pub mod session_store;
 pub mod static_files;

@@ -125,6 +125,9 @@ mod tests {
             // Every list's paging links: a page after the first, with one more after it.
             page_number => 2, has_next => true,
             zones => ["UTC", "Europe/Madrid"], current => "UTC", count => 2, before => "2026-01-01",
+            members => vec![context! { user_id => 2, email => "r@example.org", name => "Ana <b>", role => "researcher", active => false, added_at => "2026-01-01T00:00:00Z", added_by => "a@example.org" }],
+            member_roles => ["researcher", "coder"], member_form => context! { member_email => "c@example.org", member_role => "coder" },
+            member_errors => context! { member_email => "no such account", member_role => "choose one" },
         }
     }
 

@@ -3,6 +3,7 @@
 
 use fieldwork::accounts::Role;
 use fieldwork::coding::store::{self, Coder, UnitRef};
+use fieldwork::survey::members::MemberRole;
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp};
@@ -47,13 +48,22 @@ name = "Grassroots"
 const CODER_A: [u8; 10] = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0];
 const CODER_B: [u8; 10] = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0];
 
-/// A survey with ten answers, the codebook, and two coders who coded them all as in example A.
+/// A survey with ten answers, the codebook, two coders (its members) who coded them all as in
+/// example A, and a researcher of the survey, rae. Returns the codebook.
 fn arrange(app: &TestApp) -> i64 {
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     let (survey_id, _) = fieldwork::survey::import_toml(&conn, SURVEY, None).unwrap();
     let file = fieldwork::codebook::model::from_toml(CODEBOOK).unwrap();
     let codebook_id = fieldwork::codebook::import(&conn, survey_id, &file, "test", None).unwrap();
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
+    app.add_user("rae@example.org", Role::Researcher);
+    for (email, role) in [
+        ("ann@example.org", MemberRole::Coder),
+        ("bob@example.org", MemberRole::Coder),
+        ("rae@example.org", MemberRole::Researcher),
+    ] {
+        app.add_member(survey_id, email, role);
+    }
     for unit in 0..10 {
         let response_id = add_response(app, survey_id, "complete", &[("WHY", "", "some reason")]);
         let at = UnitRef { response_id, question: "WHY" };
@@ -80,7 +90,6 @@ fn row<'a>(csv: &'a str, code: &str) -> Vec<&'a str> {
 async fn the_agreement_page_reproduces_krippendorffs_example_a_and_the_command_line() {
     let app = TestApp::spawn().await;
     let codebook = arrange(&app);
-    app.add_user("rae@example.org", Role::Researcher);
     app.login("rae@example.org", PASSWORD).await;
 
     let response = app.get(&format!("/codebooks/{codebook}/agreement.csv")).await;
@@ -138,7 +147,6 @@ async fn the_agreement_page_is_for_researchers_only() {
 async fn the_disagreement_link_lists_only_answers_where_coders_differ_on_that_code() {
     let app = TestApp::spawn().await;
     let codebook = arrange(&app);
-    app.add_user("rae@example.org", Role::Researcher);
     app.login("rae@example.org", PASSWORD).await;
     app.post_form(&format!("/codebooks/{codebook}/modes"), &[("blind", "on"), ("reconciliation_open", "on")]).await;
 
@@ -187,6 +195,7 @@ async fn the_page_never_calls_the_codebook_reliable_while_a_code_in_use_is_below
     answers.push((&[], &["Y"]));
     let codebook = arrange_codes(&app, &answers);
     app.add_user("rae@example.org", Role::Researcher);
+    app.add_member(app.survey_of_codebook(codebook), "rae@example.org", MemberRole::Researcher);
     app.login("rae@example.org", PASSWORD).await;
 
     let csv = app.get(&format!("/codebooks/{codebook}/agreement.csv")).await.text().await.unwrap();

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use fieldwork::accounts::Role;
 use fieldwork::coding::store::{self, Coder, UnitRef};
+use fieldwork::survey::members::MemberRole;
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp};
@@ -137,6 +138,7 @@ async fn the_page_the_command_on_the_database_and_the_command_on_the_export_agre
     let app = TestApp::spawn().await;
     let codebook = arrange(&app);
     app.add_user("rae@example.org", Role::Researcher);
+    app.add_member(app.survey_of_codebook(codebook), "rae@example.org", MemberRole::Researcher);
     app.login("rae@example.org", PASSWORD).await;
 
     let web = app.get(&format!("/codebooks/{codebook}/agreement.csv")).await.text().await.unwrap();
@@ -181,6 +183,7 @@ async fn the_export_without_its_done_without_code_rows_would_not_agree() {
     let app = TestApp::spawn().await;
     let codebook = arrange(&app);
     app.add_user("rae@example.org", Role::Researcher);
+    app.add_member(app.survey_of_codebook(codebook), "rae@example.org", MemberRole::Researcher);
     app.login("rae@example.org", PASSWORD).await;
     let web = rows_by_code(&app.get(&format!("/codebooks/{codebook}/agreement.csv")).await.text().await.unwrap());
     let export = app.dir.path().join("codings.csv");

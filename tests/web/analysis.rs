@@ -9,6 +9,7 @@ use fieldwork::analysis::data::{Filter, load};
 use fieldwork::analysis::tables::{self, GroupBy};
 use fieldwork::coding::layers::Layer;
 use fieldwork::coding::store::{self, Coder, UnitRef};
+use fieldwork::survey::members::MemberRole;
 use reqwest::StatusCode;
 
 use crate::browser::Browser;
@@ -73,6 +74,15 @@ fn arrange(app: &TestApp) -> Arranged {
     let file = fieldwork::codebook::model::from_toml(CODEBOOK).unwrap();
     let codebook = fieldwork::codebook::import(&conn, survey, &file, "test", None).unwrap();
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
+    // The survey's team: the two coders and rae, its researcher.
+    app.add_user("rae@example.org", Role::Researcher);
+    for (email, role) in [
+        ("ann@example.org", MemberRole::Coder),
+        ("bob@example.org", MemberRole::Coder),
+        ("rae@example.org", MemberRole::Researcher),
+    ] {
+        app.add_member(survey, email, role);
+    }
     // (status, language, organisational model, open answers)
     type Person<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
     let people: [Person; 5] = [
@@ -228,8 +238,8 @@ async fn the_crosstab_gives_column_percentages_of_each_groups_respondents() {
     let _ = a.responses;
 }
 
+/// Signs in rae, the survey's researcher.
 async fn researcher(app: &TestApp) {
-    app.add_user("rae@example.org", Role::Researcher);
     app.login("rae@example.org", PASSWORD).await;
 }
 
@@ -388,7 +398,6 @@ async fn the_analysis_is_for_researchers_only() {
 async fn a_researcher_opens_the_tallies_applies_a_filter_and_downloads_the_csv_in_a_browser() {
     let app = TestApp::spawn().await;
     let a = arrange(&app);
-    app.add_user("rae@example.org", Role::Researcher);
     let browser = Browser::start(1200, 900).await;
     browser.goto(&app.url("/login")).await;
     browser.fill("#email", "rae@example.org").await;

@@ -17,6 +17,7 @@ mod versions;
 mod workspace;
 
 use fieldwork::accounts::Role;
+use fieldwork::survey::members::MemberRole;
 use fieldwork::survey::store::Status;
 use reqwest::StatusCode;
 
@@ -66,9 +67,12 @@ impl Study {
         import_codebook(&self.app, self.survey, self.researcher)
     }
 
-    /// Adds an account of `role` and signs it in on a client of its own.
+    /// Adds an account of `role`, makes it a member of the study's survey (a coder as a coder,
+    /// anyone else as a researcher) and signs it in on a client of its own.
     pub async fn person(&self, email: &str, role: Role) -> (TestApp, i64) {
         let id = self.app.add_user(email, role);
+        let member = if role == Role::Coder { MemberRole::Coder } else { MemberRole::Researcher };
+        self.app.add_member(self.survey, email, member);
         let client = self.app.other_client();
         assert_eq!(client.login(email, PASSWORD).await.status(), StatusCode::SEE_OTHER, "login as {email}");
         (client, id)

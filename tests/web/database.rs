@@ -316,3 +316,55 @@ async fn concurrent_writes_commit_together_and_a_failing_one_is_undone_alone() {
     // The writer survived the panic and goes on.
     assert_eq!(pool.write(|tx| Ok(tx.execute("INSERT INTO notes (n) VALUES (1000)", [])?)).await.unwrap(), 1);
 }
+
+#[test]
+fn migration_7_makes_each_survey_creator_its_researcher_and_each_assigned_coder_its_coder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    db::migrate(&path).unwrap();
+    let conn = db::open(&path).unwrap();
+    let user = |email: &str, role| fieldwork::accounts::store::insert(&conn, email, "", role, None).unwrap();
+    let (rita, cody, demoted) = (
+        user("rita@example.org", Role::Researcher),
+        user("cody@example.org", Role::Coder),
+        user("dee@example.org", Role::Coder),
+    );
+    let survey = |slug: &str, creator: Option<i64>| {
+        let toml = format!(
+            "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\ntitle = {{ en = \"T\" }}\n\
+             [[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"Q\"\ntype = \"long_text\"\ntext = {{ en = \"Q?\" }}\n"
+        );
+        fieldwork::survey::import_toml(&conn, &toml, creator).unwrap().0
+    };
+    let (ritas, dees, from_cli) = (survey("ritas", Some(rita)), survey("dees", Some(demoted)), survey("cli", None));
+    let file = fieldwork::codebook::model::from_toml("format = 1\nname = \"C\"\n").unwrap();
+    let codebook = fieldwork::codebook::import(&conn, ritas, &file, "rita", Some(rita)).unwrap();
+    conn.execute_batch(&format!(
+        "INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at) \
+         VALUES ({ritas}, randomblob(32), 'complete', 1, 'en', '2026-01-01', '2026-01-01');
+         INSERT INTO assignment_runs (codebook_id, coders, double_share, coders_per_double, seed, created_at) \
+         VALUES ({codebook}, '[]', 0, 2, 1, '2026-01-01');
+         INSERT INTO assignments (codebook_id, response_id, question, coder_id, run_id) \
+         VALUES ({codebook}, last_insert_rowid(), 'Q', {cody}, 1);"
+    ))
+    .unwrap();
+    // As a database of version 6 was: no members yet.
+    conn.execute_batch("DROP TABLE survey_members; DELETE FROM schema_migrations WHERE version > 6;").unwrap();
+    conn.pragma_update(None, "user_version", 6).unwrap();
+    drop(conn);
+
+    let migrated = db::migrate(&path).unwrap();
+    assert_eq!((migrated.from, migrated.to), (6, *db::LATEST_VERSION));
+    let conn = db::open(&path).unwrap();
+    let members = |survey: i64| -> Vec<(i64, String)> {
+        conn.prepare("SELECT user_id, role FROM survey_members WHERE survey_id = ?1 ORDER BY user_id")
+            .unwrap()
+            .query_map([survey], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(members(ritas), [(rita, "researcher".into()), (cody, "coder".into())]);
+    assert_eq!(members(dees), [(demoted, "coder".into())], "a creator whose account is a coder's now codes only");
+    assert!(members(from_cli).is_empty(), "imported from the command line: admins only");
+}

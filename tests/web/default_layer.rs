@@ -11,6 +11,7 @@ use fieldwork::analysis::data::{Filter, load};
 use fieldwork::analysis::tables;
 use fieldwork::coding::layers::Layer;
 use fieldwork::coding::store::{self, Coder, UnitRef};
+use fieldwork::survey::members::MemberRole;
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::surveys::add_response;
@@ -159,6 +160,7 @@ async fn the_analysis_page_says_how_many_answers_await_reconciliation() {
     let app = TestApp::spawn().await;
     let a = arrange(&app);
     app.add_user("rae@example.org", Role::Researcher);
+    app.add_member(app.survey_of_codebook(a.codebook), "rae@example.org", MemberRole::Researcher);
     app.login("rae@example.org", PASSWORD).await;
     let (_, page) = app.get_page(&format!("/surveys/layer/analysis?codebook={}", a.codebook)).await;
     let notice = page.split("id=\"awaiting-reconciliation\">").nth(1).expect("a notice").split("</p>").next().unwrap();

@@ -14,6 +14,7 @@ use fieldwork::codebook::qdc::guid_for_id;
 use fieldwork::coding::layers::Layer;
 use fieldwork::coding::store::{self, Coder, UnitRef};
 use fieldwork::export::qdpx::{ExportError, QdpxOptions, SourcePer, Texts, write_qdpx};
+use fieldwork::survey::members::MemberRole;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 use reqwest::StatusCode;
@@ -153,6 +154,13 @@ fn arrange(app: &TestApp) -> Arranged {
     let rita = app.add_user("rita@example.org", Role::Researcher);
     conn.execute("UPDATE users SET name = 'Rita Ló' WHERE id = ?1", [rita]).unwrap();
     app.add_user("idle@example.org", Role::Coder);
+    for (email, role) in [
+        ("ann@example.org", MemberRole::Coder),
+        ("bob@example.org", MemberRole::Coder),
+        ("rita@example.org", MemberRole::Researcher),
+    ] {
+        app.add_member(survey, email, role);
+    }
 
     let r1 = insert_response(
         &conn,

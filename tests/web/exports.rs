@@ -5,6 +5,7 @@
 
 use fieldwork::accounts::Role;
 use fieldwork::coding::store::{self, Coder, UnitRef};
+use fieldwork::survey::members::MemberRole;
 use fieldwork::survey::model::{QuestionType, SurveyDefinition};
 use reqwest::StatusCode;
 
@@ -168,6 +169,8 @@ fn arrange(app: &TestApp) -> Arranged {
     let file = fieldwork::codebook::model::from_toml(CODEBOOK).unwrap();
     let codebook = fieldwork::codebook::import(&conn, survey, &file, "test", None).unwrap();
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
+    app.add_member(survey, "ann@example.org", MemberRole::Coder);
+    app.add_member(survey, "bob@example.org", MemberRole::Coder);
 
     let r1 = insert_response(&conn, survey, 0, "complete", "en");
     for (q, item, value) in [
@@ -220,8 +223,11 @@ fn arrange(app: &TestApp) -> Arranged {
     Arranged { codebook, responses: vec![r1, r2, r3, r4], coders }
 }
 
+/// Signs in rae, a researcher of the survey `exp`.
 async fn researcher(app: &TestApp) {
     app.add_user("rae@example.org", Role::Researcher);
+    let survey = crate::surveys::stored(app, "exp").id;
+    app.add_member(survey, "rae@example.org", MemberRole::Researcher);
     app.login("rae@example.org", PASSWORD).await;
 }
 

@@ -9,6 +9,7 @@ use fieldwork::accounts::password::PasswordHasher;
 use fieldwork::accounts::{Role, store};
 use fieldwork::app;
 use fieldwork::config::{PasswordHashingArgs, ServeArgs};
+use fieldwork::survey::members::MemberRole;
 use reqwest::StatusCode;
 use reqwest::cookie::Jar;
 use tokio::sync::oneshot;
@@ -25,6 +26,8 @@ pub struct TestApp {
     pub setup_link: Option<String>,
     pub client: reqwest::Client,
     jar: Arc<Jar>,
+    /// Who logged in last on this client (to make the surveys they arrange theirs).
+    signed_in: std::sync::Mutex<Option<String>>,
     extra_args: Vec<String>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -57,6 +60,7 @@ impl TestApp {
             setup_link: None,
             client: client_with(jar.clone()),
             jar,
+            signed_in: Default::default(),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             shutdown: None,
             server: None,
@@ -149,7 +153,32 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_form("/login", &[("email", email), ("password", password)]).await
+        let response = self.post_form("/login", &[("email", email), ("password", password)]).await;
+        if response.status() == StatusCode::SEE_OTHER
+            && let Ok(mut signed_in) = self.signed_in.lock()
+        {
+            *signed_in = Some(email.to_string());
+        }
+        response
+    }
+
+    /// The account that logged in last on this client, if any.
+    pub fn signed_in(&self) -> Option<fieldwork::accounts::User> {
+        let email = self.signed_in.lock().ok()?.clone()?;
+        let conn = fieldwork::db::open(&self.db_path).expect("open db");
+        store::find_by_email(&conn, &email).expect("read user")
+    }
+
+    /// Arrange: makes the account `email` a member of survey `survey_id` in `role`.
+    /// The survey a codebook belongs to.
+    pub fn survey_of_codebook(&self, codebook_id: i64) -> i64 {
+        self.query_i64(&format!("SELECT survey_id FROM codebooks WHERE id = {codebook_id}"))
+    }
+
+    pub fn add_member(&self, survey_id: i64, email: &str, role: MemberRole) {
+        let conn = fieldwork::db::open(&self.db_path).expect("open db");
+        let user = store::find_by_email(&conn, email).expect("read user").expect("an account with that email");
+        fieldwork::survey::members::store::upsert(&conn, survey_id, user.id, role, None).expect("add member");
     }
 
     pub async fn logout(&self) -> reqwest::Response {
@@ -187,6 +216,7 @@ impl TestApp {
             setup_link: None,
             client: client_with(jar.clone()),
             jar,
+            signed_in: Default::default(),
             extra_args: Vec::new(),
             shutdown: None,
             server: None,

@@ -78,10 +78,12 @@ pub async fn signed_in_as(email: &str, role: Role) -> TestApp {
     app
 }
 
-/// Arrange: imports a questionnaire straight into the database and returns the survey's id.
+/// Arrange: imports a questionnaire straight into the database and returns the survey's id. As
+/// an import on the web would, it makes the researcher or admin signed in on `app` its researcher.
 pub fn add_survey(app: &TestApp, toml: &str) -> i64 {
+    let creator = app.signed_in().filter(|user| user.role.includes(Role::Researcher)).map(|user| user.id);
     let conn = fieldwork::db::open(&app.db_path).expect("open db");
-    fieldwork::survey::import_toml(&conn, toml, None).expect("a valid questionnaire").0
+    fieldwork::survey::import_toml(&conn, toml, creator).expect("a valid questionnaire").0
 }
 
 /// Arrange: sets a survey's status straight in the database.

@@ -7,13 +7,13 @@ mod passwords;
 mod setup;
 mod time_zone;
 
-use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+use crate::web::routes::Routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/setup", get(setup::form).post(setup::create_first_admin))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))

@@ -9,14 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::find;
 use crate::accounts::User;
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::codebook::model::{CodeEntry, CodeKind, CodebookError, CodebookFile, from_toml, to_toml};
-use crate::codebook::ops;
+use crate::codebook::{ops, store};
 use crate::error::{AppError, Result};
 use crate::web::page::flash;
+use crate::web::scope::{CodebookScope, ManagedCodebook};
 use crate::web::{Page, off_workers};
 
 /// Saves `new` as the draft, or returns the problems.
@@ -58,12 +57,9 @@ async fn back_to_overview(
 
 /// `GET /codebooks/{id}/draft`
 pub async fn draft_form(
-    State(state): State<AppState>,
-    _user: Researcher,
+    ManagedCodebook(CodebookScope { codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (codebook, survey) = find(&state, id).await?;
     let text = to_toml(&codebook.draft).map_err(|e| anyhow::anyhow!("serialising a codebook: {e}"))?;
     let own = context! { codebook => &codebook, survey => &survey, text, revision => codebook.draft_revision };
     Ok(page.render("codebook/draft.html", own)?.into_response())
@@ -80,12 +76,11 @@ pub struct DraftForm {
 /// `POST /codebooks/{id}/draft`
 pub async fn save_draft(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Form(form): Form<DraftForm>,
 ) -> Result<Response> {
-    let (codebook, survey) = find(&state, id).await?;
+    let id = codebook.id;
     let text = form.text.replace("\r\n", "\n");
     let outcome = match off_workers(move || from_toml(&text)).await? {
         Ok(file) => save(&state, &user, id, form.revision, file).await?,
@@ -128,12 +123,10 @@ fn render_code_form(
 
 /// `GET /codebooks/{id}/codes/{key}`
 pub async fn code_form(
-    State(state): State<AppState>,
-    _user: Researcher,
+    ManagedCodebook(CodebookScope { codebook, .. }): ManagedCodebook,
     page: Page,
-    Path((id, key)): Path<(i64, String)>,
+    Path((_, key)): Path<(i64, String)>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
     let entry = codebook.draft.entry(&key).ok_or(AppError::NotFound)?.clone();
     render_code_form(&page, &codebook, &entry, &[], StatusCode::OK)
 }
@@ -193,12 +186,12 @@ impl CodeForm {
 /// `POST /codebooks/{id}/codes/{key}`: rename, redefine, move, retire.
 pub async fn save_code(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
     page: Page,
-    Path((id, key)): Path<(i64, String)>,
+    Path((_, key)): Path<(i64, String)>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
+    let id = codebook.id;
     let mut draft = codebook.draft.clone();
     let Some(entry) = draft.codes.iter_mut().find(|c| c.id == key) else { return Err(AppError::NotFound) };
     form.apply_to(entry);
@@ -234,12 +227,11 @@ pub struct NewCodeForm {
 /// `POST /codebooks/{id}/codes`: adds a code or category, then opens its form.
 pub async fn add_code(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Form(form): Form<NewCodeForm>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
+    let id = codebook.id;
     let mut draft = codebook.draft.clone();
     let key = form.id.trim().to_string();
     draft.codes.push(CodeEntry {
@@ -268,11 +260,11 @@ pub struct MergeForm {
 /// `POST /codebooks/{id}/merge`
 pub async fn merge(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Form(form): Form<MergeForm>,
 ) -> Result<Response> {
+    let id = codebook.id;
     let (from, into, revision, actor) = (form.from.clone(), form.into.clone(), form.revision, user.email.clone());
     let outcome = state
         .db
@@ -307,11 +299,11 @@ pub struct SplitForm {
 /// `POST /codebooks/{id}/split`
 pub async fn split(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Form(form): Form<SplitForm>,
 ) -> Result<Response> {
+    let id = codebook.id;
     let new_codes: Vec<CodeEntry> = form
         .into
         .lines()
@@ -334,39 +326,14 @@ pub async fn split(
     Ok(back_to_overview(&page, id, outcome, &format!("Split {}; its codings are waiting for review.", form.key)).await)
 }
 
-/// A coding left for review by a split, with its answer.
-#[derive(serde::Serialize)]
-struct Flagged {
-    id: i64,
-    code_key: String,
-    coder: String,
-    response_id: i64,
-    question: String,
-    text: String,
-}
-
 /// `GET /codebooks/{id}/review`
 pub async fn review(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedCodebook(CodebookScope { codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (codebook, survey) = find(&state, id).await?;
-    let flagged: Vec<Flagged> = state
-        .db
-        .read(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT c.id, c.code_key, u.email, c.response_id, c.question, COALESCE(a.value, '') FROM codings c \
-                 JOIN users u ON u.id = c.coder_id LEFT JOIN answers a ON a.response_id = c.response_id AND a.question = c.question AND a.item = '' \
-                 WHERE c.codebook_id = ?1 AND c.needs_review = 1 ORDER BY c.code_key, c.response_id",
-            )?;
-            let rows = stmt
-                .query_map([id], |r| Ok(Flagged { id: r.get(0)?, code_key: r.get(1)?, coder: r.get(2)?, response_id: r.get(3)?, question: r.get(4)?, text: r.get(5)? }))?
-                .collect::<std::result::Result<_, _>>()?;
-            Ok(rows)
-        })
-        .await?;
+    let id = codebook.id;
+    let flagged = state.db.read(move |conn| store::flagged(conn, id)).await?;
     let codes: Vec<_> = codebook.draft.codes.iter().filter(|c| c.kind == CodeKind::Code && !c.retired).collect();
     Ok(page
         .render(
@@ -379,12 +346,11 @@ pub async fn review(
 /// `POST /codebooks/{id}/review`: fields `coding.{id}` = the code to give it.
 pub async fn resolve_review(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
+    let id = codebook.id;
     let choices: Vec<(i64, String)> = fields
         .into_iter()
         .filter_map(|(name, code)| Some((name.strip_prefix("coding.")?.parse().ok()?, code)))

@@ -2,14 +2,12 @@
 //! blind and reconciliation modes, history and export.
 
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::find;
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::codebook::model::{CodebookError, CodebookFile, FORMAT, to_toml};
@@ -17,12 +15,8 @@ use crate::codebook::{qdc, store};
 use crate::error::{AppError, Result};
 use crate::survey::store::StoredSurvey;
 use crate::web::page::flash;
+use crate::web::scope::{CodebookScope, CodingCodebook, ManagedCodebook, ManagedSurvey};
 use crate::web::{Page, off_workers};
-
-async fn survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
-    let slug = slug.to_string();
-    state.db.read(move |conn| crate::survey::store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
-}
 
 async fn render_list(
     state: &AppState,
@@ -40,11 +34,9 @@ async fn render_list(
 /// `GET /surveys/{slug}/codebooks`
 pub async fn list(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
 ) -> Result<Response> {
-    let survey = survey(&state, &slug).await?;
     render_list(&state, &page, &survey, Vec::new(), StatusCode::OK).await
 }
 
@@ -57,12 +49,10 @@ pub struct CreateForm {
 /// `POST /surveys/{slug}/codebooks`: an empty codebook to build up code by code.
 pub async fn create(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     Form(form): Form<CreateForm>,
 ) -> Result<Response> {
-    let survey = survey(&state, &slug).await?;
     let file = CodebookFile {
         format: FORMAT,
         name: form.name.trim().to_string(),
@@ -88,12 +78,10 @@ pub async fn create(
 /// `POST /surveys/{slug}/codebooks/import` (multipart `file`), all or nothing.
 pub async fn import(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response> {
-    let survey = survey(&state, &slug).await?;
     let (mut bytes, mut file_name) = (Vec::new(), String::new());
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("file") {
@@ -138,19 +126,15 @@ struct TreeRow<'a> {
 /// `GET /codebooks/{id}`
 pub async fn overview(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedCodebook(scope): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (codebook, survey) = find(&state, id).await?;
+    let CodebookScope { codebook, survey, .. } = scope;
+    let id = codebook.id;
     let (counts, pending, flagged) = state
         .db
         .read(move |conn| {
-            let mut stmt = conn.prepare("SELECT code_key, COUNT(DISTINCT response_id || ':' || question) FROM codings WHERE codebook_id = ?1 GROUP BY code_key")?;
-            let counts: std::collections::HashMap<String, i64> = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
-            let pending: i64 = conn.query_row("SELECT COUNT(*) FROM codebook_changes WHERE codebook_id = ?1 AND version IS NULL", [id], |r| r.get(0))?;
-            let flagged: i64 = conn.query_row("SELECT COUNT(*) FROM codings WHERE codebook_id = ?1 AND needs_review = 1", [id], |r| r.get(0))?;
-            Ok((counts, pending, flagged))
+            Ok((store::answers_per_code(conn, id)?, store::pending_changes(conn, id)?, store::flagged_count(conn, id)?))
         })
         .await?;
     let rows: Vec<TreeRow> = codebook
@@ -172,12 +156,10 @@ pub async fn overview(
 /// `POST /codebooks/{id}/publish`
 pub async fn publish(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
-    let name = codebook.draft.name.clone();
+    let (id, name) = (codebook.id, codebook.draft.name.clone());
     let published = state
         .db
         .write(move |tx| {
@@ -215,14 +197,12 @@ pub struct ModesForm {
 /// `POST /codebooks/{id}/modes`: blind coding and whether reconciliation is open.
 pub async fn set_modes(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Form(form): Form<ModesForm>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
     let (blind, open) = (form.blind == "on", form.reconciliation_open == "on");
-    let name = codebook.draft.name.clone();
+    let (id, name) = (codebook.id, codebook.draft.name.clone());
     state
         .db
         .write(move |tx| {
@@ -243,11 +223,10 @@ pub async fn set_modes(
 /// `GET /codebooks/{id}/history`
 pub async fn history(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedCodebook(CodebookScope { codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (codebook, survey) = find(&state, id).await?;
+    let id = codebook.id;
     let changes = state.db.read(move |conn| store::changes(conn, id)).await?;
     Ok(page
         .render("codebook/history.html", context! { codebook => &codebook, survey => &survey, changes })?
@@ -264,11 +243,10 @@ pub struct ExportQuery {
 /// `GET /codebooks/{id}/export?format=toml|qdc[&version=N]`: the draft, or a published version.
 pub async fn export(
     State(state): State<AppState>,
-    _user: Researcher,
-    Path(id): Path<i64>,
+    ManagedCodebook(CodebookScope { codebook, .. }): ManagedCodebook,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response> {
-    let (codebook, _) = find(&state, id).await?;
+    let id = codebook.id;
     let file = match query.version {
         Some(version) => {
             state.db.read(move |conn| store::version(conn, id, version)).await?.ok_or(AppError::NotFound)?
@@ -296,13 +274,8 @@ pub async fn export(
 
 /// `GET /codebooks/{id}/colours.css`: each code's colour as classes, for swatches and highlights
 /// (a stylesheet, because the Content-Security-Policy allows no inline styles).
-pub async fn colours(
-    State(state): State<AppState>,
-    crate::accounts::auth::SignedIn(user): crate::accounts::auth::SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    // Only those who may code in the codebook see its codes.
-    let codebook = crate::coding::web::context(&state, id, &user).await?.codebook;
+pub async fn colours(CodingCodebook(CodebookScope { codebook, .. }): CodingCodebook) -> Result<Response> {
+    // Only those who may code in the codebook see its codes (the extractor's rule).
     let mut css = String::new();
     for entry in &codebook.draft.codes {
         // Colours were checked to be #RRGGBB and ids to be [A-Za-z0-9_]: safe to write as CSS.

@@ -4,16 +4,12 @@
 mod edit;
 mod manage;
 
-use axum::Router;
 use axum::routing::{get, post};
 
-use super::store::{self, StoredCodebook};
-use crate::app::AppState;
-use crate::error::{AppError, Result};
-use crate::survey::store::StoredSurvey;
+use crate::web::routes::Routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/surveys/{slug}/codebooks", get(manage::list).post(manage::create))
         .route("/surveys/{slug}/codebooks/import", post(manage::import))
         .route("/codebooks/{id}", get(manage::overview))
@@ -28,20 +24,4 @@ pub fn router() -> Router<AppState> {
         .route("/codebooks/{id}/merge", post(edit::merge))
         .route("/codebooks/{id}/split", post(edit::split))
         .route("/codebooks/{id}/review", get(edit::review).post(edit::resolve_review))
-}
-
-/// The codebook and its survey, or 404.
-pub async fn find(state: &AppState, id: i64) -> Result<(StoredCodebook, StoredSurvey)> {
-    let found = state
-        .db
-        .read(move |conn| {
-            let Some(codebook) = store::find(conn, id)? else { return Ok(None) };
-            let survey = conn
-                .query_row("SELECT slug FROM surveys WHERE id = ?1", [codebook.survey_id], |r| r.get::<_, String>(0))
-                .map_err(crate::db::DbError::from)
-                .and_then(|slug| crate::survey::store::find_by_slug(conn, &slug))?;
-            Ok(survey.map(|s| (codebook, s)))
-        })
-        .await?;
-    found.ok_or(AppError::NotFound)
 }

@@ -1,20 +1,20 @@
 //! Assigning coders: choose coders, a question or all, the share to double-code and a seed.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::context;
-use crate::accounts::auth::Researcher;
-use crate::accounts::{Role, store as users};
 use crate::app::AppState;
 use crate::audit;
 use crate::coding::assign::{self, Plan};
-use crate::coding::units;
+use crate::coding::{store, units};
 use crate::error::Result;
+use crate::survey::members;
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::{CodebookScope, ManagedCodebook};
 
 async fn render(
     state: &AppState,
@@ -23,18 +23,12 @@ async fn render(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response> {
-    let id = ctx.codebook.id;
+    let (id, survey_id) = (ctx.codebook.id, ctx.survey.id);
     let (people, progress, runs) = state
         .db
         .read(move |conn| {
-            let people: Vec<_> = users::list(conn)?.into_iter().filter(|u| u.active && u.has_password).collect();
-            let mut stmt = conn.prepare(
-                "SELECT COALESCE(question, 'all open questions'), double_share, coders_per_double, seed, created_at FROM assignment_runs \
-                 WHERE codebook_id = ?1 ORDER BY id DESC",
-            )?;
-            let runs: Vec<(String, f64, i64, i64, String)> =
-                stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<std::result::Result<_, _>>()?;
-            Ok((people, assign::progress(conn, id)?, runs))
+            let people = members::coders(conn, survey_id)?;
+            Ok((people, assign::progress(conn, id)?, store::assignment_runs(conn, id)?))
         })
         .await?;
     let suggested_seed = rand::random::<u32>();
@@ -46,11 +40,10 @@ async fn render(
 /// `GET /codebooks/{id}/assign`
 pub async fn form(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     render(&state, &page, &ctx, None, StatusCode::OK).await
 }
 
@@ -58,12 +51,14 @@ pub async fn form(
 /// `double_percent`, `coders_per_double`, `seed`.
 pub async fn run(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
+    let (id, survey_id) = (ctx.codebook.id, ctx.survey.id);
+    let allowed: Vec<i64> =
+        state.db.read(move |conn| members::coders(conn, survey_id)).await?.into_iter().map(|u| u.id).collect();
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.trim());
     let coders: Vec<i64> = fields.iter().filter(|(k, _)| k == "coder").filter_map(|(_, v)| v.parse().ok()).collect();
     let question = Some(field("question").to_string()).filter(|q| !q.is_empty());
@@ -73,6 +68,8 @@ pub async fn run(
     let seed: Option<u64> = field("seed").parse().ok();
     let problem = if coders.is_empty() {
         Some("Choose at least one coder.")
+    } else if coders.iter().any(|c| !allowed.contains(c)) {
+        Some("Choose coders among this survey's members (add people on the survey's page first).")
     } else if percent.is_none() {
         Some("The share to double-code is a percentage from 0 to 100.")
     } else if per_double.is_none_or(|n| n > coders.len() && percent.unwrap_or(0.0) > 0.0) {
@@ -92,17 +89,14 @@ pub async fn run(
         coders_per_double: per_double.unwrap_or(2),
         seed: seed.unwrap_or(0),
     };
-    let (survey_id, questions, actor) = (ctx.survey.id, ctx.questions.clone(), user.clone());
+    let (questions, actor) = (ctx.questions.clone(), user.clone());
     let count = state
         .db
         .write(move |tx| {
-            // Only people allowed to code can be given answers.
-            let eligible: Vec<i64> = coders
-                .into_iter()
-                .filter(|c| {
-                    users::find(tx, *c).ok().flatten().is_some_and(|u| u.active && u.role.includes(Role::Coder))
-                })
-                .collect();
+            // Only the survey's members who may code can be given answers (read again here, in case
+            // one was removed since the form was checked).
+            let allowed: Vec<i64> = members::coders(tx, survey_id)?.into_iter().map(|u| u.id).collect();
+            let eligible: Vec<i64> = coders.into_iter().filter(|c| allowed.contains(c)).collect();
             let all = units::all_units(tx, survey_id, &questions, question.as_deref())?;
             let drawn = assign::draw(&all, &eligible, plan);
             assign::save(tx, id, question.as_deref(), &eligible, plan, actor.id, &drawn)?;

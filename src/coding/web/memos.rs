@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::context;
 use super::workspace::{QueueQuery, ensure_in_queue, unit_url};
-use crate::accounts::auth::SignedIn;
 use crate::app::AppState;
 use crate::codebook::model::CodeKind;
 use crate::coding::store;
@@ -15,6 +14,7 @@ use crate::coding::units::Unit;
 use crate::error::Result;
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::{CodebookScope, CodingCodebook};
 
 #[derive(Deserialize, Default)]
 pub struct MemoForm {
@@ -27,13 +27,13 @@ pub struct MemoForm {
 /// `POST …/memo`: a memo on this answer.
 pub async fn add_memo(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
     page: Page,
     Path((id, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
     axum::Form(form): axum::Form<MemoForm>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
     ensure_in_queue(&state, &ctx, &user, &unit).await?;
     let body = form.body.trim().replace("\r\n", "\n");
@@ -48,11 +48,11 @@ pub async fn add_memo(
 /// `GET /codebooks/{id}/journal`: the project journal and the memos on codes.
 pub async fn journal(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { codebook, survey, .. }): CodingCodebook,
     page: Page,
-    Path(id): Path<i64>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
+    let id = ctx.codebook.id;
     let (journal, code_memos) = state
         .db
         .read(move |conn| {
@@ -71,12 +71,12 @@ pub async fn journal(
 /// `POST /codebooks/{id}/journal`: a journal entry, or with `code` a memo on that code.
 pub async fn add_journal_memo(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
     page: Page,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<MemoForm>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let body = form.body.trim().replace("\r\n", "\n");
     let code = Some(form.code.trim().to_string()).filter(|c| ctx.published.entry(c).is_some());
     if !body.is_empty() {

@@ -7,18 +7,17 @@ mod reconcile;
 mod spans;
 mod workspace;
 
-use axum::Router;
 use axum::routing::{get, post};
 
-use crate::accounts::{Role, User};
 use crate::app::AppState;
 use crate::codebook::model::CodebookFile;
 use crate::codebook::store::{self, StoredCodebook};
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::survey::store::StoredSurvey;
+use crate::web::routes::Routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/codebooks/{id}/code", get(workspace::queue))
         .route("/codebooks/{id}/code/{response_id}/{question}", get(workspace::unit).post(workspace::save))
         .route("/codebooks/{id}/code/{response_id}/{question}/span", post(spans::add_span))
@@ -39,27 +38,10 @@ pub struct Context {
     pub questions: Vec<String>,
 }
 
-/// Loads the coding context for `user`: researchers and admins reach every codebook, coders the
-/// ones they were given answers in; anyone else gets 404.
-pub async fn context(state: &AppState, id: i64, user: &User) -> Result<Context> {
-    let (codebook, survey) = crate::codebook::web::find(state, id).await?;
-    if !user.role.includes(Role::Researcher) {
-        let coder = user.id;
-        let assigned: bool = state
-            .db
-            .read(move |conn| {
-                Ok(conn.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM assignments WHERE codebook_id = ?1 AND coder_id = ?2)",
-                    rusqlite::params![id, coder],
-                    |r| r.get(0),
-                )?)
-            })
-            .await?;
-        if !assigned {
-            return Err(AppError::NotFound);
-        }
-    }
-    let version = codebook.published_version;
+/// The coding context of a codebook a scope extractor let the user into (`CodingCodebook` for the
+/// coding pages, `ManagedCodebook` for the researcher's).
+pub async fn context(state: &AppState, codebook: StoredCodebook, survey: StoredSurvey) -> Result<Context> {
+    let (id, version) = (codebook.id, codebook.published_version);
     let published =
         state.db.read(move |conn| store::version(conn, id, version)).await?.unwrap_or_else(|| codebook.draft.clone());
     let questions =

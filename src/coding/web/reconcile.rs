@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::{Context, context};
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::codebook::exclusivity_conflict;
@@ -19,6 +18,7 @@ use crate::coding::units::Unit;
 use crate::error::{AppError, Result};
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::{CodebookScope, ManagedCodebook};
 
 /// A double-coded answer: each done coder's codes, and whether they agree.
 #[derive(serde::Serialize)]
@@ -40,10 +40,7 @@ async fn double_coded(state: &AppState, ctx: &Context) -> Result<Vec<Disagreemen
                 names.insert(user.id, user.email);
             }
             let codes = layers::codes_by_unit(conn, id, layers::Layer::Union)?;
-            let mut stmt = conn.prepare("SELECT response_id, question FROM reconciliations WHERE codebook_id = ?1")?;
-            let reconciled: BTreeSet<Unit> = stmt
-                .query_map([id], |r| Ok(Unit { response_id: r.get(0)?, question: r.get(1)? }))?
-                .collect::<std::result::Result<_, _>>()?;
+            let reconciled = store::reconciled(conn, id)?;
             let mut out = Vec::new();
             for (unit, coders) in done.into_iter().filter(|(_, c)| c.len() >= 2) {
                 let mut by_coder = BTreeMap::new();
@@ -70,12 +67,11 @@ pub struct ListQuery {
 /// `GET /codebooks/{id}/reconcile?code=KEY`
 pub async fn list(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path(id): Path<i64>,
     axum::extract::Query(query): axum::extract::Query<ListQuery>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let mut items = if ctx.codebook.reconciliation_open { double_coded(&state, &ctx).await? } else { Vec::new() };
     if !query.code.is_empty() {
         items.retain(|d| {
@@ -103,18 +99,12 @@ async fn render_unit(
     if !ctx.codebook.reconciliation_open {
         return Err(AppError::NotFound);
     }
+    let text = answer(state, ctx, unit).await?;
     let (id, u) = (ctx.codebook.id, unit.clone());
-    let (text, codings, reconciliation) = state
+    let (codings, reconciliation) = state
         .db
-        .read(move |conn| {
-            Ok((
-                store::answer_text(conn, u.as_ref())?,
-                store::codings(conn, id, u.as_ref())?,
-                store::reconciliation(conn, id, u.as_ref())?,
-            ))
-        })
+        .read(move |conn| Ok((store::codings(conn, id, u.as_ref())?, store::reconciliation(conn, id, u.as_ref())?)))
         .await?;
-    let text = text.ok_or(AppError::NotFound)?;
     let mut coders: BTreeMap<String, (BTreeSet<String>, Vec<minijinja::Value>)> = BTreeMap::new();
     let mut consensus = BTreeSet::new();
     for c in &codings {
@@ -144,30 +134,41 @@ async fn render_unit(
     Ok(page.render_with_status(status, "coding/reconcile_unit.html", own)?.into_response())
 }
 
+/// The text of the answer `unit` names, if it is one to code in this codebook: an open question's
+/// answer in a complete response of the codebook's survey, not in the trash; 404 for anything else.
+async fn answer(state: &AppState, ctx: &Context, unit: &Unit) -> Result<String> {
+    if !ctx.questions.contains(&unit.question) {
+        return Err(AppError::NotFound);
+    }
+    let (survey_id, u) = (ctx.survey.id, unit.clone());
+    state.db.read(move |conn| store::answer_text(conn, survey_id, u.as_ref())).await?.ok_or(AppError::NotFound)
+}
+
 /// `GET /codebooks/{id}/reconcile/{response_id}/{question}`
 pub async fn unit(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { codebook, survey, .. }): ManagedCodebook,
     page: Page,
-    Path((id, response_id, question)): Path<(i64, i64, String)>,
+    Path((_, response_id, question)): Path<(i64, i64, String)>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     render_unit(&state, &page, &ctx, &Unit { response_id, question }, None, StatusCode::OK).await
 }
 
 /// `POST /codebooks/{id}/reconcile/{response_id}/{question}`: `code` (repeated) and `note`.
 pub async fn resolve(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedCodebook(CodebookScope { user, codebook, survey, .. }): ManagedCodebook,
     page: Page,
     Path((id, response_id, question)): Path<(i64, i64, String)>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
     if !ctx.codebook.reconciliation_open || ctx.codebook.published_version == 0 {
         return Err(AppError::NotFound);
     }
+    answer(&state, &ctx, &unit).await?;
     let mut codes: Vec<String> = fields.iter().filter(|(k, _)| k == "code").map(|(_, v)| v.clone()).collect();
     codes.sort();
     codes.dedup();

@@ -8,13 +8,13 @@ use serde::Deserialize;
 
 use super::context;
 use super::workspace::{QueueQuery, check_codes, coder, ensure_in_queue, unit_url, unit_view};
-use crate::accounts::auth::SignedIn;
 use crate::app::AppState;
 use crate::codebook::exclusivity_conflict;
 use crate::coding::store;
 use crate::coding::units::Unit;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::web::Page;
+use crate::web::scope::{CodebookScope, CodingCodebook};
 
 #[derive(Deserialize, Default)]
 pub struct SpanForm {
@@ -29,20 +29,22 @@ pub struct SpanForm {
 /// `POST …/span`: highlights a passage (code points, end exclusive) as evidence for a code.
 pub async fn add_span(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
     page: Page,
     Path((id, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
     axum::Form(form): axum::Form<SpanForm>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
     ensure_in_queue(&state, &ctx, &user, &unit).await?;
     let by = coder(&ctx, &user)?;
-    let (u, code) = (unit.clone(), form.code.clone());
+    let (u, code, survey_id) = (unit.clone(), form.code.clone(), ctx.survey.id);
     let (text, current) = state
         .db
-        .read(move |conn| Ok((store::answer_text(conn, u.as_ref())?, store::applied_codes(conn, by, u.as_ref())?)))
+        .read(move |conn| {
+            Ok((store::answer_text(conn, survey_id, u.as_ref())?, store::applied_codes(conn, by, u.as_ref())?))
+        })
         .await?;
     let length = text.map_or(0, |t| t.chars().count());
     let bounds = match (form.start.trim().parse::<usize>(), form.end.trim().parse::<usize>()) {
@@ -70,15 +72,19 @@ pub async fn add_span(
     Ok(Redirect::to(&unit_url(id, &unit, &query.suffix())).into_response())
 }
 
-/// `POST …/span/{coding_id}/delete`
+/// `POST …/span/{coding_id}/delete`: one of the coder's own passages on this answer, or 404.
 pub async fn delete_span(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
     Path((id, response_id, question, coding_id)): Path<(i64, i64, String, i64)>,
     Query(query): Query<QueueQuery>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
-    let by = coder(&ctx, &user)?;
-    state.db.write(move |tx| store::remove_span(tx, by, coding_id)).await?;
-    Ok(Redirect::to(&unit_url(id, &Unit { response_id, question }, &query.suffix())).into_response())
+    let ctx = context(&state, codebook, survey).await?;
+    let unit = Unit { response_id, question };
+    ensure_in_queue(&state, &ctx, &user, &unit).await?;
+    let (by, u) = (coder(&ctx, &user)?, unit.clone());
+    if !state.db.write(move |tx| store::remove_span(tx, by, u.as_ref(), coding_id)).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&unit_url(id, &unit, &query.suffix())).into_response())
 }

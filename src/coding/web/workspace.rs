@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, context};
 use crate::accounts::User;
-use crate::accounts::auth::SignedIn;
 use crate::app::AppState;
 use crate::codebook::exclusivity_conflict;
 use crate::codebook::model::CodeKind;
@@ -20,6 +19,7 @@ use crate::coding::store::{self, Coder};
 use crate::coding::units::{self, QueueItem, Unit};
 use crate::error::{AppError, Result};
 use crate::web::Page;
+use crate::web::scope::{CodebookScope, CodingCodebook};
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -50,12 +50,11 @@ fn question_text(ctx: &Context, code: &str) -> String {
 /// `GET /codebooks/{id}/code?question=Q`
 pub async fn queue(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
     page: Page,
-    Path(id): Path<i64>,
     Query(query): Query<QueueQuery>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let items = load_queue(&state, &ctx, &user, query.only()).await?;
     let done = items.iter().filter(|i| i.done).count();
     let first_open = items.iter().find(|i| !i.done).or(items.first()).map(|i| i.unit.clone());
@@ -145,13 +144,13 @@ pub(super) async fn unit_view(
     ticked: Option<Vec<String>>,
     error: Option<String>,
 ) -> Result<UnitView> {
-    let (codebook_id, unit_owned) = (ctx.codebook.id, unit.clone());
+    let (codebook_id, survey_id, unit_owned) = (ctx.codebook.id, ctx.survey.id, unit.clone());
     let (text, codings, done_by, memos) = state
         .db
         .read(move |conn| {
             let u = unit_owned.as_ref();
             Ok((
-                store::answer_text(conn, u)?,
+                store::answer_text(conn, survey_id, u)?,
                 store::codings(conn, codebook_id, u)?,
                 store::done_by(conn, codebook_id, u)?,
                 store::memos(conn, codebook_id, "answer", Some(u), None)?,
@@ -253,12 +252,12 @@ async fn closed_answers(state: &AppState, ctx: &Context, response_id: i64) -> Re
 /// `GET /codebooks/{id}/code/{response_id}/{question}`
 pub async fn unit(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
     page: Page,
-    Path((id, response_id, question)): Path<(i64, i64, String)>,
+    Path((_, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
     ensure_in_queue(&state, &ctx, &user, &unit).await?;
     let view = unit_view(&state, &ctx, &user, &unit, &query, None, None).await?;
@@ -313,13 +312,13 @@ fn offered(ctx: &Context) -> HashSet<String> {
 /// `save` (stay), `done` (mark done and go to the next open answer), `undone`, `next`, `prev`.
 pub async fn save(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
     page: Page,
     Path((id, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let ctx = context(&state, id, &user).await?;
+    let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
     ensure_in_queue(&state, &ctx, &user, &unit).await?;
     let by = coder(&ctx, &user)?;

@@ -8,18 +8,18 @@ mod settings;
 
 pub use responses::purge as purge_trash;
 
-use axum::Router;
 use axum::routing::{get, post};
 
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::audit;
 use crate::db::DbError;
-use crate::error::{AppError, Result};
-use crate::survey::store::{self, StoredSurvey};
+use crate::error::Result;
+use crate::survey::store::StoredSurvey;
+use crate::web::routes::Routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/surveys/{slug}/participants", get(participants::list).post(participants::add))
         .route("/surveys/{slug}/participants/import", post(participants::import))
         .route("/surveys/{slug}/participants/links.csv", get(participants::links_csv))
@@ -33,12 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/surveys/{slug}/responses/delete-partial", post(responses::delete_partial))
         .route("/surveys/{slug}/responses/{id}", get(responses::show))
         .route("/surveys/{slug}/responses/{id}/delete", post(responses::delete))
-}
-
-/// The survey at `slug`, or 404.
-pub(crate) async fn find_survey(state: &AppState, slug: &str) -> Result<StoredSurvey> {
-    let slug = slug.to_string();
-    state.db.read(move |conn| store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
 }
 
 /// The survey's title in its default language.

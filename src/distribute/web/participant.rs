@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{change_audited, find_survey, title};
-use crate::accounts::auth::Researcher;
+use super::{change_audited, title};
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::import::{check_attribute, check_email, check_name};
@@ -21,6 +20,7 @@ use crate::error::{AppError, Result};
 use crate::survey::store::StoredSurvey;
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 
 /// The participant form as typed: attributes one `name: value` per line.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -110,11 +110,10 @@ fn render(
 /// `GET /surveys/{slug}/participants/{id}`
 pub async fn form(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path((slug, id)): Path<(String, i64)>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let participant = find_participant(&state, &survey, id).await?;
     let fields = ParticipantFields::of(&participant);
     render(&state, &page, &survey, &participant, &fields, BTreeMap::new(), StatusCode::OK)
@@ -123,12 +122,11 @@ pub async fn form(
 /// `POST /surveys/{slug}/participants/{id}`: new email, name, language or attributes.
 pub async fn save(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, id)): Path<(String, i64)>,
     Form(fields): Form<ParticipantFields>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let participant = find_participant(&state, &survey, id).await?;
     let (survey_id, languages, own) = (survey.id, survey.definition.languages.clone(), participant.email.clone());
     let (typed, target) = (fields.clone(), slug.clone());
@@ -157,11 +155,10 @@ pub async fn save(
 /// `POST /surveys/{slug}/participants/{id}/new-link`: the old link stops working.
 pub async fn new_link(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let (survey_id, key) = (survey.id, state.link_key.clone());
     let target = (slug.as_str(), format!("participant {id}"));
     let changed = change_audited(&state, &user, "participant.new_link", target, move |tx| {
@@ -178,11 +175,10 @@ pub async fn new_link(
 /// `POST /surveys/{slug}/participants/{id}/remove`: only before they have responded.
 pub async fn remove(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let participant = find_participant(&state, &survey, id).await?;
     let (survey_id, target) = (survey.id, (slug.as_str(), format!("participant {id}")));
     let removed =
@@ -213,12 +209,11 @@ pub struct EraseForm {
 /// and everything coded on it, for good; the audit log keeps that it happened, not what it was.
 pub async fn erase(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, id)): Path<(String, i64)>,
     Form(form): Form<EraseForm>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let participant = find_participant(&state, &survey, id).await?;
     if form.confirm != "erase" {
         let mut errors = BTreeMap::new();

@@ -9,9 +9,8 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::participant::{ParticipantFields, read_fields};
-use super::{find_survey, title};
+use super::title;
 use crate::accounts::User;
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::access;
@@ -21,6 +20,7 @@ use crate::distribute::participants::{self, Participant, ParticipantFilter};
 use crate::error::Result;
 use crate::survey::store::StoredSurvey;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 use crate::web::{Page, time_zone};
 
 /// Participants shown per page of the list.
@@ -102,12 +102,10 @@ pub(super) async fn page_context(
 /// `GET /surveys/{slug}/participants`
 pub async fn list(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let own = page_context(&state, &survey, &user, &query).await?;
     Ok(page.render("distribute/participants.html", own)?.into_response())
 }
@@ -115,12 +113,11 @@ pub async fn list(
 /// `POST /surveys/{slug}/participants/import` (multipart: a `file` upload or a pasted `csv`).
 pub async fn import(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let (mut uploaded, mut pasted) = (Vec::new(), String::new());
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
@@ -177,12 +174,11 @@ pub(super) async fn import_bytes(
 /// `POST /surveys/{slug}/participants`: one participant added by hand.
 pub async fn add(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     Form(fields): Form<ParticipantFields>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let (id, key, actor, target) = (survey.id, state.link_key.clone(), user.clone(), slug.clone());
     let languages = survey.definition.languages.clone();
     let outcome = state
@@ -215,10 +211,9 @@ pub async fn add(
 /// `GET /surveys/{slug}/participants/links.csv`: every personal link, for one's own mail tool.
 pub async fn links_csv(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     Path(slug): Path<String>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let (id, key, base_url, file_slug) = (survey.id, state.link_key.clone(), state.base_url(), slug.clone());
     let csv = state
         .db

@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{change_audited, find_survey, title};
-use crate::accounts::auth::Researcher;
+use super::{change_audited, title};
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::participants::{self, STATUSES};
@@ -22,6 +21,7 @@ use crate::respond::store as answers_store;
 use crate::survey::model::{Question, SurveyDefinition};
 use crate::survey::store::{self, StoredSurvey};
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 use crate::web::{Page, time_zone};
 
 const PER_PAGE: i64 = 100;
@@ -79,12 +79,10 @@ fn check_dates(filter: &ResponseFilter) -> BTreeMap<&'static str, String> {
 /// `GET /surveys/{slug}/responses`
 pub async fn list(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let errors = check_dates(&query.filter);
     let mut filter = query.filter.clone();
     if !errors.is_empty() {
@@ -196,11 +194,10 @@ async fn render_response(
 /// `GET /surveys/{slug}/responses/{id}`
 pub async fn show(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path((slug, id)): Path<(String, i64)>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     render_response(&state, &page, &survey, id, &user.time_zone, None).await
 }
 
@@ -217,12 +214,11 @@ pub struct ConfirmForm {
 /// `POST /surveys/{slug}/responses/{id}/delete`: to the trash, once confirmed.
 pub async fn delete(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, id)): Path<(String, i64)>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     if form.confirm != "yes" {
         let error = "Tick the box to confirm the deletion.";
         return render_response(&state, &page, &survey, id, &user.time_zone, Some(error)).await;
@@ -242,12 +238,11 @@ pub async fn delete(
 /// Without `confirm` it shows how many that is and asks again.
 pub async fn delete_partial(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let before = form.before.trim().to_string();
     let format = time::macros::format_description!("[year]-[month]-[day]");
     if time::Date::parse(&before, format).is_err() {
@@ -281,11 +276,9 @@ pub async fn delete_partial(
 /// purge of anything older than the trash period runs first).
 pub async fn trash(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     purge(&state).await?;
     let survey_id = survey.id;
     let listed = state.db.read(move |conn| managed::trash(conn, survey_id)).await?;
@@ -297,12 +290,11 @@ pub async fn trash(
 /// `POST /surveys/{slug}/responses/trash`: restores the response `id`.
 pub async fn restore(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let id = form.id.ok_or(AppError::NotFound)?;
     let (survey_id, target) = (survey.id, (slug.as_str(), format!("response {id}")));
     let restored =

@@ -9,15 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::find_survey;
 use super::participants::{ListQuery, page_context};
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::access::{self, Access};
 use crate::error::Result;
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 
 /// The longest grace period offered: a month.
 const MAX_GRACE_HOURS: i64 = 24 * 31;
@@ -65,12 +64,11 @@ fn read(form: &AccessForm) -> Result<(Access, Option<i64>, i64), BTreeMap<&'stat
 /// `POST /surveys/{slug}/access`
 pub async fn save(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     Form(form): Form<AccessForm>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let (access_mode, limit, grace) = match read(&form) {
         Ok(settings) => settings,
         Err(access_errors) => {

@@ -14,15 +14,15 @@ pub use pages::render_preview;
 pub(crate) use pages::{form_token, form_token_valid, with_form_cookie};
 pub mod view;
 
-use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::routing::get;
 use tower_sessions::cookie::{Cookie, SameSite};
 
 use crate::app::AppState;
+use crate::web::routes::Routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/s/{slug}", get(pages::welcome))
         .route("/s/{slug}/start", axum::routing::post(begin::start))
         .route("/s/{slug}/p/{index}", get(pages::show_page).post(save::save_page))

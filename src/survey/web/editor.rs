@@ -9,8 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::find;
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::error::Result;
@@ -19,6 +17,7 @@ use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, SurveyDefinitionInput, file, translations, update};
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 
 /// Saves a new definition for `survey`; Ok(version) or the problems found.
 async fn save_definition(
@@ -42,13 +41,7 @@ async fn save_definition(
 }
 
 /// `GET /surveys/{slug}/definition`
-pub async fn form(
-    State(state): State<AppState>,
-    _user: Researcher,
-    page: Page,
-    Path(slug): Path<String>,
-) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
+pub async fn form(ManagedSurvey { survey, .. }: ManagedSurvey, page: Page) -> Result<Response> {
     let text = file::to_toml(&survey.definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
     Ok(page.render("survey/definition.html", context! { survey => &survey, text })?.into_response())
 }
@@ -62,12 +55,11 @@ pub struct DefinitionForm {
 /// `POST /surveys/{slug}/definition`
 pub async fn save(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     Form(form): Form<DefinitionForm>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let shown = survey.clone();
     match save_definition(&state, &user, survey, SurveyDefinitionInput::Toml(form.text.clone())).await? {
         Ok(version) => {
@@ -87,11 +79,9 @@ pub async fn save(
 /// `GET /surveys/{slug}/translations`
 pub async fn translations(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let (id, definition) = (survey.id, survey.definition.clone());
     let texts = state.db.read(move |conn| translations::status(conn, id, &definition)).await?;
     let summary = translations::summarise(&texts, &survey.definition);
@@ -101,12 +91,11 @@ pub async fn translations(
 /// `POST /surveys/{slug}/translations`: fields `t.{language}.{path}`.
 pub async fn save_translations(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let mut definition = survey.definition.clone();
     for (name, value) in &fields {
         let Some(rest) = name.strip_prefix("t.") else { continue };

@@ -1,22 +1,28 @@
-//! The survey list, import and export, the overview, opening and closing, and duplication.
+//! The survey list (the surveys one may manage), import and export, the overview, opening and
+//! closing, and duplication.
 
 use axum::Form;
-use axum::extract::{Multipart, Path, State};
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::find;
+use super::members::MemberForm;
+use crate::accounts::User;
 use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::error::{AppError, Result};
+use crate::survey::members::{self, MemberRole, Need};
 use crate::survey::store::{self, Status};
 use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, file, import_toml, translations};
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 
 /// A survey with its response counts, for lists.
 #[derive(serde::Serialize)]
@@ -30,13 +36,16 @@ struct SurveyRow {
     languages: Vec<String>,
 }
 
-async fn survey_rows(state: &AppState) -> Result<Vec<SurveyRow>> {
+/// The surveys `user` may manage (every one for an admin), with their counts.
+async fn survey_rows(state: &AppState, user: &User) -> Result<Vec<SurveyRow>> {
+    let (user_id, account) = (user.id, user.role);
     Ok(state
         .db
-        .read(|conn| {
-            store::list(conn)?
+        .read(move |conn| {
+            members::store::surveys_with_membership(conn, user_id)?
                 .into_iter()
-                .map(|s| {
+                .filter(|(_, member)| members::decide(account, *member, Need::Manage, false).is_ok())
+                .map(|(s, _)| {
                     let (complete, partial) = store::response_counts(conn, s.id)?;
                     let d = &s.definition;
                     Ok(SurveyRow {
@@ -55,8 +64,8 @@ async fn survey_rows(state: &AppState) -> Result<Vec<SurveyRow>> {
 }
 
 /// `GET /surveys`
-pub async fn list(State(state): State<AppState>, _user: Researcher, page: Page) -> Result<Response> {
-    let surveys = survey_rows(&state).await?;
+pub async fn list(State(state): State<AppState>, Researcher(user): Researcher, page: Page) -> Result<Response> {
+    let surveys = survey_rows(&state, &user).await?;
     Ok(page.render("survey/list.html", context! { surveys, pasted => "" })?.into_response())
 }
 
@@ -108,7 +117,7 @@ pub async fn import(
             Ok(Redirect::to(&format!("/surveys/{slug}")).into_response())
         }
         Err(import_errors) => {
-            let surveys = survey_rows(&state).await?;
+            let surveys = survey_rows(&state, &user).await?;
             let own = context! { surveys, pasted, import_errors };
             Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "survey/list.html", own)?.into_response())
         }
@@ -116,29 +125,46 @@ pub async fn import(
 }
 
 /// `GET /surveys/{slug}`
-pub async fn overview(
-    State(state): State<AppState>,
-    _user: Researcher,
-    page: Page,
-    Path(slug): Path<String>,
+pub async fn overview(State(state): State<AppState>, scope: ManagedSurvey, page: Page) -> Result<Response> {
+    render_overview(&state, &page, &scope, &MemberForm::default(), BTreeMap::new(), StatusCode::OK).await
+}
+
+/// The overview, with the members' form as typed and its problems.
+pub(super) async fn render_overview(
+    state: &AppState,
+    page: &Page,
+    scope: &ManagedSurvey,
+    member_form: &MemberForm,
+    member_errors: BTreeMap<&'static str, String>,
+    status: StatusCode,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
+    let survey = &scope.survey;
     let (id, definition) = (survey.id, survey.definition.clone());
-    let ((complete, partial), texts) = state
+    let ((complete, partial), texts, mut members) = state
         .db
-        .read(move |conn| Ok((store::response_counts(conn, id)?, translations::status(conn, id, &definition)?)))
+        .read(move |conn| {
+            Ok((
+                store::response_counts(conn, id)?,
+                translations::status(conn, id, &definition)?,
+                members::store::list(conn, id)?,
+            ))
+        })
         .await?;
+    for member in &mut members {
+        member.added_at = crate::web::time_zone::display(&member.added_at, &scope.user.time_zone);
+    }
     let d = &survey.definition;
     let own = context! {
-        survey => &survey,
+        survey => survey,
         title => d.text(&d.title, &d.default_language),
         questions => d.questions().count(),
         pages => d.pages.len(),
         complete, partial,
         public_link => format!("{}/s/{}", state.base_url(), survey.slug),
         translation_gaps => translations::summarise(&texts, d),
+        members, member_roles => MemberRole::ALL, member_form, member_errors,
     };
-    Ok(page.render("survey/overview.html", own)?.into_response())
+    Ok(page.render_with_status(status, "survey/overview.html", own)?.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -150,12 +176,11 @@ pub struct StatusForm {
 /// `POST /surveys/{slug}/status`: open, close or reopen.
 pub async fn set_status(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
+    let slug = survey.slug.clone();
     let status = match form.status.as_str() {
         "open" => Status::Open,
         "closed" => Status::Closed,
@@ -182,15 +207,15 @@ pub struct DuplicateForm {
     new_slug: String,
 }
 
-/// `POST /surveys/{slug}/duplicate`: a draft copy under a new address.
+/// `POST /surveys/{slug}/duplicate`: a draft copy under a new address, whose researcher is the
+/// person who copied it.
 pub async fn duplicate(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     Form(form): Form<DuplicateForm>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
+    let slug = survey.slug.clone();
     let mut definition = survey.definition.clone();
     definition.slug = form.new_slug.trim().to_string();
     let text = file::to_toml(&definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
@@ -219,8 +244,7 @@ pub async fn duplicate(
 }
 
 /// `GET /surveys/{slug}/export.toml`
-pub async fn export(State(state): State<AppState>, _user: Researcher, Path(slug): Path<String>) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
+pub async fn export(ManagedSurvey { survey, .. }: ManagedSurvey) -> Result<Response> {
     let text = file::to_toml(&survey.definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}.toml\"", survey.slug))
         .unwrap_or(HeaderValue::from_static("attachment"));
@@ -254,11 +278,12 @@ pub async fn create(
     let language = if form.language.trim().is_empty() { "en".to_string() } else { form.language.trim().to_string() };
     let definition = crate::survey::model::SurveyDefinition::blank(form.slug.trim(), &language, form.title.trim());
     let text = file::to_toml(&definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
+    let actor = user.clone();
     let outcome = state
         .db
-        .write(move |tx| match import_toml(tx, &text, Some(user.id)) {
+        .write(move |tx| match import_toml(tx, &text, Some(actor.id)) {
             Ok((_, slug)) => {
-                audit::record(tx, Some(&user), "survey.create", &slug, "")?;
+                audit::record(tx, Some(&actor), "survey.create", &slug, "")?;
                 Ok(Ok(slug))
             }
             Err(ImportError::Invalid(errors)) => Ok(Err(errors)),
@@ -271,7 +296,7 @@ pub async fn create(
             Ok(Redirect::to(&format!("/surveys/{slug}/build")).into_response())
         }
         Err(create_errors) => {
-            let surveys = survey_rows(&state).await?;
+            let surveys = survey_rows(&state, &user).await?;
             let own = context! { surveys, pasted => "", create_errors, new => context! { title => form.title, slug => form.slug, language } };
             Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "survey/list.html", own)?.into_response())
         }

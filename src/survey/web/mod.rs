@@ -1,26 +1,26 @@
 //! The researcher's survey screens: the list, import and export, the overview with opening and
-//! closing, duplication, the definition editor, translations and the preview.
+//! closing, duplication, its members, the definition editor, translations and the preview.
 
 mod builder;
 mod editor;
 mod manage;
+mod members;
 mod preview;
 
-use axum::Router;
 use axum::routing::{get, post};
 
-use super::store::{self, StoredSurvey};
-use crate::app::AppState;
-use crate::error::{AppError, Result};
+use crate::web::routes::Routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/surveys", get(manage::list))
         .route("/surveys/import", post(manage::import))
         .route("/surveys/new", post(manage::create))
         .route("/surveys/{slug}", get(manage::overview))
         .route("/surveys/{slug}/status", post(manage::set_status))
         .route("/surveys/{slug}/duplicate", post(manage::duplicate))
+        .route("/surveys/{slug}/members", post(members::add))
+        .route("/surveys/{slug}/members/{user_id}/remove", post(members::remove))
         .route("/surveys/{slug}/export.toml", get(manage::export))
         .route("/surveys/{slug}/definition", get(editor::form).post(editor::save))
         .route("/surveys/{slug}/translations", get(editor::translations).post(editor::save_translations))
@@ -34,10 +34,4 @@ pub fn router() -> Router<AppState> {
         .route("/surveys/{slug}/build/questions/{code}", get(builder::question_form).post(builder::save_question))
         .route("/surveys/{slug}/build/questions/{code}/move", post(builder::move_question))
         .route("/surveys/{slug}/build/questions/{code}/delete", post(builder::delete_question))
-}
-
-/// The survey at `slug`, or 404.
-async fn find(state: &AppState, slug: &str) -> Result<StoredSurvey> {
-    let slug = slug.to_string();
-    state.db.read(move |conn| store::find_by_slug(conn, &slug)).await?.ok_or(AppError::NotFound)
 }

@@ -1,13 +1,13 @@
 //! The preview: any page of a survey in any of its languages, as respondents see it.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::error::Result;
+use crate::web::scope::ManagedSurvey;
 
 #[derive(Deserialize, Default)]
 pub struct PreviewQuery {
@@ -43,14 +43,13 @@ impl PreviewQuery {
 /// `switch_lang`), which lead to the page they name.
 pub async fn page(
     State(state): State<AppState>,
-    _user: Researcher,
-    Path(slug): Path<String>,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     Query(query): Query<PreviewQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
     if query.is_button() {
-        let pages = super::find(&state, &slug).await?.definition.pages.len();
-        return Ok(Redirect::to(&query.moved(&slug, pages)).into_response());
+        let pages = survey.definition.pages.len();
+        return Ok(Redirect::to(&query.moved(&survey.slug, pages)).into_response());
     }
-    crate::respond::web::render_preview(&state, &slug, query.page, query.lang.as_deref(), &headers).await
+    crate::respond::web::render_preview(&state, &survey.slug, query.page, query.lang.as_deref(), &headers).await
 }

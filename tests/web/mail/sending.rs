@@ -151,6 +151,8 @@ async fn only_researchers_reach_the_mail_page_and_its_forms_need_the_csrf_token(
 
     let coder = app.other_client();
     app.add_user("cody@example.org", fieldwork::accounts::Role::Coder);
+    // A coder of this very survey: still no mail page for them.
+    app.add_member(survey, "cody@example.org", fieldwork::survey::members::MemberRole::Coder);
     coder.login("cody@example.org", crate::helpers::PASSWORD).await;
     let (status, _) = coder.get_page(&format!("/surveys/{SLUG}/mail")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

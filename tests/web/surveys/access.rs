@@ -83,7 +83,9 @@ async fn upload(app: &TestApp, token: &str) -> reqwest::Response {
 #[tokio::test]
 async fn a_coder_is_refused_every_survey_page_and_action() {
     let app = signed_in_as("cora@example.org", Role::Coder).await;
-    add_survey(&app, SMALL);
+    let survey = add_survey(&app, SMALL);
+    // Even a coder of this survey: its pages are its researchers'.
+    app.add_member(survey, "cora@example.org", fieldwork::survey::members::MemberRole::Coder);
     let before = everything(&app);
     let based_on = stored(&app, SMALL_SLUG).updated_at;
 

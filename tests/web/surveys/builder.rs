@@ -221,9 +221,10 @@ async fn a_condition_that_does_not_parse_is_refused_with_its_position_and_the_fo
 #[tokio::test]
 async fn a_change_based_on_an_outdated_copy_is_refused_and_changes_nothing() {
     let app = signed_in_researcher().await;
-    add_survey(&app, SMALL);
+    let survey = add_survey(&app, SMALL);
     let colleague = app.other_client();
     colleague.add_user("bo@example.org", Role::Researcher);
+    colleague.add_member(survey, "bo@example.org", fieldwork::survey::members::MemberRole::Researcher);
     colleague.login("bo@example.org", PASSWORD).await;
     let outline_before = page(&app, &build_path()).await;
     let (role_path, mut role_form) = question_form(&app, "ROLE").await;

@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{find_survey, title};
-use crate::accounts::auth::Researcher;
+use super::title;
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::links;
@@ -22,11 +21,11 @@ use crate::error::{AppError, Result};
 use crate::respond::web::view::language_name;
 use crate::survey::store::StoredSurvey;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 use crate::web::{Page, off_workers};
 
-/// The survey, kind and language named in the address; 404 unless the survey offers the language.
-async fn slot(state: &AppState, slug: &str, kind: &str, language: &str) -> Result<(StoredSurvey, Kind)> {
-    let survey = find_survey(state, slug).await?;
+/// The kind and language named in the address; 404 unless the survey offers the language.
+fn slot(survey: StoredSurvey, kind: &str, language: &str) -> Result<(StoredSurvey, Kind)> {
     let kind = Kind::parse(kind).ok_or(AppError::NotFound)?;
     if !survey.definition.languages.iter().any(|l| l == language) {
         return Err(AppError::NotFound);
@@ -77,11 +76,11 @@ fn render_form(
 /// `GET /surveys/{slug}/mail/templates/{kind}/{language}`
 pub async fn form(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path((slug, kind, language)): Path<(String, String, String)>,
+    Path((_, kind, language)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let (survey, kind) = slot(&state, &slug, &kind, &language).await?;
+    let (survey, kind) = slot(survey, &kind, &language)?;
     let (id, lang) = (survey.id, language.clone());
     let template = state.db.read(move |conn| message::for_editing(conn, id, kind, &lang)).await?;
     render_form(&state, &page, &survey, kind, &language, &template, BTreeMap::new())
@@ -98,12 +97,12 @@ pub struct TemplateForm {
 /// `POST /surveys/{slug}/mail/templates/{kind}/{language}`
 pub async fn save(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, kind, language)): Path<(String, String, String)>,
     Form(form): Form<TemplateForm>,
 ) -> Result<Response> {
-    let (survey, kind) = slot(&state, &slug, &kind, &language).await?;
+    let (survey, kind) = slot(survey, &kind, &language)?;
     // Browsers send textarea lines with CRLF; the message is stored with plain newlines.
     let body = form.body.replace("\r\n", "\n");
     let subject = form.subject.trim().to_string();
@@ -130,11 +129,11 @@ pub async fn save(
 /// `POST /surveys/{slug}/mail/templates/{kind}/{language}/reset`: back to the built-in text.
 pub async fn reset(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, kind, language)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let (survey, kind) = slot(&state, &slug, &kind, &language).await?;
+    let (survey, kind) = slot(survey, &kind, &language)?;
     let (id, lang, target) = (survey.id, language.clone(), slug.clone());
     let deleted = state
         .db

@@ -5,15 +5,15 @@ mod edit;
 mod opt_out;
 mod page;
 
-use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
-pub(crate) use crate::distribute::web::{find_survey, title};
+use crate::web::routes::Routes;
+
+pub(crate) use crate::distribute::web::title;
 
 /// The researcher's routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/surveys/{slug}/mail", get(page::show))
         .route("/surveys/{slug}/mail/send", post(page::send))
         .route("/surveys/{slug}/mail/{mailing}/retry", post(page::retry))
@@ -22,6 +22,6 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The respondent's routes (no session; the form has its own double-submit token).
-pub fn opt_out_router() -> Router<AppState> {
-    Router::new().route("/s/{slug}/opt-out", get(opt_out::confirm).post(opt_out::opt_out))
+pub fn opt_out_router() -> Routes {
+    Routes::new().route("/s/{slug}/opt-out", get(opt_out::confirm).post(opt_out::opt_out))
 }

@@ -7,8 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{find_survey, title};
-use crate::accounts::auth::Researcher;
+use super::title;
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::mail::{Kind, store};
@@ -17,6 +16,7 @@ use crate::error::{AppError, Result};
 use crate::respond::web::view::language_name;
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 
 /// Failures listed on the page at most (the newest).
 const FAILURES_SHOWN: i64 = 200;
@@ -35,11 +35,9 @@ struct TemplateSlot {
 /// `GET /surveys/{slug}/mail`
 pub async fn show(
     State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let id = survey.id;
     let (invitations, reminders, participant_count, customised, mailings, failures) = state
         .db
@@ -88,12 +86,11 @@ pub struct SendForm {
 /// `POST /surveys/{slug}/mail/send`: a mailing of invitations or reminders to everyone it is due to.
 pub async fn send(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     Form(form): Form<SendForm>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
     let kind = Kind::parse(&form.kind).ok_or(AppError::NotFound)?;
     let back = Redirect::to(&format!("/surveys/{slug}/mail")).into_response();
     if !state.mail.enabled() {
@@ -135,11 +132,15 @@ fn plural(count: usize) -> &'static str {
 /// `POST /surveys/{slug}/mail/{mailing}/retry`: the mailing's failed messages, queued again.
 pub async fn retry(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, mailing)): Path<(String, i64)>,
 ) -> Result<Response> {
-    let survey = find_survey(&state, &slug).await?;
+    // Another survey's mailing is not found under this one.
+    let survey_id = survey.id;
+    if !state.db.read(move |conn| store::mailings(conn, survey_id)).await?.iter().any(|m| m.id == mailing) {
+        return Err(AppError::NotFound);
+    }
     if !state.mail.enabled() {
         flash(&page.session, "error", "Nothing sent: mail is not configured on this server.").await;
         return Ok(Redirect::to(&format!("/surveys/{slug}/mail")).into_response());

@@ -11,9 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
-use super::find;
 use crate::accounts::User;
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::audit;
 use crate::error::{AppError, Result};
@@ -23,6 +21,7 @@ use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, SurveyDefinitionInput, update};
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 
 use questions::QUESTION_TYPES;
 pub use questions::{add_question, delete_question, move_question, question_form, save_question};
@@ -85,13 +84,7 @@ async fn outcome(page: &Page, slug: &str, result: Result<(), Vec<DefinitionError
 }
 
 /// `GET /surveys/{slug}/build`
-pub async fn outline(
-    State(state): State<AppState>,
-    _user: Researcher,
-    page: Page,
-    Path(slug): Path<String>,
-) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
+pub async fn outline(ManagedSurvey { survey, .. }: ManagedSurvey, page: Page) -> Result<Response> {
     let types: Vec<&str> = QUESTION_TYPES.iter().map(|t| t.as_str()).collect();
     Ok(page.render("survey/build.html", context! { survey => &survey, types })?.into_response())
 }
@@ -99,12 +92,11 @@ pub async fn outline(
 /// `POST /surveys/{slug}/build/pages`: adds a page at the end.
 pub async fn add_page(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path(slug): Path<String>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let code = field(&fields, "code").trim().to_string();
     let result = apply(&state, &user, survey, &fields, &format!("added page {code}"), |d| {
         d.pages.push(SurveyPage { code: code.clone(), title: Text::new(), relevant: None, questions: Vec::new() });
@@ -117,12 +109,11 @@ pub async fn add_page(
 /// `POST /surveys/{slug}/build/pages/{code}/move` and `/delete`
 pub async fn page_action(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, code, action)): Path<(String, String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let up = field(&fields, "direction") == "up";
     let result = apply(&state, &user, survey, &fields, &format!("{action} page {code}"), |d| {
         let Some(p) = d.pages.iter().position(|page| page.code == code) else {
@@ -147,12 +138,10 @@ pub async fn page_action(
 
 /// `GET /surveys/{slug}/build/pages/{code}` and the page settings form.
 pub async fn page_form(
-    State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path((slug, code)): Path<(String, String)>,
+    Path((_, code)): Path<(String, String)>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let survey_page = survey.definition.pages.iter().find(|p| p.code == code).ok_or(AppError::NotFound)?.clone();
     let own = context! { survey => &survey, survey_page, errors => Vec::<DefinitionError>::new(), based_on => &survey.updated_at };
     Ok(page.render("survey/page_form.html", own)?.into_response())
@@ -161,12 +150,11 @@ pub async fn page_form(
 /// `POST /surveys/{slug}/build/pages/{code}`: code, title per language, display logic.
 pub async fn save_page(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let mut edited = survey.definition.pages.iter().find(|p| p.code == code).ok_or(AppError::NotFound)?.clone();
     edited.code = field(&fields, "code").trim().to_string();
     edited.title = survey

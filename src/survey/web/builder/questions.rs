@@ -8,8 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
-use super::super::find;
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::error::{AppError, Result};
 use crate::survey::model::{Choice, ChoiceDisplay, NumberKind, Question, QuestionType, SurveyDefinition, Text};
@@ -17,6 +15,7 @@ use crate::survey::store::StoredSurvey;
 use crate::survey::validate::DefinitionError;
 use crate::web::Page;
 use crate::web::page::flash;
+use crate::web::scope::ManagedSurvey;
 
 use super::*;
 
@@ -44,12 +43,11 @@ fn locate(d: &SurveyDefinition, code: &str) -> Option<(usize, usize)> {
 /// `POST /surveys/{slug}/build/pages/{code}/questions`: adds a question and opens its form.
 pub async fn add_question(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, page_code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let code = field(&fields, "code").trim().to_string();
     let Some(kind) = parse_type(field(&fields, "type")) else { return Err(AppError::NotFound) };
     let default_language = survey.definition.default_language.clone();
@@ -112,12 +110,11 @@ fn blank_question(code: &str, kind: QuestionType, language: &str) -> Question {
 /// or across to the neighbouring page at the edge.
 pub async fn move_question(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let up = field(&fields, "direction") == "up";
     let result = apply(&state, &user, survey, &fields, &format!("moved {code}"), |d| {
         let Some((p, i)) = locate(d, &code) else { return Err(problem("question", "that question no longer exists")) };
@@ -143,12 +140,11 @@ pub async fn move_question(
 /// `POST /surveys/{slug}/build/questions/{code}/delete`
 pub async fn delete_question(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let result = apply(&state, &user, survey, &fields, &format!("deleted {code}"), |d| {
         for p in &mut d.pages {
             p.questions.retain(|q| q.code != code);
@@ -178,12 +174,10 @@ fn render_question_form(
 
 /// `GET /surveys/{slug}/build/questions/{code}`
 pub async fn question_form(
-    State(state): State<AppState>,
-    _user: Researcher,
+    ManagedSurvey { survey, .. }: ManagedSurvey,
     page: Page,
-    Path((slug, code)): Path<(String, String)>,
+    Path((_, code)): Path<(String, String)>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let question = survey.definition.question(&code).ok_or(AppError::NotFound)?.clone();
     render_question_form(&page, &survey, &question, &[], StatusCode::OK)
 }
@@ -191,12 +185,11 @@ pub async fn question_form(
 /// `POST /surveys/{slug}/build/questions/{code}`
 pub async fn save_question(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
     Path((slug, code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let original = survey.definition.question(&code).ok_or(AppError::NotFound)?.clone();
     let (edited, mut errors) = question_from_form(&original, &survey.definition, &fields);
     if errors.is_empty() {

@@ -1,13 +1,11 @@
 //! The survey's settings in the builder: address, languages, anonymity, the welcome page, dates
 //! (typed in the researcher's time zone) and the survey's own texts.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
-use super::super::find;
-use crate::accounts::auth::Researcher;
 use crate::app::AppState;
 use crate::error::Result;
 use crate::survey::model::Text;
@@ -18,13 +16,7 @@ use crate::web::{Page, time_zone};
 use super::*;
 
 /// `GET /surveys/{slug}/build/settings`
-pub async fn settings_form(
-    State(state): State<AppState>,
-    Researcher(user): Researcher,
-    page: Page,
-    Path(slug): Path<String>,
-) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
+pub async fn settings_form(ManagedSurvey { user, survey, .. }: ManagedSurvey, page: Page) -> Result<Response> {
     let d = &survey.definition;
     let local = |utc: &Option<String>| utc.as_deref().map(|t| time_zone::to_local(t, &user.time_zone));
     let own = context! {
@@ -48,12 +40,10 @@ fn typed_time(fields: &Fields, name: &str, zone: &str) -> Result<Option<String>,
 /// own texts.
 pub async fn save_settings(
     State(state): State<AppState>,
-    Researcher(user): Researcher,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path(slug): Path<String>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    let survey = find(&state, &slug).await?;
     let mut edited = survey.definition.clone();
     edited.slug = field(&fields, "slug").trim().to_string();
     edited.languages = field(&fields, "languages")
