@@ -123,7 +123,9 @@ async fn store(
 /// request's time less a margin for the rendering (a second, or a quarter of a short timeout).
 fn deadline(visit: &Visit, timeout: Duration) -> tokio::time::Instant {
     let margin = (timeout / 4).min(Duration::from_secs(1));
-    tokio::time::Instant::from_std(visit.arrived + timeout.saturating_sub(margin))
+    // A timeout too large to add is no deadline at all: a day is as good.
+    let at = visit.arrived.checked_add(timeout.saturating_sub(margin));
+    tokio::time::Instant::from_std(at.unwrap_or(visit.arrived + Duration::from_secs(86_400)))
 }
 
 /// The write's turn on the writer: not yet, under way, or given up by its request.
@@ -212,5 +214,19 @@ fn refuse(state: &AppState, loaded: &Loaded, why: Refusal, language: &str) -> Re
         Refusal::Status { keys, status } => status_page(state, loaded, language, keys, status),
         Refusal::InvalidLink => invalid_link(state, loaded, language),
         Refusal::NotFound => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_must_begin_in_time_for_its_page_to_come_back_before_the_request_is_cut_off() {
+        let visit = Visit::default();
+        let start = tokio::time::Instant::from_std(visit.arrived);
+        assert_eq!(deadline(&visit, Duration::from_secs(30)) - start, Duration::from_secs(29));
+        assert_eq!(deadline(&visit, Duration::from_secs(2)) - start, Duration::from_millis(1500));
+        assert_eq!(deadline(&visit, Duration::from_secs(u64::MAX)) - start, Duration::from_secs(86_400));
     }
 }
