@@ -72,6 +72,27 @@ pub fn find_by_resume(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> 
         .optional()?)
 }
 
+/// A response as its resume link finds it: with when it was started and whose personal link
+/// began it (None for public responses and in anonymous surveys).
+#[derive(Debug, Clone)]
+pub struct ResumeLink {
+    pub row: ResponseRow,
+    pub started_at: String,
+    pub participant_id: Option<i64>,
+}
+
+/// The response a resume link's token belongs to; one in the trash is not found.
+pub fn find_resume_link(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResumeLink>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, status = 'complete', language, page_index, started_at, participant_id FROM responses \
+             WHERE survey_id = ?1 AND resume_hash = ?2 AND deleted_at IS NULL",
+            params![survey_id, resume_hash],
+            |row| Ok(ResumeLink { row: response_row(row)?, started_at: row.get(4)?, participant_id: row.get(5)? }),
+        )
+        .optional()?)
+}
+
 /// The response begun from a participant's personal link (non-anonymous surveys only).
 pub fn find_by_participant(conn: &Connection, participant_id: i64) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn

@@ -1,6 +1,6 @@
 //! A respondent on a phone answers the shipped questionnaire with the keyboard only, and axe-core
 //! finds no serious or critical accessibility problem on the welcome page, a page with every
-//! question type, a page with errors, and the thank-you page.
+//! question type, a page with errors, the thank-you page, and a resume link's confirmation.
 
 use std::collections::{HashMap, HashSet};
 
@@ -228,6 +228,24 @@ async fn without_a_welcome_page_the_link_opens_the_questions_and_the_keyboard_an
     browser.close().await;
     assert_eq!(app.query_i64("SELECT COUNT(*) FROM responses WHERE status = 'complete'"), 1);
     assert_eq!(app.query_i64("SELECT COUNT(*) FROM answers WHERE question = 'NAME'"), 1);
+}
+
+#[tokio::test]
+async fn a_resume_link_in_another_browser_asks_first_accessibly_then_continues() {
+    let app = TestApp::spawn().await;
+    let slug = open_survey(&app, ALL_TYPES);
+    let mut elsewhere = crate::respondent::Respondent::new(&app, &slug);
+    elsewhere.start().await;
+    let token = crate::helpers::hidden(&elsewhere.html, "r").expect("the page's resume token");
+    let browser = Browser::start(390, 844).await;
+
+    browser.goto(&app.url(&format!("/s/{slug}/resume/{token}"))).await;
+    assert!(browser.text("h1").await.contains("Continue this response?"));
+    assert_accessible(&browser, "resume confirmation").await;
+    browser.screenshot("respond-resume-confirmation").await;
+    browser.click("button[type=submit]").await;
+    assert_eq!(browser.wait_for_path(&format!("/s/{slug}/p/0")).await, format!("/s/{slug}/p/0"));
+    browser.close().await;
 }
 
 #[tokio::test]

@@ -140,6 +140,16 @@ impl<'a> Respondent<'a> {
         reply.location
     }
 
+    /// Opens the resume link `path` in this browser and, asked whether to continue the response
+    /// (a browser that does not hold it is), says yes. Returns the answer to the yes.
+    pub async fn resume_by_link(&mut self, path: &str) -> Reply {
+        let asked = self.get(path).await;
+        assert_eq!(asked.status, StatusCode::OK, "asked first: {}", asked.html);
+        assert!(asked.html.contains("Continue this response?"), "{}", asked.html);
+        let form = self.hidden_fields(&["form_token"]);
+        self.post(path, &form).await
+    }
+
     fn hidden_fields(&self, names: &[&str]) -> Vec<(String, String)> {
         names.iter().filter_map(|name| hidden(&self.html, name).map(|value| (name.to_string(), value))).collect()
     }

@@ -1,81 +1,83 @@
 //! Arriving by a personal link (`/s/{slug}?t=TOKEN`): the token names a participant, who gets one
 //! response that they can resume until it is submitted, and a thank-you page after that. The
-//! token is kept in a cookie so that switching language on the welcome page keeps it.
+//! token is kept in a cookie so that switching language on the welcome page keeps it, and so that
+//! the response's resume link can be checked against it (`respond::resume`).
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::loaded::{Loaded, choose_language, refuses_new};
-use super::pages::{form_token, render_done, resume_target, status_page};
-use super::{resume_cookie_name, set_cookie};
+use super::pages::{render_done, render_entry, status_page};
+use super::{INVITE_COOKIE, RESUME_COOKIE, keep_cookie};
 use crate::app::AppState;
 use crate::distribute::participants::{self, Participant};
 use crate::error::Result;
-use crate::respond::store::{self as responses, ResponseRow};
+use crate::respond::step::{Link, Loaded, resume_target};
+use crate::respond::store as responses;
+use crate::respond::visit::Visit;
 use crate::web::{random_token, token_digest};
-
-/// The cookie holding the personal link's token for one survey.
-pub(super) fn cookie_name(survey_id: i64) -> String {
-    format!("fw_invite_{survey_id}")
-}
-
-/// The participant whose personal link carries `token`.
-pub(super) async fn participant(state: &AppState, loaded: &Loaded, token: &str) -> Result<Option<Participant>> {
-    let (survey_id, token) = (loaded.meta.id, token.to_string());
-    Ok(state.db.read(move |conn| participants::find_by_token(conn, survey_id, &token)).await?)
-}
 
 /// The page for a link that names no participant (mistyped, cut short, or replaced by a new one).
 pub(super) fn invalid_link(state: &AppState, loaded: &Loaded, language: &str) -> Result<Response> {
     let keys = ("invalid_link_title", "invalid_link_body");
     let mut response = status_page(state, loaded, language, keys, StatusCode::FORBIDDEN)?;
     // Forget a stale token so the public page (if the survey has one) is not blocked by it.
-    if let Some(value) = set_cookie(state, &cookie_name(loaded.meta.id), "", &format!("/s/{}", loaded.meta.slug), 0) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    keep_cookie(state, &mut response, (INVITE_COOKIE, loaded.meta.id), &loaded.meta.slug, "");
     Ok(response)
 }
 
-/// `GET /s/{slug}?t=TOKEN` (or the welcome page with the token's cookie): the welcome page for a
-/// participant who has not started, their response if they have, the thank-you page once done.
-/// `existing` is the response this browser's resume cookie names, already looked up.
-pub(super) async fn arrive(
+/// `GET /s/{slug}?t=TOKEN` (or the welcome page with the token's cookie): what the personal link
+/// the request carries leads to.
+pub(super) async fn arrive(state: &AppState, loaded: &Loaded, visit: &Visit, lang: Option<&str>) -> Result<Response> {
+    match &loaded.link {
+        Link::Valid { token, participant } => show(state, loaded, visit, (token, participant), lang).await,
+        _ => invalid_link(state, loaded, &visit.language(&loaded.survey, lang, None)),
+    }
+}
+
+/// After a form that would have begun a response found that the personal link `token` began one
+/// meanwhile (another tab, another device): what the link leads to now.
+pub(super) async fn arrive_again(state: &AppState, loaded: &Loaded, visit: &Visit, token: &str) -> Result<Response> {
+    let (survey_id, owned) = (loaded.meta.id, token.to_string());
+    let found = state.db.read(move |conn| participants::find_by_token(conn, survey_id, &owned)).await?;
+    match found {
+        Some(participant) => show(state, loaded, visit, (token, &participant), None).await,
+        None => invalid_link(state, loaded, &visit.language(&loaded.survey, None, None)),
+    }
+}
+
+/// The welcome page for a participant who has not started, their response if they have, the
+/// thank-you page once done.
+async fn show(
     state: &AppState,
     loaded: &Loaded,
-    token: &str,
+    visit: &Visit,
+    (token, participant): (&str, &Participant),
     lang: Option<&str>,
-    headers: &HeaderMap,
-    existing: Option<ResponseRow>,
 ) -> Result<Response> {
-    let Some(participant) = participant(state, loaded, token).await? else {
-        let language = choose_language(&loaded.survey, lang, None, headers);
-        return invalid_link(state, loaded, &language);
-    };
     let preferred = Some(participant.language.as_str()).filter(|l| !l.is_empty());
-    let language = choose_language(&loaded.survey, lang, preferred, headers);
-    let slug = &loaded.meta.slug;
+    let language = visit.language(&loaded.survey, lang, preferred);
+    let (slug, survey_id) = (&loaded.meta.slug, loaded.meta.id);
     if participant.completed_at.is_some() {
         return render_done(state, loaded, &language);
     }
-    if let Some(response) = existing {
-        return Ok(Redirect::to(&resume_target(slug, &response, lang)).into_response());
+    if let Some(found) = &loaded.response {
+        return Ok(Redirect::to(&resume_target(slug, &found.row, lang)).into_response());
     }
-    if participant.started_at.is_some() {
-        return resume_elsewhere(state, loaded, &participant, &language, lang).await;
-    }
-    if let Some(keys) = refuses_new(state, loaded).await? {
+    let mut response = if participant.started_at.is_some() {
+        resume_elsewhere(state, loaded, participant, &language, lang).await?
+    } else if let Some(keys) = loaded.refuses_new() {
         return status_page(state, loaded, &language, keys, StatusCode::OK);
-    }
-    let mut response = super::begin::render_entry(state, loaded, &language, &form_token(headers), Some(token))?;
-    if let Some(value) = set_cookie(state, &cookie_name(loaded.meta.id), token, &format!("/s/{slug}"), 180) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    } else {
+        render_entry(state, loaded, &language, &visit.form_token, Some(token))?
+    };
+    keep_cookie(state, &mut response, (INVITE_COOKIE, survey_id), slug, token);
     Ok(response)
 }
 
 /// A participant who started on another device (or whose browser forgot the response): in a
 /// non-anonymous survey the link finds the response and this browser takes it over with a new
-/// resume token; an anonymous survey keeps no such link, so the person is told where to go on.
+/// resume token; an anonymous survey keeps no such link, so the person is told where to go on
+/// (the resume link, which the personal link kept in this browser then lets through).
 async fn resume_elsewhere(
     state: &AppState,
     loaded: &Loaded,
@@ -98,8 +100,6 @@ async fn resume_elsewhere(
     state.db.write(move |tx| responses::set_resume(tx, response_id, &digest)).await?;
     let slug = &loaded.meta.slug;
     let mut redirect = Redirect::to(&resume_target(slug, &response, lang)).into_response();
-    if let Some(value) = set_cookie(state, &resume_cookie_name(loaded.meta.id), &resume, &format!("/s/{slug}"), 180) {
-        redirect.headers_mut().append(header::SET_COOKIE, value);
-    }
+    keep_cookie(state, &mut redirect, (RESUME_COOKIE, loaded.meta.id), slug, &resume);
     Ok(redirect)
 }

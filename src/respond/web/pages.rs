@@ -1,6 +1,6 @@
 //! The respondent flow: welcome (and consent) → pages with Back/Next → thank-you. This file shows
-//! the pages; `loaded.rs` finds what a request needs, `begin.rs` begins a response, `save.rs`
-//! saves a page when the respondent moves on (invalid pages come back with everything typed kept).
+//! the pages (the GETs, and the renderings the POSTs come back with); `loaded.rs` finds what a
+//! request needs, `respond::step` decides a POST and `execute.rs` carries it out.
 
 use std::collections::HashMap;
 
@@ -10,21 +10,20 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::invite;
-use super::loaded::{Loaded, choose_language, load, load_with_response, refuses_continuing, refuses_new};
+use super::loaded::{Wanted, load};
 use super::rendered::{Kind, Tokens};
 use super::view::{self, language_options, paragraphs, question_view};
-use super::{FORM_COOKIE, cookie, resume_cookie_name, set_cookie};
+use super::{invite, with_form_cookie};
 use crate::app::AppState;
 use crate::error::{AppError, Result};
 use crate::respond::answers::AnswerSet;
 use crate::respond::flow;
-use crate::respond::store::{self as responses, ResponseRow};
+use crate::respond::step::{Link, Loaded, resume_target};
+use crate::respond::visit::{Visit, choose_language};
 use crate::survey::messages;
-use crate::web::{is_token, random_token, secrets_match, token_digest};
 
 /// Shared page context: survey texts, messages, language and the form token.
-fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja::Value {
+pub(super) fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja::Value {
     let d = &loaded.survey.definition;
     context! {
         slug => &loaded.meta.slug,
@@ -34,28 +33,6 @@ fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja:
         languages => language_options(d, language),
         msg => view::Messages::value(&loaded.survey, language),
         form_token,
-    }
-}
-
-/// A page response that also (re)sets the form token cookie.
-pub(crate) fn with_form_cookie(state: &AppState, status: StatusCode, html: String, form_token: &str) -> Response {
-    let mut response = (status, Html(html)).into_response();
-    if let Some(value) = set_cookie(state, FORM_COOKIE, form_token, "/s/", 1) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
-
-/// The form token: the one the browser already holds (if it is one of ours in shape: a cookie
-/// can be set by others, and the token goes into pages), or a new one.
-pub(crate) fn form_token(headers: &HeaderMap) -> String {
-    cookie(headers, FORM_COOKIE).filter(|t| is_token(t)).unwrap_or_else(random_token)
-}
-
-pub(crate) fn form_token_valid(headers: &HeaderMap, posted: Option<&str>) -> bool {
-    match (cookie(headers, FORM_COOKIE), posted) {
-        (Some(cookie), Some(posted)) => is_token(&cookie) && secrets_match(&cookie, posted),
-        _ => false,
     }
 }
 
@@ -77,7 +54,7 @@ pub(super) fn status_page(
 
 #[derive(Deserialize, Default)]
 pub struct LangQuery {
-    lang: Option<String>,
+    pub(super) lang: Option<String>,
     /// A participant's personal link token.
     #[serde(default)]
     t: Option<String>,
@@ -86,57 +63,73 @@ pub struct LangQuery {
     more: Option<String>,
 }
 
-/// What a respondent arriving at a survey page brings: the survey, their response if any, and
-/// the language to show.
-async fn arrive(
-    state: &AppState,
-    slug: &str,
-    lang: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<(Loaded, Option<(String, ResponseRow)>, String)> {
-    let (loaded, existing, _) = load_with_response(state, slug, headers, None, false).await?;
-    let saved = existing.as_ref().map(|(_, r)| r.language.as_str());
-    let language = choose_language(&loaded.survey, lang, saved, headers);
-    Ok((loaded, existing, language))
-}
-
 /// `GET /s/{slug}`: the welcome page (or the first page when there is none), or straight back
 /// to where the respondent was.
 pub async fn welcome(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    visit: Visit,
 ) -> Result<Response> {
-    // One visit to the database for the survey and the browser's response (the public link's path).
-    let (loaded, existing, _) = load_with_response(&state, &slug, &headers, None, false).await?;
-    let invite = query.t.as_deref().filter(|t| !t.is_empty()).map(str::to_string);
-    if let Some(token) = invite.or_else(|| cookie(&headers, &invite::cookie_name(loaded.meta.id))) {
-        let existing = existing.map(|(_, response)| response);
-        return invite::arrive(&state, &loaded, &token, query.lang.as_deref(), &headers, existing).await;
+    // One visit to the database for the survey, the browser's response and its personal link.
+    let loaded = load(&state, &slug, &visit, Wanted { invite: query.t.as_deref(), ..Wanted::default() }).await?;
+    let lang = query.lang.as_deref();
+    if !matches!(loaded.link, Link::None) {
+        return invite::arrive(&state, &loaded, &visit, lang).await;
     }
-    let saved = existing.as_ref().map(|(_, r)| r.language.as_str());
-    let language = choose_language(&loaded.survey, query.lang.as_deref(), saved, &headers);
-    if let Some((_, response)) = existing {
-        return Ok(Redirect::to(&resume_target(&slug, &response, query.lang.as_deref())).into_response());
+    let saved = loaded.response.as_ref().map(|found| found.row.language.as_str());
+    let language = visit.language(&loaded.survey, lang, saved);
+    if let Some(found) = &loaded.response {
+        return Ok(Redirect::to(&resume_target(&slug, &found.row, lang)).into_response());
     }
     if !loaded.meta.distribution.access.admits_public() {
         let keys = ("invitation_only_title", "invitation_only_body");
         return status_page(&state, &loaded, &language, keys, StatusCode::FORBIDDEN);
     }
-    if let Some(keys) = refuses_new(&state, &loaded).await? {
+    if let Some(keys) = loaded.refuses_new() {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
-    super::begin::render_entry(&state, &loaded, &language, &form_token(&headers), None)
+    render_entry(&state, &loaded, &language, &visit.form_token, None)
 }
 
-pub(super) fn resume_target(slug: &str, response: &ResponseRow, lang: Option<&str>) -> String {
-    let query = lang.map(|l| format!("?lang={}", crate::error::urlencode(l))).unwrap_or_default();
-    if response.complete {
-        format!("/s/{slug}/done{query}")
-    } else {
-        format!("/s/{slug}/p/{}{query}", response.page_index)
+/// The page a respondent arriving at the survey sees first: the welcome page, or the first page
+/// of questions when the survey has no welcome page. `invite` is the personal link's token; the
+/// page without one is the same for everyone but its form token, and is kept rendered.
+pub(super) fn render_entry(
+    state: &AppState,
+    loaded: &Loaded,
+    language: &str,
+    token: &str,
+    invite: Option<&str>,
+) -> Result<Response> {
+    let html = match invite {
+        Some(_) => entry_html(state, loaded, language, token, invite)?,
+        None => {
+            let tokens = Tokens { form: token, resume: "" };
+            let render = |tokens: Tokens| entry_html(state, loaded, language, tokens.form, None);
+            state.rendered.page(loaded.meta.id, &loaded.survey, (Kind::Entry, language), tokens, render)?
+        }
+    };
+    Ok(with_form_cookie(state, StatusCode::OK, html, token))
+}
+
+fn entry_html(state: &AppState, loaded: &Loaded, language: &str, token: &str, invite: Option<&str>) -> Result<String> {
+    if loaded.survey.definition.welcome_page {
+        return welcome_html(state, loaded, &Welcome { language, token, invite, error: None });
     }
+    let empty = AnswerSet::new();
+    let page = PageRender {
+        loaded,
+        index: flow::first_page(&loaded.survey, &empty),
+        language,
+        answers: &empty,
+        errors: HashMap::new(),
+        notice: None,
+        resume_token: "",
+        invite,
+        preview: false,
+    };
+    page_html(state, page, token)
 }
 
 /// What the welcome page shows besides the survey's texts.
@@ -248,23 +241,24 @@ pub async fn show_page(
     State(state): State<AppState>,
     Path((slug, index)): Path<(String, usize)>,
     Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    visit: Visit,
 ) -> Result<Response> {
-    let (loaded, found, answers) = load_with_response(&state, &slug, &headers, None, true).await?;
-    let Some((resume, response)) = found else {
+    let loaded = load(&state, &slug, &visit, Wanted { answers: true, ..Wanted::default() }).await?;
+    let Some(found) = &loaded.response else {
         return Ok(Redirect::to(&format!("/s/{slug}")).into_response());
     };
+    let (response, answers) = (&found.row, &found.answers);
     if response.complete {
         return Ok(Redirect::to(&format!("/s/{slug}/done")).into_response());
     }
-    let language = choose_language(&loaded.survey, query.lang.as_deref(), Some(&response.language), &headers);
-    if let Some(keys) = refuses_continuing(&loaded) {
+    let language = visit.language(&loaded.survey, query.lang.as_deref(), Some(&response.language));
+    if let Some(keys) = loaded.refuses_continuing() {
         return status_page(&state, &loaded, &language, keys, StatusCode::OK);
     }
-    if index >= loaded.survey.definition.pages.len() || !flow::page_visible(&loaded.survey, index, &answers) {
+    if index >= loaded.survey.definition.pages.len() || !flow::page_visible(&loaded.survey, index, answers) {
         return Ok(Redirect::to(&format!("/s/{slug}/p/{}", response.page_index)).into_response());
     }
-    if let Some(unfinished) = flow::first_unfinished_page(&loaded.survey, index, &answers) {
+    if let Some(unfinished) = flow::first_unfinished_page(&loaded.survey, index, answers) {
         return Ok(Redirect::to(&format!("/s/{slug}/p/{unfinished}")).into_response());
     }
     let notice = query.more.is_some().then(|| messages::message(&loaded.survey.definition, "revealed", &language));
@@ -273,7 +267,7 @@ pub async fn show_page(
             loaded: &loaded,
             index,
             language: &language,
-            answers: &answers,
+            answers,
             errors: HashMap::new(),
             notice: notice.clone(),
             resume_token: tokens.resume,
@@ -282,8 +276,7 @@ pub async fn show_page(
         };
         page_html(&state, page, tokens.form)
     };
-    let form_token = form_token(&headers);
-    let tokens = Tokens { form: &form_token, resume: &resume };
+    let tokens = Tokens { form: &visit.form_token, resume: &found.resume };
     let html = if answers.is_empty() && notice.is_none() {
         // Nothing answered yet (a response just begun): the page is the same for everyone.
         let id = loaded.meta.id;
@@ -291,7 +284,7 @@ pub async fn show_page(
     } else {
         render(tokens)?
     };
-    Ok(with_form_cookie(&state, StatusCode::OK, html, &form_token))
+    Ok(with_form_cookie(&state, StatusCode::OK, html, &visit.form_token))
 }
 
 /// `GET /s/{slug}/done`: the thank-you page.
@@ -299,9 +292,11 @@ pub async fn done(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    visit: Visit,
 ) -> Result<Response> {
-    let (loaded, _, language) = arrive(&state, &slug, query.lang.as_deref(), &headers).await?;
+    let loaded = load(&state, &slug, &visit, Wanted::default()).await?;
+    let saved = loaded.response.as_ref().map(|found| found.row.language.as_str());
+    let language = visit.language(&loaded.survey, query.lang.as_deref(), saved);
     render_done(&state, &loaded, &language)
 }
 
@@ -318,20 +313,6 @@ pub(super) fn render_done(state: &AppState, loaded: &Loaded, language: &str) -> 
     Ok(Html(html).into_response())
 }
 
-/// `GET /s/{slug}/resume/{token}`: continue on this device where the respondent left off.
-pub async fn resume(State(state): State<AppState>, Path((slug, token)): Path<(String, String)>) -> Result<Response> {
-    let loaded = load(&state, &slug).await?;
-    let (survey_id, digest) = (loaded.meta.id, token_digest(&token));
-    let Some(response) = state.db.read(move |conn| responses::find_by_resume(conn, survey_id, &digest)).await? else {
-        return Err(AppError::NotFound);
-    };
-    let mut redirect = Redirect::to(&resume_target(&slug, &response, None)).into_response();
-    if let Some(value) = set_cookie(&state, &resume_cookie_name(survey_id), &token, &format!("/s/{slug}"), 180) {
-        redirect.headers_mut().append(header::SET_COOKIE, value);
-    }
-    Ok(redirect)
-}
-
 /// A researcher's preview of page `index` in `language`, exactly as respondents see it but with
 /// every question shown (display logic needs answers) and nothing saved.
 pub async fn render_preview(
@@ -341,11 +322,12 @@ pub async fn render_preview(
     language: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Response> {
-    let loaded = load(state, slug).await?;
+    let loaded = load(state, slug, &Visit::default(), Wanted::default()).await?;
     if index >= loaded.survey.definition.pages.len() {
         return Err(AppError::NotFound);
     }
-    let language = choose_language(&loaded.survey, language, None, headers);
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let language = choose_language(&loaded.survey, language, None, accept);
     let answers = AnswerSet::new();
     let page = PageRender {
         loaded: &loaded,

@@ -280,6 +280,94 @@ pub(super) const CATALOG: &[(&str, [&str; 6])] = &[
         ],
     ),
     (
+        "resume_confirm_title",
+        [
+            "Continue this response?",
+            "¿Continuar esta respuesta?",
+            "Continuer cette réponse ?",
+            "Diese Antwort fortsetzen?",
+            "Continuar esta resposta?",
+            "继续这份答卷？",
+        ],
+    ),
+    (
+        "resume_confirm_body",
+        [
+            "This link continues a response to this survey that was started on {date}.",
+            "Este enlace continúa una respuesta a esta encuesta que se comenzó el {date}.",
+            "Ce lien reprend une réponse à cette enquête commencée le {date}.",
+            "Dieser Link setzt eine Antwort auf diese Umfrage fort, die am {date} begonnen wurde.",
+            "Este link continua uma resposta a este inquérito iniciada em {date}.",
+            "此链接将继续一份于 {date} 开始填写的本调查答卷。",
+        ],
+    ),
+    (
+        "resume_confirm_warning",
+        [
+            "Continue only if you started it yourself: whoever gave you this link can see every answer given in it.",
+            "Continúe solo si la comenzó usted: quien le dio este enlace puede ver todas las respuestas que se den en ella.",
+            "Ne continuez que si vous l'avez commencée vous-même : la personne qui vous a donné ce lien peut voir toutes les réponses qui y sont données.",
+            "Fahren Sie nur fort, wenn Sie sie selbst begonnen haben: Wer Ihnen diesen Link gegeben hat, kann alle darin gegebenen Antworten sehen.",
+            "Continue apenas se foi você quem a iniciou: quem lhe deu este link pode ver todas as respostas dadas nela.",
+            "仅当这份答卷是您本人开始填写时才继续：给您此链接的人可以看到其中的所有答案。",
+        ],
+    ),
+    (
+        "resume_confirm",
+        [
+            "Continue the response",
+            "Continuar la respuesta",
+            "Continuer la réponse",
+            "Antwort fortsetzen",
+            "Continuar a resposta",
+            "继续填写",
+        ],
+    ),
+    (
+        "resume_confirm_again",
+        [
+            "For your security, please confirm once more.",
+            "Por seguridad, confirme una vez más.",
+            "Par sécurité, veuillez confirmer encore une fois.",
+            "Aus Sicherheitsgründen bestätigen Sie bitte noch einmal.",
+            "Por segurança, confirme mais uma vez.",
+            "出于安全原因，请再确认一次。",
+        ],
+    ),
+    (
+        "resume_decline",
+        [
+            "This is not my response",
+            "Esta respuesta no es mía",
+            "Cette réponse n'est pas la mienne",
+            "Das ist nicht meine Antwort",
+            "Esta resposta não é minha",
+            "这不是我的答卷",
+        ],
+    ),
+    (
+        "personal_link_needed_title",
+        [
+            "Please use your personal link",
+            "Use su enlace personal",
+            "Utilisez votre lien personnel",
+            "Bitte nutzen Sie Ihren persönlichen Link",
+            "Use o seu link pessoal",
+            "请使用您的个人链接",
+        ],
+    ),
+    (
+        "personal_link_needed_body",
+        [
+            "This response was begun from a personal link. To continue it on this device, first open the personal link from your invitation here.",
+            "Esta respuesta se comenzó con un enlace personal. Para continuarla en este dispositivo, abra primero aquí el enlace personal de su invitación.",
+            "Cette réponse a été commencée avec un lien personnel. Pour la continuer sur cet appareil, ouvrez d'abord ici le lien personnel de votre invitation.",
+            "Diese Antwort wurde über einen persönlichen Link begonnen. Um sie auf diesem Gerät fortzusetzen, öffnen Sie zuerst hier den persönlichen Link aus Ihrer Einladung.",
+            "Esta resposta foi iniciada com um link pessoal. Para a continuar neste dispositivo, abra primeiro aqui o link pessoal do seu convite.",
+            "这份答卷是通过个人链接开始的。如需在此设备上继续，请先在此设备上打开邀请中的个人链接。",
+        ],
+    ),
+    (
         "closed_title",
         [
             "This survey is closed",

@@ -33,14 +33,19 @@ mod tests {
     fn every_message_the_code_asks_for_is_in_the_catalogue() {
         let sources = [
             include_str!("../../respond/web/pages.rs"),
-            include_str!("../../respond/web/begin.rs"),
-            include_str!("../../respond/web/save.rs"),
-            include_str!("../../respond/web/loaded.rs"),
+            include_str!("../../respond/web/execute.rs"),
+            include_str!("../../respond/web/resume.rs"),
             include_str!("../../respond/web/invite.rs"),
+            include_str!("../../respond/step/mod.rs"),
             include_str!("../../respond/answers.rs"),
         ];
         for source in sources {
-            for (i, _) in source.match_indices("\"error_").chain(source.match_indices("\"revealed\"")) {
+            for (i, _) in source
+                .match_indices("\"error_")
+                .chain(source.match_indices("\"revealed\""))
+                .chain(source.match_indices("\"resume_"))
+                .chain(source.match_indices("\"personal_link_"))
+            {
                 let key: String = source[i + 1..].chars().take_while(|c| *c != '"').collect();
                 assert!(super::is_known(&key), "{key} is used but has no text");
             }

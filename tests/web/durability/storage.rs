@@ -141,6 +141,20 @@ async fn unwritable_database_files_keep_the_typed_answers_and_saving_resumes_whe
     assert_eq!(stories(&app), ["Saved before", typed]);
 }
 
+/// Holds the write lock from a connection of its own for `held`; returns once it holds it.
+fn hold_write_lock(app: &TestApp, held: Duration) -> std::thread::JoinHandle<()> {
+    let (holding, path) = (std::sync::mpsc::channel(), app.db_path.clone());
+    let holder = std::thread::spawn(move || {
+        let conn = fieldwork::db::open(&path).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        holding.0.send(()).unwrap();
+        std::thread::sleep(held);
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    holding.1.recv().unwrap();
+    holder
+}
+
 #[tokio::test]
 async fn a_write_held_by_another_connection_makes_a_submission_wait_not_fail() {
     let app = TestApp::spawn().await;
@@ -148,16 +162,7 @@ async fn a_write_held_by_another_connection_makes_a_submission_wait_not_fail() {
     let mut respondent = on_the_page(&app, &slug).await;
 
     // Another process's long write (a CLI import, say) holds the write lock for a second.
-    let (held, released) = (std::sync::mpsc::channel(), Duration::from_millis(1200));
-    let path = app.db_path.clone();
-    let holder = std::thread::spawn(move || {
-        let conn = fieldwork::db::open(&path).unwrap();
-        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-        held.0.send(()).unwrap();
-        std::thread::sleep(released);
-        conn.execute_batch("COMMIT").unwrap();
-    });
-    held.1.recv().unwrap();
+    let holder = hold_write_lock(&app, Duration::from_millis(1200));
     let started = Instant::now();
     let (status, page) = submit(&mut respondent, "Waited for the lock").await;
     let waited = started.elapsed();
@@ -167,6 +172,40 @@ async fn a_write_held_by_another_connection_makes_a_submission_wait_not_fail() {
     assert!(waited >= Duration::from_millis(900), "acknowledged after {waited:?}, before the lock was released");
     assert_eq!(only_response(&app).status, "complete");
     assert_eq!(answer(&app, "STORY", "").as_deref(), Some("Waited for the lock"));
+}
+
+#[tokio::test]
+async fn a_save_waiting_past_the_request_timeout_comes_back_with_the_answers_and_is_not_made_later() {
+    let app = TestApp::spawn_with(&["--request-timeout-secs", "2"]).await;
+    let (_, slug) = add_survey(&app, SURVEY, Status::Open);
+    let direct = SURVEY.replace("slug = \"storage\"", "slug = \"storage-direct\"\nwelcome_page = false");
+    let (_, direct_slug) = add_survey(&app, &direct, Status::Open);
+    let mut respondent = on_the_page(&app, &slug).await;
+    let other = app.other_client();
+    let mut newcomer = Respondent::new(&other, &direct_slug);
+    newcomer.welcome("").await;
+
+    // Held longer than the request may take (and shorter than SQLite's busy timeout).
+    let holder = hold_write_lock(&app, Duration::from_secs(4));
+    let started = Instant::now();
+    let (status, page) = submit(&mut respondent, "Waited too long").await;
+    assert!(started.elapsed() < Duration::from_secs(2), "answered within the request's time");
+    assert_could_not_save(status, &page, "Waited too long");
+    // The first page of a survey without a welcome page, which would begin a response.
+    let (status, page) = submit(&mut newcomer, "Never begun").await;
+    assert_could_not_save(status, &page, "Never begun");
+    holder.join().unwrap();
+
+    // The writes given up on are not made once the lock is free: what the respondents were
+    // told stands, and sending again saves.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(stories(&app).is_empty(), "{:?}", stories(&app));
+    assert_eq!(responses(&app).len(), 1, "the newcomer's response was not begun");
+    let (status, page) = submit(&mut respondent, "Sent again").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (status, page) = submit(&mut newcomer, "Begun now").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(stories(&app), ["Sent again", "Begun now"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,7 @@
-//! Coming back to a response: in the same browser, by the resume link in another, after the form
-//! cookie was lost or the form token went stale; and one response however often a form is sent.
+//! Coming back to a response: in the same browser, by the resume link in another (asked first, so
+//! that a link sent by someone else moves nobody into their response; a response begun from a
+//! personal link needs that link), after the form cookie was lost or the form token went stale;
+//! and one response however often a form is sent.
 
 use fieldwork::survey::store::Status;
 use reqwest::StatusCode;
@@ -24,13 +26,19 @@ fn assert_first_page_shown_again(html: &str) {
     assert_eq!(field_value(html, "q-YEARS").as_deref(), Some("4"));
 }
 
+/// A respondent to the shipped questionnaire who answered its first page.
+async fn past_the_first_page(app: &TestApp) -> Respondent<'_> {
+    add_survey(app, SHIPPED, Status::Open);
+    let mut r = Respondent::new(app, SHIPPED_SLUG);
+    r.start().await;
+    r.next(0, FIRST_PAGE).await;
+    r
+}
+
 #[tokio::test]
 async fn a_respondent_who_leaves_returns_to_their_page_in_the_same_browser() {
     let app = TestApp::spawn().await;
-    add_survey(&app, SHIPPED, Status::Open);
-    let mut r = Respondent::new(&app, SHIPPED_SLUG);
-    r.start().await;
-    r.next(0, FIRST_PAGE).await;
+    let mut r = past_the_first_page(&app).await;
 
     let back = r.welcome("").await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
@@ -41,20 +49,22 @@ async fn a_respondent_who_leaves_returns_to_their_page_in_the_same_browser() {
     assert_eq!(responses(&app).len(), 1);
 }
 
-#[tokio::test]
-async fn the_resume_link_continues_the_same_response_in_another_browser() {
-    let app = TestApp::spawn().await;
-    add_survey(&app, SHIPPED, Status::Open);
-    let mut r = Respondent::new(&app, SHIPPED_SLUG);
-    r.start().await;
-    r.next(0, FIRST_PAGE).await;
+/// The resume link shown on the page `r` is on, as a path on the server.
+fn resume_link_on(app: &TestApp, r: &Respondent<'_>) -> String {
     let start = r.html.find("class=\"resume-link\"").expect("a resume link");
     let link = attribute(&r.html[r.html[..start].rfind('<').unwrap()..start], "href").unwrap();
-    let path = link.strip_prefix(&app.address).expect("an absolute link to this server").to_string();
+    link.strip_prefix(&app.address).expect("an absolute link to this server").to_string()
+}
+
+#[tokio::test]
+async fn the_resume_link_continues_the_same_response_in_another_browser_once_confirmed() {
+    let app = TestApp::spawn().await;
+    let r = past_the_first_page(&app).await;
+    let path = resume_link_on(&app, &r);
 
     let other = app.other_client();
     let mut elsewhere = Respondent::new(&other, SHIPPED_SLUG);
-    let resumed = elsewhere.get(&path).await;
+    let resumed = elsewhere.resume_by_link(&path).await;
     assert_eq!(resumed.status, StatusCode::SEE_OTHER);
     assert_eq!(resumed.location, format!("/s/{SHIPPED_SLUG}/p/1"));
     assert_eq!(elsewhere.get(&resumed.location).await.status, StatusCode::OK);
@@ -168,7 +178,7 @@ async fn a_browser_without_the_form_cookie_can_send_the_page_again_and_carry_on(
         let mut form = r.form(FIRST_PAGE);
         if keeps_resume_cookie {
             let token = hidden(&page, "r").unwrap();
-            same_person.get(&format!("/s/{SHIPPED_SLUG}/resume/{token}")).await;
+            same_person.resume_by_link(&format!("/s/{SHIPPED_SLUG}/resume/{token}")).await;
             form.retain(|(name, _)| name != "r");
         }
         let reply = same_person.post_page(0, &form).await;
@@ -183,4 +193,122 @@ async fn a_browser_without_the_form_cookie_can_send_the_page_again_and_carry_on(
         assert_eq!(only_response(&app).page_index, 1);
         assert_eq!(answer(&app, "PROJECT", "").as_deref(), Some("Falcon"));
     }
+}
+
+#[tokio::test]
+async fn the_resume_link_in_the_browser_that_holds_the_response_goes_straight_on() {
+    let app = TestApp::spawn().await;
+    let mut r = past_the_first_page(&app).await;
+
+    let path = resume_link_on(&app, &r);
+    let resumed = r.get(&path).await;
+    assert_eq!((resumed.status, resumed.location.as_str()), (StatusCode::SEE_OTHER, "/s/open-llm-governance/p/1"));
+}
+
+#[tokio::test]
+async fn a_resume_link_sent_by_someone_else_asks_first_and_moves_nothing_until_confirmed() {
+    let app = TestApp::spawn().await;
+    let sender = past_the_first_page(&app).await;
+    let path = resume_link_on(&app, &sender);
+    let started_on = only_response(&app).started_at[..10].to_string();
+
+    let victims_browser = app.other_client();
+    let mut victim = Respondent::new(&victims_browser, SHIPPED_SLUG);
+    let asked = victim.get(&path).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let text = unescape(&asked.html);
+    assert!(text.contains("Continue this response?"), "{text}");
+    assert!(text.contains(&format!("started on {started_on}")), "the day it was started: {text}");
+    assert!(text.contains("whoever gave you this link can see every answer"), "{text}");
+    assert!(!text.contains("Falcon"), "nothing of the response is shown before confirming");
+
+    // A form posted from elsewhere (no form cookie of this browser's) is asked about again.
+    let forged = victim.post(&path, &[("form_token".to_string(), "A".repeat(43))]).await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(forged.html.contains("please confirm once more"), "{}", forged.html);
+
+    // Not confirmed: the survey's address is this browser's own beginning, not the sender's page.
+    let own = victim.welcome("").await;
+    assert_eq!(own.status, StatusCode::OK, "no response of the sender's in this browser");
+    assert!(own.html.contains("action=\"/s/open-llm-governance/start\""), "{}", own.html);
+    assert_eq!(responses(&app).len(), 1);
+}
+
+/// A small named survey by invitation, without a welcome page.
+const INVITED: &str = r#"
+format = 1
+slug = "invited"
+default_language = "en"
+languages = ["en"]
+welcome_page = false
+title = { en = "Invited" }
+
+[[pages]]
+code = "first"
+[[pages.questions]]
+code = "NAME"
+type = "short_text"
+required = true
+text = { en = "Your name?" }
+
+[[pages]]
+code = "second"
+[[pages.questions]]
+code = "MORE"
+type = "short_text"
+text = { en = "Anything else?" }
+"#;
+
+/// The survey `toml` by invitation, a participant who answered its first page in one browser,
+/// and the resume link shown there. Returns the personal link's token and the resume link.
+async fn begun_by_personal_link(app: &TestApp, toml: &str) -> (String, String) {
+    let (survey_id, slug) = add_survey(app, toml, Status::Open);
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    conn.execute("UPDATE surveys SET access = 'invitation' WHERE id = ?1", [survey_id]).unwrap();
+    let (_, token) = crate::distribution::add_participant(app, survey_id, "p@example.org", &[]);
+    let mut participant = Respondent::new(app, &slug);
+    let first = participant.welcome(&format!("?t={token}")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.html);
+    participant.next(0, &[("q.NAME", "Pat")]).await;
+    let link = resume_link_on(app, &participant);
+    (token, link)
+}
+
+#[tokio::test]
+async fn a_named_response_begun_from_a_personal_link_continues_elsewhere_only_with_that_link() {
+    let app = TestApp::spawn().await;
+    let (token, link) = begun_by_personal_link(&app, INVITED).await;
+
+    let other = app.other_client();
+    let mut elsewhere = Respondent::new(&other, "invited");
+    let refused = elsewhere.get(&link).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(unescape(&refused.html).contains("open the personal link from your invitation"), "{}", refused.html);
+    let confirmed = elsewhere.post(&link, &[("form_token".to_string(), "A".repeat(43))]).await;
+    assert_eq!(confirmed.status, StatusCode::FORBIDDEN, "not by posting either");
+
+    let by_link = elsewhere.welcome(&format!("?t={token}")).await;
+    assert_eq!((by_link.status, by_link.location.as_str()), (StatusCode::SEE_OTHER, "/s/invited/p/1"));
+    elsewhere.page(1).await;
+    assert_eq!(elsewhere.next(1, &[("q.MORE", "From my phone")]).await, "/s/invited/done");
+    assert_eq!(only_response(&app).status, "complete");
+}
+
+#[tokio::test]
+async fn an_anonymous_response_by_invitation_continues_elsewhere_after_the_personal_link_and_a_confirmation() {
+    let app = TestApp::spawn().await;
+    let anonymous = INVITED.replace("welcome_page = false", "welcome_page = false\nanonymous = true");
+    let (token, link) = begun_by_personal_link(&app, &anonymous).await;
+
+    let other = app.other_client();
+    let mut elsewhere = Respondent::new(&other, "invited");
+    assert_eq!(elsewhere.get(&link).await.status, StatusCode::FORBIDDEN, "the resume link alone");
+    let by_link = elsewhere.welcome(&format!("?t={token}")).await;
+    assert!(by_link.html.contains("You have already started this survey"), "{}", by_link.html);
+
+    let resumed = elsewhere.resume_by_link(&link).await;
+    assert_eq!((resumed.status, resumed.location.as_str()), (StatusCode::SEE_OTHER, "/s/invited/p/1"));
+    elsewhere.page(1).await;
+    assert_eq!(elsewhere.next(1, &[("q.MORE", "From my phone")]).await, "/s/invited/done");
+    assert_eq!(answer(&app, "MORE", "").as_deref(), Some("From my phone"));
 }
