@@ -16,6 +16,13 @@ pub const EXIT_STATUS: i32 = 74;
 /// exits with `EXIT_STATUS`.
 pub fn report_sigbus_and_exit(db_path: &Path) -> std::io::Result<()> {
     let (mut woken, wake) = UnixStream::pair()?;
+    // Rust's runtime has a SIGBUS handler of its own (for stack overflows) which, on any other
+    // SIGBUS, puts back the default action — ending the process before the thread below can say
+    // why — and signal-hook would call it before ours. One SIGBUS raised now (not a fault: nothing
+    // retries it) lets it put the default back once and for all, so that ours is the only one.
+    // After an exec a signal's action is either the default, which the runtime replaced with its
+    // handler, or "ignore", which the raise meets: either way the raise ends nothing.
+    signal_hook::low_level::raise(signal_hook::consts::SIGBUS)?;
     signal_hook::low_level::pipe::register(signal_hook::consts::SIGBUS, wake)?;
     let shm = format!("{}-shm", db_path.display());
     std::thread::Builder::new().name("fieldwork-sigbus".into()).spawn(move || {
