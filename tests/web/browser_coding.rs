@@ -28,7 +28,7 @@ pub async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
 }
 
 /// Runs `act`, then waits until another document has loaded; returns the path it is at.
-async fn and_wait(browser: &Browser, act: impl std::future::Future<Output = ()>) -> String {
+pub async fn and_wait(browser: &Browser, act: impl std::future::Future<Output = ()>) -> String {
     browser.client.execute("window.__fieldwork_before = true; return true;", vec![]).await.unwrap();
     act.await;
     for _ in 0..100 {
@@ -62,7 +62,7 @@ fn code_points(text: &str, from: &str, to: &str) -> (usize, usize) {
 
 /// Selects the answer's text from the start of `from` to the end of `to` (each looked up in the
 /// page's text nodes) and lets go of the mouse; returns the offsets the passage form took.
-async fn select_with_mouse(browser: &Browser, from: &str, to: &str) -> (usize, usize) {
+pub async fn select_with_mouse(browser: &Browser, from: &str, to: &str) -> (usize, usize) {
     let script = r#"
         const [from, to] = arguments;
         const answer = document.getElementById('answer-text');
@@ -87,7 +87,7 @@ async fn select_with_mouse(browser: &Browser, from: &str, to: &str) -> (usize, u
 }
 
 /// Chooses `code` in the passage form, submits it, and waits for the page that follows.
-async fn highlight_as(browser: &Browser, code: &str) -> String {
+pub async fn highlight_as(browser: &Browser, code: &str) -> String {
     let select = browser.client.find(fantoccini::Locator::Css("#span-code")).await.unwrap();
     select.select_by_value(code).await.unwrap();
     and_wait(browser, browser.click("#span-form button[type=submit]")).await

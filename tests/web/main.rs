@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod browser_coding;
 mod browser_distribution;
+mod browser_line_breaks;
 mod browser_respond;
 mod browser_smoke;
 mod cli;
