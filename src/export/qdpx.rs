@@ -1,20 +1,21 @@
 //! REFI-QDA project export (`.qdpx`, QDA-XML project 1.0): a zip with `project.qde`, valid
-//! against `Project.xsd`, holding each text source's text inline (or, on request, as
-//! `sources/<guid>.txt`), so that a survey's open answers, their codings, memos and the
-//! respondents' closed answers open in other QDA software.
+//! against `Project.xsd`, and each text source's text as `sources/<guid>.txt` (or, on request,
+//! inline in `project.qde`), so that a survey's open answers, their codings, memos and the
+//! respondents' closed answers open in other QDA software; QualCoder reads only the files.
 //!
-//! In `project.qde`, in the order the schema requires: `<Users>` (coders of the exported codings
-//! and memo authors), `<CodeBook>` (as in the `.qdc` export, same guids), `<Variables>` (one per
-//! closed question, one per matrix row), `<Cases>` (one per complete response, with its values
-//! and its sources), `<Sources>` (one `<TextSource>` per answer or per respondent, with a
-//! `<PlainTextSelection>` and `<Coding>` per coding), `<Notes>` (every memo), the project's
-//! `<Description>` and `<NoteRef>`s to the journal. An empty wrapper is left out, as the schema
-//! wants at least one child in each. Guids derive from ids and everything comes in a fixed order,
-//! so exporting the same data twice gives the same bytes.
+//! In `project.qde`, in the order the schema requires: `<Users>` (coders of the exported codings,
+//! memo authors, and the consensus), `<CodeBook>` (as in the `.qdc` export, same guids),
+//! `<Variables>` (one per closed question, one per matrix row), `<Cases>` (one per complete
+//! response, with its values and its sources), `<Sources>` (one `<TextSource>` per answer or per
+//! respondent, with a `<PlainTextSelection>` and `<Coding>` per coding and a `<NoteRef>` per memo
+//! on its answers), `<Notes>` (each memo on an answer with a selection of it, each memo on a code,
+//! and the journal as one note with its own text file), the project's `<Description>` and a
+//! `<NoteRef>` to the journal. An empty wrapper is left out, as the schema wants at least one
+//! child in each. Guids derive from ids and everything comes in a fixed order, so exporting the
+//! same data twice gives the same bytes.
 //!
 //! The project streams: it is read one response at a time, in several passes (see `write_qdpx`),
-//! and written by the zip crate into its entry as it is produced; with the texts inline the zip
-//! has that one entry, so its directory does not grow with the sources either.
+//! and written into the zip as it is produced.
 
 mod project;
 mod qde;
@@ -49,17 +50,15 @@ pub enum SourcePer {
     Respondent,
 }
 
-/// Where each text source's text goes.
+/// Where each text source's text (and the journal's) goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Texts {
-    /// In `project.qde`, as the source's `<PlainTextContent>`: the zip has that one entry, and
-    /// memory stays flat whatever the number of sources.
+    /// Each in its own entry, `sources/<guid>.txt`, which the source names in `plainTextPath`:
+    /// what every QDA program reads (QualCoder reads nothing else).
     #[default]
-    Inline,
-    /// Each in its own entry, `sources/<guid>.txt`, which the source names in `plainTextPath`.
-    /// The zip crate keeps every entry's directory record until the zip is finished, so memory
-    /// grows with the sources (see docs/exports.md).
     Files,
+    /// In `project.qde`, as the source's `<PlainTextContent>`: the zip has that one entry.
+    Inline,
 }
 
 /// How to export.
@@ -76,7 +75,7 @@ pub struct QdpxOptions {
 
 impl Default for QdpxOptions {
     fn default() -> Self {
-        QdpxOptions { source_per: SourcePer::Answer, texts: Texts::Inline, layer: Layer::Default }
+        QdpxOptions { source_per: SourcePer::Answer, texts: Texts::Files, layer: Layer::Default }
     }
 }
 
@@ -164,13 +163,17 @@ fn write_entries<W: Write>(
         other => other,
     })?;
     if project.options.texts == Texts::Files {
-        // The last pass: each source's text, as its own entry.
+        // The last pass: each source's text, as its own entry, then the journal's.
         let mut scan = statements.scan(false)?;
         while let Some(respondent) = scan.next_respondent()? {
             for source in sources::sources(&respondent, &project.definition, project.options.source_per) {
                 zip.start_file(format!("sources/{}.txt", source.guid), entry)?;
                 zip.write_all(source.text.as_bytes())?;
             }
+        }
+        if let Some(journal) = &summary.journal {
+            zip.start_file(format!("sources/{}.txt", journal.guid), entry)?;
+            qde::journal_text(conn, project, |piece| zip.write_all(piece.as_bytes()))?;
         }
     }
     Ok(())

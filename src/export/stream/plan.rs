@@ -290,7 +290,7 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         (Some(other), _) => return Err(bad(format!("per: \"{other}\" is not answer or respondent"))),
     };
     let texts = match (options.texts.as_deref(), what) {
-        (None, _) => Texts::Inline,
+        (None, _) => Texts::default(),
         (Some(_), w) if w.is_csv() => return Err(bad("texts applies only to qdpx")),
         (Some("inline"), _) => Texts::Inline,
         (Some("files"), _) => Texts::Files,
