@@ -2,10 +2,9 @@
 //! four of them open with answers that carry 3 codes each, then times the `responses` export
 //! (through the command line's file writer and through the web's bounded channel), the codings
 //! (long and as a code matrix), the tallies + crosstab and the REFI-QDA project (`qdpx`, into a
-//! file, as the command line writes it: with the texts inline, the default, and in files). Each
-//! measurement runs in a fresh
-//! process, so the peak RSS it prints (`VmHWM`) is that export's alone; comparing N/10 with N
-//! shows whether memory stays flat.
+//! file, as the command line writes it: with the texts inline, and in files, the default). Each
+//! measurement runs in a fresh process, so the peak RSS it prints (`VmHWM`) is that export's
+//! alone; comparing N/10 with N shows whether memory stays flat.
 //!
 //! `nice cargo bench --bench exports [-- N]` (or `FIELDWORK_BENCH_N=N`); default N = 100,000,
 //! measured at 10,000 and 100,000.

@@ -450,9 +450,9 @@ pub struct ExportArgs {
     /// qdpx: one text source per open answer (default) or per respondent.
     #[arg(long, value_name = "answer|respondent")]
     pub per: Option<String>,
-    /// qdpx: each text source's text inside project.qde (inline, the default: memory stays flat
-    /// however many sources) or as its own file in the zip (files: memory grows with the sources).
-    #[arg(long, value_name = "inline|files")]
+    /// qdpx: each text source's text as its own file in the zip (files, the default: what every
+    /// QDA program reads, QualCoder only this) or inside project.qde (inline).
+    #[arg(long, value_name = "files|inline")]
     pub texts: Option<String>,
 }
 

@@ -45,6 +45,12 @@ pub fn typed(text: &str, lines: Lines) -> Result<String, TextProblem> {
     }
 }
 
+/// A form field as typed (`typed`), trimmed; a refusal names the field (`what`, such as
+/// "The memo") and says where the character is.
+pub fn field(what: &str, text: &str, lines: Lines) -> Result<String, String> {
+    typed(text, lines).map(|text| text.trim().to_string()).map_err(|problem| format!("{what} {problem}."))
+}
+
 /// CR LF and lone CR become LF; nothing else changes.
 pub fn normalize_line_breaks(text: &str) -> String {
     if !text.contains('\r') {
@@ -88,6 +94,15 @@ mod tests {
         // DEL and the C1 controls are as invisible as the C0 ones.
         assert!(typed("a\u{7f}", Lines::Many).is_err());
         assert!(typed("a\u{85}", Lines::Many).is_err());
+    }
+
+    #[test]
+    fn a_field_is_trimmed_and_a_refusal_names_it() {
+        assert_eq!(field("The memo", "  a\r\nb \r\n", Lines::Many), Ok("a\nb".to_string()));
+        assert_eq!(
+            field("The name", "Ada\u{0}", Lines::One),
+            Err("The name has an invisible control character (U+0000) at character 4; remove it and try again.".into())
+        );
     }
 
     #[test]

@@ -41,12 +41,13 @@ fn password_from_stdin(email: &str, cost: crate::config::PasswordHashingArgs) ->
 
 fn add(conn: &rusqlite::Connection, args: UserAddArgs) -> anyhow::Result<()> {
     let email = parse_email(&args.email).map_err(anyhow::Error::msg)?;
+    let name = crate::text::field("the name", &args.name, crate::text::Lines::One).map_err(anyhow::Error::msg)?;
     if store::email_exists(conn, &email)? {
         bail!("an account with the email {email} already exists");
     }
     let hash = if args.password_stdin { Some(password_from_stdin(&email, args.password_hashing)?) } else { None };
     let tx = conn.unchecked_transaction()?;
-    let id = store::insert(&tx, &email, args.name.trim(), args.role.into(), hash.as_deref())?;
+    let id = store::insert(&tx, &email, &name, args.role.into(), hash.as_deref())?;
     audit::record(&tx, None, "user.create", &email, "from the command line")?;
     let token = if hash.is_none() { Some(tokens::issue(&tx, id, Purpose::Invite)?) } else { None };
     tx.commit()?;

@@ -185,4 +185,33 @@ name = "C"
             assert!(places.contains(&expected), "missing {expected} in {places:?}");
         }
     }
+
+    #[test]
+    fn texts_get_lf_line_breaks_and_control_characters_or_broken_names_are_refused_with_their_place() {
+        let text = "format = 1\r\nname = \"Test\"\r\n[[codes]]\r\nid = \"A\"\r\nname = \"A\"\r\n\
+                    definition = \"\"\"\r\nOne\r\ntwo\r\nthree\"\"\"\r\nexample = \"a\\rb\"\r\n";
+        let code = &from_toml(text).unwrap().codes[0];
+        assert_eq!((code.definition.as_str(), code.example.as_str()), ("One\ntwo\nthree", "a\nb"));
+
+        let text = r#"
+format = 1
+name = "Bad\u0007"
+description = "ok\u0000"
+[[codes]]
+id = "A"
+name = "Two\nlines"
+example = "esc \u001b[0m"
+shortcut = "\u0001"
+"#;
+        let errors: Vec<String> = from_toml(text).unwrap_err().iter().map(ToString::to_string).collect();
+        for expected in [
+            "name: has an invisible control character (U+0007) at character 4",
+            "description: has an invisible control character (U+0000) at character 3",
+            "codes[0].name: has a line break at character 4; it must be one line",
+            "codes[0].example: has an invisible control character (U+001B) at character 5",
+            "codes[0].shortcut: has an invisible control character (U+0001) at character 1",
+        ] {
+            assert!(errors.iter().any(|e| e.starts_with(expected)), "missing {expected:?} in {errors:?}");
+        }
+    }
 }

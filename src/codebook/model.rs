@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::tree::{MAX_DEPTH, Tree};
+use crate::text::{Lines, normalize_line_breaks, typed};
 
 /// The codebook file format version this fieldwork reads and writes.
 pub const FORMAT: u32 = 1;
@@ -83,6 +84,23 @@ fn is_code(kind: &CodeKind) -> bool {
     *kind == CodeKind::Code
 }
 
+impl CodeEntry {
+    /// Every text of the entry a person types, with its field and whether it may hold line breaks.
+    fn texts(&self) -> [(&'static str, Option<&str>, Lines); 9] {
+        [
+            ("id", Some(self.id.as_str()), Lines::One),
+            ("name", Some(self.name.as_str()), Lines::One),
+            ("short_definition", Some(self.short_definition.as_str()), Lines::Many),
+            ("definition", Some(self.definition.as_str()), Lines::Many),
+            ("when_to_use", Some(self.when_to_use.as_str()), Lines::Many),
+            ("when_not_to_use", Some(self.when_not_to_use.as_str()), Lines::Many),
+            ("example", Some(self.example.as_str()), Lines::Many),
+            ("colour", self.colour.as_deref(), Lines::One),
+            ("shortcut", self.shortcut.as_deref(), Lines::One),
+        ]
+    }
+}
+
 /// One problem in a codebook, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodebookError {
@@ -106,6 +124,20 @@ impl CodebookFile {
         }
         if self.name.trim().is_empty() {
             error("name".into(), "give the codebook a name".into());
+        }
+        // Control characters anywhere, and line breaks in one-line texts, with their place
+        // (line breaks in the others are made LF by `with_lf_line_breaks`).
+        for (path, text, lines) in [("name", &self.name, Lines::One), ("description", &self.description, Lines::Many)] {
+            if let Err(problem) = typed(text, lines) {
+                error(path.into(), problem.to_string());
+            }
+        }
+        for (i, code) in self.codes.iter().enumerate() {
+            for (field, text, lines) in code.texts() {
+                if let Some(Err(problem)) = text.map(|text| typed(text, lines)) {
+                    error(format!("codes[{i}].{field}"), problem.to_string());
+                }
+            }
         }
         let kinds: HashMap<&str, CodeKind> = self.codes.iter().map(|c| (c.id.as_str(), c.kind)).collect();
         let mut ids = HashSet::new();
@@ -186,6 +218,25 @@ impl CodebookFile {
         errors
     }
 
+    /// The codebook with LF line breaks in its definitions and description (`text::typed`): the
+    /// readers of codebook files call it, so that texts are stored as the pages count them.
+    pub fn with_lf_line_breaks(mut self) -> Self {
+        let lf = |text: &mut String| *text = normalize_line_breaks(text);
+        lf(&mut self.description);
+        for code in &mut self.codes {
+            for text in [
+                &mut code.short_definition,
+                &mut code.definition,
+                &mut code.when_to_use,
+                &mut code.when_not_to_use,
+                &mut code.example,
+            ] {
+                lf(text);
+            }
+        }
+        self
+    }
+
     /// The entry with this id. A scan: to look up many, build a [`Tree`] once.
     pub fn entry(&self, id: &str) -> Option<&CodeEntry> {
         self.codes.iter().find(|c| c.id == id)
@@ -212,6 +263,7 @@ pub fn from_toml(text: &str) -> Result<CodebookFile, Vec<CodebookError>> {
         });
         vec![CodebookError { path, message: err.message().to_string() }]
     })?;
+    let file = file.with_lf_line_breaks();
     let errors = file.check();
     if errors.is_empty() { Ok(file) } else { Err(errors) }
 }

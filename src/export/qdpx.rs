@@ -1,21 +1,23 @@
 //! REFI-QDA project export (`.qdpx`, QDA-XML project 1.0): a zip with `project.qde`, valid
-//! against `Project.xsd`, holding each text source's text inline (or, on request, as
-//! `sources/<guid>.txt`), so that a survey's open answers, their codings, memos and the
-//! respondents' closed answers open in other QDA software.
+//! against `Project.xsd`, and each text source's text as `sources/<guid>.txt` (or, on request,
+//! inline in `project.qde`), so that a survey's open answers, their codings, memos and the
+//! respondents' closed answers open in other QDA software; QualCoder reads only the files.
 //!
-//! In `project.qde`, in the order the schema requires: `<Users>` (coders of the exported codings
-//! and memo authors), `<CodeBook>` (as in the `.qdc` export, same guids), `<Variables>` (one per
-//! closed question, one per matrix row), `<Cases>` (one per complete response, with its values
-//! and its sources), `<Sources>` (one `<TextSource>` per answer or per respondent, with a
-//! `<PlainTextSelection>` and `<Coding>` per coding), `<Notes>` (every memo), the project's
-//! `<Description>` and `<NoteRef>`s to the journal. An empty wrapper is left out, as the schema
-//! wants at least one child in each. Guids derive from ids and everything comes in a fixed order,
-//! so exporting the same data twice gives the same bytes.
+//! In `project.qde`, in the order the schema requires: `<Users>` (coders of the exported codings,
+//! memo authors, and the consensus), `<CodeBook>` (as in the `.qdc` export, same guids),
+//! `<Variables>` (one per closed question, one per matrix row), `<Cases>` (one per complete
+//! response, with its values and its sources), `<Sources>` (one `<TextSource>` per answer or per
+//! respondent, with a `<PlainTextSelection>` and `<Coding>` per coding and a `<NoteRef>` per memo
+//! on its answers), `<Notes>` (each memo on an answer with a selection of it, each memo on a code,
+//! and the journal as one note with its own text file), the project's `<Description>` and a
+//! `<NoteRef>` to the journal. An empty wrapper is left out, as the schema wants at least one
+//! child in each. Guids derive from ids and everything comes in a fixed order, so exporting the
+//! same data twice gives the same bytes.
 //!
 //! The project streams: it is read one response at a time, in several passes (see `write_qdpx`),
-//! and written by the zip crate into its entry as it is produced; with the texts inline the zip
-//! has that one entry, so its directory does not grow with the sources either.
+//! and written into the zip as it is produced.
 
+mod archive;
 mod project;
 mod qde;
 mod rows;
@@ -24,16 +26,13 @@ mod sources;
 mod variables;
 mod xml;
 
-use std::cell::Cell;
-use std::io::{self, BufWriter, Write};
+use std::io::{BufWriter, Write};
 
 use rusqlite::Connection;
-use time::OffsetDateTime;
-use zip::write::{SimpleFileOptions, StreamWriter};
-use zip::{CompressionMethod, ZipWriter};
 
 use crate::coding::layers::Layer;
 use crate::db::DbError;
+use archive::Archive;
 
 /// The namespace of a REFI-QDA project.
 pub const NAMESPACE: &str = "urn:QDA-XML:project:1.0";
@@ -49,17 +48,15 @@ pub enum SourcePer {
     Respondent,
 }
 
-/// Where each text source's text goes.
+/// Where each text source's text (and the journal's) goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Texts {
-    /// In `project.qde`, as the source's `<PlainTextContent>`: the zip has that one entry, and
-    /// memory stays flat whatever the number of sources.
+    /// Each in its own entry, `sources/<guid>.txt`, which the source names in `plainTextPath`:
+    /// what every QDA program reads (QualCoder reads nothing else).
     #[default]
-    Inline,
-    /// Each in its own entry, `sources/<guid>.txt`, which the source names in `plainTextPath`.
-    /// The zip crate keeps every entry's directory record until the zip is finished, so memory
-    /// grows with the sources (see docs/exports.md).
     Files,
+    /// In `project.qde`, as the source's `<PlainTextContent>`: the zip has that one entry.
+    Inline,
 }
 
 /// How to export.
@@ -76,7 +73,7 @@ pub struct QdpxOptions {
 
 impl Default for QdpxOptions {
     fn default() -> Self {
-        QdpxOptions { source_per: SourcePer::Answer, texts: Texts::Inline, layer: Layer::Default }
+        QdpxOptions { source_per: SourcePer::Answer, texts: Texts::Files, layer: Layer::Default }
     }
 }
 
@@ -87,8 +84,6 @@ pub enum ExportError {
     Db(#[from] DbError),
     #[error("could not write the export: {0}")]
     Io(#[from] std::io::Error),
-    #[error("could not write the zip file: {0}")]
-    Zip(#[from] zip::result::ZipError),
     #[error("could not write project.qde: {0}")]
     Xml(#[source] std::io::Error),
     #[error("there is no survey {0}")]
@@ -103,15 +98,19 @@ impl From<rusqlite::Error> for ExportError {
     }
 }
 
-/// Writes the project (a zip with project.qde, and the text sources' files if asked for) for a
-/// survey and one of its codebooks: the codebook's published version, or its draft if it was never
-/// published. `out` needs no `Seek`: the entries' sizes follow their data.
+/// Writes the project (a zip with project.qde, and the text sources' and the journal's files
+/// unless they are asked for inline) for a survey and one of its codebooks: the codebook's
+/// published version, or its draft if it was never published. `out` needs no `Seek`: the entries'
+/// sizes follow their data.
 ///
 /// Memory does not grow with the responses: a first pass over them learns what the start of
-/// `project.qde` needs (who coded, the latest change), then `project.qde` is written into its
-/// entry as the cases and then the sources are read, one response at a time; with `Texts::Files`
-/// a last pass writes each source's text as its own entry. Run it inside one read transaction (as
-/// `stream::write_project` does), so that every pass sees the same data.
+/// `project.qde` needs (who coded, the journal, the latest change), then `project.qde` is written
+/// into its entry as the cases, the sources and the notes on answers are read, one response at a
+/// time; with `Texts::Files` a last pass writes each source's text as its own entry, and the zip's
+/// directory waits in a temporary file (`archive`). Run it inside one read transaction (as
+/// `stream::write_project` does), so that every pass sees the same data. A project cut short, by a
+/// failed write or by the database, never ends as a complete-looking zip: the directory comes
+/// only once everything else is written.
 pub fn write_qdpx<W: Write>(
     conn: &Connection,
     survey_id: i64,
@@ -122,39 +121,24 @@ pub fn write_qdpx<W: Write>(
     let project = project::load(conn, survey_id, codebook_id, options)?;
     let mut statements = rows::Statements::prepare(conn, survey_id, codebook_id, &project.definition, options.layer)?;
     let summary = project.summarise(conn, &mut statements)?;
-    let mut zip = ZipWriter::new_stream(Output { inner: out, abandoned: Cell::new(false) });
-    match write_entries(conn, &project, &summary, &mut statements, &mut zip) {
-        Ok(()) => {
-            zip.finish()?.into_inner().inner.flush()?;
-            Ok(())
-        }
-        Err(err) => {
-            // Not only after a failed write: a project cut short by the database must not end
-            // as a complete-looking zip either.
-            if let Some(out) = zip.get_ref() {
-                out.get_ref().abandoned.set(true);
-            }
-            Err(err)
-        }
-    }
+    // Entries carry the time of the latest change exported, not of the export: same data, same bytes.
+    let mut zip = Archive::new(out, summary.modified)?;
+    write_entries(conn, &project, &summary, &mut statements, &mut zip)?;
+    zip.finish()?;
+    Ok(())
 }
 
-type Zip<W> = ZipWriter<StreamWriter<Output<W>>>;
-
-/// Writes project.qde, then the sources' files if asked for; `write_qdpx` finishes the zip.
+/// Writes project.qde, then the sources' and the journal's files if asked for; `write_qdpx`
+/// finishes the zip.
 fn write_entries<W: Write>(
     conn: &Connection,
     project: &project::Project,
     summary: &project::Summary,
     statements: &mut rows::Statements,
-    zip: &mut Zip<W>,
+    zip: &mut Archive<W>,
 ) -> Result<(), ExportError> {
-    // Entries carry the time of the latest change exported, not of the export: same data, same bytes.
-    let entry = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .last_modified_time(summary.modified.and_then(zip_time).unwrap_or_default());
     // Sizes past 4 GiB need ZIP64 fields, which a streamed entry must announce before its data.
-    zip.start_file("project.qde", entry.large_file(summary.may_outgrow_zip32()))?;
+    zip.start_entry("project.qde", summary.may_outgrow_zip32())?;
     // quick-xml writes many small pieces: a buffer hands them to the compressor in large ones.
     let qde = qde::write(conn, project, summary, statements, BufWriter::with_capacity(64 * 1024, &mut *zip));
     let written = qde.and_then(|buffer| buffer.into_inner().map_err(|e| ExportError::Io(e.into_error())));
@@ -164,46 +148,18 @@ fn write_entries<W: Write>(
         other => other,
     })?;
     if project.options.texts == Texts::Files {
-        // The last pass: each source's text, as its own entry.
+        // The last pass: each source's text, as its own entry, then the journal's.
         let mut scan = statements.scan(false)?;
         while let Some(respondent) = scan.next_respondent()? {
             for source in sources::sources(&respondent, &project.definition, project.options.source_per) {
-                zip.start_file(format!("sources/{}.txt", source.guid), entry)?;
+                zip.start_entry(&format!("sources/{}.txt", source.guid), false)?;
                 zip.write_all(source.text.as_bytes())?;
             }
         }
+        if let Some(journal) = &summary.journal {
+            zip.start_entry(&format!("sources/{}.txt", journal.guid), false)?;
+            qde::journal_text(conn, project, |piece| zip.write_all(piece.as_bytes()))?;
+        }
     }
     Ok(())
-}
-
-/// A time as a zip entry's (MS-DOS: local time without a zone, to two seconds, 1980–2107), in UTC.
-fn zip_time(t: OffsetDateTime) -> Option<zip::DateTime> {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let year = u16::try_from(t.year()).ok()?;
-    zip::DateTime::from_date_and_time(year, t.month().into(), t.day(), t.hour(), t.minute(), t.second()).ok()
-}
-
-/// Where the zip goes. Once a write has failed or the export was abandoned, it takes what it is
-/// given and keeps none of it: the zip crate finishes the archive when its writer is dropped,
-/// which must neither complete a cut-off project nor report a second failure on standard error.
-struct Output<W> {
-    inner: W,
-    abandoned: Cell<bool>,
-}
-
-impl<W: Write> Write for Output<W> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.abandoned.get() {
-            return Ok(bytes.len());
-        }
-        let written = self.inner.write(bytes);
-        if written.as_ref().is_err_and(|e| e.kind() != io::ErrorKind::Interrupted) {
-            self.abandoned.set(true);
-        }
-        written
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.abandoned.get() { Ok(()) } else { self.inner.flush() }
-    }
 }

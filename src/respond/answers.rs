@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::survey::logic::Answers as LogicAnswers;
 use crate::survey::model::{NumberKind, Question, QuestionType};
 use crate::survey::validate::CompiledSurvey;
+use crate::text::{Lines, normalize_line_breaks, typed};
 
 /// Answers by question code, then by item ('' for single values, a choice or row code, `other`).
 pub type AnswerSet = BTreeMap<String, BTreeMap<String, String>>;
@@ -18,10 +19,13 @@ pub fn field_name(code: &str, item: &str) -> String {
     if item.is_empty() { format!("q.{code}") } else { format!("q.{code}.{item}") }
 }
 
-/// Reads the answers to `questions` from a submitted form's fields, exactly as typed.
+/// Reads the answers to `questions` from a submitted form's fields, as typed but for line breaks,
+/// which become LF: browsers send a textarea's as CR LF, while the coding page and passage
+/// offsets count one character per line break (`text::normalize_line_breaks`).
 pub fn from_form(questions: &[&Question], fields: &[(String, String)]) -> AnswerSet {
     let mut answers = AnswerSet::new();
     for (name, value) in fields {
+        let value = &normalize_line_breaks(value);
         let Some(rest) = name.strip_prefix("q.") else { continue };
         let (code, item) = rest.split_once('.').unwrap_or((rest, ""));
         let Some(question) = questions.iter().find(|q| q.code == code) else { continue };
@@ -35,10 +39,10 @@ pub fn from_form(questions: &[&Question], fields: &[(String, String)]) -> Answer
             if value == OTHER {
                 entry.entry(OTHER.to_string()).or_default();
             } else if !value.is_empty() {
-                entry.insert(value.clone(), "1".into());
+                entry.insert(value.to_string(), "1".into());
             }
         } else if !value.trim().is_empty() {
-            entry.insert(item.to_string(), value.clone());
+            entry.insert(item.to_string(), value.to_string());
         }
     }
     answers.retain(|_, items| !items.is_empty());
@@ -89,6 +93,11 @@ pub fn check(
         let chars = value.chars().count();
         if chars > limits.max_answer_chars {
             return Err(Problem::with("error_too_long", chars, limits.max_answer_chars));
+        }
+        // Invisible control characters (pasted from elsewhere, or a tampered form) would be stored
+        // unseen and are forbidden in the exports' XML; line breaks are kept in any answer.
+        if let Err(problem) = typed(value, Lines::Many) {
+            return Err(Problem::with("error_control_character", problem.position, ""));
         }
     }
     match question.kind {
@@ -380,10 +389,20 @@ max_length = 3
             (&[("q.CODE", "abc")], "CODE", false, "error_pattern"),
             (&[("q.CODE", "ABCD")], "CODE", false, "error_too_long"),
             (&[("q.CODE", "ABC")], "CODE", false, "ok"),
+            (&[("q.CODE", "A\u{0}C")], "CODE", false, "error_control_character"),
+            (&[("q.PICK.other", "x\u{85}")], "PICK", false, "error_control_character"),
         ];
         for (fields, code, required, expected) in cases {
             assert_eq!(key(check_form(fields, code, *required)), *expected, "{fields:?}");
         }
+    }
+
+    #[test]
+    fn line_breaks_are_read_as_lf_however_the_browser_sent_them() {
+        let survey = from_toml(SURVEY).unwrap();
+        let questions: Vec<&Question> = survey.definition.questions().map(|(_, q)| q).collect();
+        let fields = [("q.CODE".to_string(), "a\r\nb\rc".to_string())];
+        assert_eq!(from_form(&questions, &fields)["CODE"][""], "a\nb\nc");
     }
 
     #[test]

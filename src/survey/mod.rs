@@ -33,7 +33,10 @@ pub enum ImportError {
 pub fn import_toml(conn: &Connection, text: &str, created_by: Option<i64>) -> Result<(i64, String), ImportError> {
     let compiled = file::from_toml(text).map_err(ImportError::Invalid)?;
     let mut definition = compiled.definition;
-    definition.normalise_line_endings();
+    let errors = validate::typed_texts(&mut definition);
+    if !errors.is_empty() {
+        return Err(ImportError::Invalid(errors));
+    }
     if store::slug_exists(conn, &definition.slug)? {
         let message = format!("a survey with the address \"{}\" already exists; change `slug`", definition.slug);
         return Err(ImportError::Invalid(vec![DefinitionError { path: "slug".into(), message }]));
@@ -56,8 +59,7 @@ pub fn update(conn: &Connection, survey: &store::StoredSurvey, new: SurveyDefini
         }
     };
     let mut definition = compiled.definition;
-    definition.normalise_line_endings();
-    let mut errors = Vec::new();
+    let mut errors = validate::typed_texts(&mut definition);
     // `survey` was read before this transaction: if someone saved in between, this edit was made
     // on an outdated copy and would silently undo theirs.
     if store::updated_at(conn, survey.id)?.as_deref() != Some(survey.updated_at.as_str()) {

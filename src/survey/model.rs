@@ -229,27 +229,33 @@ impl SurveyDefinition {
         }
     }
 
-    /// Every translatable text, to change in place.
-    fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
-        let survey = [&mut self.title, &mut self.description, &mut self.consent, &mut self.thank_you];
-        let pages = self.pages.iter_mut().flat_map(|page| {
-            std::iter::once(&mut page.title).chain(page.questions.iter_mut().flat_map(|q| {
-                [&mut q.text, &mut q.help, &mut q.pattern_message]
-                    .into_iter()
-                    .chain(q.choices.iter_mut().chain(q.rows.iter_mut()).map(|c| &mut c.label))
-            }))
-        });
-        survey.into_iter().chain(self.messages.values_mut()).chain(pages)
-    }
-
-    /// Stores line breaks as `\n`: browsers send a textarea's as `\r\n`, and Windows files have
-    /// them too; left in, they would split no paragraphs and make unchanged texts look edited.
-    pub fn normalise_line_endings(&mut self) {
-        for value in self.texts_mut().flat_map(|text| text.values_mut()) {
-            if value.contains('\r') {
-                *value = value.replace("\r\n", "\n").replace('\r', "\n");
+    /// Every translatable text with its place (`pages[0].questions[2].text`), to change in place.
+    pub(super) fn texts_mut(&mut self) -> Vec<(String, &mut Text)> {
+        let mut texts = vec![
+            ("title".to_string(), &mut self.title),
+            ("description".to_string(), &mut self.description),
+            ("consent".to_string(), &mut self.consent),
+            ("thank_you".to_string(), &mut self.thank_you),
+        ];
+        texts.extend(self.messages.iter_mut().map(|(key, text)| (format!("messages.{key}"), text)));
+        for (p, page) in self.pages.iter_mut().enumerate() {
+            texts.push((format!("pages[{p}].title"), &mut page.title));
+            for (q, question) in page.questions.iter_mut().enumerate() {
+                let at = format!("pages[{p}].questions[{q}]");
+                texts.push((format!("{at}.text"), &mut question.text));
+                texts.push((format!("{at}.help"), &mut question.help));
+                texts.push((format!("{at}.pattern_message"), &mut question.pattern_message));
+                let choices = question
+                    .choices
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(i, c)| (format!("{at}.choices[{i}].label"), &mut c.label));
+                let rows =
+                    question.rows.iter_mut().enumerate().map(|(i, c)| (format!("{at}.rows[{i}].label"), &mut c.label));
+                texts.extend(choices.chain(rows));
             }
         }
+        texts
     }
 
     /// A new survey with one empty page, to be filled in with the builder.
@@ -275,7 +281,7 @@ impl SurveyDefinition {
     /// Drops the texts in languages the survey no longer lists (after a language is removed).
     pub fn drop_unlisted_languages(&mut self) {
         let languages = self.languages.clone();
-        for text in self.texts_mut() {
+        for (_, text) in self.texts_mut() {
             text.retain(|language, _| languages.contains(language));
         }
     }

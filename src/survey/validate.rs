@@ -8,6 +8,7 @@ use regex::Regex;
 
 use super::logic::Condition;
 use super::model::{FORMAT, QuestionType, SurveyDefinition, Text};
+use crate::text::{Lines, typed};
 
 /// A code: a letter, then up to `max - 1` letters, digits or `_` (ASCII).
 pub fn is_code(text: &str, max: usize) -> bool {
@@ -68,6 +69,26 @@ impl CompiledSurvey {
         }
         Ok(CompiledSurvey { definition, page_conditions, question_conditions, patterns })
     }
+}
+
+/// Makes every text of a definition being saved canonical as typed (`text::typed`): line breaks
+/// as `\n` (browsers send a textarea's as `\r\n`, and Windows files have them too; left in, they
+/// would make unchanged texts look edited), and returns each text holding an invisible control
+/// character, with its place. Not part of `compile`, which also reads stored definitions: a survey
+/// stored before this rule keeps opening.
+pub fn typed_texts(definition: &mut SurveyDefinition) -> Vec<DefinitionError> {
+    let mut errors = Vec::new();
+    for (path, text) in definition.texts_mut() {
+        for (language, value) in text.iter_mut() {
+            match typed(value, Lines::Many) {
+                Ok(canonical) => *value = canonical,
+                Err(problem) => {
+                    errors.push(DefinitionError { path: format!("{path}.{language}"), message: problem.to_string() })
+                }
+            }
+        }
+    }
+    errors
 }
 
 struct Checker<'a> {

@@ -69,6 +69,34 @@ async fn creating_an_account_with_a_bad_or_taken_email_keeps_the_form() {
 }
 
 #[tokio::test]
+async fn a_name_with_a_line_break_or_a_control_character_is_refused_by_its_field_and_kept() {
+    let app = admin_app().await;
+    let id = app.add_user("cody@example.org", Role::Coder);
+    // (the name typed, what the field says)
+    let cases = [
+        ("Ada\r\nBcc: eve@example.org", "The name has a line break at character 4; it must be one line."),
+        ("Ada\u{1b}[2J", "The name has an invisible control character (U+001B) at character 4"),
+    ];
+    for (name, message) in cases {
+        let created =
+            app.post_form("/admin/users", &[("email", "x@example.org"), ("name", name), ("role", "coder")]).await;
+        let updated = app.post_form(&format!("/admin/users/{id}"), &[("name", name), ("role", "coder")]).await;
+        for response in [created, updated] {
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+            let body = response.text().await.unwrap();
+            assert!(body.contains(&format!("<p class=\"error\" id=\"name-error\">{message}")), "{name:?}: {body}");
+            assert!(body.contains("value=\"Ada"), "the name comes back as typed: {body}");
+        }
+    }
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM users"), 2, "no account created");
+    assert_eq!(app.query_i64(&format!("SELECT name = '' FROM users WHERE id = {id}")), 1, "nor renamed");
+
+    let response = app.post_form(&format!("/admin/users/{id}"), &[("name", "  Cody\tTab  "), ("role", "coder")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.query_i64(&format!("SELECT name = 'Cody' || char(9) || 'Tab' FROM users WHERE id = {id}")), 1);
+}
+
+#[tokio::test]
 async fn an_admin_changes_a_role() {
     let app = admin_app().await;
     let id = app.add_user("cody@example.org", Role::Coder);

@@ -23,6 +23,26 @@ async fn the_setup_link_creates_the_first_admin_and_logs_them_in() {
 }
 
 #[tokio::test]
+async fn the_setup_form_refuses_a_name_with_a_control_character_and_keeps_it() {
+    let app = TestApp::spawn().await;
+    let link = app.setup_link.clone().unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let form = [
+        ("token", token.as_str()),
+        ("email", "ana@example.org"),
+        ("name", "Ana\u{7f}"),
+        ("password", PASSWORD),
+        ("password_confirmation", PASSWORD),
+    ];
+    let response = app.post_form("/setup", &form).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("The name has an invisible control character (U+007F) at character 4"), "{body}");
+    assert!(body.contains("value=\"Ana\u{7f}\""), "kept as typed");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM users"), 0);
+}
+
+#[tokio::test]
 async fn the_setup_link_works_once_and_not_once_an_account_exists() {
     let app = TestApp::spawn().await;
     let link = app.setup_link.clone().unwrap();

@@ -41,7 +41,7 @@ fn code_points(text: &str, from: &str, to: &str) -> (usize, usize) {
 
 /// Selects the answer's text from the start of `from` to the end of `to` (each looked up in the
 /// page's text nodes) and lets go of the mouse; returns the offsets the passage form took.
-async fn select_with_mouse(browser: &Browser, from: &str, to: &str) -> (usize, usize) {
+pub async fn select_with_mouse(browser: &Browser, from: &str, to: &str) -> (usize, usize) {
     let script = r#"
         const [from, to] = arguments;
         const answer = document.getElementById('answer-text');
@@ -66,7 +66,7 @@ async fn select_with_mouse(browser: &Browser, from: &str, to: &str) -> (usize, u
 }
 
 /// Chooses `code` in the passage form, submits it, and waits for the page that follows.
-async fn highlight_as(browser: &Browser, code: &str) -> String {
+pub async fn highlight_as(browser: &Browser, code: &str) -> String {
     let select = browser.client.find(fantoccini::Locator::Css("#span-code")).await.unwrap();
     select.select_by_value(code).await.unwrap();
     browser.and_wait(browser.click("#span-form button[type=submit]")).await

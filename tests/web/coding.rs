@@ -13,6 +13,7 @@ mod exchange;
 mod exclusive;
 mod reconcile;
 mod spans;
+mod typed_text;
 mod versions;
 mod workspace;
 

@@ -61,8 +61,8 @@ fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_othe
     }
     let stamp = "2026-11-29T10:11:12Z";
     conn.execute("UPDATE participants SET started_at = ?1, completed_at = ?1, updated_at = ?1", [stamp]).unwrap();
-    // As a database of version 4 was: migration 5 (and those after it) not applied yet.
-    conn.execute("DELETE FROM schema_migrations WHERE version > 4", []).unwrap();
+    // As a database of version 4 was: migration 5 and those after it not applied yet.
+    conn.execute("DELETE FROM schema_migrations WHERE version >= 5", []).unwrap();
     conn.pragma_update(None, "user_version", 4).unwrap();
     drop(conn);
 
@@ -82,6 +82,115 @@ fn migration_5_cuts_anonymous_surveys_participant_times_to_dates_and_leaves_othe
     assert_eq!(times(people[0]), (undated.clone(), undated, created), "the anonymous survey's: no dates");
     let full = stamp.to_string();
     assert_eq!(times(people[1]), (full.clone(), full.clone(), full), "the named survey's: untouched");
+}
+
+/// An answer stored as a browser sent it (CR LF line breaks), and the passages coders selected
+/// in it on the coding page before migration 6, as `coding.js` sent them: offsets into the page's
+/// text (LF) from the start of a segment, plus the segment's start in the stored text (the
+/// segments cut at the coder's own earlier passages). Worked out in the test of the migration's
+/// step (src/db/migrations/line_breaks.rs), which simulates the page.
+const CRLF_ANSWER: &str = "Line one\r\n\r\nLine three: access\r\nfor all 👩🏽‍🔬 e\u{300}";
+/// (coder, code, stored start, stored end, the text selected)
+const SELECTED: [(&str, &str, i64, i64, &str); 5] = [
+    // Ann's first passage: her page was one segment, so LF offsets.
+    ("ann", "ACCESS", 22, 28, "access"),
+    // Then her page was cut at 22 and 28 (stored offsets, two CR LF pairs before them) ...
+    ("ann", "ALL", 31, 38, "for all"),
+    // ... while Bob's page was still one segment.
+    ("bob", "ACCESS", 15, 32, "three: access\nfor"),
+    // Ann's page cut at 22, 28, 31 and 38; this selection ended where a segment began.
+    ("ann", "ALL", 10, 22, "Line three"),
+    // Ann selected "access" again, as it looked shifted: the same passage as her first.
+    ("ann", "ACCESS", 24, 30, "access"),
+];
+
+#[test]
+fn migration_6_stores_line_breaks_as_lf_and_moves_each_passage_to_the_text_its_coder_selected() {
+    use fieldwork::coding::store::{self, Coder, UnitRef};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    db::migrate(&path).unwrap();
+    let conn = db::open(&path).unwrap();
+    let toml = "format = 1\nslug = \"crlf\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\ntitle = { en = \"T\" }\n\
+                [[pages]]\ncode = \"p\"\n[[pages.questions]]\ncode = \"WHY\"\ntype = \"long_text\"\ntext = { en = \"Why?\" }\n\
+                [[pages.questions]]\ncode = \"ROLE\"\ntype = \"single_choice\"\nother = true\ntext = { en = \"Role\" }\n\
+                choices = [{ code = \"a\", label = { en = \"A\" } }]\n";
+    let (survey, _) = fieldwork::survey::import_toml(&conn, toml, None).unwrap();
+    let book = "format = 1\nname = \"B\"\n[[codes]]\nid = \"ACCESS\"\nname = \"Access\"\n[[codes]]\nid = \"ALL\"\nname = \"All\"\n";
+    let file = fieldwork::codebook::model::from_toml(book).unwrap();
+    let codebook = fieldwork::codebook::import(&conn, survey, &file, "test", None).unwrap();
+    let ann = fieldwork::accounts::store::insert(&conn, "ann@example.org", "", Role::Coder, None).unwrap();
+    let bob = fieldwork::accounts::store::insert(&conn, "bob@example.org", "", Role::Coder, None).unwrap();
+    conn.execute(
+        "INSERT INTO responses (survey_id, resume_hash, status, survey_version, language, started_at, updated_at) \
+         VALUES (?1, randomblob(32), 'complete', 1, 'en', '2025-05-01', '2025-05-01')",
+        [survey],
+    )
+    .unwrap();
+    let response = conn.last_insert_rowid();
+    for (question, item, value) in
+        [("WHY", "", CRLF_ANSWER), ("ROLE", "", "other"), ("ROLE", "other", "Lead\r\ndev\rops")]
+    {
+        conn.execute(
+            "INSERT INTO answers (response_id, question, item, value) VALUES (?1, ?2, ?3, ?4)",
+            (response, question, item, value),
+        )
+        .unwrap();
+    }
+    let unit = UnitRef { response_id: response, question: "WHY" };
+    let by = |coder_id, layer| Coder { codebook_id: codebook, codebook_version: 1, coder_id, layer };
+    for (coder, code, start, end, _) in SELECTED {
+        let coder = if coder == "ann" { ann } else { bob };
+        store::apply_span(&conn, by(coder, "coder"), unit, code, start, end).unwrap();
+    }
+    store::add_memo(&conn, codebook, "answer", Some(unit), None, ann, "First\r\nsecond\rthird").unwrap();
+    store::reconcile(&conn, by(ann, "coder"), unit, &["ACCESS".to_string()], "Agreed\r\nafter talk").unwrap();
+    // As a database of version 5 was: this migration not applied yet.
+    conn.execute("DELETE FROM schema_migrations WHERE version >= 6", []).unwrap();
+    conn.pragma_update(None, "user_version", 5).unwrap();
+    drop(conn);
+
+    let migrated = db::migrate(&path).unwrap();
+
+    assert_eq!((migrated.from, migrated.to), (5, *db::LATEST_VERSION));
+    let conn = db::open(&path).unwrap();
+    let answer = |item: &str| -> String {
+        conn.query_row(
+            "SELECT value FROM answers WHERE question IN ('WHY', 'ROLE') AND item = ?1 AND value != 'other'",
+            [item],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let why = answer("");
+    assert_eq!(why, CRLF_ANSWER.replace("\r\n", "\n"));
+    assert_eq!(answer("other"), "Lead\ndev\nops");
+    let text: (String, String) = conn
+        .query_row("SELECT (SELECT body FROM memos), (SELECT note FROM reconciliations)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(text, ("First\nsecond\nthird".to_string(), "Agreed\nafter talk".to_string()));
+    let mut stmt = conn
+        .prepare(
+            "SELECT u.email, c.code_key, c.span_start, c.span_end FROM codings c JOIN users u ON u.id = c.coder_id \
+                  WHERE c.span_start IS NOT NULL ORDER BY c.id",
+        )
+        .unwrap();
+    let passages: Vec<(String, String, String)> = stmt
+        .query_map([], |r| {
+            let (start, end): (i64, i64) = (r.get(2)?, r.get(3)?);
+            let covered = why.chars().skip(start as usize).take((end - start) as usize).collect();
+            Ok((r.get::<_, String>(0)?.replace("@example.org", ""), r.get(1)?, covered))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let selected: Vec<(String, String, String)> = SELECTED[..4]
+        .iter()
+        .map(|(coder, code, _, _, text)| (coder.to_string(), code.to_string(), text.to_string()))
+        .collect();
+    assert_eq!(passages, selected, "each passage covers what was selected; the one selected twice is kept once");
 }
 
 #[test]

@@ -23,6 +23,8 @@ use rusqlite::Connection;
 use crate::exports::cli;
 use crate::helpers::{PASSWORD, TestApp};
 
+mod clients;
+
 const SURVEY: &str = r#"
 format = 1
 slug = "qdpx"
@@ -98,9 +100,9 @@ name = "Fun"
 "#;
 
 /// Texts with a combining accent, emoji (one with a skin tone and a joiner), right-to-left
-/// Hebrew, markup characters and a Windows line break.
+/// Hebrew, markup characters and line breaks (stored as LF, as typed text is).
 const WHY_1: &str = "Je veux l'acce\u{300}s pour tous 👩🏽‍🔬 & <la> science ouverte.";
-const HOW_1: &str = "שלום! I started with מודל פתוח in 2023 🚀\r\nthen stayed.";
+const HOW_1: &str = "שלום! I started with מודל פתוח in 2023 🚀\n\nthen stayed.";
 const WHY_2: &str = "Fun 🎉🎉 and access for all — e\u{300}\u{301} marks.";
 
 /// What the tests arranged.
@@ -199,7 +201,7 @@ fn arrange(app: &TestApp) -> Arranged {
     };
     passage(by(ann, "coder"), unit(r1, "WHY"), "ACCESS", WHY_1, "l'acce\u{300}s pour tous 👩🏽‍🔬");
     passage(by(ann, "coder"), unit(r1, "WHY"), "SCIENCE", WHY_1, "science ouverte");
-    passage(by(ann, "coder"), unit(r1, "HOW"), "FUN", HOW_1, "מודל פתוח in 2023 🚀\r\nthen");
+    passage(by(ann, "coder"), unit(r1, "HOW"), "FUN", HOW_1, "מודל פתוח in 2023 🚀\n\nthen");
     store::apply_whole(&conn, by(bob, "coder"), unit(r1, "WHY"), "SCIENCE").unwrap();
     store::apply_whole(&conn, by(ann, "coder"), unit(r2, "WHY"), "FUN").unwrap();
     store::apply_whole(&conn, by(bob, "coder"), unit(r2, "WHY"), "FUN").unwrap();
@@ -214,7 +216,7 @@ fn arrange(app: &TestApp) -> Arranged {
     let memo = |kind: &str, at: Option<UnitRef>, code: Option<&str>, author: i64, body: &str| {
         store::add_memo(&conn, codebook, kind, at, code, author, body).unwrap();
     };
-    memo("answer", Some(unit(r1, "WHY")), None, rita, "Strong <case> & \"clear\"\r\nsecond line");
+    memo("answer", Some(unit(r1, "WHY")), None, rita, "Strong <case> & \"clear\"\nsecond line");
     memo("code", None, Some("ACCESS"), rita, "Access overlaps science ⚖️");
     memo("journal", None, None, ann, "Day one: coded 2 answers.");
     Arranged { conn, survey, codebook, responses: [r1, r2, r3], bob }
@@ -404,7 +406,8 @@ fn coded_texts(bytes: &[u8]) -> Vec<(String, String, String)> {
     found
 }
 
-/// The same from the database: each coding of a complete response, its passage or whole answer.
+/// The same from the database: each coding of a complete response, its passage or whole answer;
+/// the consensus's under the project's consensus user.
 fn expected_texts(a: &Arranged, keep: impl Fn(&str, &str) -> bool) -> Vec<(String, String, String)> {
     let mut stmt = a
         .conn
@@ -429,7 +432,9 @@ fn expected_texts(a: &Arranged, keep: impl Fn(&str, &str) -> bool) -> Vec<(Strin
     let mut expected: Vec<(String, String, String)> = rows
         .map(Result::unwrap)
         .filter(|(email, layer, _, _)| keep(email, layer))
-        .map(|(email, _, code, covered)| (email, code, covered))
+        .map(|(email, layer, code, covered)| {
+            (if layer == "consensus" { "consensus".into() } else { email }, code, covered)
+        })
         .collect();
     expected.sort();
     expected
@@ -443,8 +448,8 @@ async fn every_selection_covers_exactly_its_passage_or_its_whole_answer() {
     // 3 passages by ann (each with its whole-answer coding), 1 by bob (likewise), 3 more whole
     // codings, 2 consensus codings; the partial response's coding is not exported.
     assert_eq!(expected.len(), 13);
-    assert!(expected.contains(&("ann@example.org".into(), "FUN".into(), "מודל פתוח in 2023 🚀\r\nthen".into())));
-    assert!(expected.contains(&("rita@example.org".into(), "SCIENCE".into(), WHY_1.into())));
+    assert!(expected.contains(&("ann@example.org".into(), "FUN".into(), "מודל פתוח in 2023 🚀\n\nthen".into())));
+    assert!(expected.contains(&("consensus".into(), "SCIENCE".into(), WHY_1.into())));
 
     for texts in [Texts::Inline, Texts::Files] {
         for source_per in [SourcePer::Answer, SourcePer::Respondent] {
@@ -455,9 +460,8 @@ async fn every_selection_covers_exactly_its_passage_or_its_whole_answer() {
 
     // Per answer, each source is the stored answer byte for byte; per respondent, the answers
     // come under their questions, and the memo on an answer marks exactly that answer.
-    let files = unzip(&export(&a, SourcePer::Answer, Layer::Default));
-    let mut texts: Vec<&str> =
-        files.iter().filter(|(n, _)| n.starts_with("sources/")).map(|(_, t)| t.as_str()).collect();
+    let mut texts: Vec<String> =
+        source_texts(&export(&a, SourcePer::Answer, Layer::Default)).into_iter().map(|(_, t)| t).collect();
     texts.sort();
     let mut answers = vec![WHY_1, HOW_1, WHY_2];
     answers.sort();
@@ -472,13 +476,9 @@ async fn every_selection_covers_exactly_its_passage_or_its_whole_answer() {
     assert_eq!(*first, format!("WHY: Why do you contribute?\n{WHY_1}\n\nHOW: How did you start?\n{HOW_1}"));
     let memo =
         root.child("Notes").unwrap().all("Note").find(|n| n.attr("name").starts_with("Memo on response")).unwrap();
-    let marked: Vec<&Node> = sources[0]
-        .all("PlainTextSelection")
-        .filter(|s| s.all("NoteRef").any(|r| r.attr("targetGUID") == memo.attr("guid")))
-        .collect();
-    assert_eq!(marked.len(), 1);
-    let (start, end) =
-        (marked[0].attr("startPosition").parse().unwrap(), marked[0].attr("endPosition").parse().unwrap());
+    assert!(sources[0].all("NoteRef").any(|r| r.attr("targetGUID") == memo.attr("guid")), "the source refers to it");
+    let marked = memo.child("PlainTextSelection").expect("the note selects its answer");
+    let (start, end) = (marked.attr("startPosition").parse().unwrap(), marked.attr("endPosition").parse().unwrap());
     assert_eq!(code_points(first, start, end), WHY_1);
 }
 
@@ -514,7 +514,7 @@ async fn texts_inline_give_one_entry_and_the_same_sources_and_selections_as_text
             assert_eq!(entries.keys().collect::<Vec<_>>(), ["project.qde"], "{source_per:?}, {layer:?}");
             let texts = source_texts(&inline);
             assert_eq!(texts, source_texts(&files), "{source_per:?}, {layer:?}");
-            assert_eq!(unzip(&files).len(), 1 + texts.len());
+            assert_eq!(unzip(&files).len(), 1 + texts.len() + 1, "project.qde, the sources, the journal");
             // Nothing else differs: the same selections at the same positions, codes and notes.
             let root = parse(&entries["project.qde"]);
             assert_eq!(without_texts(root.clone()), without_texts(project(&files)), "{source_per:?}, {layer:?}");
@@ -530,8 +530,7 @@ async fn texts_inline_give_one_entry_and_the_same_sources_and_selections_as_text
     }
 
     // Per answer, each source holds the answer exactly as stored, markup characters, emoji and
-    // the Windows line break included (escaped by quick-xml: `\r` as `&#13;`, which an XML
-    // reader keeps, where a bare one would become `\n`).
+    // line breaks included.
     let inline = export_as(&a, SourcePer::Answer, Layer::Default, Texts::Inline);
     let mut texts: Vec<String> = source_texts(&inline).into_iter().map(|(_, t)| t).collect();
     texts.sort();
@@ -539,7 +538,7 @@ async fn texts_inline_give_one_entry_and_the_same_sources_and_selections_as_text
     answers.sort();
     assert_eq!(texts, answers);
     let qde = &unzip(&inline)["project.qde"];
-    assert!(qde.contains("&lt;la&gt; science") && qde.contains("🚀&#13;\nthen"), "{qde}");
+    assert!(qde.contains("&lt;la&gt; science") && qde.contains("🚀\n\nthen"), "{qde}");
 }
 
 /// Which codings (by coder email and layer) an export should hold.
@@ -562,8 +561,13 @@ async fn a_layer_picks_which_codings_become_selections() {
         assert!(!found.is_empty());
     }
     let consensus = project(&export(&a, SourcePer::Answer, Layer::Consensus));
-    let users: Vec<&str> = consensus.child("Users").unwrap().all("User").map(|u| u.attr("id")).collect();
-    assert_eq!(users, ["ann@example.org", "rita@example.org"], "the consensus' reconciler and the memo authors");
+    let users: Vec<(&str, &str)> =
+        consensus.child("Users").unwrap().all("User").map(|u| (u.attr("id"), u.attr("name"))).collect();
+    assert_eq!(
+        users,
+        [("ann@example.org", "ann@example.org"), ("rita@example.org", "Rita Ló"), ("consensus", "Consensus")],
+        "the memo authors, and the consensus as a user of its own (not its reconciler)"
+    );
 }
 
 #[tokio::test]
@@ -577,7 +581,7 @@ async fn codes_users_variables_cases_and_notes_are_all_there_the_same_each_time(
     assert_eq!(inline(SourcePer::Answer), inline(SourcePer::Answer));
     assert_eq!(inline(SourcePer::Respondent), inline(SourcePer::Respondent));
     let files = unzip(&bytes);
-    assert_eq!(files.len(), 1 + 3, "project.qde and one file per answer");
+    assert_eq!(files.len(), 1 + 3 + 1, "project.qde, one file per answer, the journal");
     let root = parse(&files["project.qde"]);
 
     assert_eq!(root.name, "Project");
@@ -593,7 +597,8 @@ async fn codes_users_variables_cases_and_notes_are_all_there_the_same_each_time(
         [
             ("ann@example.org", "ann@example.org"),
             ("bob@example.org", "bob@example.org"),
-            ("rita@example.org", "Rita Ló")
+            ("rita@example.org", "Rita Ló"),
+            ("consensus", "Consensus")
         ]
     );
     let guids: Vec<&str> = root.child("Users").unwrap().all("User").map(|u| u.attr("guid")).collect();
@@ -669,18 +674,26 @@ async fn codes_users_variables_cases_and_notes_are_all_there_the_same_each_time(
         .child("Notes")
         .unwrap()
         .all("Note")
-        .map(|n| (n.attr("name"), n.child("PlainTextContent").unwrap().text.as_str()))
+        .map(|n| (n.attr("name"), n.child("PlainTextContent").map_or("", |c| c.text.as_str())))
         .collect();
-    assert_eq!(notes.len(), 3);
-    let answer_note = format!("Memo on response {r1}: WHY");
-    assert!(notes.contains(&(answer_note.as_str(), "Strong <case> & \"clear\"\r\nsecond line")), "{notes:?}");
+    let answer_note = format!("Memo on response {r1}, WHY");
+    assert_eq!(
+        notes,
+        [
+            (answer_note.as_str(), "Strong <case> & \"clear\"\nsecond line"),
+            ("Memo on code Access & <equity>", "Access overlaps science ⚖️"),
+            ("Journal", "")
+        ]
+    );
     let journal = root.child("Notes").unwrap().all("Note").find(|n| n.attr("name") == "Journal").unwrap();
     assert_eq!(root.child("NoteRef").unwrap().attr("targetGUID"), journal.attr("guid"));
     assert_eq!(journal.attr("creatingUser"), guids[0], "written by ann");
+    let journal_file = &files[&format!("sources/{}.txt", journal.attr("guid"))];
+    assert!(journal_file.starts_with("ann@example.org, 20") && journal_file.ends_with("\nDay one: coded 2 answers."));
     let answer_memo =
         root.child("Notes").unwrap().all("Note").find(|n| n.attr("name").starts_with("Memo on response")).unwrap();
     let why_1 =
-        root.child("Sources").unwrap().all("TextSource").find(|s| s.attr("name") == format!("Response {r1}: WHY"));
+        root.child("Sources").unwrap().all("TextSource").find(|s| s.attr("name") == format!("Response {r1}, WHY"));
     assert_eq!(why_1.unwrap().child("NoteRef").unwrap().attr("targetGUID"), answer_memo.attr("guid"));
 }
 
@@ -763,7 +776,7 @@ async fn the_web_download_and_the_command_line_give_the_same_valid_project() {
     let book = a.codebook.to_string();
     let bob = format!("coder:{}", a.bob);
     let cases = [
-        ("", vec![], SourcePer::Answer, Layer::Default, Texts::Inline),
+        ("", vec![], SourcePer::Answer, Layer::Default, Texts::Files),
         (
             "per=respondent&layer=union&texts=files",
             vec!["--per", "respondent", "--layer", "union", "--texts", "files"],
@@ -808,7 +821,7 @@ async fn the_web_download_and_the_command_line_give_the_same_valid_project() {
     );
     assert_eq!(audited, 6, "three downloads and three command-line exports");
     let in_files = app.query_i64("SELECT count(*) FROM audit_log WHERE details LIKE '%, texts in files%'");
-    assert_eq!(in_files, 2, "the audit log says where the texts went");
+    assert_eq!(in_files, 4, "the audit log says where the texts went");
 }
 
 #[tokio::test]

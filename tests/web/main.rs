@@ -12,6 +12,7 @@ mod auth;
 mod browser;
 mod browser_coding;
 mod browser_distribution;
+mod browser_line_breaks;
 mod browser_members;
 mod browser_respond;
 mod browser_smoke;

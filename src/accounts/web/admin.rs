@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::audit;
 use crate::db::DbError;
 use crate::error::{AppError, Result};
+use crate::text::{self, Lines};
 use crate::web::Page;
 use crate::web::page::flash;
 
@@ -48,6 +49,7 @@ pub async fn create(
 ) -> Result<Response> {
     let email = parse_email(&form.email);
     let role = Role::parse(&form.role).ok_or("Choose one of the roles.");
+    let name = text::field("The name", &form.name, Lines::One);
     let taken = match &email {
         Ok(email) => {
             let email = email.clone();
@@ -55,20 +57,19 @@ pub async fn create(
         }
         Err(_) => false,
     };
-    if email.is_err() || role.is_err() || taken {
+    if email.is_err() || role.is_err() || name.is_err() || taken {
         let email_error =
             email.as_ref().err().cloned().or(taken.then(|| "An account with this email already exists.".to_string()));
         let users = state.db.read(store::list).await?;
         let own = context! {
             users, roles => roles(), form => context! { email => &form.email, name => &form.name, role => &form.role },
-            errors => context! { email => email_error, role => role.err() },
+            errors => context! { email => email_error, role => role.err(), name => name.err() },
         };
         return Ok(page
             .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/users.html", own)?
             .into_response());
     }
-    let (Ok(email), Ok(role)) = (email, role) else { return Err(AppError::NotFound) };
-    let name = form.name.trim().to_string();
+    let (Ok(email), Ok(role), Ok(name)) = (email, role, name) else { return Err(AppError::NotFound) };
     let created = state
         .db
         .write(move |tx| {
@@ -123,13 +124,16 @@ pub async fn update(
     Form(form): Form<UpdateForm>,
 ) -> Result<Response> {
     let user = find_user(&state, id).await?;
-    let Some(role) = Role::parse(&form.role) else {
-        let own = context! { user, roles => roles(), errors => context! { role => "Choose one of the roles." } };
-        return Ok(page
-            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/user.html", own)?
-            .into_response());
+    let (role, name) = match (Role::parse(&form.role), text::field("The name", &form.name, Lines::One)) {
+        (Some(role), Ok(name)) => (role, name),
+        (role, name) => {
+            let errors = context! { role => role.is_none().then_some("Choose one of the roles."), name => name.err() };
+            let own = context! { user, roles => roles(), errors, typed_name => &form.name };
+            return Ok(page
+                .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/user.html", own)?
+                .into_response());
+        }
     };
-    let name = form.name.trim().to_string();
     let changed = user.clone();
     let outcome = state
         .db

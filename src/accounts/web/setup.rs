@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::audit;
 use crate::db::DbError;
 use crate::error::Result;
+use crate::text::{self, Lines};
 use crate::web::Page;
 
 #[derive(Deserialize, Default)]
@@ -66,8 +67,9 @@ pub async fn create_first_admin(
     }
     let email = parse_email(&form.email);
     let password = check_new_password(&form.password, &form.password_confirmation, &form.email);
-    if email.is_err() || password.is_err() {
-        let errors = context! { email => email.err(), password => password.err() };
+    let name = text::field("The name", &form.name, Lines::One);
+    if email.is_err() || password.is_err() || name.is_err() {
+        let errors = context! { email => email.err(), password => password.err(), name => name.err() };
         let shown = context! { email => &form.email, name => &form.name };
         return Ok(page
             .render_with_status(
@@ -77,7 +79,7 @@ pub async fn create_first_admin(
             )?
             .into_response());
     }
-    let (email, name) = (form.email.trim().to_string(), form.name.trim().to_string());
+    let (email, name) = (form.email.trim().to_string(), name.unwrap_or_default());
     let hash = super::hash_password(&state, form.password).await?;
     // Checked again inside the write transaction, so two people racing with the link make one admin.
     let created = state

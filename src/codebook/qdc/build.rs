@@ -211,9 +211,27 @@ pub(super) fn build(found: Found, name_if_missing: &str) -> Result<QdcImport, Ve
         });
     }
     let name = name.filter(|name| !name.trim().is_empty()).unwrap_or_else(|| name_if_missing.to_string());
-    let file = CodebookFile { format: FORMAT, name, description: description.unwrap_or_default(), codes };
+    let file = CodebookFile { format: FORMAT, name, description: description.unwrap_or_default(), codes }
+        .with_lf_line_breaks();
     let errors = file.check();
-    if errors.is_empty() { Ok(QdcImport { file, notes }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(QdcImport { file, notes })
+    } else {
+        Err(errors.into_iter().map(|error| placed_in_file(error, &found_codes)).collect())
+    }
+}
+
+/// A problem with the `i`th code (`codes[i].name`) placed where that code is in the file
+/// (`line 12, name`): the code's index means nothing to whoever wrote the file.
+fn placed_in_file(error: CodebookError, found: &[FoundCode]) -> CodebookError {
+    let place = error.path.strip_prefix("codes[").and_then(|rest| {
+        let (index, field) = rest.split_once("].")?;
+        Some((found.get(index.parse::<usize>().ok()?)?.line, field.to_string()))
+    });
+    match place {
+        Some((line, field)) => CodebookError { path: format!("line {line}, {field}"), message: error.message },
+        None => error,
+    }
 }
 
 /// Category or code from `isCodable`; a codable code with codes inside becomes a category.

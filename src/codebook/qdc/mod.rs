@@ -36,7 +36,7 @@ mod write;
 
 use super::model::{CodebookError, CodebookFile};
 
-pub use write::{attribute, derived_guid, guid_for_id, to_qdc, write_codes};
+pub use write::{attribute, derived_guid, guid_for_id, to_qdc, write_codes, xml_safe};
 
 /// The namespace of a REFI-QDA codebook.
 pub const NAMESPACE: &str = "urn:QDA-XML:codebook:1.0";

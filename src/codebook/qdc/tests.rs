@@ -41,7 +41,7 @@ fn sample() -> CodebookFile {
     access.short_definition = "Models for people who 'lack' them.".into();
     access.definition = "The respondent contributes so that\nDefinition: this line is not a new field\n\n  indented & <marked> \"quoted\" 'too'\n".into();
     access.when_to_use = "Apply when > 1 group benefits.".into();
-    access.when_not_to_use = "Not for open science\r\n(use MOT_SCIENCE).".into();
+    access.when_not_to_use = "Not for open science\n(use MOT_SCIENCE).".into();
     access.example = " “We wanted a model a lab in Nairobi can run.” 🚀".into();
     access.colour = Some("#FF7F0E".into());
     access.shortcut = Some("a".into());
@@ -321,6 +321,28 @@ fn broken_files_are_refused_with_a_place_and_a_reason() {
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert!(errors.iter().any(|e| e.path.starts_with(place) && e.message.contains(reason)), "{what}: {shown:?}");
     }
+}
+
+#[test]
+fn a_line_break_in_a_name_or_a_control_character_is_refused_at_its_line_and_crlf_becomes_lf() {
+    let codebook = |inner: &str| {
+        format!("<?xml version=\"1.0\"?>\n<CodeBook xmlns=\"{NAMESPACE}\">\n<Codes>\n{inner}\n</Codes>\n</CodeBook>")
+    };
+    let bytes = codebook("<Code guid=\"x\" name=\"Fine\"/>\n<Code guid=\"y\" name=\"Two&#10;lines\"/>");
+    let errors: Vec<String> = from_qdc(bytes.as_bytes(), "x").unwrap_err().iter().map(ToString::to_string).collect();
+    assert_eq!(errors, ["line 5, name: has a line break at character 4; it must be one line"]);
+
+    let described = "<Code name=\"A\"><Description>Definition: One&#13;&#10;two\u{1}</Description></Code>";
+    let errors = from_qdc(codebook(described).as_bytes(), "x").unwrap_err();
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        shown.iter().any(|e| e.starts_with("line 4, definition: has an invisible control character (U+0001)")),
+        "{shown:?}"
+    );
+
+    let described = "<Code name=\"A\"><Description>One&#13;&#10;two&#13;three</Description></Code>";
+    let imported = from_qdc(codebook(described).as_bytes(), "x").unwrap();
+    assert_eq!(imported.file.codes[0].definition, "One\ntwo\nthree");
 }
 
 #[test]

@@ -128,7 +128,7 @@ pub(super) fn write_start<W: std::io::Write>(
         start.push_attribute(("color", colour.as_str()));
     }
     w.write_event(Event::Start(start))?;
-    w.create_element("Description").write_text_content(BytesText::new(&describe(entry)))?;
+    w.create_element("Description").write_text_content(BytesText::new(&xml_safe(&describe(entry))))?;
     for note in guids.note_refs.get(&entry.id).into_iter().flatten() {
         w.create_element("NoteRef").with_attribute(attribute("targetGUID", note)).write_empty()?;
     }
@@ -139,8 +139,21 @@ pub(super) fn write_start<W: std::io::Write>(
 /// and `\r`, `\n` and tabs as character references, which attribute-value normalisation keeps (a
 /// literal one would be read back as a space). Owned, so `value` need not outlive it.
 pub fn attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
-    let escaped = Attribute::from((key, value)).value.into_owned();
+    let escaped = Attribute::from((key, &*xml_safe(value))).value.into_owned();
     Attribute { key: QName(key), value: Cow::Owned(escaped) }
+}
+
+/// Text as XML 1.0 can carry it: characters it forbids (most C0 controls, U+FFFE, U+FFFF)
+/// become U+FFFD, one for one, so positions counted in it hold; even as character references
+/// they would make the file ill-formed. Forms refuse them (`text::typed`), but texts stored
+/// before that rule may hold them.
+pub fn xml_safe(text: &str) -> Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
+    if text.chars().all(allowed) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().map(|c| if allowed(c) { c } else { char::REPLACEMENT_CHARACTER }).collect())
+    }
 }
 
 /// The stored guid if it is one and not yet used in this file, else one derived from the id.

@@ -166,7 +166,7 @@ pub struct CodeForm {
 
 impl CodeForm {
     fn apply_to(&self, entry: &mut CodeEntry) {
-        let text = |s: &str| s.replace("\r\n", "\n").trim().to_string();
+        let text = |s: &str| crate::text::normalize_line_breaks(s).trim().to_string();
         let optional = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
         entry.name = text(&self.name);
         entry.parent = optional(&self.parent);

@@ -1,22 +1,24 @@
 //! Memos: on an answer from the coding workspace, on a code, and the project journal.
 
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::context;
-use super::workspace::{QueueQuery, ensure_in_queue, unit_url};
+use super::workspace::{QueueQuery, ensure_in_queue, unit_url, unit_view};
+use super::{Context, context};
 use crate::app::AppState;
 use crate::codebook::model::CodeKind;
 use crate::coding::store;
 use crate::coding::units::Unit;
 use crate::error::Result;
+use crate::text::{self, Lines};
 use crate::web::Page;
 use crate::web::page::flash;
 use crate::web::scope::{CodebookScope, CodingCodebook};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, serde::Serialize)]
 pub struct MemoForm {
     #[serde(default)]
     body: String,
@@ -36,7 +38,16 @@ pub async fn add_memo(
     let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
     ensure_in_queue(&state, &ctx, &user, &unit).await?;
-    let body = form.body.trim().replace("\r\n", "\n");
+    let body = match text::field("The memo", &form.body, Lines::Many) {
+        Ok(body) => body,
+        Err(problem) => {
+            let view = unit_view(&state, &ctx, &user, &unit, &query, None, Some(problem)).await?;
+            let own = context! { memo => form.body, ..view.own };
+            return Ok(page
+                .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", own)?
+                .into_response());
+        }
+    };
     if !body.is_empty() {
         let (u, author) = (unit.clone(), user.id);
         state.db.write(move |tx| store::add_memo(tx, id, "answer", Some(u.as_ref()), None, author, &body)).await?;
@@ -52,6 +63,17 @@ pub async fn journal(
     page: Page,
 ) -> Result<Response> {
     let ctx = context(&state, codebook, survey).await?;
+    render_journal(&state, &page, &ctx, None, StatusCode::OK).await
+}
+
+/// The journal page; a refused entry comes back with its problem and the entry as typed.
+async fn render_journal(
+    state: &AppState,
+    page: &Page,
+    ctx: &Context,
+    refused: Option<(String, &MemoForm)>,
+    status: StatusCode,
+) -> Result<Response> {
     let id = ctx.codebook.id;
     let (journal, code_memos) = state
         .db
@@ -60,12 +82,9 @@ pub async fn journal(
         })
         .await?;
     let codes: Vec<_> = ctx.published.codes.iter().filter(|c| c.kind == CodeKind::Code).collect();
-    Ok(page
-        .render(
-            "coding/journal.html",
-            context! { codebook => &ctx.codebook, survey => &ctx.survey, journal, code_memos, codes },
-        )?
-        .into_response())
+    let (error, form) = refused.unzip();
+    let own = context! { codebook => &ctx.codebook, survey => &ctx.survey, journal, code_memos, codes, error, form };
+    Ok(page.render_with_status(status, "coding/journal.html", own)?.into_response())
 }
 
 /// `POST /codebooks/{id}/journal`: a journal entry, or with `code` a memo on that code.
@@ -77,7 +96,13 @@ pub async fn add_journal_memo(
     axum::Form(form): axum::Form<MemoForm>,
 ) -> Result<Response> {
     let ctx = context(&state, codebook, survey).await?;
-    let body = form.body.trim().replace("\r\n", "\n");
+    let body = match text::field("The entry", &form.body, Lines::Many) {
+        Ok(body) => body,
+        Err(problem) => {
+            let refused = Some((problem, &form));
+            return render_journal(&state, &page, &ctx, refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     let code = Some(form.code.trim().to_string()).filter(|c| ctx.published.entry(c).is_some());
     if !body.is_empty() {
         let author = user.id;

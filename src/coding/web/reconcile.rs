@@ -16,6 +16,7 @@ use crate::coding::layers;
 use crate::coding::store::{self, Coder};
 use crate::coding::units::Unit;
 use crate::error::{AppError, Result};
+use crate::text::{self, Lines};
 use crate::web::Page;
 use crate::web::page::flash;
 use crate::web::scope::{CodebookScope, ManagedCodebook};
@@ -93,7 +94,7 @@ async fn render_unit(
     page: &Page,
     ctx: &Context,
     unit: &Unit,
-    error: Option<String>,
+    refused: Option<(String, &str)>,
     status: StatusCode,
 ) -> Result<Response> {
     if !ctx.codebook.reconciliation_open {
@@ -127,9 +128,11 @@ async fn render_unit(
         .reduce(|a, b| a.intersection(&b).cloned().collect())
         .unwrap_or_default();
     let ticked = if reconciliation.is_some() { consensus } else { agreed };
+    // A refused form comes back with its problem and the note as typed.
+    let (error, note) = refused.unzip();
     let own = context! {
         codebook => &ctx.codebook, survey => &ctx.survey, unit, text, coders, all, ticked, names => names(ctx),
-        reconciliation, error, question_text => ctx.survey.definition.question(&unit.question).map(|q| ctx.survey.definition.text(&q.text, &ctx.survey.definition.default_language).to_string()),
+        reconciliation, error, note, question_text => ctx.survey.definition.question(&unit.question).map(|q| ctx.survey.definition.text(&q.text, &ctx.survey.definition.default_language).to_string()),
     };
     Ok(page.render_with_status(status, "coding/reconcile_unit.html", own)?.into_response())
 }
@@ -172,15 +175,19 @@ pub async fn resolve(
     let mut codes: Vec<String> = fields.iter().filter(|(k, _)| k == "code").map(|(_, v)| v.clone()).collect();
     codes.sort();
     codes.dedup();
-    let note = fields.iter().find(|(k, _)| k == "note").map_or(String::new(), |(_, v)| v.trim().replace("\r\n", "\n"));
+    let typed_note = fields.iter().find(|(k, _)| k == "note").map_or("", |(_, v)| v.as_str());
+    let note = text::field("The note", typed_note, Lines::Many);
     let unknown =
         codes.iter().find(|c| ctx.published.entry(c).is_none_or(|e| e.kind != crate::codebook::model::CodeKind::Code));
     let problem = unknown
         .map(|c| format!("\"{c}\" is not a code of this codebook"))
-        .or_else(|| exclusivity_conflict(&ctx.published, &codes));
+        .or_else(|| exclusivity_conflict(&ctx.published, &codes))
+        .or_else(|| note.clone().err());
     if let Some(problem) = problem {
-        return render_unit(&state, &page, &ctx, &unit, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+        let refused = Some((problem, typed_note));
+        return render_unit(&state, &page, &ctx, &unit, refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
+    let note = note.unwrap_or_default();
     let by = Coder {
         codebook_id: id,
         codebook_version: ctx.codebook.published_version,

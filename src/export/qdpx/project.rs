@@ -1,8 +1,8 @@
 //! What a project holds besides its responses, read once and small whatever their number: the
 //! survey's name and description, the codebook with the notes on its codes, the variables; and
 //! the `Summary` that a first pass over the responses gathers, because the start of
-//! `project.qde` needs it: who coded, when anything exported last changed, and whether its zip
-//! entry needs ZIP64 sizes.
+//! `project.qde` needs it: who coded (and whether the consensus did), who wrote the journal and
+//! when, when anything exported last changed, and whether its zip entry needs ZIP64 sizes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,8 +40,11 @@ pub struct Project {
 /// What the first pass over the responses learns.
 #[derive(Debug)]
 pub struct Summary {
-    /// Everyone who made an exported selection or wrote a note, by id.
+    /// Everyone who made an exported selection or wrote a note, by id; then the consensus, if
+    /// any consensus coding is exported.
     pub users: Vec<User>,
+    /// The journal's note, if it has entries.
+    pub journal: Option<Journal>,
     /// The latest change to anything exported.
     pub modified: Option<OffsetDateTime>,
     /// A generous guess at the size of `project.qde`, in bytes (see `may_outgrow_zip32`).
@@ -68,11 +71,36 @@ impl Summary {
 pub struct User {
     pub guid: String,
     pub name: String,
+    /// The account's email, the user's `id` in the project.
     pub email: String,
+}
+
+/// The journal, one note with every entry (and any memo that lost what it was about), in the
+/// order written: its text is written as it is read (`qde::journal_text`).
+#[derive(Debug)]
+pub struct Journal {
+    pub guid: String,
+    /// Who wrote the first entry.
+    pub user: String,
+    /// When the first and the last entry were written.
+    pub created: String,
+    pub modified: String,
 }
 
 pub fn user_guid(id: i64) -> String {
     derived_guid("fieldwork-user", &id.to_string())
+}
+
+/// The user the consensus codings of reconciled answers are made by.
+pub fn consensus_guid() -> String {
+    derived_guid("fieldwork-user", "consensus")
+}
+
+/// The consensus user's name and id in the project.
+const CONSENSUS: (&str, &str) = ("Consensus", "consensus");
+
+pub fn journal_guid(codebook_id: i64) -> String {
+    derived_guid("fieldwork-journal", &codebook_id.to_string())
 }
 
 pub fn memo_guid(id: i64) -> String {
@@ -92,6 +120,14 @@ fn later(latest: &mut Option<OffsetDateTime>, text: &str) {
 /// A stored RFC 3339 time as an `xsd:dateTime` in UTC, to the second.
 pub fn date_time(text: &str) -> Option<String> {
     parse_time(text).map(crate::db::rfc3339)
+}
+
+impl Summary {
+    /// A stored time as `date_time`, else the latest change exported: for a note, which
+    /// QualCoder cannot read without one.
+    pub fn date_time_or_latest(&self, text: &str) -> String {
+        date_time(text).or(self.modified.map(crate::db::rfc3339)).unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+    }
 }
 
 /// Reads the survey, the codebook (published version, else draft), its notes on codes and the
@@ -140,11 +176,12 @@ pub fn load(
 }
 
 impl Project {
-    /// The first pass: every complete response with its codings, as the sources will be written
-    /// (so the same codings count), and every memo; keeping only the people, the latest time and
-    /// the size guessed.
+    /// The first pass: every complete response with its codings and memos, as the sources and
+    /// notes will be written (so the same ones count), then the other memos; keeping only the
+    /// people, the journal's first and last entry, the latest time and the size guessed.
     pub fn summarise(&self, conn: &Connection, statements: &mut Statements) -> Result<Summary, ExportError> {
         let mut user_ids = BTreeSet::new();
+        let mut consensus = false;
         let mut modified = parse_time(&self.survey_updated_at);
         // The codebook and the variables' definitions, written once, are left out: far below a
         // gigabyte.
@@ -166,22 +203,50 @@ impl Project {
                 size_guess += 2 * ELEMENT_BYTES + (source.name.len() + description + text) as u64;
             }
             for (_, _, coding) in selections::exported(&sources, &respondent, &choice) {
-                user_ids.insert(coding.coder_id);
+                if coding.consensus {
+                    consensus = true;
+                } else {
+                    user_ids.insert(coding.coder_id);
+                }
                 later(&mut modified, &coding.created_at);
                 size_guess += SELECTION_BYTES;
             }
+            for memo in &respondent.memos {
+                user_ids.insert(memo.author_id);
+                later(&mut modified, &memo.created_at);
+                size_guess += SELECTION_BYTES + memo.body.len() as u64;
+            }
         }
+        let mut journal: Option<(i64, String, String)> = None;
         rows::for_each_memo(conn, self.codebook_id, |memo| {
+            match memo.on() {
+                MemoOn::Answer => return Ok(()),
+                MemoOn::Code(_) => {}
+                MemoOn::Project => {
+                    // (first author, first time, last time)
+                    let entry = journal.get_or_insert_with(|| (memo.author_id, memo.created_at.clone(), String::new()));
+                    entry.2.clone_from(&memo.created_at);
+                }
+            }
             user_ids.insert(memo.author_id);
             later(&mut modified, &memo.created_at);
             size_guess += SELECTION_BYTES + memo.body.len() as u64;
             Ok(())
         })?;
-        let users = rows::users(conn, &user_ids)?.into_iter().map(|(id, email, name)| {
-            let name = if name.trim().is_empty() { email.clone() } else { name };
-            User { guid: user_guid(id), name, email }
+        let users = rows::users(conn, &user_ids)?.into_iter();
+        let mut users: Vec<User> = users.map(|(id, email, name)| User { guid: user_guid(id), name, email }).collect();
+        if consensus {
+            let (name, id) = CONSENSUS;
+            users.push(User { guid: consensus_guid(), name: name.into(), email: id.into() });
+        }
+        let mut summary = Summary { users, journal: None, modified, size_guess };
+        summary.journal = journal.map(|(author, first, last)| Journal {
+            guid: journal_guid(self.codebook_id),
+            user: user_guid(author),
+            created: summary.date_time_or_latest(&first),
+            modified: summary.date_time_or_latest(&last),
         });
-        Ok(Summary { users: users.collect(), modified, size_guess })
+        Ok(summary)
     }
 }
 

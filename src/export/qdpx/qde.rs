@@ -1,20 +1,23 @@
 //! Writes `project.qde` as it reads: the small parts from the `Project` and its `Summary`, then
-//! the cases and the sources each from a scan of the responses, one response at a time, and the
-//! notes from a scan of the memos; in the order `Project.xsd` requires.
+//! the cases, the sources and the notes on answers each from a scan of the responses, one
+//! response at a time, and the other notes from a scan of the memos; in the order `Project.xsd`
+//! requires.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Write;
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
 use rusqlite::Connection;
 
-use super::project::{Project, Summary, date_time, memo_guid, user_guid};
-use super::rows::{self, MemoOn, Statements};
+use super::project::{Journal, Project, Summary, memo_guid, user_guid};
+use super::rows::{self, AnswerMemo, MemoOn, Statements};
 use super::selections::{self, Choice, Selection};
-use super::sources::{self, Source};
+use super::sources::{self, Source, source_text};
 use super::variables;
-use super::xml::{Wrapper, attr, empty, end, start, text};
+use super::xml::{Wrapper, attr, empty, end, start, text, xml_safe};
 use super::{ExportError, NAMESPACE, Texts};
 use crate::codebook::qdc::{derived_guid, write_codes};
 
@@ -67,14 +70,11 @@ pub fn write<W: Write>(
     }
     cases(&mut w, project, statements)?;
     sources(&mut w, project, statements, &codes)?;
-    notes(&mut w, conn, project)?;
+    notes(&mut w, conn, project, summary, statements)?;
     text(&mut w, "Description", &project.description)?;
-    rows::for_each_memo(conn, project.codebook_id, |memo| {
-        if let MemoOn::Project = memo.on() {
-            empty(&mut w, "NoteRef", &[("targetGUID", &memo_guid(memo.id))])?;
-        }
-        Ok(())
-    })?;
+    if let Some(journal) = &summary.journal {
+        empty(&mut w, "NoteRef", &[("targetGUID", &journal.guid)])?;
+    }
     end(&mut w, "Project")?;
     Ok(w.into_inner())
 }
@@ -124,28 +124,132 @@ fn sources<W: Write>(
     Ok(wrapper.close(w)?)
 }
 
-/// A note per memo, by id.
-fn notes<W: Write>(w: &mut Writer<W>, conn: &Connection, project: &Project) -> Result<(), ExportError> {
+/// A note per memo: those on the exported answers, each with a selection of its answer (how
+/// QualCoder reads an annotation; the answer's source refers to the note too), in response
+/// order; those on codes, which the codes refer to; then the journal.
+fn notes<W: Write>(
+    w: &mut Writer<W>,
+    conn: &Connection,
+    project: &Project,
+    summary: &Summary,
+    statements: &mut Statements,
+) -> Result<(), ExportError> {
     let mut wrapper = Wrapper::new("Notes");
+    let mut scan = statements.scan(true)?;
+    while let Some(respondent) = scan.next_respondent()? {
+        if respondent.memos.is_empty() {
+            continue;
+        }
+        let sources = sources::sources(&respondent, &project.definition, project.options.source_per);
+        for memo in &respondent.memos {
+            wrapper.child(w)?;
+            let answer = selections::place(&sources, &memo.question).and_then(|(_, at)| at.span(None));
+            answer_note(w, memo, answer, summary)?;
+        }
+    }
     rows::for_each_memo(conn, project.codebook_id, |memo| {
-        wrapper.child(w)?;
-        let name = match memo.on() {
-            MemoOn::Answer { response_id, question } => format!("Memo on response {response_id}: {question}"),
-            MemoOn::Code(key) => match project.codebook.entry(key) {
-                Some(code) => format!("Memo on code {}", code.name),
-                None => format!("Memo on code {key}"),
-            },
-            MemoOn::Project => "Journal".to_string(),
+        let MemoOn::Code(key) = memo.on() else { return Ok(()) };
+        let name = match project.codebook.entry(key) {
+            Some(code) => format!("Memo on code {}", code.name),
+            None => format!("Memo on code {key}"),
         };
-        let (guid, user, created) = (memo_guid(memo.id), user_guid(memo.author_id), date_time(&memo.created_at));
-        let mut attrs = vec![("guid", guid.as_str()), ("name", &name), ("creatingUser", &user)];
-        attrs.extend(created.as_deref().map(|c| ("creationDateTime", c)));
+        wrapper.child(w)?;
+        let (guid, user, created) =
+            (memo_guid(memo.id), user_guid(memo.author_id), summary.date_time_or_latest(&memo.created_at));
+        let attrs = [("guid", guid.as_str()), ("name", &name), ("creatingUser", &user), ("creationDateTime", &created)];
         start(w, "Note", &attrs)?;
         text(w, "PlainTextContent", &memo.body)?;
         end(w, "Note")?;
         Ok(())
     })?;
+    if let Some(journal) = &summary.journal {
+        wrapper.child(w)?;
+        journal_note(w, conn, project, journal)?;
+    }
     Ok(wrapper.close(w)?)
+}
+
+/// A memo on an answer, with a selection of the whole answer in its source (`answer`, `None`
+/// when its answer is not a source, such as a blank one).
+fn answer_note<W: Write>(
+    w: &mut Writer<W>,
+    memo: &AnswerMemo,
+    answer: Option<(usize, usize)>,
+    summary: &Summary,
+) -> std::io::Result<()> {
+    let name = format!("Memo on response {}, {}", memo.response_id, memo.question);
+    let (guid, user, created) =
+        (memo_guid(memo.id), user_guid(memo.author_id), summary.date_time_or_latest(&memo.created_at));
+    let attrs = [
+        ("guid", guid.as_str()),
+        ("name", &name),
+        ("creatingUser", &user),
+        ("creationDateTime", &created),
+        ("modifyingUser", &user),
+        ("modifiedDateTime", &created),
+    ];
+    start(w, "Note", &attrs)?;
+    text(w, "PlainTextContent", &memo.body)?;
+    if let Some((start_at, end_at)) = answer {
+        let selection = crate::codebook::qdc::derived_guid("fieldwork-memo-selection", &memo.id.to_string());
+        let (start_at, end_at) = (start_at.to_string(), end_at.to_string());
+        let attrs = [("guid", selection.as_str()), ("startPosition", &start_at), ("endPosition", &end_at)];
+        empty(w, "PlainTextSelection", &attrs)?;
+    }
+    end(w, "Note")
+}
+
+/// The journal's note: its text in the file `plainTextPath` names (what QualCoder reads a
+/// journal from), or inline, written entry by entry as the memos are read.
+fn journal_note<W: Write>(
+    w: &mut Writer<W>,
+    conn: &Connection,
+    project: &Project,
+    journal: &Journal,
+) -> Result<(), ExportError> {
+    let path = format!("internal://{}.txt", journal.guid);
+    let mut attrs = vec![
+        ("guid", journal.guid.as_str()),
+        ("name", "Journal"),
+        ("creatingUser", &journal.user),
+        ("creationDateTime", &journal.created),
+        ("modifiedDateTime", &journal.modified),
+    ];
+    if project.options.texts == Texts::Files {
+        attrs.push(("plainTextPath", &path));
+        return Ok(empty(w, "Note", &attrs)?);
+    }
+    start(w, "Note", &attrs)?;
+    start(w, "PlainTextContent", &[])?;
+    journal_text(conn, project, |piece| w.write_event(Event::Text(BytesText::new(&xml_safe(piece)))))?;
+    end(w, "PlainTextContent")?;
+    Ok(end(w, "Note")?)
+}
+
+/// The journal's text, in pieces: each entry (and each memo that lost what it was about) in the
+/// order written, as its author's name or email and its time on a line, then the entry, entries
+/// separated by an empty line.
+pub fn journal_text(
+    conn: &Connection,
+    project: &Project,
+    mut write: impl FnMut(&str) -> std::io::Result<()>,
+) -> Result<(), ExportError> {
+    let mut authors = HashMap::new();
+    let mut first = true;
+    rows::for_each_memo(conn, project.codebook_id, |memo| {
+        let MemoOn::Project = memo.on() else { return Ok(()) };
+        let author = match authors.entry(memo.author_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let found = rows::users(conn, &[memo.author_id].into())?.pop();
+                new.insert(found.map(|(_, _, name)| name).unwrap_or_default())
+            }
+        };
+        let heading = format!("{}{author}, {}\n", if first { "" } else { "\n\n" }, memo.created_at);
+        first = false;
+        write(&source_text(&heading))?;
+        Ok(write(&source_text(&memo.body))?)
+    })
 }
 
 /// A `<TextSource>`: its text either in `<PlainTextContent>` or in the file `plainTextPath` names,
@@ -186,24 +290,16 @@ fn selection_element<W: Write>(
 ) -> std::io::Result<()> {
     let (start_at, end_at) = (selection.start.to_string(), selection.end.to_string());
     let mut attrs = vec![("guid", selection.guid.as_str()), ("startPosition", &start_at), ("endPosition", &end_at)];
-    let by: Vec<(&str, &str)> = [
-        selection.user.as_deref().map(|u| ("creatingUser", u)),
-        selection.created.as_deref().map(|c| ("creationDateTime", c)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut by = vec![("creatingUser", selection.user.as_str())];
+    by.extend(selection.created.as_deref().map(|c| ("creationDateTime", c)));
     attrs.extend(by.iter().copied());
     start(w, "PlainTextSelection", &attrs)?;
-    if let Some((coding, code_guid)) = selection.coding.as_ref().and_then(|c| Some((c, codes.get(&c.code_key)?))) {
-        let mut attrs = vec![("guid", coding.guid.as_str())];
+    if let Some(code_guid) = codes.get(&selection.coding.code_key) {
+        let mut attrs = vec![("guid", selection.coding.guid.as_str())];
         attrs.extend(by.iter().copied());
         start(w, "Coding", &attrs)?;
         empty(w, "CodeRef", &[("targetGUID", code_guid)])?;
         end(w, "Coding")?;
-    }
-    for note in &selection.note_refs {
-        empty(w, "NoteRef", &[("targetGUID", note)])?;
     }
     end(w, "PlainTextSelection")
 }

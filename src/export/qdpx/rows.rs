@@ -64,6 +64,7 @@ pub struct AnswerMemo {
     pub question: String,
     pub author_id: i64,
     pub created_at: String,
+    pub body: String,
 }
 
 /// (response, updated_at, question, item, value, whether the value is more than blanks); the
@@ -83,7 +84,7 @@ const CODINGS: &str = "SELECT response_id, id, question, coder_id, layer, code_k
      FROM codings WHERE codebook_id = ?1 ORDER BY response_id, question, id";
 
 /// Memos on answers in the order of the `memos_unit` index.
-const ANSWER_MEMOS: &str = "SELECT response_id, id, question, author_id, created_at FROM memos \
+const ANSWER_MEMOS: &str = "SELECT response_id, id, question, author_id, created_at, body FROM memos \
      WHERE codebook_id = ?1 AND kind = 'answer' AND response_id IS NOT NULL AND question IS NOT NULL \
      ORDER BY response_id, question, id";
 
@@ -153,6 +154,7 @@ impl<'c> Statements<'c> {
                     question: r.get(2)?,
                     author_id: r.get(3)?,
                     created_at: r.get(4)?,
+                    body: r.get(5)?,
                 })
             };
             let units = match &mut self.units {
@@ -235,10 +237,8 @@ pub struct MemoRow {
 
 /// What a memo is about, as the project places it.
 pub enum MemoOn<'m> {
-    Answer {
-        response_id: i64,
-        question: &'m str,
-    },
+    /// An answer: its note comes from the scan of the responses (`Respondent::memos`).
+    Answer,
     Code(&'m str),
     /// The journal, and anything that lost what it was about.
     Project,
@@ -247,7 +247,7 @@ pub enum MemoOn<'m> {
 impl MemoRow {
     pub fn on(&self) -> MemoOn<'_> {
         match (self.kind.as_str(), self.response_id, &self.question, &self.code_key) {
-            ("answer", Some(response_id), Some(question), _) => MemoOn::Answer { response_id, question },
+            ("answer", Some(_), Some(_), _) => MemoOn::Answer,
             ("code", _, _, Some(key)) => MemoOn::Code(key),
             _ => MemoOn::Project,
         }
@@ -283,13 +283,16 @@ pub fn for_each_memo(
     Ok(())
 }
 
-/// (id, email, name) of each of these users, by id.
+/// (id, email, name) of each of these users, by id; the name is the email for an account without one.
 pub fn users(conn: &Connection, ids: &BTreeSet<i64>) -> Result<Vec<(i64, String, String)>, DbError> {
-    let mut stmt = conn.prepare("SELECT email, name FROM users WHERE id = ?1")?;
+    let mut stmt = conn.prepare_cached("SELECT email, name FROM users WHERE id = ?1")?;
     let mut found = Vec::new();
     for &id in ids {
-        let row = stmt.query_row(params![id], |r| Ok((id, r.get(0)?, r.get(1)?))).optional()?;
-        found.extend(row);
+        let row = stmt.query_row(params![id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).optional()?;
+        found.extend(row.map(|(email, name)| {
+            let name = if name.trim().is_empty() { email.clone() } else { name };
+            (id, email, name)
+        }));
     }
     Ok(found)
 }

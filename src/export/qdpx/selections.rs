@@ -1,8 +1,10 @@
 //! The selections of a response's sources: a `<PlainTextSelection>` with its `<Coding>` for each
-//! coding of the chosen layer, and the memos on its answers (per answer, a `<NoteRef>` of the
-//! source; per respondent, a selection of the whole answer carrying it).
+//! coding of the chosen layer, and a `<NoteRef>` on the source for each memo on one of its
+//! answers (the note itself selects the answer: `qde::notes`).
 
-use super::project::{date_time, memo_guid, user_guid};
+use std::collections::HashSet;
+
+use super::project::{consensus_guid, date_time, memo_guid, user_guid};
 use super::rows::{CodingRow, Respondent};
 use super::sources::{Placed, Source};
 use super::{QdpxOptions, SourcePer};
@@ -10,18 +12,17 @@ use crate::codebook::model::CodebookFile;
 use crate::codebook::qdc::derived_guid;
 use crate::coding::layers::Layer;
 
-/// A passage of a source with the code applied to it, or with notes on it.
+/// A passage of a source with the code applied to it.
 #[derive(Debug)]
 pub struct Selection {
     pub guid: String,
     pub start: usize,
     pub end: usize,
-    pub user: Option<String>,
+    pub user: String,
     pub created: Option<String>,
-    pub coding: Option<CodingRef>,
-    pub note_refs: Vec<String>,
-    /// Orders selections of the same span as they were made: codings by id, then memos by id.
-    made: (bool, i64),
+    pub coding: CodingRef,
+    /// The coding's id: selections of the same span come in the order they were made.
+    made: i64,
 }
 
 #[derive(Debug)]
@@ -39,14 +40,23 @@ pub struct Choice<'a> {
     pub warn: bool,
 }
 
+/// The guid of whoever made a coding: its coder, or for the consensus of a reconciled answer the
+/// project's consensus user (the reconciler decided it, but it is no one's own coding).
+pub fn coding_user(row: &CodingRow) -> String {
+    if row.consensus { consensus_guid() } else { user_guid(row.coder_id) }
+}
+
 /// The codings of a response that become selections, as read: each with its source (an index
-/// into `sources`) and the span it covers there.
+/// into `sources`) and the span it covers there. A coding that would give the same selection as
+/// one before it (a passage covering its whole answer, beside the whole-answer coding that every
+/// passage brings) is left out: readers take a repeated selection as a mistake.
 pub fn exported<'r>(
     sources: &[Source],
     respondent: &'r Respondent,
     choice: &Choice,
 ) -> Vec<(usize, (usize, usize), &'r CodingRow)> {
     let mut found = Vec::new();
+    let mut seen = HashSet::new();
     for row in &respondent.codings {
         let in_layer = match choice.options.layer {
             Layer::Default => true,
@@ -63,7 +73,10 @@ pub fn exported<'r>(
             continue;
         }
         match at.span(row.passage) {
-            Some(span) => found.push((source, span, row)),
+            Some(span) if seen.insert((source, span, &row.code_key, row.consensus, row.coder_id)) => {
+                found.push((source, span, row));
+            }
+            Some(_) => {}
             None if choice.warn => {
                 tracing::warn!(coding = row.id, "a passage outside its answer was left out of the .qdpx export");
             }
@@ -74,12 +87,12 @@ pub fn exported<'r>(
 }
 
 /// The source holding the answer to `question`, and where the answer lies in it.
-fn place(sources: &[Source], question: &str) -> Option<(usize, Placed)> {
+pub fn place(sources: &[Source], question: &str) -> Option<(usize, Placed)> {
     sources.iter().enumerate().find_map(|(i, s)| Some((i, s.place(question)?)))
 }
 
-/// Adds the selections and memo references to a response's sources (`sources::sources`), in
-/// order of position.
+/// Adds the selections and memo references to a response's sources (`sources::sources`), the
+/// selections in order of position.
 pub fn attach(sources: &mut [Source], respondent: &Respondent, choice: &Choice) {
     let mode = match choice.options.source_per {
         SourcePer::Answer => "answer",
@@ -90,35 +103,18 @@ pub fn attach(sources: &mut [Source], respondent: &Respondent, choice: &Choice) 
             guid: derived_guid("fieldwork-selection", &format!("{mode}:{}", row.id)),
             start,
             end,
-            user: Some(user_guid(row.coder_id)),
+            user: coding_user(row),
             created: date_time(&row.created_at),
-            coding: Some(CodingRef {
+            coding: CodingRef {
                 guid: derived_guid("fieldwork-coding", &row.id.to_string()),
                 code_key: row.code_key.clone(),
-            }),
-            note_refs: Vec::new(),
-            made: (false, row.id),
+            },
+            made: row.id,
         });
     }
     for memo in &respondent.memos {
-        let Some((source, at)) = place(sources, &memo.question) else { continue };
-        let guid = memo_guid(memo.id);
-        let source = &mut sources[source];
-        match choice.options.source_per {
-            SourcePer::Answer => source.note_refs.push(guid),
-            SourcePer::Respondent => {
-                let (start, end) = at.span(None).unwrap_or((at.offset, at.offset));
-                source.selections.push(Selection {
-                    guid: derived_guid("fieldwork-memo-selection", &memo.id.to_string()),
-                    start,
-                    end,
-                    user: Some(user_guid(memo.author_id)),
-                    created: date_time(&memo.created_at),
-                    coding: None,
-                    note_refs: vec![guid],
-                    made: (true, memo.id),
-                });
-            }
+        if let Some((source, _)) = place(sources, &memo.question) {
+            sources[source].note_refs.push(memo_guid(memo.id));
         }
     }
     for source in sources {

@@ -2,9 +2,12 @@
 //! each answer lies in it, in Unicode code points from 0 (the unit fieldwork stores passages in
 //! and REFI-QDA counts positions in).
 
+use std::borrow::Cow;
+
 use super::SourcePer;
 use super::rows::Respondent;
 use super::selections::Selection;
+use super::xml::xml_safe;
 use crate::codebook::qdc::derived_guid;
 use crate::survey::model::SurveyDefinition;
 
@@ -50,13 +53,15 @@ pub fn guids(respondent: &Respondent, per: SourcePer) -> Vec<String> {
 /// A response's sources, with their text, in survey order; no selections yet.
 pub fn sources(respondent: &Respondent, definition: &SurveyDefinition, per: SourcePer) -> Vec<Source> {
     let id = respondent.id;
-    let text_of = |question: &str| -> &str {
+    let text_of = |question: &str| -> Cow<'_, str> {
         let items = respondent.answers.get(question);
-        items.and_then(|i| i.get("")).map_or("", String::as_str)
+        source_text(items.and_then(|i| i.get("")).map_or("", String::as_str))
     };
-    let heading = |code: &str| match definition.question(code) {
-        Some(q) => format!("{code}: {}", definition.text(&q.text, &definition.default_language)),
-        None => code.to_string(),
+    // One line, whatever line breaks the question's text has.
+    let heading = |code: &str| -> String {
+        let Some(question) = definition.question(code) else { return code.to_string() };
+        let text = definition.text(&question.text, &definition.default_language);
+        source_text(&format!("{code}: {}", text.split_whitespace().collect::<Vec<_>>().join(" "))).into_owned()
     };
     let source =
         |guid: String, name: String, description: Option<String>, layout: Layout, questions: &[String]| Source {
@@ -73,16 +78,30 @@ pub fn sources(respondent: &Respondent, definition: &SurveyDefinition, per: Sour
             .open
             .iter()
             .map(|q| {
-                let name = format!("Response {id}: {q}");
-                source(guid(id, Some(q)), name, Some(heading(q)), single(text_of(q)), std::slice::from_ref(q))
+                // No `:` or `/`: QualCoder copies each source to a file named after it.
+                let name = format!("Response {id}, {q}");
+                source(guid(id, Some(q)), name, Some(heading(q)), single(&text_of(q)), std::slice::from_ref(q))
             })
             .collect(),
         SourcePer::Respondent if respondent.open.is_empty() => Vec::new(),
         SourcePer::Respondent => {
-            let answers: Vec<(String, &str)> = respondent.open.iter().map(|q| (heading(q), text_of(q))).collect();
+            let texts: Vec<Cow<str>> = respondent.open.iter().map(|q| text_of(q)).collect();
+            let answers: Vec<(String, &str)> =
+                respondent.open.iter().zip(&texts).map(|(q, t)| (heading(q), &**t)).collect();
             let name = format!("Response {id}");
             vec![source(guid(id, None), name, None, with_headings(&answers), &respondent.open)]
         }
+    }
+}
+
+/// A text as a source holds it: as stored, but for what a reader of the source could not take
+/// one for one. A CR becomes LF (a reader of the text file turns CR LF into one line break,
+/// which would move every later position; stored answers have none since migration 6), and a
+/// character XML forbids becomes U+FFFD (`xml_safe`). Positions hold either way.
+pub fn source_text(text: &str) -> Cow<'_, str> {
+    match xml_safe(text) {
+        safe if safe.contains('\r') => Cow::Owned(safe.replace('\r', "\n")),
+        safe => safe,
     }
 }
 
@@ -103,14 +122,14 @@ pub struct Layout {
 /// Between one respondent's answers: the end of the answer's line and an empty line.
 const BETWEEN: &str = "\n\n";
 
-/// A source holding one answer, exactly as stored (line breaks and all), so stored passage
+/// A source holding one answer as given (`source_text` of the stored one), so stored passage
 /// positions hold unchanged.
 pub fn single(answer: &str) -> Layout {
     Layout { text: answer.to_string(), placed: vec![Placed { offset: 0, len: answer.chars().count() }] }
 }
 
 /// One respondent's answers in one source: each `(heading, answer)` as the heading, a line
-/// break and the answer exactly as stored, blocks separated by an empty line.
+/// break and the answer as given, blocks separated by an empty line.
 pub fn with_headings(answers: &[(String, &str)]) -> Layout {
     let mut text = String::new();
     let mut offset = 0;
@@ -170,6 +189,15 @@ mod tests {
         let layout = single("a\r\nb");
         assert_eq!(layout.text, "a\r\nb");
         assert_eq!(layout.placed[0].span(None), Some((0, 4)));
+    }
+
+    #[test]
+    fn a_source_text_has_no_cr_nor_characters_xml_forbids_and_keeps_its_length() {
+        let stored = "a\r\nb\rc\u{1}d\u{FFFE}é́ 👩🏽‍🔬";
+        let text = source_text(stored);
+        assert_eq!(text, "a\n\nb\nc\u{FFFD}d\u{FFFD}é́ 👩🏽‍🔬");
+        assert_eq!(text.chars().count(), stored.chars().count());
+        assert!(matches!(source_text("plain\ttext\n"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -2,29 +2,13 @@
 //! empty and end tags with escaped attributes, text elements, and wrappers that are opened only
 //! when their first child comes, since the schema forbids an empty one.
 
-use std::borrow::Cow;
 use std::io::Write;
 
 use quick_xml::Writer;
-use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
-use crate::codebook::qdc::attribute;
-
-/// Text as XML 1.0 can carry it: characters it forbids (most C0 controls, U+FFFE, U+FFFF)
-/// become U+FFFD; even as character references they would make the file ill-formed.
-pub fn xml_safe(text: &str) -> Cow<'_, str> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
-    if text.chars().all(allowed) {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.chars().map(|c| if allowed(c) { c } else { char::REPLACEMENT_CHARACTER }).collect())
-    }
-}
-
-pub fn attr<'a>(key: &'a str, value: &str) -> Attribute<'a> {
-    attribute(key, &xml_safe(value))
-}
+/// Attributes and texts are written XML-safe (`xml_safe`) and escaped by quick-xml.
+pub use crate::codebook::qdc::{attribute as attr, xml_safe};
 
 fn element<'a>(name: &'a str, attrs: &[(&'a str, &str)]) -> BytesStart<'a> {
     let mut element = BytesStart::new(name);
@@ -82,6 +66,8 @@ impl Wrapper {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[test]

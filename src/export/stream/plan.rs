@@ -213,11 +213,7 @@ impl CsvExportError {
         let io = match self {
             CsvExportError::Io(err) => Some(err),
             // A project streams into the download too.
-            CsvExportError::Project(
-                qdpx::ExportError::Io(err)
-                | qdpx::ExportError::Xml(err)
-                | qdpx::ExportError::Zip(zip::result::ZipError::Io(err)),
-            ) => Some(err),
+            CsvExportError::Project(qdpx::ExportError::Io(err) | qdpx::ExportError::Xml(err)) => Some(err),
             CsvExportError::Csv(err) => match err.kind() {
                 csv::ErrorKind::Io(err) => Some(err),
                 _ => None,
@@ -292,7 +288,7 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         (Some(other), _) => return Err(bad(format!("per: \"{other}\" is not answer or respondent"))),
     };
     let texts = match (options.texts.as_deref(), what) {
-        (None, _) => Texts::Inline,
+        (None, _) => Texts::default(),
         (Some(_), w) if w.is_csv() => return Err(bad("texts applies only to qdpx")),
         (Some("inline"), _) => Texts::Inline,
         (Some("files"), _) => Texts::Files,

@@ -57,6 +57,17 @@ pub(super) const CATALOG: &[(&str, [&str; 6])] = &[
         ],
     ),
     (
+        "error_control_character",
+        [
+            "This answer holds an invisible control character (character {n}), perhaps pasted with it; please remove it.",
+            "La respuesta contiene un carácter de control invisible (carácter {n}), quizá pegado con ella; elimínelo.",
+            "La réponse contient un caractère de contrôle invisible (caractère {n}), peut-être collé avec elle ; supprimez-le.",
+            "Die Antwort enthält ein unsichtbares Steuerzeichen (Zeichen {n}), vielleicht miteingefügt; bitte entfernen Sie es.",
+            "A resposta contém um caractere de controlo invisível (caractere {n}), talvez colado com ela; remova-o.",
+            "答案中含有一个不可见的控制字符（第 {n} 个字符），可能是粘贴带入的；请删除。",
+        ],
+    ),
+    (
         "error_too_short",
         [
             "Please write at least {n} characters.",

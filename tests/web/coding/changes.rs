@@ -222,3 +222,27 @@ async fn removing_a_code_with_codings_from_the_toml_draft_is_refused() {
     assert_eq!(submit(&study.app, &path, &without("MOT_CAREER")).await.status(), StatusCode::SEE_OTHER);
     assert!(study.draft().entry("MOT_CAREER").is_none());
 }
+
+#[tokio::test]
+async fn a_code_form_stores_lf_line_breaks_and_refuses_a_control_character_with_its_field() {
+    let study = Study::with_answers(&["So that anyone can run it."]).await;
+    let path = format!("/codebooks/{}/codes/MOT_ACCESS", study.codebook);
+    let fields = form_fields(&page(&study.app, &path).await, &path);
+    let revision = study.revision();
+
+    let mut refused = fields.clone();
+    set(&mut refused, "definition", "Models for all.\r\nNot\u{8} for some.");
+    let response = submit(&study.app, &path, &refused).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = visible_text(&response.text().await.unwrap());
+    assert!(
+        text.contains("definition : has an invisible control character (U+0008) at character 20"),
+        "counted with one character per line break: {text}"
+    );
+    assert_eq!(study.revision(), revision, "nothing saved");
+
+    let mut saved = fields.clone();
+    set(&mut saved, "definition", "Models for all.\r\nNot for some.\rEver.");
+    assert_eq!(submit(&study.app, &path, &saved).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(study.draft().entry("MOT_ACCESS").unwrap().definition, "Models for all.\nNot for some.\nEver.");
+}

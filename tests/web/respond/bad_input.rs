@@ -315,3 +315,33 @@ async fn html_typed_into_an_answer_is_shown_escaped_never_as_markup() {
     }
     assert_eq!(answer(&app, "NAME", "").as_deref(), Some(typed[0].1));
 }
+
+#[tokio::test]
+async fn line_breaks_are_stored_as_lf_and_a_control_character_is_refused_with_the_answer_kept() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, CHECKS_SURVEY, Status::Open);
+    let mut r = Respondent::new(&app, "checks");
+    r.start().await;
+
+    // A control character (here ESC, pasted from a terminal) in the story or in an Other text:
+    // refused on that question, with where it is, the typed answer shown back, nothing stored.
+    let story = "First line\r\nsecond \u{1b}[31mred";
+    for (fields, code) in
+        [(vec![("q.STORY", story)], "STORY"), (vec![("q.PICK", "other"), ("q.PICK.other", "bell\u{7}")], "PICK")]
+    {
+        let reply = r.submit(0, &fields).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}: {}", reply.html);
+        let shown = element_text(&reply.html, &format!("q-{code}-error")).unwrap_or_default();
+        assert!(shown.contains("invisible control character (character"), "{fields:?}: {shown}");
+        assert!(answers(&app).is_empty(), "{fields:?}: nothing saved");
+    }
+    let reply = r.submit(0, &[("q.STORY", story)]).await;
+    let shown = element_text(&reply.html, "q-STORY-error").unwrap();
+    assert!(shown.contains("(character 19)"), "counted as the respondent sees it, one per line break: {shown}");
+    assert_eq!(field_value(&reply.html, "q-STORY").as_deref(), Some("First line\nsecond \u{1b}[31mred"));
+
+    // Line breaks as a browser sends them (CR LF), or a lone CR, are stored as LF.
+    r.next(0, &[("q.STORY", "One\r\n\r\nTwo\rThree\n"), ("q.PICK", "other"), ("q.PICK.other", "a\r\nb")]).await;
+    assert_eq!(answer(&app, "STORY", "").as_deref(), Some("One\n\nTwo\nThree\n"));
+    assert_eq!(answer(&app, "PICK", "other").as_deref(), Some("a\nb"));
+}

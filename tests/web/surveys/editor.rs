@@ -234,3 +234,41 @@ async fn texts_sent_with_a_browsers_line_endings_are_stored_with_plain_newlines(
     let project = stored(&app, SHIPPED_SLUG).definition.question("PROJECT").unwrap().clone();
     assert_eq!(project.help["en"], "First paragraph.\n\nSecond paragraph.");
 }
+
+#[tokio::test]
+async fn a_text_with_an_invisible_control_character_is_refused_with_its_place_in_editor_and_builder() {
+    let app = signed_in_researcher().await;
+    add_survey(&app, SHIPPED);
+    let before = stored(&app, SHIPPED_SLUG);
+    let editor = format!("/surveys/{SHIPPED_SLUG}/definition");
+    let mut fields = form_fields(&page(&app, &editor).await, &editor);
+    let text = value_of(&fields, "text").unwrap().to_string();
+    let title = "\"Open LLM development and governance\"";
+    assert!(text.contains(title));
+    set(&mut fields, "text", &text.replacen(title, "\"Open LLM\\u0007\"", 1));
+
+    let in_editor = submit(&app, &editor, &fields).await;
+
+    assert_eq!(in_editor.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = listed_errors(&in_editor.text().await.unwrap());
+    assert_eq!(
+        errors,
+        ["title.en: has an invisible control character (U+0007) at character 9; remove it and try again"]
+    );
+
+    let question = format!("/surveys/{SHIPPED_SLUG}/build/questions/PROJECT");
+    let mut fields = form_fields(&page(&app, &question).await, &question);
+    set(&mut fields, "help.en", "First line.\r\nSecond\u{0}line.");
+    let in_builder = submit(&app, &question, &fields).await;
+
+    assert_eq!(in_builder.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = in_builder.text().await.unwrap();
+    let errors = listed_errors(&html);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]
+            .ends_with("help.en: has an invisible control character (U+0000) at character 19; remove it and try again"),
+        "{errors:?}"
+    );
+    assert_eq!(stored(&app, SHIPPED_SLUG).definition, before.definition, "nothing saved");
+}

@@ -1,5 +1,9 @@
 //! Schema migrations: numbered SQL files embedded from `migrations/`, applied in order, one
 //! transaction each. `PRAGMA user_version` holds the version; `schema_migrations` says when.
+//! A migration that SQL cannot express also has a step in Rust (`rust_step`), run after its SQL
+//! in the same transaction and recorded with it; a step is as frozen as a landed SQL file.
+
+mod line_breaks;
 
 use std::path::Path;
 
@@ -15,6 +19,19 @@ struct Migration {
     version: i64,
     name: String,
     sql: &'static str,
+}
+
+/// A migration's step in Rust, given the migration's transaction.
+type Step = fn(&Connection) -> rusqlite::Result<()>;
+
+/// The Rust step of the migration with this version, if it has one. Each reads and writes the
+/// schema as it was at its version, whatever later migrations change.
+fn rust_step(version: i64) -> Option<Step> {
+    match version {
+        // Answers and notes with LF line breaks, passages moved to keep their text.
+        6 => Some(line_breaks::migrate),
+        _ => None,
+    }
 }
 
 fn embedded() -> Vec<Migration> {
@@ -77,6 +94,9 @@ fn migrate_file(path: &Path) -> Result<MigrationReport, DbError> {
 fn apply(conn: &mut Connection, migration: &Migration) -> Result<(), DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(migration.sql)?;
+    if let Some(step) = rust_step(migration.version) {
+        step(&tx)?;
+    }
     tx.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
         (migration.version, &migration.name, super::now_rfc3339()),
