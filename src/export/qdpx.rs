@@ -17,7 +17,6 @@
 //! The project streams: it is read one response at a time, in several passes (see `write_qdpx`),
 //! and written into the zip as it is produced.
 
-mod archive;
 mod project;
 mod qde;
 mod rows;
@@ -26,13 +25,16 @@ mod sources;
 mod variables;
 mod xml;
 
-use std::io::{BufWriter, Write};
+use std::cell::Cell;
+use std::io::{self, BufWriter, Write};
 
 use rusqlite::Connection;
+use time::OffsetDateTime;
+use zip::write::{SimpleFileOptions, StreamWriter};
+use zip::{CompressionMethod, ZipWriter};
 
 use crate::coding::layers::Layer;
 use crate::db::DbError;
-use archive::Archive;
 
 /// The namespace of a REFI-QDA project.
 pub const NAMESPACE: &str = "urn:QDA-XML:project:1.0";
@@ -84,6 +86,8 @@ pub enum ExportError {
     Db(#[from] DbError),
     #[error("could not write the export: {0}")]
     Io(#[from] std::io::Error),
+    #[error("could not write the zip file: {0}")]
+    Zip(#[from] zip::result::ZipError),
     #[error("could not write project.qde: {0}")]
     Xml(#[source] std::io::Error),
     #[error("there is no survey {0}")]
@@ -98,19 +102,15 @@ impl From<rusqlite::Error> for ExportError {
     }
 }
 
-/// Writes the project (a zip with project.qde, and the text sources' and the journal's files
-/// unless they are asked for inline) for a survey and one of its codebooks: the codebook's
-/// published version, or its draft if it was never published. `out` needs no `Seek`: the entries'
-/// sizes follow their data.
+/// Writes the project (a zip with project.qde, and the text sources' files if asked for) for a
+/// survey and one of its codebooks: the codebook's published version, or its draft if it was never
+/// published. `out` needs no `Seek`: the entries' sizes follow their data.
 ///
 /// Memory does not grow with the responses: a first pass over them learns what the start of
-/// `project.qde` needs (who coded, the journal, the latest change), then `project.qde` is written
-/// into its entry as the cases, the sources and the notes on answers are read, one response at a
-/// time; with `Texts::Files` a last pass writes each source's text as its own entry, and the zip's
-/// directory waits in a temporary file (`archive`). Run it inside one read transaction (as
-/// `stream::write_project` does), so that every pass sees the same data. A project cut short, by a
-/// failed write or by the database, never ends as a complete-looking zip: the directory comes
-/// only once everything else is written.
+/// `project.qde` needs (who coded, the latest change), then `project.qde` is written into its
+/// entry as the cases and then the sources are read, one response at a time; with `Texts::Files`
+/// a last pass writes each source's text as its own entry. Run it inside one read transaction (as
+/// `stream::write_project` does), so that every pass sees the same data.
 pub fn write_qdpx<W: Write>(
     conn: &Connection,
     survey_id: i64,
@@ -121,24 +121,39 @@ pub fn write_qdpx<W: Write>(
     let project = project::load(conn, survey_id, codebook_id, options)?;
     let mut statements = rows::Statements::prepare(conn, survey_id, codebook_id, &project.definition, options.layer)?;
     let summary = project.summarise(conn, &mut statements)?;
-    // Entries carry the time of the latest change exported, not of the export: same data, same bytes.
-    let mut zip = Archive::new(out, summary.modified)?;
-    write_entries(conn, &project, &summary, &mut statements, &mut zip)?;
-    zip.finish()?;
-    Ok(())
+    let mut zip = ZipWriter::new_stream(Output { inner: out, abandoned: Cell::new(false) });
+    match write_entries(conn, &project, &summary, &mut statements, &mut zip) {
+        Ok(()) => {
+            zip.finish()?.into_inner().inner.flush()?;
+            Ok(())
+        }
+        Err(err) => {
+            // Not only after a failed write: a project cut short by the database must not end
+            // as a complete-looking zip either.
+            if let Some(out) = zip.get_ref() {
+                out.get_ref().abandoned.set(true);
+            }
+            Err(err)
+        }
+    }
 }
 
-/// Writes project.qde, then the sources' and the journal's files if asked for; `write_qdpx`
-/// finishes the zip.
+type Zip<W> = ZipWriter<StreamWriter<Output<W>>>;
+
+/// Writes project.qde, then the sources' files if asked for; `write_qdpx` finishes the zip.
 fn write_entries<W: Write>(
     conn: &Connection,
     project: &project::Project,
     summary: &project::Summary,
     statements: &mut rows::Statements,
-    zip: &mut Archive<W>,
+    zip: &mut Zip<W>,
 ) -> Result<(), ExportError> {
+    // Entries carry the time of the latest change exported, not of the export: same data, same bytes.
+    let entry = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(summary.modified.and_then(zip_time).unwrap_or_default());
     // Sizes past 4 GiB need ZIP64 fields, which a streamed entry must announce before its data.
-    zip.start_entry("project.qde", summary.may_outgrow_zip32())?;
+    zip.start_file("project.qde", entry.large_file(summary.may_outgrow_zip32()))?;
     // quick-xml writes many small pieces: a buffer hands them to the compressor in large ones.
     let qde = qde::write(conn, project, summary, statements, BufWriter::with_capacity(64 * 1024, &mut *zip));
     let written = qde.and_then(|buffer| buffer.into_inner().map_err(|e| ExportError::Io(e.into_error())));
@@ -152,14 +167,46 @@ fn write_entries<W: Write>(
         let mut scan = statements.scan(false)?;
         while let Some(respondent) = scan.next_respondent()? {
             for source in sources::sources(&respondent, &project.definition, project.options.source_per) {
-                zip.start_entry(&format!("sources/{}.txt", source.guid), false)?;
+                zip.start_file(format!("sources/{}.txt", source.guid), entry)?;
                 zip.write_all(source.text.as_bytes())?;
             }
         }
         if let Some(journal) = &summary.journal {
-            zip.start_entry(&format!("sources/{}.txt", journal.guid), false)?;
+            zip.start_file(format!("sources/{}.txt", journal.guid), entry)?;
             qde::journal_text(conn, project, |piece| zip.write_all(piece.as_bytes()))?;
         }
     }
     Ok(())
+}
+
+/// A time as a zip entry's (MS-DOS: local time without a zone, to two seconds, 1980–2107), in UTC.
+fn zip_time(t: OffsetDateTime) -> Option<zip::DateTime> {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let year = u16::try_from(t.year()).ok()?;
+    zip::DateTime::from_date_and_time(year, t.month().into(), t.day(), t.hour(), t.minute(), t.second()).ok()
+}
+
+/// Where the zip goes. Once a write has failed or the export was abandoned, it takes what it is
+/// given and keeps none of it: the zip crate finishes the archive when its writer is dropped,
+/// which must neither complete a cut-off project nor report a second failure on standard error.
+struct Output<W> {
+    inner: W,
+    abandoned: Cell<bool>,
+}
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.abandoned.get() {
+            return Ok(bytes.len());
+        }
+        let written = self.inner.write(bytes);
+        if written.as_ref().is_err_and(|e| e.kind() != io::ErrorKind::Interrupted) {
+            self.abandoned.set(true);
+        }
+        written
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.abandoned.get() { Ok(()) } else { self.inner.flush() }
+    }
 }

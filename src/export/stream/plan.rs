@@ -213,7 +213,11 @@ impl CsvExportError {
         let io = match self {
             CsvExportError::Io(err) => Some(err),
             // A project streams into the download too.
-            CsvExportError::Project(qdpx::ExportError::Io(err) | qdpx::ExportError::Xml(err)) => Some(err),
+            CsvExportError::Project(
+                qdpx::ExportError::Io(err)
+                | qdpx::ExportError::Xml(err)
+                | qdpx::ExportError::Zip(zip::result::ZipError::Io(err)),
+            ) => Some(err),
             CsvExportError::Csv(err) => match err.kind() {
                 csv::ErrorKind::Io(err) => Some(err),
                 _ => None,
