@@ -233,11 +233,8 @@ impl Project {
             size_guess += SELECTION_BYTES + memo.body.len() as u64;
             Ok(())
         })?;
-        let users = rows::users(conn, &user_ids)?.into_iter().map(|(id, email, name)| {
-            let name = if name.trim().is_empty() { email.clone() } else { name };
-            User { guid: user_guid(id), name, email }
-        });
-        let mut users: Vec<User> = users.collect();
+        let users = rows::users(conn, &user_ids)?.into_iter();
+        let mut users: Vec<User> = users.map(|(id, email, name)| User { guid: user_guid(id), name, email }).collect();
         if consensus {
             let (name, id) = CONSENSUS;
             users.push(User { guid: consensus_guid(), name: name.into(), email: id.into() });

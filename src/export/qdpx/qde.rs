@@ -4,6 +4,8 @@
 //! requires.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Write;
 
 use quick_xml::Writer;
@@ -232,16 +234,17 @@ pub fn journal_text(
     project: &Project,
     mut write: impl FnMut(&str) -> std::io::Result<()>,
 ) -> Result<(), ExportError> {
-    let mut authors = std::collections::HashMap::new();
+    let mut authors = HashMap::new();
     let mut first = true;
     rows::for_each_memo(conn, project.codebook_id, |memo| {
         let MemoOn::Project = memo.on() else { return Ok(()) };
-        if !authors.contains_key(&memo.author_id) {
-            let found = rows::users(conn, &[memo.author_id].into())?.pop();
-            let name = found.map(|(_, email, name)| if name.trim().is_empty() { email } else { name });
-            authors.insert(memo.author_id, name.unwrap_or_default());
-        }
-        let author = authors.get(&memo.author_id).map_or("", String::as_str);
+        let author = match authors.entry(memo.author_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let found = rows::users(conn, &[memo.author_id].into())?.pop();
+                new.insert(found.map(|(_, _, name)| name).unwrap_or_default())
+            }
+        };
         let heading = format!("{}{author}, {}\n", if first { "" } else { "\n\n" }, memo.created_at);
         first = false;
         write(&source_text(&heading))?;

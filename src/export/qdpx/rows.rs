@@ -283,13 +283,16 @@ pub fn for_each_memo(
     Ok(())
 }
 
-/// (id, email, name) of each of these users, by id.
+/// (id, email, name) of each of these users, by id; the name is the email for an account without one.
 pub fn users(conn: &Connection, ids: &BTreeSet<i64>) -> Result<Vec<(i64, String, String)>, DbError> {
-    let mut stmt = conn.prepare("SELECT email, name FROM users WHERE id = ?1")?;
+    let mut stmt = conn.prepare_cached("SELECT email, name FROM users WHERE id = ?1")?;
     let mut found = Vec::new();
     for &id in ids {
-        let row = stmt.query_row(params![id], |r| Ok((id, r.get(0)?, r.get(1)?))).optional()?;
-        found.extend(row);
+        let row = stmt.query_row(params![id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).optional()?;
+        found.extend(row.map(|(email, name)| {
+            let name = if name.trim().is_empty() { email.clone() } else { name };
+            (id, email, name)
+        }));
     }
     Ok(found)
 }
