@@ -5,10 +5,6 @@
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use rusqlite::{Connection, params};
-
-use super::units::Unit;
-use crate::db::{DbError, now_rfc3339};
 
 /// How to share the answers out.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,10 +16,11 @@ pub struct Plan {
     pub seed: u64,
 }
 
-/// Who codes which unit. `coders` must not be empty.
-pub fn draw(units: &[Unit], coders: &[i64], plan: Plan) -> Vec<(Unit, Vec<i64>)> {
+/// Who codes which unit (any ordered value naming an answer); the units are put in their order
+/// first, so the draw does not depend on the order they were read in. `coders` must not be empty.
+pub fn draw<U: Ord + Clone>(units: &[U], coders: &[i64], plan: Plan) -> Vec<(U, Vec<i64>)> {
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
-    let mut order: Vec<&Unit> = units.iter().collect();
+    let mut order: Vec<&U> = units.iter().collect();
     order.sort();
     order.shuffle(&mut rng);
     let doubles = (plan.double_share.clamp(0.0, 1.0) * order.len() as f64).round() as usize;
@@ -51,53 +48,10 @@ pub fn draw(units: &[Unit], coders: &[i64], plan: Plan) -> Vec<(Unit, Vec<i64>)>
     drawn
 }
 
-/// Stores a run and its assignments, replacing the earlier assignments in the same scope (one
-/// question, or all). Codings already made are kept.
-pub fn save(
-    conn: &Connection,
-    codebook_id: i64,
-    question: Option<&str>,
-    coders: &[i64],
-    plan: Plan,
-    created_by: i64,
-    drawn: &[(Unit, Vec<i64>)],
-) -> Result<i64, DbError> {
-    conn.execute(
-        "DELETE FROM assignments WHERE codebook_id = ?1 AND (?2 IS NULL OR question = ?2)",
-        params![codebook_id, question],
-    )?;
-    let coders_json = serde_json::to_string(coders).unwrap_or_else(|_| "[]".into());
-    conn.execute(
-        "INSERT INTO assignment_runs (codebook_id, question, coders, double_share, coders_per_double, seed, created_at, created_by) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![codebook_id, question, coders_json, plan.double_share, plan.coders_per_double as i64, plan.seed as i64, now_rfc3339(), created_by],
-    )?;
-    let run = conn.last_insert_rowid();
-    let mut insert = conn.prepare_cached(
-        "INSERT OR REPLACE INTO assignments (codebook_id, response_id, question, coder_id, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    for (unit, coders) in drawn {
-        for coder in coders {
-            insert.execute(params![codebook_id, unit.response_id, unit.question, coder, run])?;
-        }
-    }
-    Ok(run)
-}
-
-/// Done and assigned counts per coder, for the progress table.
-pub fn progress(conn: &Connection, codebook_id: i64) -> Result<Vec<(String, i64, i64)>, DbError> {
-    let mut stmt = conn.prepare(
-        "SELECT u.email, COUNT(*), SUM(EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = a.codebook_id \
-             AND d.response_id = a.response_id AND d.question = a.question AND d.coder_id = a.coder_id)) \
-         FROM assignments a JOIN users u ON u.id = a.coder_id WHERE a.codebook_id = ?1 GROUP BY a.coder_id ORDER BY u.email",
-    )?;
-    let rows = stmt.query_map([codebook_id], |r| Ok((r.get(0)?, r.get(2)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coding::units::Unit;
 
     fn units(n: i64) -> Vec<Unit> {
         (1..=n).map(|i| Unit { response_id: i, question: "Q".into() }).collect()

@@ -104,14 +104,15 @@ mod tests {
             done => true, context_answers => vec![context! { text => "Role", value => "Lead" }], position => 1, total => 2, done_count => 1,
             prev_url => "/p", next_url => "/n", next_open_url => "/u", published => true, blind => true, first_open => context! { response_id => 1, question => "Q" },
             items => Vec::<i32>::new(), journal => vec![context! { body => "j", author => "a", created_at => "t" }], code_memos => Vec::<i32>::new(),
-            people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)], runs => vec![("all", 0.2, 2, 7, "t")],
+            people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)],
+            runs => vec![context! { id => 1, questions => "OPEN_WHY", double_share => 0.2, coders_per_double => 2, seed => 7, created_at => "t", total => 4, written => 2, finished => false }],
             tallies => vec![context! { key => "A", name => "A", depth => 1, category => false, answers => 2, respondents => 2, share => 0.5 }], answered => 4,
             crosstab => context! { groups => vec![context! { key => "g", label => "G", total => 2 }], rows => vec![context! { key => "A", name => "A", depth => 0, category => false, counts => vec![1], percents => vec![50.0] }] },
             cooccurrence => context! { codes => vec![("A", "A")], answers => vec![vec![2]], respondents => vec![vec![2]], c => vec![vec![1.0]] },
             frequencies => vec![context! { key => "Q", text => "Q?", answered => 2, rows => vec![context! { key => "a", label => "A", count => 1, percent => 50.0 }], other_texts => vec!["x"] }],
             closed_questions => vec![context! { code => "Q", text => "Q?", choices => vec![context! { code => "a", label => "A" }] }],
             q => context! { layer => "default", question => "", partial => "", language => "", from => "", to => "", answer => "", by => "Q" }, encoded => "codebook=1", responses => 4,
-            open_questions => vec!["OPEN_WHY"], suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
+            open_questions => vec!["OPEN_WHY"], suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", context! { codes => vec!["A"], passages => vec![context! { code => "A", passage => "p" }], memos => vec![context! { body => "m", created_at => "t" }] })]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
             participants => vec![context! { id => 1, email => "p@example.org", name => "Ana <b>", language => "es", status => "invited", attributes => "role: lead", last_mail => "2026-01-01 10:00 CET", mail_error => "550 no" }],
             participant => context! { id => 1, email => "p@example.org", name => "P", status => "started", reminders => 1, attributes => context! { role => "lead" } },
@@ -128,6 +129,27 @@ mod tests {
             members => vec![context! { user_id => 2, email => "r@example.org", name => "Ana <b>", role => "researcher", active => false, added_at => "2026-01-01T00:00:00Z", added_by => "a@example.org" }],
             member_roles => ["researcher", "coder"], member_form => context! { member_email => "c@example.org", member_role => "coder" },
             member_errors => context! { member_email => "no such account", member_role => "choose one" },
+            // The coding screens' own.
+            view => sample_unit_page(), span_codes => vec![("A", "A")], then => "stay", then_choices => vec![("stay", "stay"), ("next", "next")],
+            saved => context! { unit => context! { response_id => 1, question => "OPEN_WHY" }, names => vec!["A"], done => true },
+            definitions_url => "/codebooks/1/definitions/2", back_url => "/", back_label => "Your coding",
+            question_options => vec![("", "All"), ("OPEN_WHY", "OPEN_WHY: Why?")], next_page => "/n", previous_page => "/p",
+            writing => context! { run => context! { written => 1, total => 2, created_at => "t" }, alive => true },
+            chosen => context! { coders => vec![1], questions => vec!["OPEN_WHY"] }, about => vec![("", "The project"), ("A", "A")],
+            other_memos => vec![context! { body => "m", author => "a", created_at => "t" }], to_reconcile => 1, only_open => true,
+        }
+    }
+
+    fn sample_unit_page() -> minijinja::Value {
+        let code = |id: &str, category: bool| {
+            context! { id, name => id, category, depth => 1, shortcut => "a", retired => false, choose_one => category, applied => true, exclusive_group => ("C", "Cat"), defined => true, conflicting => true }
+        };
+        context! {
+            segments => vec![context! { start => 0, text => "Hello ", codes => Vec::<String>::new() }, context! { start => 6, text => "world", codes => vec!["A"] }],
+            text_length => 11, codes => vec![code("C", true), code("A", false)],
+            passages => vec![context! { id => 1, code => "A", name => "A", text => "world" }],
+            others => std::collections::BTreeMap::from([("b@example.org", vec!["A"])]), memos => vec![context! { body => "memo", author => "a", created_at => "t" }],
+            done => false, blind => true,
         }
     }
 

@@ -1,8 +1,11 @@
 //! The coding screens: a coder's queue, the answer-by-answer workspace (codes, passages, done,
-//! memos), assignment of coders, the journal, and reconciliation into the consensus layer.
+//! memos), the codebook's definitions, assignment of coders, the journal, and reconciliation into
+//! the consensus layer.
 
 mod assign;
+mod definitions;
 mod memos;
+mod queue;
 mod reconcile;
 mod spans;
 mod workspace;
@@ -12,17 +15,22 @@ use axum::routing::{get, post};
 use crate::app::AppState;
 use crate::codebook::model::CodebookFile;
 use crate::codebook::store::{self, StoredCodebook};
+use crate::coding::questions;
 use crate::error::Result;
+use crate::survey::members::{MemberRole, Standing};
 use crate::survey::store::StoredSurvey;
 use crate::web::routes::Routes;
 
+pub use assign::AssignmentJobs;
+
 pub fn router() -> Routes {
     Routes::new()
-        .route("/codebooks/{id}/code", get(workspace::queue))
+        .route("/codebooks/{id}/code", get(queue::page))
         .route("/codebooks/{id}/code/{response_id}/{question}", get(workspace::unit).post(workspace::save))
         .route("/codebooks/{id}/code/{response_id}/{question}/span", post(spans::add_span))
         .route("/codebooks/{id}/code/{response_id}/{question}/span/{coding_id}/delete", post(spans::delete_span))
         .route("/codebooks/{id}/code/{response_id}/{question}/memo", post(memos::add_memo))
+        .route("/codebooks/{id}/definitions/{version}", get(definitions::page))
         .route("/codebooks/{id}/journal", get(memos::journal).post(memos::add_journal_memo))
         .route("/codebooks/{id}/assign", get(assign::form).post(assign::run))
         .route("/codebooks/{id}/reconcile", get(reconcile::list))
@@ -34,17 +42,31 @@ pub struct Context {
     pub codebook: StoredCodebook,
     pub survey: StoredSurvey,
     pub published: CodebookFile,
-    /// The survey's open questions, in order.
+    /// The survey's open questions, in order: the answers that may be coded.
     pub questions: Vec<String>,
+    /// The open questions the codebook is meant for (`coding::questions::meant_for`).
+    pub meant_for: Vec<String>,
 }
 
 /// The coding context of a codebook a scope extractor let the user into (`CodingCodebook` for the
 /// coding pages, `ManagedCodebook` for the researcher's).
 pub async fn context(state: &AppState, codebook: StoredCodebook, survey: StoredSurvey) -> Result<Context> {
     let (id, version) = (codebook.id, codebook.published_version);
-    let published =
-        state.db.read(move |conn| store::version(conn, id, version)).await?.unwrap_or_else(|| codebook.draft.clone());
-    let questions =
-        survey.definition.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| q.code.clone()).collect();
-    Ok(Context { codebook, survey, published, questions })
+    let published = state
+        .db
+        .read_by_key(move |conn| store::version(conn, id, version))
+        .await?
+        .unwrap_or_else(|| codebook.draft.clone());
+    let questions = questions::open(&survey.definition);
+    let meant_for = questions::meant_for(&survey.definition, &published);
+    Ok(Context { codebook, survey, published, questions, meant_for })
+}
+
+/// Where a coding page's "back" link goes: the codebook's page for those who run the study; a
+/// coder, who may not see that page, goes to their dashboard (their codebooks).
+fn back_link(ctx: &Context, standing: Standing) -> (String, String) {
+    match standing {
+        Standing::Member(MemberRole::Coder) => ("/".to_string(), "Your coding".to_string()),
+        _ => (format!("/codebooks/{}", ctx.codebook.id), ctx.codebook.draft.name.clone()),
+    }
 }

@@ -32,7 +32,8 @@ async fn done_with_no_code_is_stored_as_such_and_differs_from_not_coded() {
     let done = study.code(&study.app, none_apply, &[], "done").await;
 
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&done), study.unit(untouched), "on to the next answer not done");
+    let next_saying_what_was_saved = format!("{}?saved={none_apply}%2F{WHY}", study.unit(untouched));
+    assert_eq!(location(&done), next_saying_what_was_saved, "on to the next answer not done");
     let marked = study.app.query_i64(&format!(
         "SELECT COUNT(*) FROM coding_done WHERE response_id = {none_apply} AND coder_id = {} AND question = '{WHY}'",
         study.researcher
