@@ -19,8 +19,7 @@ pub fn meant_for(survey: &SurveyDefinition, codebook: &CodebookFile) -> Vec<Stri
         .flat_map(|text| text.split(|c: char| !(c.is_alphanumeric() || c == '_')))
         .collect();
     let open: Vec<_> = survey.questions().map(|(_, q)| q).filter(|q| q.kind.is_open()).collect();
-    let named: Vec<String> =
-        open.iter().filter(|q| words.contains(&q.code.as_str())).map(|q| q.code.clone()).collect();
+    let named: Vec<String> = open.iter().filter(|q| words.contains(&q.code.as_str())).map(|q| q.code.clone()).collect();
     if !named.is_empty() {
         return named;
     }

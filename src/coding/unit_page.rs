@@ -81,13 +81,7 @@ pub struct UnitPage {
 
 /// The page of an answer for `viewer`. `ticked` replaces the viewer's stored codes when a refused
 /// form comes back, so that what they ticked is kept.
-pub fn unit_page(
-    facts: Facts,
-    viewer: i64,
-    tree: &Tree,
-    blinding: Blinding,
-    ticked: Option<Vec<String>>,
-) -> UnitPage {
+pub fn unit_page(facts: Facts, viewer: i64, tree: &Tree, blinding: Blinding, ticked: Option<Vec<String>>) -> UnitPage {
     let mine: Vec<&Coding> = facts.codings.iter().filter(|c| c.coder_id == viewer && c.layer == CODER).collect();
     let applied: BTreeSet<String> =
         ticked.unwrap_or_else(|| mine.iter().map(|c| c.code_key.clone()).collect()).into_iter().collect();
@@ -110,9 +104,15 @@ pub fn unit_page(
                 .first()
                 .and_then(|c| tree.get(c))
                 .map(|c| (c.id.clone(), c.name.clone())),
-            defined: [&entry.short_definition, &entry.definition, &entry.when_to_use, &entry.when_not_to_use, &entry.example]
-                .iter()
-                .any(|field| !field.is_empty()),
+            defined: [
+                &entry.short_definition,
+                &entry.definition,
+                &entry.when_to_use,
+                &entry.when_not_to_use,
+                &entry.example,
+            ]
+            .iter()
+            .any(|field| !field.is_empty()),
             conflicting: conflicting.contains(&entry.id),
         })
         .collect();

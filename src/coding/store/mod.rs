@@ -13,9 +13,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::units::Unit;
+use crate::accounts::Role;
 use crate::codebook::model::CodebookFile;
 use crate::db::{DbError, now_rfc3339};
-use crate::accounts::Role;
 use crate::survey::members::{self, MemberRole, Need};
 
 /// One answer to code.

@@ -106,7 +106,8 @@ impl Queue<'_> {
              AND a.survey_id = ?3 AND a.item = '' AND trim(a.value) != '')"
         };
         let mut stmt = conn.prepare_cached(sql)?;
-        let params = rusqlite::params![self.codebook_id, self.coder_id, self.survey_id, unit.response_id, unit.question];
+        let params =
+            rusqlite::params![self.codebook_id, self.coder_id, self.survey_id, unit.response_id, unit.question];
         Ok(stmt.query_row(params, |r| r.get(0))?)
     }
 
@@ -289,8 +290,8 @@ impl Queue<'_> {
             self.questions_in()
         );
         let mut stmt = conn.prepare_cached(&sql)?;
-        let counts = stmt
-            .query_row(params_from_iter(self.params(&0)), |r| Ok(Counts { done: r.get(0)?, assigned: r.get(1)? }))?;
+        let counts =
+            stmt.query_row(params_from_iter(self.params(&0)), |r| Ok(Counts { done: r.get(0)?, assigned: r.get(1)? }))?;
         Ok(Some(counts))
     }
 }

@@ -99,7 +99,8 @@ fn while_blind_a_coder_sees_nothing_of_another_coders_work() {
     assert!(page.others.is_empty(), "no other coder's codes: {:?}", page.others);
     assert_eq!(page.memos.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["Ana's memo"]);
     assert_eq!(page.passages.len(), 1, "her passage only");
-    let highlighted: Vec<&str> = page.segments.iter().filter(|s| !s.codes.is_empty()).map(|s| s.text.as_str()).collect();
+    let highlighted: Vec<&str> =
+        page.segments.iter().filter(|s| !s.codes.is_empty()).map(|s| s.text.as_str()).collect();
     assert_eq!(highlighted, ["Für alle"], "Ben's passage is not highlighted");
     assert!(!page.done, "Ben's done mark is his");
     let shown = format!("{:?}", (&page.others, &page.memos, &page.passages, &page.segments));

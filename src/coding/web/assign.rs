@@ -88,7 +88,8 @@ async fn render(
         .map(|q| context! { code => q, text => super::workspace::question_text(ctx, q), checked => chosen.questions.contains(q) })
         .collect();
     // The newest run, if it is not finished: being written now, or left so by a stopped server.
-    let writing = runs.first().filter(|r| !r.finished).map(|r| context! { run => r, alive => state.assignments.is_running(id) });
+    let writing =
+        runs.first().filter(|r| !r.finished).map(|r| context! { run => r, alive => state.assignments.is_running(id) });
     let own = context! {
         codebook => &ctx.codebook, survey => &ctx.survey, people, coder_progress => progress, runs, questions, chosen,
         suggested_seed => rand::random::<u32>(), error, writing,
@@ -131,8 +132,11 @@ pub async fn run(
         state.db.read(move |conn| members::coders(conn, survey_id)).await?.into_iter().map(|u| u.id).collect();
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.trim());
     let coders: Vec<i64> = fields.iter().filter(|(k, _)| k == "coder").filter_map(|(_, v)| v.parse().ok()).collect();
-    let mut questions: Vec<String> =
-        fields.iter().filter(|(k, v)| k == "question" && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string()).collect();
+    let mut questions: Vec<String> = fields
+        .iter()
+        .filter(|(k, v)| k == "question" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
+        .collect();
     if questions.is_empty() {
         questions = ctx.meant_for.clone();
     }
@@ -162,7 +166,8 @@ pub async fn run(
             "An assignment of this codebook is being written: wait until it has finished (its progress is below).",
         );
         let chosen = Chosen { coders, questions };
-        return render(&state, &page, &ctx, Some((problem.to_string(), chosen)), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&state, &page, &ctx, Some((problem.to_string(), chosen)), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     };
     questions.sort();
     let plan = Plan {
@@ -214,10 +219,8 @@ async fn write_in_batches(state: AppState, job: Job, _running: Running) -> Resul
     let mut written = 0;
     while written < total {
         let (q, d) = (Arc::clone(&questions), Arc::clone(&drawn));
-        written = state
-            .db
-            .write(move |tx| assignments::write_batch(tx, run_id, codebook_id, &q, &d, written, BATCH))
-            .await?;
+        written =
+            state.db.write(move |tx| assignments::write_batch(tx, run_id, codebook_id, &q, &d, written, BATCH)).await?;
     }
     loop {
         let q = Arc::clone(&questions);

@@ -90,12 +90,15 @@ async fn render_journal(
         })
         .await?;
     let (blinding, viewer) = (Blinding::of(&ctx.codebook), viewer(user, standing));
-    let shown = |m: &store::Memo| blinding.shows_in_journal(viewer, Person { id: m.author_id, manages: m.author_manages });
+    let shown =
+        |m: &store::Memo| blinding.shows_in_journal(viewer, Person { id: m.author_id, manages: m.author_manages });
     let journal: Vec<_> = journal.into_iter().filter(shown).collect();
     let code_memos: Vec<_> = code_memos.into_iter().filter(shown).collect();
     // What an entry may be about: the project, or one of the codes.
     let about: Vec<(&str, &str)> = std::iter::once(("", "The project (journal)"))
-        .chain(ctx.published.codes.iter().filter(|c| c.kind == CodeKind::Code).map(|c| (c.id.as_str(), c.name.as_str())))
+        .chain(
+            ctx.published.codes.iter().filter(|c| c.kind == CodeKind::Code).map(|c| (c.id.as_str(), c.name.as_str())),
+        )
         .collect();
     let (error, form) = refused.unzip();
     let own = context! { codebook => &ctx.codebook, survey => &ctx.survey, journal, code_memos, about, error, form, blind => blinding.blind && !viewer.manages };

@@ -188,8 +188,11 @@ async fn render_unit(
     }
     let all: BTreeSet<String> = coders.values().flat_map(|w| w.codes.iter().cloned()).collect();
     // Pre-ticked: the earlier consensus, else what every coder agreed on.
-    let agreed: BTreeSet<String> =
-        coders.values().map(|w| w.codes.clone()).reduce(|a, b| a.intersection(&b).cloned().collect()).unwrap_or_default();
+    let agreed: BTreeSet<String> = coders
+        .values()
+        .map(|w| w.codes.clone())
+        .reduce(|a, b| a.intersection(&b).cloned().collect())
+        .unwrap_or_default();
     let ticked = if reconciliation.is_some() { consensus } else { agreed };
     // A refused form comes back with its problem and the note as typed.
     let (error, note) = refused.unzip();
@@ -257,7 +260,12 @@ pub async fn resolve(
         return render_unit(&state, &page, &ctx, &unit, &query, refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let note = note.unwrap_or_default();
-    let by = Coder { codebook_id: id, codebook_version: ctx.codebook.published_version, coder_id: user.id, layer: CONSENSUS };
+    let by = Coder {
+        codebook_id: id,
+        codebook_version: ctx.codebook.published_version,
+        coder_id: user.id,
+        layer: CONSENSUS,
+    };
     let (u, actor) = (unit.clone(), user.clone());
     state
         .db

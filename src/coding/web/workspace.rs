@@ -177,14 +177,20 @@ struct Saved {
 
 fn read(conn: &rusqlite::Connection, scope: &Scope, unit: &Unit, saved: Option<Unit>) -> Result<Option<Read>, DbError> {
     scope.with(conn, |queue| {
-        let whole = Queue { questions: &questions::of_queue(&scope.open, &scope.meant_for, None, queue.assigned), ..*queue };
+        let whole =
+            Queue { questions: &questions::of_queue(&scope.open, &scope.meant_for, None, queue.assigned), ..*queue };
         if !whole.contains(conn, unit)? {
             return Ok(None);
         }
         let Some(text) = store::answer_text(conn, scope.survey_id, unit.as_ref())? else { return Ok(None) };
         let saved = match saved.filter(|s| whole.contains(conn, s).unwrap_or(false)) {
             Some(unit) => {
-                let by = Coder { codebook_id: scope.codebook_id, codebook_version: 0, coder_id: scope.coder_id, layer: "coder" };
+                let by = Coder {
+                    codebook_id: scope.codebook_id,
+                    codebook_version: 0,
+                    coder_id: scope.coder_id,
+                    layer: "coder",
+                };
                 let codes = store::applied_codes(conn, by, unit.as_ref())?;
                 let done = store::done_by(conn, scope.codebook_id, unit.as_ref())?.contains(&scope.coder_id);
                 Some(Saved { unit, codes, done })
@@ -241,7 +247,9 @@ pub(super) async fn unit_view(
     let suffix = query.suffix();
     let url = |u: &Option<Unit>| u.as_ref().map(|u| unit_url(ctx.codebook.id, u, &suffix));
     let name = |code: &String| ctx.published.entry(code).map_or(code.clone(), |e| e.name.clone());
-    let saved = read.saved.map(|s| context! { unit => &s.unit, names => s.codes.iter().map(name).collect::<Vec<_>>(), done => s.done });
+    let saved = read
+        .saved
+        .map(|s| context! { unit => &s.unit, names => s.codes.iter().map(name).collect::<Vec<_>>(), done => s.done });
     let (back_url, back_label) = back_link(ctx, viewer.standing);
     // The codes a passage may be highlighted as.
     let span_codes: Vec<(&str, &str)> =
