@@ -113,7 +113,7 @@ async fn load(
         .map_err(|e| anyhow::anyhow!("agreement: {e}"))?;
     let questions = crate::coding::questions::open(&survey.definition);
     let meant_for = crate::coding::questions::meant_for(&survey.definition, &codebook.draft);
-    let published = codebook.draft.clone();
+    let published = std::sync::Arc::new(codebook.draft.clone());
     Ok((crate::coding::web::Context { published, codebook, survey, questions, meant_for }, report))
 }
 

@@ -27,8 +27,12 @@ pub struct StoredCodebook {
     pub draft_differs: bool,
 }
 
+/// Drafts and published versions, decoded once per text (`db::decoded`).
+static DECODED: crate::db::decoded::Decoded<CodebookFile> = crate::db::decoded::Decoded::new();
+
 fn decode(json: &str) -> rusqlite::Result<CodebookFile> {
-    serde_json::from_str(json)
+    DECODED
+        .decode(json)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 

@@ -77,7 +77,15 @@ fn json<T: Serialize>(list: &[T]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
-/// Writes the drawn assignments from `from` on until `budget` has passed or none is left, and
+/// How much one batch may do: time on the writer, and answers (each one's rows are fsync'd with
+/// the batch, and respondents' saves in the same commit wait for that too).
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub time: Duration,
+    pub answers: usize,
+}
+
+/// Writes the drawn assignments from `from` on until the budget is spent or none is left, and
 /// records the progress; returns where it stopped. An assignment the coder already had is kept
 /// (with its done mark) and moved to this run.
 pub fn write_batch(
@@ -87,7 +95,7 @@ pub fn write_batch(
     questions: &[String],
     drawn: &[(Answer, Vec<i64>)],
     from: usize,
-    budget: Duration,
+    budget: Budget,
 ) -> Result<usize, DbError> {
     let started = Instant::now();
     let mut insert = conn.prepare_cached(
@@ -95,7 +103,7 @@ pub fn write_batch(
          ON CONFLICT (codebook_id, response_id, question, coder_id) DO UPDATE SET run_id = excluded.run_id",
     )?;
     let mut at = from;
-    while at < drawn.len() && (at == from || started.elapsed() < budget) {
+    while at < drawn.len() && (at == from || (started.elapsed() < budget.time && at - from < budget.answers)) {
         let ((response, question), coders) = &drawn[at];
         let question = questions.get(usize::from(*question)).map_or("", String::as_str);
         for coder in coders {
@@ -107,14 +115,14 @@ pub fn write_batch(
     Ok(at)
 }
 
-/// Removes, within `budget`, earlier runs' assignments of the run's questions that it did not
+/// Removes, within the budget, earlier runs' assignments of the run's questions that it did not
 /// draw again; returns how many were removed (0: none is left).
 pub fn remove_replaced(
     conn: &Connection,
     run_id: i64,
     codebook_id: i64,
     questions: &[String],
-    budget: Duration,
+    budget: Budget,
 ) -> Result<usize, DbError> {
     let started = Instant::now();
     let mut remove = conn.prepare_cached(
@@ -130,7 +138,7 @@ pub fn remove_replaced(
             if gone == 0 {
                 break;
             }
-            if started.elapsed() >= budget {
+            if started.elapsed() >= budget.time || removed >= budget.answers {
                 return Ok(removed);
             }
         }

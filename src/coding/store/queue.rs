@@ -1,7 +1,9 @@
 //! A coder's queue, read by key: whether an answer is in it, the coder's answers in one response,
 //! the response before or after one (or the next with an answer not done), a page of it, and the
 //! counts. Each query is an index seek (migration 0011), so none grows with the survey; the order
-//! is by response, and within a response by the survey's question order (`Queue::sort`).
+//! is by response, and within a response by the survey's question order (`Queue::sort`). The
+//! assignments' indexes are named (`INDEXED BY`): without statistics SQLite would walk the
+//! primary key, every coder's rows, instead; a plan that cannot use them is an error, not a scan.
 
 use rusqlite::{Connection, OptionalExtension, ToSql, params_from_iter};
 use serde::Serialize;
@@ -118,7 +120,7 @@ impl Queue<'_> {
         }
         let sql = if self.assigned {
             format!(
-                "SELECT a.response_id, a.question, a.done, {CODED} FROM assignments a \
+                "SELECT a.response_id, a.question, a.done, {CODED} FROM assignments a INDEXED BY assignments_coder \
                  WHERE a.codebook_id = ?1 AND a.coder_id = ?2 AND a.response_id = ?4 AND a.question IN ({}) \
                  AND EXISTS (SELECT 1 FROM complete_responses r WHERE r.id = a.response_id)",
                 self.questions_in()
@@ -152,9 +154,10 @@ impl Queue<'_> {
             Direction::Before => ("<", "DESC"),
         };
         let sql = if self.assigned {
-            let open = if open_only { "AND a.done = 0" } else { "" };
+            let (open, index) =
+                if open_only { ("AND a.done = 0", "assignments_open") } else { ("", "assignments_coder") };
             format!(
-                "SELECT a.response_id FROM assignments a WHERE a.codebook_id = ?1 AND a.coder_id = ?2 \
+                "SELECT a.response_id FROM assignments a INDEXED BY {index} WHERE a.codebook_id = ?1 AND a.coder_id = ?2 \
                  AND a.response_id {compare} ?4 AND a.question IN ({}) {open} \
                  AND EXISTS (SELECT 1 FROM complete_responses r WHERE r.id = a.response_id) \
                  ORDER BY a.response_id {order} LIMIT 1",
@@ -192,7 +195,7 @@ impl Queue<'_> {
         };
         let sql = if self.assigned {
             format!(
-                "SELECT a.response_id, a.question, a.done, {CODED} FROM assignments a \
+                "SELECT a.response_id, a.question, a.done, {CODED} FROM assignments a INDEXED BY assignments_coder \
                  WHERE a.codebook_id = ?1 AND a.coder_id = ?2 AND a.response_id {compare} ?4 AND a.question IN ({}) \
                  AND EXISTS (SELECT 1 FROM complete_responses r WHERE r.id = a.response_id) \
                  ORDER BY a.response_id {order} LIMIT ?{}",
@@ -246,21 +249,49 @@ impl Queue<'_> {
     /// The answers before and after `unit` in the queue, and the next one not done: a few seeks.
     pub fn around(&self, conn: &Connection, unit: &Unit) -> Result<Around, DbError> {
         let here = self.in_response(conn, unit.response_id)?;
+        Ok(Around {
+            prev: self.step(conn, unit, &here, Direction::Before)?,
+            next: self.step(conn, unit, &here, Direction::After)?,
+            next_open: self.open_after(conn, unit, &here)?,
+        })
+    }
+
+    /// The answer after (or before) `unit`.
+    pub fn next(&self, conn: &Connection, unit: &Unit, direction: Direction) -> Result<Option<Unit>, DbError> {
+        self.step(conn, unit, &self.in_response(conn, unit.response_id)?, direction)
+    }
+
+    /// The next answer not done after `unit`, wrapping round to the start of the queue.
+    pub fn next_open(&self, conn: &Connection, unit: &Unit) -> Result<Option<Unit>, DbError> {
+        self.open_after(conn, unit, &self.in_response(conn, unit.response_id)?)
+    }
+
+    /// One step from `unit`, given the coder's answers in its response (`here`).
+    fn step(
+        &self,
+        conn: &Connection,
+        unit: &Unit,
+        here: &[QueueItem],
+        direction: Direction,
+    ) -> Result<Option<Unit>, DbError> {
         let at = here.iter().position(|i| &i.unit == unit);
-        let first_of = |response: Option<i64>, last: bool| -> Result<Option<Unit>, DbError> {
-            let Some(response) = response else { return Ok(None) };
-            let items = self.in_response(conn, response)?;
-            Ok(if last { items.last() } else { items.first() }.map(|i| i.unit.clone()))
+        let beside = match (direction, at) {
+            (Direction::Before, Some(p)) => p.checked_sub(1).and_then(|p| here.get(p)),
+            (Direction::After, Some(p)) => here.get(p + 1),
+            (Direction::After, None) => here.first(),
+            (Direction::Before, None) => None,
         };
-        let prev = match at.and_then(|p| p.checked_sub(1)) {
-            Some(p) => Some(here[p].unit.clone()),
-            None => first_of(self.neighbour(conn, unit.response_id, Direction::Before, false)?, true)?,
-        };
-        let after = at.map_or(0, |p| p + 1);
-        let next = match here.get(after) {
-            Some(item) => Some(item.unit.clone()),
-            None => first_of(self.neighbour(conn, unit.response_id, Direction::After, false)?, false)?,
-        };
+        if let Some(item) = beside {
+            return Ok(Some(item.unit.clone()));
+        }
+        let Some(response) = self.neighbour(conn, unit.response_id, direction, false)? else { return Ok(None) };
+        let items = self.in_response(conn, response)?;
+        let edge = if direction == Direction::Before { items.last() } else { items.first() };
+        Ok(edge.map(|i| i.unit.clone()))
+    }
+
+    fn open_after(&self, conn: &Connection, unit: &Unit, here: &[QueueItem]) -> Result<Option<Unit>, DbError> {
+        let after = here.iter().position(|i| &i.unit == unit).map_or(0, |p| p + 1);
         let open_in = |items: &[QueueItem]| items.iter().find(|i| !i.done && &i.unit != unit).map(|i| i.unit.clone());
         let mut next_open = open_in(here.get(after..).unwrap_or_default());
         // Then a later response with an answer not done; then, from the start, the first one.
@@ -272,7 +303,7 @@ impl Queue<'_> {
                 next_open = open_in(&self.in_response(conn, response)?);
             }
         }
-        Ok(Around { prev, next, next_open })
+        Ok(next_open)
     }
 
     /// The coder's counts over the queue's questions, once answers were assigned (None before:

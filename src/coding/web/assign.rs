@@ -1,7 +1,8 @@
 //! Assigning coders: choose coders, the questions (those the codebook is meant for ticked), the
 //! share to double-code and a seed. The draw runs on a reader; the assignments are then written in
-//! batches of about 20 ms each, so that respondents' saves go in between, with the progress on the
-//! page. A small assignment is finished before the page comes back.
+//! small batches (`BATCH`) with a pause after each, so that respondents' saves are committed in
+//! between, never behind more than one batch; the page shows the progress. A small assignment is
+//! finished before the page comes back.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -17,15 +18,18 @@ use crate::accounts::User;
 use crate::app::AppState;
 use crate::audit;
 use crate::coding::assign::{self, Plan};
-use crate::coding::store::assignments::{self, NewRun};
+use crate::coding::store::assignments::{self, Budget, NewRun};
 use crate::error::Result;
 use crate::survey::members;
 use crate::web::Page;
 use crate::web::page::flash;
 use crate::web::scope::{CodebookScope, ManagedCodebook};
 
-/// How long one batch may hold the writer.
-const BATCH: Duration = Duration::from_millis(20);
+/// What one batch may do: a few milliseconds on the writer, and few enough rows that the commit's
+/// fsync stays short (measured: docs/performance.md).
+const BATCH: Budget = Budget { time: Duration::from_millis(10), answers: 500 };
+/// The pause after each batch, in which the writer commits others' saves on their own.
+const PAUSE: Duration = Duration::from_millis(5);
 /// How long the form's POST waits for the assignment before showing its progress instead.
 const WAIT: Duration = Duration::from_secs(2);
 
@@ -229,6 +233,7 @@ async fn write_in_batches(state: AppState, job: Job, _running: Running) -> Resul
         if removed == 0 {
             break;
         }
+        tokio::time::sleep(PAUSE).await;
     }
     state.db.write(move |tx| assignments::finish_run(tx, run_id)).await?;
     Ok(total)

@@ -9,7 +9,6 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 
 use crate::app::AppState;
-use crate::codebook::store;
 use crate::codebook::tree::Tree;
 use crate::error::{AppError, Result};
 use crate::web::scope::{CodebookScope, CodingCodebook};
@@ -26,7 +25,7 @@ pub async fn page(
     if version < 1 || version > codebook.published_version {
         return Err(AppError::NotFound);
     }
-    let file = state.db.read_by_key(move |conn| store::version(conn, id, version)).await?.ok_or(AppError::NotFound)?;
+    let file = state.published.get(&state, id, version).await?.ok_or(AppError::NotFound)?;
     let tree = Tree::new(&file);
     let entries: Vec<_> = tree.entries().into_iter().map(|(depth, entry)| context! { depth, entry }).collect();
     let own = context! { codebook => &codebook, version, name => &file.name, entries };

@@ -10,6 +10,9 @@ mod reconcile;
 mod spans;
 mod workspace;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use axum::routing::{get, post};
 
 use crate::app::AppState;
@@ -37,11 +40,44 @@ pub fn router() -> Routes {
         .route("/codebooks/{id}/reconcile/{response_id}/{question}", get(reconcile::unit).post(reconcile::resolve))
 }
 
+/// Published codebook versions, decoded once: a version never changes, and decoding one (some
+/// 60 KB of JSON for the study kit's) on every coding request was a good part of its cost.
+#[derive(Default)]
+pub struct PublishedVersions {
+    decoded: Mutex<HashMap<(i64, i64), Arc<CodebookFile>>>,
+}
+
+impl PublishedVersions {
+    /// Versions kept at most; past it the cache starts afresh (a server has a handful).
+    const KEPT: usize = 64;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64), Arc<CodebookFile>>> {
+        self.decoded.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Published version `version` of codebook `id`, or None when there is none.
+    pub async fn get(&self, state: &AppState, id: i64, version: i64) -> Result<Option<Arc<CodebookFile>>> {
+        if let Some(file) = self.lock().get(&(id, version)) {
+            return Ok(Some(Arc::clone(file)));
+        }
+        let Some(file) = state.db.read_by_key(move |conn| store::version(conn, id, version)).await? else {
+            return Ok(None);
+        };
+        let file = Arc::new(file);
+        let mut decoded = self.lock();
+        if decoded.len() >= Self::KEPT {
+            decoded.clear();
+        }
+        decoded.insert((id, version), Arc::clone(&file));
+        Ok(Some(file))
+    }
+}
+
 /// What a coding screen needs: the codebook, its survey, the published version coders use.
 pub struct Context {
     pub codebook: StoredCodebook,
     pub survey: StoredSurvey,
-    pub published: CodebookFile,
+    pub published: Arc<CodebookFile>,
     /// The survey's open questions, in order: the answers that may be coded.
     pub questions: Vec<String>,
     /// The open questions the codebook is meant for (`coding::questions::meant_for`).
@@ -52,11 +88,10 @@ pub struct Context {
 /// coding pages, `ManagedCodebook` for the researcher's).
 pub async fn context(state: &AppState, codebook: StoredCodebook, survey: StoredSurvey) -> Result<Context> {
     let (id, version) = (codebook.id, codebook.published_version);
-    let published = state
-        .db
-        .read_by_key(move |conn| store::version(conn, id, version))
-        .await?
-        .unwrap_or_else(|| codebook.draft.clone());
+    let published = match state.published.get(state, id, version).await? {
+        Some(file) => file,
+        None => Arc::new(codebook.draft.clone()),
+    };
     let questions = questions::open(&survey.definition);
     let meant_for = questions::meant_for(&survey.definition, &published);
     Ok(Context { codebook, survey, published, questions, meant_for })

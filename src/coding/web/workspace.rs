@@ -19,7 +19,7 @@ use crate::codebook::model::CodeKind;
 use crate::codebook::tree::Tree;
 use crate::coding::blind::Blinding;
 use crate::coding::questions;
-use crate::coding::store::queue::{Around, Counts, Queue, any_assignments};
+use crate::coding::store::queue::{Around, Counts, Direction, Queue, any_assignments};
 use crate::coding::store::{self, Coder};
 use crate::coding::unit_page::{self, Facts};
 use crate::coding::units::Unit;
@@ -407,12 +407,23 @@ pub async fn save(
         ("apply" | "undone", _) | ("save", Then::Stay) => Some(unit.clone()),
         _ => {
             // From the queue as it is after the save (the answer may have just become done).
-            let (scope, u) = (Scope::new(&ctx, &user, &query), unit.clone());
-            let around = state.db.read_by_key(move |conn| scope.with(conn, |queue| queue.around(conn, &u))).await?;
-            match (action.as_str(), then) {
-                ("done", _) | ("save", Then::NextOpen) => around.next_open,
-                ("prev", _) => around.prev.or(Some(unit.clone())),
-                _ => around.next.or(Some(unit.clone())),
+            // Only the one step asked for is looked up.
+            let (scope, u, act) = (Scope::new(&ctx, &user, &query), unit.clone(), action.clone());
+            let step = state
+                .db
+                .read_by_key(move |conn| {
+                    scope.with(conn, |queue| match (act.as_str(), then) {
+                        ("done", _) | ("save", Then::NextOpen) => queue.next_open(conn, &u).map(|u| (u, true)),
+                        ("prev", _) => queue.next(conn, &u, Direction::Before).map(|u| (u, false)),
+                        _ => queue.next(conn, &u, Direction::After).map(|u| (u, false)),
+                    })
+                })
+                .await?;
+            match step {
+                // With nothing left not done: the queue.
+                (next, true) => next,
+                // At either end of the queue: here.
+                (next, false) => next.or(Some(unit.clone())),
             }
         }
     };
