@@ -151,6 +151,16 @@ async fn run(args: &Args, size: usize) -> Result<String, String> {
     let units = alone.queue_units(&format!("/codebooks/{}/code", filled.codebook)).await?;
     // The server's CPU milliseconds per request since `since`.
     let per_request = |since: f64, n: usize| format!("{:.2}", (usage().cpu_seconds - since) * 1000.0 / n.max(1) as f64);
+    // For reference: a signed-in page with no survey behind it, and the smallest coding page.
+    let mut references = Vec::new();
+    for path in ["/account/password".to_string(), format!("/codebooks/{}/colours.css", filled.codebook)] {
+        let (cpu, mut latencies) = (usage().cpu_seconds, Latencies::default());
+        for _ in 0..args.samples {
+            latencies.push(alone.get_timed(&path).await?);
+        }
+        eprintln!("{size}: {path}: {} ms, {} ms CPU", p50_p99(&mut latencies), per_request(cpu, args.samples));
+        references.push(per_request(cpu, args.samples));
+    }
     let cpu = usage().cpu_seconds;
     let mut answer_pages = Latencies::default();
     for i in 0..args.samples {

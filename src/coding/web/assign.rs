@@ -95,7 +95,7 @@ async fn render(
     let writing =
         runs.first().filter(|r| !r.finished).map(|r| context! { run => r, alive => state.assignments.is_running(id) });
     let own = context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, people, coder_progress => progress, runs, questions, chosen,
+        codebook => super::codebook_view(&ctx.codebook), people, coder_progress => progress, runs, questions, chosen,
         suggested_seed => rand::random::<u32>(), error, writing,
     };
     Ok(page.render_with_status(status, "coding/assign.html", own)?.into_response())

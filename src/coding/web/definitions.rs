@@ -28,7 +28,7 @@ pub async fn page(
     let file = state.published.get(&state, id, version).await?.ok_or(AppError::NotFound)?;
     let tree = Tree::new(&file);
     let entries: Vec<_> = tree.entries().into_iter().map(|(depth, entry)| context! { depth, entry }).collect();
-    let own = context! { codebook => &codebook, version, name => &file.name, entries };
+    let own = context! { codebook => super::codebook_view(&codebook), version, name => &file.name, entries };
     let mut response = Html(state.templates.render("coding/definitions.html", own)?).into_response();
     response
         .headers_mut()

@@ -101,7 +101,7 @@ async fn render_journal(
         )
         .collect();
     let (error, form) = refused.unzip();
-    let own = context! { codebook => &ctx.codebook, survey => &ctx.survey, journal, code_memos, about, error, form, blind => blinding.blind && !viewer.manages };
+    let own = context! { codebook => super::codebook_view(&ctx.codebook), journal, code_memos, about, error, form, blind => blinding.blind && !viewer.manages };
     Ok(page.render_with_status(status, "coding/journal.html", own)?.into_response())
 }
 

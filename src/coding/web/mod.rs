@@ -97,6 +97,16 @@ pub async fn context(state: &AppState, codebook: StoredCodebook, survey: StoredS
     Ok(Context { codebook, survey, published, questions, meant_for })
 }
 
+/// What the coding templates show of a codebook. Only this is handed to them: turning the whole
+/// stored codebook and survey into template values (their drafts and definitions, some 100 KB)
+/// was most of a coding page's cost.
+fn codebook_view(codebook: &StoredCodebook) -> minijinja::Value {
+    minijinja::context! {
+        id => codebook.id, draft => minijinja::context! { name => &codebook.draft.name },
+        draft_revision => codebook.draft_revision, published_version => codebook.published_version,
+    }
+}
+
 /// Where a coding page's "back" link goes: the codebook's page for those who run the study; a
 /// coder, who may not see that page, goes to their dashboard (their codebooks).
 fn back_link(ctx: &Context, standing: Standing) -> (String, String) {

@@ -82,7 +82,7 @@ pub async fn page(
         .collect();
     let (back_url, back_label) = back_link(&ctx, standing);
     let own = context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, items => listing.items, suffix => &suffix, counts => listing.counts, question_options,
+        codebook => super::codebook_view(&ctx.codebook), items => listing.items, suffix => &suffix, counts => listing.counts, question_options,
         first_open => listing.first_open,
         question => query.only(), published => ctx.codebook.published_version > 0, back_url, back_label,
         next_page => listing.next_from.map(|from| format!("{here}{joiner}from={from}")),

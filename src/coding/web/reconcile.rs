@@ -110,7 +110,7 @@ pub async fn list(
     }
     let open = ctx.codebook.reconciliation_open;
     let own = context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, items, open, names => names(&ctx), code => query.code,
+        codebook => super::codebook_view(&ctx.codebook), items, open, names => names(&ctx), code => query.code,
         only_open => query.only_open(), to_reconcile, suffix => query.suffix(),
     };
     Ok(page.render("coding/reconcile_list.html", own)?.into_response())
@@ -199,7 +199,7 @@ async fn render_unit(
     let d = &ctx.survey.definition;
     let question_text = d.question(&unit.question).map(|q| d.text(&q.text, &d.default_language).to_string());
     let own = context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, unit, text, coders, other_memos, all, ticked, names => names(ctx),
+        codebook => super::codebook_view(&ctx.codebook), unit, text, coders, other_memos, all, ticked, names => names(ctx),
         reconciliation, error, note, question_text, suffix => query.suffix(),
     };
     Ok(page.render_with_status(status, "coding/reconcile_unit.html", own)?.into_response())

@@ -255,7 +255,7 @@ pub(super) async fn unit_view(
     let span_codes: Vec<(&str, &str)> =
         page.codes.iter().filter(|c| !c.category && !c.retired).map(|c| (c.id.as_str(), c.name.as_str())).collect();
     Ok(context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, unit, question_text => question_text(ctx, &unit.question),
+        codebook => super::codebook_view(&ctx.codebook), unit, question_text => question_text(ctx, &unit.question),
         view => &page, span_codes, error, context_answers, suffix, counts => read.counts, saved, back_url, back_label,
         prev_url => url(&read.around.prev), next_url => url(&read.around.next), next_open_url => url(&read.around.next_open),
         published => ctx.codebook.published_version > 0, then => query.then(), then_choices => Then::ALL,
