@@ -16,35 +16,76 @@ pub struct Plan {
     pub seed: u64,
 }
 
+/// An assignment as drawn: the units in their order, each with its coders (in increasing order),
+/// kept in flat lists so that a draw of a million answers is a few contiguous arrays rather than a
+/// million small ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drawn<U> {
+    units: Vec<U>,
+    /// Unit `i`'s coders are `coders[ends[i - 1]..ends[i]]` (from 0 for the first).
+    ends: Vec<usize>,
+    coders: Vec<i64>,
+}
+
+impl<U> Drawn<U> {
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// The `i`-th unit, in unit order, with its coders.
+    pub fn get(&self, i: usize) -> Option<(&U, &[i64])> {
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        Some((self.units.get(i)?, self.coders.get(start..*self.ends.get(i)?)?))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&U, &[i64])> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
 /// Who codes which unit (any ordered value naming an answer); the units are put in their order
 /// first, so the draw does not depend on the order they were read in. `coders` must not be empty.
-pub fn draw<U: Ord + Clone>(units: &[U], coders: &[i64], plan: Plan) -> Vec<(U, Vec<i64>)> {
+pub fn draw<U: Ord>(mut units: Vec<U>, coders: &[i64], plan: Plan) -> Drawn<U> {
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
-    let mut order: Vec<&U> = units.iter().collect();
-    order.sort();
+    units.sort();
+    let mut order: Vec<usize> = (0..units.len()).collect();
     order.shuffle(&mut rng);
     let doubles = (plan.double_share.clamp(0.0, 1.0) * order.len() as f64).round() as usize;
     let per_double = plan.coders_per_double.clamp(1, coders.len().max(1));
+    // Where each unit's coders go: the first `doubles` of the shuffled order get several.
+    let mut double = vec![false; units.len()];
+    for &i in order.iter().take(doubles) {
+        double[i] = true;
+    }
+    let ends: Vec<usize> = double
+        .iter()
+        .scan(0, |end, &d| {
+            *end += if d { per_double } else { 1 };
+            Some(*end)
+        })
+        .collect();
+    drop(double);
+    let mut drawn = Drawn { units, coders: vec![0; ends.last().copied().unwrap_or(0)], ends };
     let mut load = vec![0usize; coders.len()];
-    let mut drawn = Vec::with_capacity(order.len());
-    for (i, unit) in order.into_iter().enumerate() {
-        let wanted = if i < doubles { per_double } else { 1 };
+    let mut candidates: Vec<usize> = Vec::with_capacity(coders.len());
+    for i in order {
+        let start = if i == 0 { 0 } else { drawn.ends[i - 1] };
+        let slot = &mut drawn.coders[start..drawn.ends[i]];
         // The least loaded coders, ties broken at random so no coder is always first.
-        let mut candidates: Vec<usize> = (0..coders.len()).collect();
+        candidates.clear();
+        candidates.extend(0..coders.len());
         candidates.shuffle(&mut rng);
         candidates.sort_by_key(|&c| load[c]);
-        let mut chosen: Vec<i64> = candidates
-            .into_iter()
-            .take(wanted)
-            .map(|c| {
-                load[c] += 1;
-                coders[c]
-            })
-            .collect();
-        chosen.sort_unstable();
-        drawn.push((unit.clone(), chosen));
+        for (place, &c) in slot.iter_mut().zip(&candidates) {
+            load[c] += 1;
+            *place = coders[c];
+        }
+        slot.sort_unstable();
     }
-    drawn.sort();
     drawn
 }
 
@@ -60,17 +101,22 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_assignment_and_another_seed_another() {
         let plan = Plan { double_share: 0.2, coders_per_double: 2, seed: 42 };
-        let a = draw(&units(50), &[1, 2, 3], plan);
-        assert_eq!(a, draw(&units(50), &[1, 2, 3], plan));
-        assert_ne!(a, draw(&units(50), &[1, 2, 3], Plan { seed: 43, ..plan }));
+        let a = draw(units(50), &[1, 2, 3], plan);
+        assert_eq!(a, draw(units(50), &[1, 2, 3], plan));
+        let mut shuffled = units(50);
+        shuffled.reverse();
+        assert_eq!(a, draw(shuffled, &[1, 2, 3], plan), "whatever order the units were read in");
+        assert_ne!(a, draw(units(50), &[1, 2, 3], Plan { seed: 43, ..plan }));
     }
 
     #[test]
     fn the_chosen_share_is_double_coded_and_loads_are_even() {
-        let drawn = draw(&units(100), &[1, 2, 3, 4], Plan { double_share: 0.2, coders_per_double: 2, seed: 7 });
+        let drawn = draw(units(100), &[1, 2, 3, 4], Plan { double_share: 0.2, coders_per_double: 2, seed: 7 });
         assert_eq!(drawn.len(), 100);
         assert_eq!(drawn.iter().filter(|(_, c)| c.len() == 2).count(), 20);
-        assert!(drawn.iter().all(|(_, c)| c.len() == 1 || (c.len() == 2 && c[0] != c[1])));
+        assert!(drawn.iter().all(|(_, c)| c.len() == 1 || (c.len() == 2 && c[0] < c[1])));
+        let in_order: Vec<&Unit> = drawn.iter().map(|(u, _)| u).collect();
+        assert!(in_order.windows(2).all(|w| w[0] < w[1]), "in unit order");
         let load = |coder| drawn.iter().filter(|(_, c)| c.contains(&coder)).count();
         let loads: Vec<usize> = (1..=4).map(load).collect();
         assert_eq!(loads.iter().sum::<usize>(), 120);
@@ -79,7 +125,8 @@ mod tests {
 
     #[test]
     fn all_answers_can_be_double_coded() {
-        let drawn = draw(&units(10), &[1, 2], Plan { double_share: 1.0, coders_per_double: 2, seed: 1 });
-        assert!(drawn.iter().all(|(_, c)| c == &vec![1, 2]));
+        let drawn = draw(units(10), &[1, 2], Plan { double_share: 1.0, coders_per_double: 2, seed: 1 });
+        assert!(drawn.iter().all(|(_, c)| c == [1, 2]));
+        assert_eq!(draw(Vec::<Unit>::new(), &[1], Plan { double_share: 0.5, coders_per_double: 2, seed: 1 }).len(), 0);
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OptionalExtension, ToSql, params, params_from_iter};
 use serde::Serialize;
 
-use crate::coding::assign::Plan;
+use crate::coding::assign::{Drawn, Plan};
 use crate::db::{DbError, now_rfc3339};
 
 /// An answer to share out: its response, and its question as an index into the run's questions.
@@ -30,11 +30,14 @@ pub fn answers_to_share(conn: &Connection, survey_id: i64, questions: &[String])
     let mut stmt = conn.prepare(&sql)?;
     let mut values: Vec<&dyn ToSql> = vec![&survey_id];
     values.extend(questions.iter().map(|q| q as &dyn ToSql));
-    let rows = stmt.query_map(params_from_iter(values), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    // The question read in place, as its index: no string is kept (or made) per answer.
+    let rows = stmt.query_map(params_from_iter(values), |r| {
+        let question = r.get_ref(1)?.as_str()?;
+        Ok((r.get::<_, i64>(0)?, questions.iter().position(|q| q == question)))
+    })?;
     let mut answers = Vec::new();
     for row in rows {
-        let (response, question) = row?;
-        if let Some(index) = questions.iter().position(|q| *q == question) {
+        if let (response, Some(index)) = row? {
             answers.push((response, index as u16));
         }
     }
@@ -93,7 +96,7 @@ pub fn write_batch(
     run_id: i64,
     codebook_id: i64,
     questions: &[String],
-    drawn: &[(Answer, Vec<i64>)],
+    drawn: &Drawn<Answer>,
     from: usize,
     budget: Budget,
 ) -> Result<usize, DbError> {
@@ -104,7 +107,7 @@ pub fn write_batch(
     )?;
     let mut at = from;
     while at < drawn.len() && (at == from || (started.elapsed() < budget.time && at - from < budget.answers)) {
-        let ((response, question), coders) = &drawn[at];
+        let Some(((response, question), coders)) = drawn.get(at) else { break };
         let question = questions.get(usize::from(*question)).map_or("", String::as_str);
         for coder in coders {
             insert.execute(params![codebook_id, response, question, coder, run_id])?;

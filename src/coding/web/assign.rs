@@ -203,8 +203,10 @@ async fn write_in_batches(state: AppState, job: Job, _running: Running) -> Resul
             // case one was removed since the form was checked).
             let allowed: Vec<i64> = members::coders(conn, survey_id)?.into_iter().map(|u| u.id).collect();
             let eligible: Vec<i64> = c.iter().copied().filter(|c| allowed.contains(c)).collect();
-            let answers = assignments::answers_to_share(conn, survey_id, &q)?;
-            Ok(if eligible.is_empty() { Vec::new() } else { assign::draw(&answers, &eligible, plan) })
+            if eligible.is_empty() {
+                return Ok(assign::draw(Vec::new(), &eligible, plan));
+            }
+            Ok(assign::draw(assignments::answers_to_share(conn, survey_id, &q)?, &eligible, plan))
         })
         .await?;
     let drawn = Arc::new(drawn);
