@@ -3,15 +3,16 @@
 //! at a time, and only counts are kept — so memory depends on the codebook and the questions,
 //! not on the number of responses.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::answer::{Answer, OTHER, Rows};
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::codebook::tree::Tree;
 use crate::coding::layers::{Layer, UnitStatements};
 use crate::db::{DbError, take_rows_for};
-use crate::survey::model::{QuestionType, SurveyDefinition};
+use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 
 /// Which responses count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -98,32 +99,21 @@ fn attribute_values(conn: &Connection, survey_id: i64, name: &str) -> Result<Vec
     Ok(values.collect::<Result<_, _>>()?)
 }
 
-/// One response's answers: question → item → value.
-type Answers = BTreeMap<String, BTreeMap<String, String>>;
-
-/// Whether a respondent gave `choice` to `question` (a single choice's value, a ticked box, or
-/// for `other` an Other text).
-fn gave(answers: &Answers, question: &str, choice: &str) -> bool {
-    answers.get(question).is_some_and(|items| {
-        items.get("").is_some_and(|v| v == choice) || items.get(choice).is_some_and(|v| v == "1" || choice == "other")
-    })
-}
-
 fn position(list: &[String], key: &str) -> Option<usize> {
     list.iter().position(|k| k == key)
 }
 
 /// Everything needed while scanning, fixed before the scan.
 struct Plan<'a> {
-    definition: &'a SurveyDefinition,
     /// Open question code → its scope number.
     open: HashMap<&'a str, usize>,
     /// Code → (its index in `codes`, the entries it counts for: itself and its categories).
     code_entries: HashMap<String, (usize, Vec<usize>)>,
     /// Language → its group.
     languages: HashMap<&'a str, usize>,
-    /// (question, choice, group) for every choice group.
-    choice_groups: Vec<(&'a str, String, usize)>,
+    /// Every closed question (one with choices), each with the group of each of its choices (a
+    /// single or multiple choice's; none for a ranking or a matrix).
+    closed: Vec<(&'a Question, Vec<(String, usize)>)>,
     /// The attribute grouped by, and the group of each of its values.
     attribute: Option<(String, HashMap<String, usize>)>,
 }
@@ -153,16 +143,17 @@ impl Data {
         }
         let mut groups: Vec<String> = definition.languages.iter().map(|l| language_group(l)).collect();
         let languages = definition.languages.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
-        let mut choice_groups = Vec::new();
-        for (_, q) in definition
-            .questions()
-            .filter(|(_, q)| matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice))
-        {
-            let other = q.other.then(|| "other".to_string());
-            for choice in q.choices.iter().map(|c| c.code.clone()).chain(other) {
-                groups.push(choice_group(&q.code, &choice));
-                choice_groups.push((q.code.as_str(), choice, groups.len() - 1));
+        let mut closed = Vec::new();
+        for (_, q) in definition.questions().filter(|(_, q)| q.takes_choices()) {
+            let mut choice_groups = Vec::new();
+            if matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice) {
+                let other = q.other.then(|| OTHER.to_string());
+                for choice in q.choices.iter().map(|c| c.code.clone()).chain(other) {
+                    groups.push(choice_group(&q.code, &choice));
+                    choice_groups.push((choice, groups.len() - 1));
+                }
             }
+            closed.push((q, choice_groups));
         }
         let attribute = attribute.map(|(name, values)| {
             let mut of_value = HashMap::new();
@@ -192,11 +183,10 @@ impl Data {
             closed: HashMap::new(),
         };
         let plan = Plan {
-            definition,
             open: open.into_iter().enumerate().map(|(i, q)| (q, i + 1)).collect(),
             code_entries,
             languages,
-            choice_groups,
+            closed,
             attribute,
         };
         (data, plan)
@@ -257,6 +247,20 @@ impl Data {
     }
 }
 
+/// The responses that count, in id order: `+survey_id` keeps SQLite from reading them through
+/// the survey's index, so they come in rowid order and SQLite never sorts (memory stays flat).
+/// ?2 partial ones too, ?3 a language, ?4 and ?5 the first and last day started.
+pub const RESPONSES: &str = "SELECT id, language, participant_id FROM live_responses \
+     WHERE +survey_id = ?1 AND (?2 OR is_complete) AND (?3 IS NULL OR language = ?3) \
+     AND (?4 IS NULL OR substr(started_at, 1, 10) >= ?4) AND (?5 IS NULL OR substr(started_at, 1, 10) <= ?5) \
+     ORDER BY id";
+
+/// Their answers, read beside them in the same order (each response's from the answers' primary
+/// key; the LEFT JOIN keeps the responses the outer loop, and a response without answers gives
+/// one row of NULLs).
+pub const ANSWERS: &str = "SELECT r.id, a.question, a.item, a.value FROM live_responses r \
+     LEFT JOIN answers a ON a.response_id = r.id WHERE +r.survey_id = ?1 AND (?2 OR r.is_complete) ORDER BY r.id";
+
 /// Loads the counts for a survey, optionally a codebook and layer, under a filter.
 pub fn load(
     conn: &Connection,
@@ -275,22 +279,19 @@ pub fn load(
         None => None,
     };
     let (mut data, plan) = Data::new(definition, file.as_ref(), attribute);
+    // Only respondents who gave this answer (a single choice, a ticked box, or for `other` Other);
+    // a question the survey does not have matches nobody.
+    let wanted = filter.answer.as_ref().map(|(question, choice)| (definition.question(question), choice.as_str()));
     let mut attribute_of = conn.prepare(
         "SELECT CAST(j.value AS TEXT) FROM participants p, json_each(p.attributes) j WHERE p.id = ?1 AND j.key = ?2",
     )?;
 
-    let mut responses = conn.prepare(
-        // NOT INDEXED: read in rowid order, so SQLite never sorts (memory stays flat).
-        "SELECT id, language, participant_id FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') AND (?3 IS NULL OR language = ?3) \
-         AND (?4 IS NULL OR substr(started_at, 1, 10) >= ?4) AND (?5 IS NULL OR substr(started_at, 1, 10) <= ?5) ORDER BY id",
-    )?;
-    let mut answers = conn.prepare(
-        "SELECT a.response_id, a.question, a.item, a.value FROM responses r NOT INDEXED JOIN answers a ON a.response_id = r.id \
-         WHERE r.survey_id = ?1 ORDER BY r.id",
-    )?;
+    let mut responses = conn.prepare(RESPONSES)?;
+    let mut answers = conn.prepare(ANSWERS)?;
     let mut answer_rows = answers
-        .query_map([survey_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        .query_map(params![survey_id, filter.include_partial], |r| {
+            let answer: (Option<String>, Option<String>, Option<String>) = (r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok((r.get::<_, i64>(0)?, answer))
         })?
         .peekable();
     let mut unit_statements = match codebook {
@@ -307,12 +308,14 @@ pub fn load(
         })?;
     for row in rows {
         let (response, language, participant) = row?;
-        let mut given = Answers::new();
-        for (_, question, item, value) in take_rows_for(&mut answer_rows, response, |r| r.0)? {
-            given.entry(question).or_default().insert(item, value);
+        let mut given = Rows::new();
+        for (_, answer) in take_rows_for(&mut answer_rows, response, |r| r.0)? {
+            if let (Some(question), Some(item), Some(value)) = answer {
+                given.entry(question).or_default().insert(item, value);
+            }
         }
-        if let Some((question, choice)) = &filter.answer
-            && !gave(&given, question, choice)
+        if let Some((question, choice)) = wanted
+            && !question.and_then(|q| Answer::of(q, &given)).is_some_and(|answer| answer.gave(choice))
         {
             continue;
         }
@@ -351,7 +354,7 @@ impl Data {
         plan: &Plan,
         language: &str,
         attribute_group: Option<usize>,
-        given: &Answers,
+        given: &Rows,
         coded: &[(usize, BTreeSet<String>)],
     ) {
         self.included += 1;
@@ -365,7 +368,12 @@ impl Data {
             scopes.push(0);
         }
         let mut groups: Vec<usize> = plan.languages.get(language).copied().into_iter().collect();
-        groups.extend(plan.choice_groups.iter().filter(|(q, c, _)| gave(given, q, c)).map(|(_, _, g)| *g));
+        // Each closed answer decoded once, for the groups and the counts.
+        let closed: Vec<Option<Answer>> = plan.closed.iter().map(|(q, _)| Answer::of(q, given)).collect();
+        for ((_, choices), answer) in plan.closed.iter().zip(&closed) {
+            let Some(answer) = answer else { continue };
+            groups.extend(choices.iter().filter(|(choice, _)| answer.gave(choice)).map(|(_, g)| *g));
+        }
         groups.extend(attribute_group);
         let g_len = self.groups.len();
         for &s in &scopes {
@@ -375,7 +383,7 @@ impl Data {
             }
         }
         self.add_codes(plan, coded, &scopes, &groups);
-        self.add_closed(plan.definition, given);
+        self.add_closed(plan, &closed);
     }
 
     fn add_codes(&mut self, plan: &Plan, coded: &[(usize, BTreeSet<String>)], scopes: &[usize], groups: &[usize]) {
@@ -423,43 +431,33 @@ impl Data {
         }
     }
 
-    fn add_closed(&mut self, definition: &SurveyDefinition, given: &Answers) {
-        for (_, q) in definition.questions() {
-            let Some(items) = given.get(&q.code) else { continue };
-            match q.kind {
-                QuestionType::SingleChoice | QuestionType::MultipleChoice | QuestionType::Ranking => {
-                    let counts = self.closed.entry(q.code.clone()).or_default();
+    /// Counts one respondent's closed answers (`closed` in the order of `plan.closed`): each
+    /// choice given (the choice ranked first, for a ranking), each matrix row's choice, and the
+    /// texts typed under Other.
+    fn add_closed(&mut self, plan: &Plan, closed: &[Option<Answer>]) {
+        for ((q, _), answer) in plan.closed.iter().zip(closed) {
+            let Some(answer) = answer else { continue };
+            if let Answer::Matrix(rows) = answer {
+                for (row, choice) in rows.iter().filter(|(row, _)| q.rows.iter().any(|r| r.code == *row)) {
+                    let counts = self.closed.entry(format!("{}/{row}", q.code)).or_default();
                     counts.answered += 1;
-                    let chosen = items.iter().filter(|(item, value)| match q.kind {
-                        QuestionType::SingleChoice => item.is_empty(),
-                        QuestionType::Ranking => value.as_str() == "1",
-                        _ => !item.is_empty(),
-                    });
-                    for (item, value) in chosen {
-                        let key = if q.kind == QuestionType::SingleChoice { value } else { item };
-                        match counts.choices.get_mut(key) {
-                            Some(n) => *n += 1,
-                            None => {
-                                counts.choices.insert(key.clone(), 1);
-                            }
-                        }
-                    }
-                    if q.kind != QuestionType::Ranking
-                        && let Some(text) = items.get("other")
-                    {
-                        counts.other_texts.push(text.clone());
+                    *counts.choices.entry((*choice).to_string()).or_default() += 1;
+                }
+                continue;
+            }
+            let counts = self.closed.entry(q.code.clone()).or_default();
+            counts.answered += 1;
+            let given = answer.codes().into_iter().chain(answer.ranked_first());
+            for choice in given {
+                match counts.choices.get_mut(choice) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.choices.insert(choice.to_string(), 1);
                     }
                 }
-                QuestionType::Matrix => {
-                    for row in &q.rows {
-                        if let Some(value) = items.get(&row.code) {
-                            let counts = self.closed.entry(format!("{}/{}", q.code, row.code)).or_default();
-                            counts.answered += 1;
-                            *counts.choices.entry(value.clone()).or_default() += 1;
-                        }
-                    }
-                }
-                _ => {}
+            }
+            if let Some(text) = answer.other_text() {
+                counts.other_texts.push(text.to_string());
             }
         }
     }

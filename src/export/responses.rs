@@ -9,9 +9,8 @@ use std::io::Write;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::stream::{CsvExportError, Plan};
+use crate::answer::{Answer, Naming, OTHER, Rows};
 use crate::csv_out::CsvWriter;
-use crate::respond::answers::OTHER;
-use crate::survey::messages;
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
 
@@ -133,66 +132,56 @@ pub fn columns<'a>(definition: &'a SurveyDefinition, participant: &[String]) -> 
 struct Row {
     own: [String; RESPONSE_COLUMNS.len()],
     participant: BTreeMap<String, String>,
-    answers: BTreeMap<String, BTreeMap<String, String>>,
+    answers: Rows,
 }
 
-/// Turns stored values into cells: codes as stored, or labels in the chosen language.
+/// Turns a response's answers into cells: each question's answer decoded once (`answer::Answer`),
+/// its choices named as codes or as labels in the chosen language (`answer::Naming`).
 struct Cells<'a> {
-    definition: &'a SurveyDefinition,
-    language: Option<&'a str>,
-    other_label: String,
+    naming: Naming<'a>,
 }
 
 impl Cells<'_> {
-    fn cell<'r>(&self, column: &Column, row: &'r Row) -> Cow<'r, str> {
-        let Some(q) = column.question else {
-            return match &column.source {
-                Source::Response(i) => Cow::Borrowed(row.own[*i].as_str()),
-                Source::Participant(name) => row.participant.get(name).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v)),
-                _ => Cow::Borrowed(""),
+    fn record<'r>(&self, columns: &'r [Column], row: &'r Row) -> Vec<Cow<'r, str>> {
+        let mut decoded: Option<(&str, Option<Answer<'r>>)> = None;
+        let mut cells = Vec::with_capacity(columns.len());
+        for column in columns {
+            let Some(q) = column.question else {
+                cells.push(match &column.source {
+                    Source::Response(i) => Cow::Borrowed(row.own[*i].as_str()),
+                    Source::Participant(name) => {
+                        row.participant.get(name).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v))
+                    }
+                    _ => Cow::Borrowed(""),
+                });
+                continue;
             };
-        };
-        let Some(items) = row.answers.get(&q.code) else { return Cow::Borrowed("") };
-        match &column.source {
-            Source::Value => {
-                let value = items.get("").map(String::as_str);
-                // Text typed under Other without ticking it counts as choosing Other.
-                let value = value
-                    .or_else(|| (q.kind == QuestionType::SingleChoice && items.contains_key(OTHER)).then_some(OTHER));
-                match value {
-                    Some(code) if q.kind == QuestionType::SingleChoice => self.choice(q, code),
-                    Some(v) => Cow::Borrowed(v),
-                    None => Cow::Borrowed(""),
-                }
+            // A question's columns are side by side: its answer is decoded at the first of them.
+            if decoded.as_ref().is_none_or(|(code, _)| *code != q.code) {
+                decoded = Some((q.code.as_str(), Answer::of(q, &row.answers)));
             }
-            Source::Ticked => {
-                let known =
-                    q.choices.iter().filter(|c| items.get(&c.code).is_some_and(|v| v == "1")).map(|c| c.code.as_str());
-                // Codes of choices no longer in the definition are kept, after the known ones.
-                let unknown =
-                    items.keys().filter(|k| !k.is_empty() && *k != OTHER && q.choice(k).is_none()).map(String::as_str);
-                let other = items.contains_key(OTHER).then_some(OTHER);
-                Cow::Owned(known.chain(unknown).chain(other).collect::<Vec<_>>().join(" "))
-            }
-            Source::Choice(code) => Cow::Borrowed(if items.get(code).is_some_and(|v| v == "1") { "1" } else { "0" }),
-            Source::Item(item) => match items.get(item) {
-                Some(code) if q.kind == QuestionType::Matrix => self.choice(q, code),
-                Some(value) => Cow::Borrowed(value.as_str()),
-                None => Cow::Borrowed(""),
-            },
-            Source::Response(_) | Source::Participant(_) => Cow::Borrowed(""),
+            let answer = decoded.as_ref().and_then(|(_, answer)| answer.as_ref());
+            cells.push(answer.map_or(Cow::Borrowed(""), |answer| self.cell(column, q, answer)));
         }
+        cells
     }
 
-    /// A choice's code, or its label when labels were asked for (a code no longer defined stays).
-    fn choice<'r>(&self, q: &Question, code: &'r str) -> Cow<'r, str> {
-        let Some(language) = self.language else { return Cow::Borrowed(code) };
-        if code == OTHER && q.other {
-            return Cow::Owned(self.other_label.clone());
-        }
-        match q.choice(code) {
-            Some(choice) => Cow::Owned(self.definition.text(&choice.label, language).to_string()),
-            None => Cow::Borrowed(code),
+    fn cell<'r>(&self, column: &Column, q: &'r Question, answer: &Answer<'r>) -> Cow<'r, str> {
+        match &column.source {
+            Source::Value => match answer {
+                Answer::Single { choice, .. } => self.naming.choice(q, choice),
+                _ => Cow::Borrowed(answer.value().unwrap_or_default()),
+            },
+            // Always codes: the column is for programs (`selected()` in XLSForm's terms).
+            Source::Ticked => Cow::Owned(answer.codes().join(" ")),
+            Source::Choice(code) => Cow::Borrowed(if answer.is_ticked(code) { "1" } else { "0" }),
+            Source::Item(item) => match answer {
+                Answer::Matrix(_) => answer.row(item).map_or(Cow::Borrowed(""), |choice| self.naming.choice(q, choice)),
+                Answer::Ranking(_) => Cow::Borrowed(answer.rank_of(item).unwrap_or_default()),
+                _ if item == OTHER => Cow::Borrowed(answer.other_text().unwrap_or_default()),
+                _ => Cow::Borrowed(""),
+            },
+            Source::Response(_) | Source::Participant(_) => Cow::Borrowed(""),
         }
     }
 }
@@ -203,10 +192,12 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
     let participant = participant_columns(conn, &plan.survey)?;
     let columns = columns(definition, &participant);
     w.record(columns.iter().map(|c| c.name.as_str()))?;
-    let language = plan.labels.as_deref();
-    let other_label = language.map(|l| messages::message(definition, "other_specify", l)).unwrap_or_default();
-    let cells = Cells { definition, language, other_label };
-    let mut emit = |row: &Row| w.record(columns.iter().map(|c| cells.cell(c, row)));
+    let naming = match plan.labels.as_deref() {
+        Some(language) => Naming::labels(definition, language),
+        None => Naming::Codes,
+    };
+    let cells = Cells { naming };
+    let mut emit = |row: &Row| w.record(cells.record(&columns, row));
 
     let mut stmt = conn.prepare(QUERY)?;
     let mut rows = stmt.query(params![plan.survey.id, plan.include_partial])?;

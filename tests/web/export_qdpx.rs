@@ -653,7 +653,7 @@ async fn codes_users_variables_cases_and_notes_are_all_there_the_same_each_time(
         values(cases[0]),
         owned(&[
             ("ROLE", "TextValue", "Researcher"),
-            ("USES", "TextValue", "Alpha; Gamma; teaching"),
+            ("USES", "TextValue", "Alpha; Gamma; Other (please specify): teaching"),
             ("GRID/r1", "TextValue", "High"),
             ("GRID/r2", "TextValue", "Low"),
             ("YEARS", "IntegerValue", "12"),
@@ -661,7 +661,10 @@ async fn codes_users_variables_cases_and_notes_are_all_there_the_same_each_time(
             ("SINCE", "DateValue", "2023-05-01"),
         ])
     );
-    assert_eq!(values(cases[1]), owned(&[("ROLE", "TextValue", "Teacher"), ("YEARS", "IntegerValue", "3")]));
+    assert_eq!(
+        values(cases[1]),
+        owned(&[("ROLE", "TextValue", "Other (please specify): Teacher"), ("YEARS", "IntegerValue", "3")])
+    );
     assert_eq!(values(cases[2]), owned(&[("ROLE", "TextValue", "Developer")]));
     let source_refs = |case: &Node| case.all("SourceRef").count();
     assert_eq!([source_refs(cases[0]), source_refs(cases[1]), source_refs(cases[2])], [2, 1, 0]);

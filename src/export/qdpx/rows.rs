@@ -23,7 +23,7 @@ pub fn find_survey(conn: &Connection, id: i64) -> Result<Option<StoredSurvey>, D
 }
 
 /// One respondent's answers: question → item → value, as in the `answers` table.
-pub type Answers = BTreeMap<String, BTreeMap<String, String>>;
+pub type Answers = crate::answer::Rows;
 
 /// A complete response as the scan reads it.
 #[derive(Debug, Default)]
@@ -72,12 +72,13 @@ pub struct AnswerMemo {
 type AnswerRow = (i64, String, Option<String>, Option<String>, Option<String>, Option<bool>);
 type Rows<'s, T> = std::iter::Peekable<rusqlite::MappedRows<'s, fn(&rusqlite::Row) -> rusqlite::Result<T>>>;
 
-/// Complete responses and their answers, in response order. `responses` is read in rowid order
-/// (`NOT INDEXED`) and each response's answers come from the answers' primary key, so SQLite
-/// never sorts. `trim` is SQLite's, as in `coding::units`, so the same answers count as blank.
-const RESPONSES: &str = "SELECT r.id, r.updated_at, a.question, a.item, a.value, trim(a.value) != '' \
-     FROM responses r NOT INDEXED LEFT JOIN answers a ON a.response_id = r.id \
-     WHERE r.survey_id = ?1 AND r.status = 'complete' AND r.deleted_at IS NULL ORDER BY r.id";
+/// Complete responses and their answers, in response order. The responses are read in rowid
+/// order (`+survey_id` keeps SQLite from reading them through the survey's index) and each
+/// response's answers come from the answers' primary key, so SQLite never sorts. `trim` is
+/// SQLite's, as in `coding::units`, so the same answers count as blank.
+pub const RESPONSES: &str = "SELECT r.id, r.updated_at, a.question, a.item, a.value, trim(a.value) != '' \
+     FROM complete_responses r LEFT JOIN answers a ON a.response_id = r.id \
+     WHERE +r.survey_id = ?1 ORDER BY r.id";
 
 /// A codebook's codings in the order of the `codings_unit` index: no sort.
 const CODINGS: &str = "SELECT response_id, id, question, coder_id, layer, code_key, span_start, span_end, created_at \
