@@ -193,7 +193,9 @@ impl Choices {
     /// Why the cross-tab offers no participant attribute, when it offers none.
     fn attributes_help(&self) -> String {
         if self.definition.anonymous {
-            format!("No participant attributes: {ANONYMOUS}.")
+            // As a sentence: "The survey is anonymous, …".
+            let mut why = ANONYMOUS.chars();
+            why.next().map(|first| format!("{}{}.", first.to_uppercase(), why.as_str())).unwrap_or_default()
         } else if self.attributes.is_empty() {
             "No participant attributes yet: import participants with columns beyond email, name and language \
              (such as organisation) to cross-tab by them."

@@ -483,3 +483,5 @@ async fn the_crosstab_groups_by_a_participant_attribute_in_the_app_and_the_expor
     assert_eq!(unknown.status(), reqwest::StatusCode::BAD_REQUEST);
     assert!(unknown.text().await.unwrap().contains("the participant list has no attribute"));
 }
+
+mod browser;

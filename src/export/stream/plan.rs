@@ -304,7 +304,7 @@ impl ExportRequest {
 const BY_VALUES: &str = "give a single or multiple choice question's code, language, or attribute:NAME";
 
 /// Why an anonymous survey has no cross-tab by participant attribute.
-pub const ANONYMOUS: &str = "the survey is anonymous: no response is linked to a participant, so there are no \
+pub const ANONYMOUS: &str = "the survey is anonymous, so no response is linked to a participant and there are no \
                              participant attributes to group by";
 
 fn is_choice(kind: QuestionType) -> bool {
