@@ -67,11 +67,13 @@ pub fn sections(plan: &Plan, data: &Data) -> Value {
             table => tables::crosstab(data, d, &book.draft, question, by), by => by_label(plan, by),
             csv => download(plan, What::Crosstab),
         },
-        None if d.anonymous => {
-            context! { note => format!("No cross-tab chosen. By participant attribute there is none: {ANONYMOUS}.") }
-        }
         None => {
-            context! { note => "No cross-tab chosen: choose what to group respondents by in “Cross-tab codes by” above." }
+            let mut note =
+                "No cross-tab chosen: choose what to group respondents by in “Cross-tab codes by” above.".to_string();
+            if d.anonymous {
+                note.push_str(&format!(" There is none by participant attribute: {ANONYMOUS}."));
+            }
+            context! { note }
         }
     };
     let x = tables::cooccurrence(data, &book.draft, question);

@@ -77,7 +77,8 @@ pub async fn page(
             (StatusCode::OK, Some(view::sections(&plan, &data)), BTreeMap::new())
         }
         Err(bad) => {
-            let at = bad.option.map_or("options", |o| o.name());
+            // At its field, or at the form for an option the page has no field for.
+            let at = bad.option.filter(|o| options.contains(o)).map_or("options", |o| o.name());
             (StatusCode::BAD_REQUEST, None, BTreeMap::from([(at, bad.to_string())]))
         }
     };

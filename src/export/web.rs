@@ -95,7 +95,8 @@ async fn render(
             let spec = w.spec();
             let request = match &refused {
                 Some((failed, request, bad)) if *failed == w => {
-                    let at = bad.option.map_or("options".to_string(), |o| o.name().to_string());
+                    // At its field, or at the form for an option the file has no field for.
+                    let at = bad.option.filter(|o| w.takes().contains(o)).map_or("options", |o| o.name());
                     errors.insert(format!("{}-{at}", spec.name), bad.to_string());
                     request.clone()
                 }

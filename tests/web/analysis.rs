@@ -2,6 +2,9 @@
 //! known answers; layers and filters change the figures as they should; the CSVs parse back to
 //! exactly the cells shown; the charts are well-formed SVG with one bar per value.
 
+mod browser;
+mod options;
+
 use std::collections::BTreeMap;
 
 use fieldwork::accounts::Role;
@@ -483,5 +486,3 @@ async fn the_crosstab_groups_by_a_participant_attribute_in_the_app_and_the_expor
     assert_eq!(unknown.status(), reqwest::StatusCode::BAD_REQUEST);
     assert!(unknown.text().await.unwrap().contains("the participant list has no attribute"));
 }
-
-mod browser;
