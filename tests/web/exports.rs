@@ -628,6 +628,33 @@ async fn exports_are_for_researchers_and_bad_requests_get_a_clear_answer() {
 }
 
 #[tokio::test]
+async fn a_refused_download_brings_the_export_page_back_with_the_message_at_its_field_and_the_options_kept() {
+    let app = TestApp::spawn().await;
+    let a = arrange(&app);
+    researcher(&app).await;
+    let query = format!("codebook={}&by=WHY&language=es&include_partial=1", a.codebook);
+    let (status, page) = app.get_page(&format!("/surveys/exp/export/crosstab.csv?{query}")).await;
+    let page = unescape(&page);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = "by: WHY is not a single or multiple choice question";
+    assert!(page.contains(&format!("<a href=\"#crosstab-by\">{message}")), "the summary links to the field: {page}");
+    assert!(page.contains(&format!("id=\"crosstab-by-error\">{message}")), "the message at the field");
+    let form =
+        page.split("action=\"/surveys/exp/export/crosstab.csv\"").nth(1).unwrap().split("</form>").next().unwrap();
+    assert!(form.contains("<option value=\"es\" selected>es</option>"), "the options as given: {form}");
+    assert!(
+        form.contains("id=\"crosstab-include_partial\" name=\"include_partial\" type=\"checkbox\" value=\"1\" checked")
+    );
+    let other =
+        page.split("action=\"/surveys/exp/export/responses.csv\"").nth(1).unwrap().split("</form>").next().unwrap();
+    assert!(!other.contains(" selected>es<") && !other.contains("aria-invalid"), "other files' forms as they were");
+    // An option the file has no field for: the message at its form.
+    let (status, page) = app.get_page("/surveys/exp/export/closed.csv?question=WHY").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(unescape(&page).contains("<a href=\"#closed-options\">question: does not apply to closed"), "{page}");
+}
+
+#[tokio::test]
 async fn the_export_page_offers_every_file_with_its_options_and_the_overview_links_to_it() {
     let app = TestApp::spawn().await;
     let a = arrange(&app);

@@ -8,12 +8,7 @@ use reqwest::StatusCode;
 
 use super::{Arranged, arrange, parse_csv, researcher};
 use crate::exports::cli;
-use crate::helpers::TestApp;
-
-/// An attribute's value as the browser reads it.
-fn unescape(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
-}
+use crate::helpers::{TestApp, unescape};
 
 /// The `href` of the element with `id` on a page.
 fn link(page: &str, id: &str) -> String {
