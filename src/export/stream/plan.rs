@@ -32,7 +32,7 @@ impl Target {
     pub fn takes(self) -> Vec<Opt> {
         match self {
             Target::File(what) => what.takes(),
-            Target::AnalysisPage => What::Crosstab.spec().options.to_vec(),
+            Target::AnalysisPage => super::what::CROSSTAB.to_vec(),
         }
     }
 

@@ -79,6 +79,19 @@ pub struct Spec {
     pub writer: Writer,
 }
 
+/// The options of the cross-tab, and so of the analysis page, which shows it with the other tables.
+pub const CROSSTAB: &[Opt] = &[
+    Opt::Codebook,
+    Opt::Layer,
+    Opt::Question,
+    Opt::By,
+    Opt::IncludePartial,
+    Opt::Language,
+    Opt::From,
+    Opt::To,
+    Opt::Answer,
+];
+
 /// The options of the analysis tables: the coding layer, one open question and the filters.
 const TABLE: &[Opt] =
     &[Opt::Codebook, Opt::Layer, Opt::Question, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer];
@@ -158,17 +171,7 @@ impl What {
                     "Cross-tab",
                     "Respondents with each code by the choices of a closed question, by language or by a \
                      participant attribute.",
-                    &[
-                        Opt::Codebook,
-                        Opt::Layer,
-                        Opt::Question,
-                        Opt::By,
-                        Opt::IncludePartial,
-                        Opt::Language,
-                        Opt::From,
-                        Opt::To,
-                        Opt::Answer,
-                    ],
+                    CROSSTAB,
                     tables::crosstab,
                 )
             },
