@@ -3,8 +3,10 @@
 //! the page and downloaded as a file (`/surveys/SLUG/analysis/NAME.svg`).
 
 use super::csv::percent;
+use super::data::Data;
 use super::svg::{self, Bar};
-use super::tables::{Cooccurrence, Frequency, TallyRow};
+use super::tables::{self, Cooccurrence, Frequency, TallyRow};
+use crate::export::stream::Plan;
 
 /// The tallies chart's name, its element id and file name alike.
 pub const TALLIES: &str = "tallies";
@@ -14,6 +16,24 @@ pub const COOCCURRENCE: &str = "cooccurrence";
 /// have no `-`).
 pub fn closed_name(key: &str) -> String {
     format!("closed-{}", key.replace('/', "-"))
+}
+
+/// The chart `name` (`tallies`, `cooccurrence`, a `closed_name`) under the plan, if the page has it.
+pub fn named(plan: &Plan, data: &Data, name: &str) -> Option<String> {
+    let d = &plan.survey.definition;
+    let question = plan.question.as_deref();
+    if let Some(f) = tables::frequencies(data, d).iter().find(|f| closed_name(&f.key) == name) {
+        return Some(closed(f));
+    }
+    let book = plan.codebook.as_ref()?;
+    match name {
+        TALLIES => {
+            let (rows, answered) = tables::tallies(data, &book.draft, question);
+            Some(tallies(&rows, answered, &book.draft.name))
+        }
+        COOCCURRENCE => Some(cooccurrence(&tables::cooccurrence(data, &book.draft, question))),
+        _ => None,
+    }
 }
 
 /// At most this many bars in the tallies chart: past it, the most frequent codes (the table below

@@ -18,6 +18,7 @@ use crate::app::AppState;
 use crate::error::{AppError, Result};
 use crate::export::fields::Choices;
 use crate::export::stream::{BadOption, CsvExportError, ExportRequest, Opt, Plan, Target};
+use crate::export::tables::load;
 use crate::survey::store::StoredSurvey;
 use crate::web::Page;
 use crate::web::routes::Routes;
@@ -71,10 +72,9 @@ pub async fn page(
     }
     let (status, analysis, errors) = match plan {
         Ok(plan) => {
-            let loaded =
-                state.db.read(move |conn| Ok(crate::export::tables::load(conn, &plan).map(|d| (d, plan)))).await?;
-            let (data, plan) = loaded.map_err(anyhow::Error::new)?;
-            (StatusCode::OK, Some(view::sections(&plan, &data)), BTreeMap::new())
+            // The tables and charts grow with the codebook: drawn on the reader's blocking thread.
+            let shown = state.db.read(move |conn| Ok(load(conn, &plan).map(|data| view::sections(&plan, &data))));
+            (StatusCode::OK, Some(shown.await?.map_err(anyhow::Error::new)?), BTreeMap::new())
         }
         Err(bad) => {
             // At its field, or at the form for an option the page has no field for.
@@ -110,29 +110,11 @@ pub async fn chart(
     let (target, details) = (plan.survey.slug.clone(), format!("chart {name}.svg of {}", plan.describe()));
     let drawn = state
         .db
-        .read(move |conn| Ok(crate::export::tables::load(conn, &plan).map(|data| draw(&plan, &data, &name))))
+        .read(move |conn| Ok(load(conn, &plan).map(|data| charts::named(&plan, &data, &name))))
         .await?
         .map_err(anyhow::Error::new)?
         .ok_or(AppError::NotFound)?;
     state.db.write(move |tx| crate::audit::record(tx, Some(&user), "responses.export", &target, &details)).await?;
     let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml; charset=utf-8"))];
     Ok((headers, drawn).into_response())
-}
-
-/// The chart `name`, if the page has it.
-fn draw(plan: &Plan, data: &super::data::Data, name: &str) -> Option<String> {
-    let d = &plan.survey.definition;
-    let question = plan.question.as_deref();
-    if let Some(f) = super::tables::frequencies(data, d).iter().find(|f| charts::closed_name(&f.key) == name) {
-        return Some(charts::closed(f));
-    }
-    let book = plan.codebook.as_ref()?;
-    match name {
-        charts::TALLIES => {
-            let (rows, answered) = super::tables::tallies(data, &book.draft, question);
-            Some(charts::tallies(&rows, answered, &book.draft.name))
-        }
-        charts::COOCCURRENCE => Some(charts::cooccurrence(&super::tables::cooccurrence(data, &book.draft, question))),
-        _ => None,
-    }
 }
