@@ -1,13 +1,15 @@
 //! The wide `responses` file: one row per response, its own columns, then one column per answer
 //! in survey order. Answers are stored long and pivoted here while they stream out of SQLite: the
-//! rows come ordered by response, and a row is written each time the response changes.
+//! rows (`store::RESPONSES`) come ordered by response, and a row is written each time the
+//! response changes.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
+use super::store;
 use super::stream::{CsvExportError, Plan};
 use crate::answer::{Answer, Naming, OTHER, Rows};
 use crate::csv_out::CsvWriter;
@@ -17,15 +19,6 @@ use crate::survey::store::StoredSurvey;
 /// The response's own columns, first in every row.
 pub const RESPONSE_COLUMNS: [&str; 7] =
     ["response_id", "status", "survey_version", "language", "started_at", "submitted_at", "duration_s"];
-
-/// Every response of a survey with its answers, ordered by response. Responses are read in rowid
-/// order (the `+` keeps SQLite from reading them through the survey's index), so SQLite never
-/// sorts: each response's answers come from the answers table's primary key as the scan reaches
-/// it, and memory does not grow with the survey.
-pub const QUERY: &str = "SELECT r.id, r.status, r.survey_version, r.language, r.started_at, r.submitted_at, \
-     r.duration_s, a.question, a.item, a.value, r.participant_id \
-     FROM live_responses r LEFT JOIN answers a ON a.response_id = r.id \
-     WHERE +r.survey_id = ?1 AND (?2 OR r.is_complete) ORDER BY r.id";
 
 /// Where a column's cells come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,9 +52,7 @@ pub fn participant_columns(conn: &Connection, survey: &StoredSurvey) -> Result<V
     if survey.definition.anonymous {
         return Ok(Vec::new());
     }
-    let any: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM participants WHERE survey_id = ?1)", [survey.id], |r| r.get(0))?;
-    if !any {
+    if !store::has_participants(conn, survey.id)? {
         return Ok(Vec::new());
     }
     let attributes = crate::distribute::participants::attribute_names(conn, survey.id)?;
@@ -75,13 +66,7 @@ const PARTICIPANT_COLUMNS: [&str; 3] = ["participant_email", "participant_name",
 
 /// The participant columns' values for the participant `id`.
 fn participant_values(conn: &Connection, id: i64) -> Result<BTreeMap<String, String>, CsvExportError> {
-    let mut stmt = conn.prepare_cached("SELECT email, name, language, attributes FROM participants WHERE id = ?1")?;
-    let found = stmt
-        .query_row([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-        })
-        .optional()?;
-    let Some((email, name, language, attributes)) = found else { return Ok(BTreeMap::new()) };
+    let Some((email, name, language, attributes)) = store::participant(conn, id)? else { return Ok(BTreeMap::new()) };
     let mut values: BTreeMap<String, String> =
         PARTICIPANT_COLUMNS.iter().map(|c| (*c).to_string()).zip([email, name, language]).collect();
     let attributes: BTreeMap<String, String> = serde_json::from_str(&attributes).unwrap_or_default();
@@ -199,8 +184,9 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
     let cells = Cells { naming };
     let mut emit = |row: &Row| w.record(cells.record(&columns, row));
 
-    let mut stmt = conn.prepare(QUERY)?;
-    let mut rows = stmt.query(params![plan.survey.id, plan.include_partial])?;
+    let mut stmt = conn.prepare(&store::RESPONSES)?;
+    let params = store::responses_params(plan.survey.id, &plan.filter);
+    let mut rows = stmt.query(&*params.named())?;
     let mut current: Option<(i64, Row)> = None;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;

@@ -850,9 +850,12 @@ async fn the_project_is_refused_to_coders_and_for_unknown_codebooks_or_options()
         (format!("codebook={book}&per=question"), "per: \"question\" is not answer or respondent"),
         (format!("codebook={book}&texts=zip"), "texts: \"zip\" is not inline or files"),
         (format!("codebook={book}&layer=bogus"), "is not one of default, union"),
-        (format!("codebook={book}&include_partial=1"), "include_partial applies only to the CSV files"),
-        (format!("codebook={book}&question=WHY"), "question applies only to the CSV files"),
-        ("codebook=x".into(), "codebook must be a codebook"),
+        (format!("codebook={book}&include_partial=1"), "include_partial: does not apply to qdpx"),
+        (
+            format!("codebook={book}&question=WHY"),
+            "question: does not apply to qdpx, which takes codebook, layer, per, texts",
+        ),
+        ("codebook=x".into(), "codebook: must be a number, not \"x\""),
     ] {
         let (status, page) = app.get_page(&project(&query)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {page}");
@@ -864,7 +867,7 @@ async fn the_project_is_refused_to_coders_and_for_unknown_codebooks_or_options()
     let output = cli(&app, &["--survey", "qdpx", "--what", "qdpx", "--codebook", &book]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("qdpx is a zip file and needs a file to write to: give --out FILE.qdpx"), "{stderr}");
+    assert!(stderr.contains("qdpx is not a text file and needs a file to write to: give --out FILE.qdpx"), "{stderr}");
     assert!(output.stdout.is_empty());
     let out = app.dir.path().join("refused.qdpx");
     let output =
@@ -872,9 +875,9 @@ async fn the_project_is_refused_to_coders_and_for_unknown_codebooks_or_options()
     assert!(String::from_utf8_lossy(&output.stderr).contains("survey qdpx has no codebook 9999"));
     assert!(!out.exists(), "no file for a refused export");
     let output = cli(&app, &["--survey", "qdpx", "--what", "responses", "--per", "respondent"]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("per applies only to qdpx"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--per: does not apply to responses"));
     let output = cli(&app, &["--survey", "qdpx", "--what", "responses", "--texts", "files"]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("texts applies only to qdpx"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--texts: does not apply to responses"));
     let output = cli(
         &app,
         &["--survey", "qdpx", "--what", "qdpx", "--codebook", &book, "--texts", "zip", "--out", out.to_str().unwrap()],

@@ -8,8 +8,8 @@ async fn the_streaming_readers_never_make_sqlite_sort() {
     let app = TestApp::spawn().await;
     let conn = fieldwork::db::open(&app.db_path).expect("open db");
     let readers = [
-        ("the wide export", fieldwork::export::responses::QUERY),
-        ("the analysis' responses", fieldwork::analysis::data::RESPONSES),
+        ("the wide export", fieldwork::export::store::RESPONSES.as_str()),
+        ("the analysis' responses", fieldwork::analysis::data::RESPONSES.as_str()),
         ("the analysis' answers", fieldwork::analysis::data::ANSWERS),
         ("the project export's responses", fieldwork::export::qdpx::rows::RESPONSES),
     ];
