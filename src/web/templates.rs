@@ -16,10 +16,8 @@ impl Templates {
     pub fn load() -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
-        // `{{ stamp|local_time(current_user.time_zone) }}`: a stored UTC time in the reader's zone.
-        env.add_filter("local_time", |utc: String, zone: Option<String>| {
-            super::time_zone::display(&utc, zone.as_deref().unwrap_or("UTC"))
-        });
+        // `{{ stamp|local_time }}`: a stored time in the reader's zone, the one format of every page.
+        env.add_filter("local_time", local_time);
         // `?q={{ typed|urlencode }}`: a value typed by a person, safe inside a query string.
         env.add_filter("urlencode", |value: String| crate::error::urlencode(&value));
         for (name, source) in embedded() {
@@ -37,6 +35,16 @@ impl Templates {
     pub fn names(&self) -> Vec<String> {
         embedded().map(|(name, _)| name.to_string()).collect()
     }
+}
+
+/// The `local_time` filter: a stored UTC time (or date) as `time_zone::display` shows it, in the
+/// zone given, else the signed-in person's (`current_user.time_zone`), else UTC. Nothing stored
+/// (none) is shown as nothing.
+fn local_time(state: &minijinja::State, stored: Option<String>, zone: Option<String>) -> String {
+    let Some(stored) = stored else { return String::new() };
+    let reader = || state.lookup("current_user")?.get_attr("time_zone").ok()?.as_str().map(str::to_string);
+    let zone = zone.or_else(reader).unwrap_or_else(|| "UTC".to_string());
+    super::time_zone::display(&stored, &zone)
 }
 
 fn embedded() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -167,6 +175,17 @@ mod tests {
             let html = templates.render(&name, sample_context()).unwrap_or_else(|e| panic!("{name}: {e:#}"));
             assert!(!html.contains("Ana <b>"), "{name} must escape user text");
         }
+    }
+
+    #[test]
+    fn local_time_shows_a_stored_time_in_the_readers_zone() {
+        let templates = Templates::load().unwrap();
+        let render = |source: &str, ctx: minijinja::Value| templates.env.render_str(source, ctx).unwrap();
+        let madrid = context! { current_user => context! { time_zone => "Europe/Madrid" }, at => "2026-07-15T07:00:00Z" };
+        assert_eq!(render("{{ at|local_time }}", madrid.clone()), "15 Jul 2026, 09:00 CEST");
+        assert_eq!(render("{{ at|local_time('Asia/Tokyo') }}", madrid), "15 Jul 2026, 16:00 JST");
+        let signed_out = context! { at => "2026-07-15T07:00:00Z", never => () };
+        assert_eq!(render("{{ at|local_time }}|{{ never|local_time }}", signed_out), "15 Jul 2026, 07:00 UTC|");
     }
 
     #[test]

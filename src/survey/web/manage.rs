@@ -140,7 +140,7 @@ pub(super) async fn render_overview(
 ) -> Result<Response> {
     let survey = &scope.survey;
     let (id, definition) = (survey.id, survey.definition.clone());
-    let ((complete, partial), texts, mut members) = state
+    let ((complete, partial), texts, members) = state
         .db
         .read(move |conn| {
             Ok((
@@ -150,9 +150,6 @@ pub(super) async fn render_overview(
             ))
         })
         .await?;
-    for member in &mut members {
-        member.added_at = crate::web::time_zone::display(&member.added_at, &scope.user.time_zone);
-    }
     let d = &survey.definition;
     let own = context! {
         survey => survey,
