@@ -120,6 +120,7 @@ fn staff_routes() -> Routes {
         .route("/", get(dashboard::home))
         .route("/healthz", get(dashboard::healthz))
         .route("/static/{*path}", get(static_files::serve))
+        .route("/favicon.ico", get(static_files::favicon))
         .merge(accounts::web::router())
         .merge(survey::web::router())
         .merge(codebook::web::router())

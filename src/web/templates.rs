@@ -189,6 +189,28 @@ mod tests {
     }
 
     #[test]
+    fn the_form_macros_tie_label_help_and_error_to_their_field() {
+        let templates = Templates::load().unwrap();
+        let render = |source: &str| {
+            let source = format!("{{% import \"partials/forms.html\" as forms %}}{source}");
+            let template = templates.env.template_from_named_str("probe.html", &source).unwrap();
+            template.render(context! { errors => context! { n => "Too long." } }).unwrap()
+        };
+        let input = render(r#"{{ forms.input("n", "Name", value="<b>", errors=errors, help="Short.", id="x-n") }}"#);
+        assert!(input.contains(r#"<label for="x-n">Name</label>"#), "{input}");
+        assert!(input.contains(r#"id="x-n" name="n" type="text" value="&lt;b&gt;""#), "{input}");
+        assert!(input.contains(r#"aria-describedby="x-n-help x-n-error" aria-invalid="true""#), "{input}");
+        let select = render(r#"{{ forms.select("k", "Kind", [("a", "A"), ("b", "B <i>")], selected="b", blank="any") }}"#);
+        assert!(select.contains(r#"<option value="">any</option>"#), "{select}");
+        assert!(select.contains(r#"<option value="b" selected>B &lt;i&gt;</option>"#), "{select}");
+        let plain = render(r#"{{ forms.select("l", "Language", ["en", "es"], selected="es") }}"#);
+        assert!(plain.contains(r#"<option value="es" selected>es</option>"#) && !plain.contains("aria-"), "{plain}");
+        let boxes = render(r#"{{ forms.checkbox("r", "Required", checked=true) }}{{ forms.textarea("t", "Text", "a", attrs={"spellcheck": "false"}) }}"#);
+        assert!(boxes.contains(r#"<input id="r" name="r" type="checkbox" value="on" checked>"#), "{boxes}");
+        assert!(boxes.contains(r#"rows="3" spellcheck="false">a</textarea>"#), "{boxes}");
+    }
+
+    #[test]
     fn the_paging_links_carry_the_filter_encoded() {
         let templates = Templates::load().unwrap();
         let cases = [

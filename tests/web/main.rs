@@ -29,5 +29,6 @@ mod login_flood;
 mod mail;
 mod respond;
 mod scoping;
+mod screens;
 mod security;
 mod surveys;

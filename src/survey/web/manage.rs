@@ -204,8 +204,8 @@ pub struct DuplicateForm {
     new_slug: String,
 }
 
-/// `POST /surveys/{slug}/duplicate`: a draft copy under a new address, whose researcher is the
-/// person who copied it.
+/// `POST /surveys/{slug}/duplicate`: a draft copy under a new address, titled "… (copy)", whose
+/// researcher is the person who copied it.
 pub async fn duplicate(
     State(state): State<AppState>,
     ManagedSurvey { user, survey, .. }: ManagedSurvey,
@@ -215,6 +215,9 @@ pub async fn duplicate(
     let slug = survey.slug.clone();
     let mut definition = survey.definition.clone();
     definition.slug = form.new_slug.trim().to_string();
+    // The copy's title tells it from the original in every list.
+    let language = definition.default_language.clone();
+    definition.title.entry(language).and_modify(|title| title.push_str(" (copy)"));
     let text = file::to_toml(&definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
     let outcome = state
         .db

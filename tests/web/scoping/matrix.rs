@@ -32,7 +32,7 @@ fn scope_of(path: &str) -> Scope {
     const CODING: [&str; 3] = ["/codebooks/{id}/code", "/codebooks/{id}/journal", "/codebooks/{id}/colours.css"];
     if path.starts_with("/s/")
         || path.starts_with("/static/")
-        || ["/healthz", "/login", "/logout", "/setup", "/account/set-password"].contains(&path)
+        || ["/healthz", "/favicon.ico", "/login", "/logout", "/setup", "/account/set-password"].contains(&path)
     {
         Scope::Public
     } else if ["/", "/account/password", "/account/time-zone"].contains(&path) {
