@@ -136,6 +136,17 @@ mod tests {
             members => vec![context! { user_id => 2, email => "r@example.org", name => "Ana <b>", role => "researcher", active => false, added_at => "2026-01-01T00:00:00Z", added_by => "a@example.org" }],
             member_roles => ["researcher", "coder"], member_form => context! { member_email => "c@example.org", member_role => "coder" },
             member_errors => context! { member_email => "no such account", member_role => "choose one" },
+            // The survey's overview: its next steps, where it stands, what is not translated.
+            next_steps => vec![
+                context! { label => "Open for responses", href => "/surveys/s/status", why => "w", opens => true },
+                context! { label => "Review", href => "/surveys/s/build", why => "w", opens => false },
+            ],
+            progress => context! { complete => 1, partial => 1, participants => 2, codebooks => vec![
+                context! { id => 1, name => "Ana <b>", published => true, coded => 2, awaiting => 1 },
+                context! { id => 2, name => "B", published => false, coded => 0, awaiting => 0 },
+            ] },
+            coded => 2, awaiting => 1, access => "both",
+            missing_translations => vec![context! { language => "es", labels => vec!["Q1 text"; 9] }],
         }
     }
 

@@ -11,6 +11,8 @@ use axum::routing::{get, post};
 
 use crate::web::routes::Routes;
 
+pub(crate) use manage::survey_rows;
+
 pub fn router() -> Routes {
     Routes::new()
         .route("/surveys", get(manage::list))

@@ -39,7 +39,7 @@ fn scope_of(path: &str) -> Scope {
         Scope::SignedIn
     } else if path.starts_with("/admin/") {
         Scope::Admin
-    } else if ["/surveys", "/surveys/import", "/surveys/new"].contains(&path) {
+    } else if ["/surveys", "/surveys/import", "/surveys/new", "/study-kit"].contains(&path) {
         Scope::Researchers
     } else if CODING.iter().any(|c| path == *c || path.starts_with(&format!("{c}/"))) {
         Scope::Coding

@@ -61,9 +61,9 @@ async fn the_overview_shows_pages_questions_response_counts_and_the_public_link(
     assert!(overview.contains("<h1>Open LLM development and governance</h1>"));
     assert!(overview.contains("status-open\">open</strong> · version 1"), "{overview}");
     assert!(overview.contains(&format!("{pages} pages, {questions} questions")), "{overview}");
-    assert!(overview.contains("2 complete, 1 partial response"), "{overview}");
+    assert!(overview.contains("2 complete, 1 partial</a>"), "{overview}");
     let link = format!("{}/s/{SHIPPED_SLUG}", app.address);
-    assert!(overview.contains(&format!("<a href=\"{link}\">{link}</a>")), "{overview}");
+    assert!(overview.contains(&format!("<a href=\"{link}\" id=\"public-link\">{link}</a>")), "{overview}");
     assert!(overview.contains("<tr><td>es</td><td>0</td><td>0</td></tr>"), "Spanish is complete: {overview}");
 }
 
