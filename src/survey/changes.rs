@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::Connection;
 
-use super::model::{QuestionType, SurveyDefinition};
+use super::model::{Question, QuestionType, SurveyDefinition};
 use super::validate::DefinitionError;
 use crate::db::DbError;
 
@@ -45,6 +45,25 @@ impl Answered {
     fn question(&self, code: &str) -> Option<&BTreeSet<String>> {
         self.items.get(code)
     }
+
+    /// Whether the question `code` has a stored answer.
+    pub fn has_answers(&self, code: &str) -> bool {
+        self.items.contains_key(code)
+    }
+
+    /// Whether some stored answer chose `choice` of `question`.
+    pub fn chose(&self, question: &Question, choice: &str) -> bool {
+        let Some(items) = self.question(&question.code) else { return false };
+        match question.kind {
+            QuestionType::SingleChoice | QuestionType::Matrix => items.contains(&format!("={choice}")),
+            _ => items.contains(choice),
+        }
+    }
+
+    /// Whether some stored answer answered the row `row` of the matrix `question`.
+    pub fn answered_row(&self, question: &Question, row: &str) -> bool {
+        self.question(&question.code).is_some_and(|items| items.contains(row))
+    }
 }
 
 /// The problems with replacing `old` by `new` given what has been answered.
@@ -79,11 +98,7 @@ pub fn check(old: &SurveyDefinition, new: &SurveyDefinition, answered: &Answered
             continue;
         }
         for choice in &question.choices {
-            let used = match question.kind {
-                QuestionType::SingleChoice | QuestionType::Matrix => items.contains(&format!("={}", choice.code)),
-                _ => items.contains(&choice.code),
-            };
-            if used && replacement.choice(&choice.code).is_none() {
+            if answered.chose(question, &choice.code) && replacement.choice(&choice.code).is_none() {
                 refuse(
                     &mut errors,
                     format!("questions.{}.choices.{}", question.code, choice.code),
@@ -95,7 +110,7 @@ pub fn check(old: &SurveyDefinition, new: &SurveyDefinition, answered: &Answered
             }
         }
         for row in &question.rows {
-            if items.contains(&row.code) && !replacement.rows.iter().any(|r| r.code == row.code) {
+            if answered.answered_row(question, &row.code) && !replacement.rows.iter().any(|r| r.code == row.code) {
                 refuse(
                     &mut errors,
                     format!("questions.{}.rows.{}", question.code, row.code),

@@ -146,6 +146,13 @@ mod tests {
                 context! { id => 2, name => "B", published => false, coded => 0, awaiting => 0 },
             ] },
             coded => 2, awaiting => 1, access => "both",
+            // The builder: its outline, a question's settings and removals, a confirmation.
+            outline => vec![context! { code => "p1", title => "Ana <b>", relevant => "${A} = 1", questions => vec![
+                context! { code => "Q1", type_label => "Short text", required => true, relevant => "${A} = 1", text => "Why?" },
+            ] }],
+            uses => crate::survey::model::QuestionType::MultipleChoice.settings(), type_label => "Multiple choice",
+            removals => vec![context! { kind => "choice", code => "b", label => "Ana <b>", answered => true }], confirmed => false,
+            what => "the question Q1", lines => vec!["Nobody has answered Q1 yet."], can => true,
             missing_translations => vec![context! { language => "es", labels => vec!["Q1 text"; 9] }],
         }
     }
