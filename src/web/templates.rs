@@ -152,6 +152,8 @@ mod tests {
             ] }],
             uses => crate::survey::model::QuestionType::MultipleChoice.settings(), type_label => "Multiple choice",
             removals => vec![context! { kind => "choice", code => "b", label => "Ana <b>", answered => true }], confirmed => false,
+            shown_texts => vec![context! { path => "title", label => "Survey title", source => "T", translation => context! { language => "es", text => "<b>", state => "missing" } }],
+            total => 3, other_languages => vec!["es", "fr"], language => "es", show => "missing",
             what => "the question Q1", lines => vec!["Nobody has answered Q1 yet."], can => true,
             missing_translations => vec![context! { language => "es", labels => vec!["Q1 text"; 9] }],
         }

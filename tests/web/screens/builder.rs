@@ -1,6 +1,6 @@
-//! The builder as a newcomer meets it: one line per question with its type's name and badges, a
-//! question's form with only the settings its type takes, and deleting that asks first and says
-//! what happens to the answers.
+//! Building and translating as a newcomer meets them: one line per question with its type's name
+//! and badges, a question's form with only the settings its type takes, deleting that asks first
+//! and says what happens to the answers, and translations filtered to what needs work.
 
 use fieldwork::survey::store::Status;
 use reqwest::StatusCode;
@@ -98,4 +98,44 @@ async fn deleting_a_question_asks_first_and_says_what_happens_to_its_answers() {
     let p1 = unescape(&page(&app, &at("/pages/p1/delete")).await);
     assert!(p1.contains("The page holds 1 question: move them to another page or delete them first."), "{p1}");
     assert_eq!(app.get(&at("/questions/NOPE/delete")).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_translations_page_filters_to_missing_or_out_of_date_texts_and_comes_back_to_the_filter() {
+    let app = signed_in_researcher().await;
+    add_survey(&app, SMALL);
+    let translations = format!("/surveys/{SMALL_SLUG}/translations");
+    // One Spanish text removed (missing), one English text changed (its Spanish out of date).
+    let mut definition = stored(&app, SMALL_SLUG).definition;
+    let survey = stored(&app, SMALL_SLUG);
+    definition.pages[0].questions[0].help.remove("es");
+    definition.pages[1].questions[0].text.insert("en".into(), "Anything else at all?".into());
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    let input = fieldwork::survey::SurveyDefinitionInput::Definition(Box::new(definition));
+    fieldwork::survey::update(&conn, &survey, input).unwrap();
+    let shown = |html: &str| html.matches("class=\"translation-row\"").count();
+
+    let all = page(&app, &translations).await;
+    let missing = page(&app, &format!("{translations}?show=missing")).await;
+    let outdated = page(&app, &format!("{translations}?show=out_of_date")).await;
+
+    assert!(shown(&all) > 10, "every text");
+    assert_eq!(shown(&missing), 1);
+    assert!(missing.contains("name=\"t.es.questions.ROLE.help\""), "{missing}");
+    assert_eq!(shown(&outdated), 1);
+    assert!(outdated.contains("name=\"t.es.questions.COMMENT.text\""), "{outdated}");
+    // The source and its translation share a row, side by side.
+    let row = &outdated[outdated.find("class=\"translation-row\"").unwrap()..];
+    let (source, field) = (row.find("class=\"source\"").unwrap(), row.find("<textarea").unwrap());
+    assert!(source < field && row[source..field].contains("Anything else at all?"), "{row}");
+
+    let mut fields = form_fields(&outdated, &translations);
+    crate::surveys::set(&mut fields, "t.es.questions.COMMENT.text", "¿Algo más, lo que sea?");
+    let saved = crate::surveys::submit(&app, &translations, &fields).await;
+
+    assert_eq!(location(&saved), format!("{translations}?show=out_of_date"), "back to the same filter");
+    let after = page(&app, &format!("{translations}?show=out_of_date")).await;
+    assert_eq!(shown(&after), 0);
+    assert!(after.contains("Nothing to show"), "{after}");
+    assert_eq!(stored(&app, SMALL_SLUG).definition.pages[1].questions[0].text["es"], "¿Algo más, lo que sea?");
 }
