@@ -19,8 +19,11 @@ use crate::web::page::flash;
 /// `GET /`: the surveys the person manages (or, with none, how to begin), and the codebooks they
 /// were given answers in (those of surveys they are still a member of).
 pub async fn home(State(state): State<AppState>, SignedIn(user): SignedIn, page: Page) -> Result<Response> {
-    let surveys =
-        if user.role.includes(Role::Researcher) { crate::survey::web::survey_rows(&state, &user).await? } else { Vec::new() };
+    let surveys = if user.role.includes(Role::Researcher) {
+        crate::survey::web::survey_rows(&state, &user).await?
+    } else {
+        Vec::new()
+    };
     let (user_id, account) = (user.id, user.role);
     let coding: Vec<CodingWork> = state
         .db
@@ -37,7 +40,11 @@ pub async fn home(State(state): State<AppState>, SignedIn(user): SignedIn, page:
 
 /// `POST /study-kit`: the shipped questionnaire as a draft survey and its codebook, in one step;
 /// then the survey's overview, which says what to do next.
-pub async fn import_study_kit(State(state): State<AppState>, Researcher(user): Researcher, page: Page) -> Result<Response> {
+pub async fn import_study_kit(
+    State(state): State<AppState>,
+    Researcher(user): Researcher,
+    page: Page,
+) -> Result<Response> {
     let imported = state
         .db
         .write(move |tx| match crate::study_kit::import(tx, &user) {

@@ -133,7 +133,7 @@ impl QuestionType {
             QuestionType::Number => "Number",
             QuestionType::Date => "Date",
             QuestionType::Ranking => "Ranking",
-            QuestionType::Display => "Text to read (no answer)",
+            QuestionType::Display => "Text display",
         }
     }
 

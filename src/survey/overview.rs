@@ -121,14 +121,20 @@ pub fn next_steps(slug: &str, status: Status, access: Access, progress: &Progres
         },
         _ => match (disputed, coding) {
             (Some(disputed), _) => vec![reconcile(disputed), link("Analysis", at("/analysis"), "tallies and charts")],
-            (None, Some(c)) if status == Status::Open => vec![code(c), link("Responses", at("/responses"), "read them")],
+            (None, Some(c)) if status == Status::Open => {
+                vec![code(c), link("Responses", at("/responses"), "read them")]
+            }
             (None, Some(c)) => vec![link("Analysis", at("/analysis"), "tallies and charts"), code(c)],
             (None, None) if progress.codebooks.is_empty() => vec![
                 link("Add a codebook", at("/codebooks"), "the codes to apply to open answers"),
                 link("Responses", at("/responses"), "read them"),
             ],
             (None, None) => vec![
-                link("Publish the codebook", format!("/codebooks/{}", progress.codebooks[0].id), "coders use a published version"),
+                link(
+                    "Publish the codebook",
+                    format!("/codebooks/{}", progress.codebooks[0].id),
+                    "coders use a published version",
+                ),
                 link("Responses", at("/responses"), "read them"),
             ],
         },
@@ -158,8 +164,14 @@ mod tests {
     #[test]
     fn an_open_survey_without_answers_is_shared_the_way_its_access_allows() {
         let none = Progress::default();
-        assert_eq!(labels(next_steps("s", Status::Open, Access::Both, &none)), ["Answer it yourself", "Invite participants"]);
-        assert_eq!(labels(next_steps("s", Status::Open, Access::Invitation, &none)), ["Add participants", "Send invitations"]);
+        assert_eq!(
+            labels(next_steps("s", Status::Open, Access::Both, &none)),
+            ["Answer it yourself", "Invite participants"]
+        );
+        assert_eq!(
+            labels(next_steps("s", Status::Open, Access::Invitation, &none)),
+            ["Add participants", "Send invitations"]
+        );
     }
 
     #[test]
@@ -172,7 +184,10 @@ mod tests {
         let steps = next_steps("s", Status::Open, Access::Public, &progress);
         assert_eq!((steps[0].label.as_str(), steps[0].href.as_str()), ("Code answers", "/codebooks/7/code"));
         progress.codebooks[0] = book(true, 1);
-        assert_eq!(labels(next_steps("s", Status::Open, Access::Public, &progress)), ["Reconcile 1 answer", "Analysis"]);
+        assert_eq!(
+            labels(next_steps("s", Status::Open, Access::Public, &progress)),
+            ["Reconcile 1 answer", "Analysis"]
+        );
         progress.codebooks[0] = book(true, 0);
         assert_eq!(labels(next_steps("s", Status::Closed, Access::Public, &progress)), ["Analysis", "Code answers"]);
     }

@@ -263,7 +263,10 @@ mod tests {
             text("Q2 text", &[("es", State::Missing), ("fr", State::Missing)]),
         ];
         let missing = missing(&statuses);
-        assert_eq!(missing[0], Missing { language: "fr".into(), labels: vec!["Survey title".into(), "Q2 text".into()] });
+        assert_eq!(
+            missing[0],
+            Missing { language: "fr".into(), labels: vec!["Survey title".into(), "Q2 text".into()] }
+        );
         assert_eq!(missing[1].summary(1), "es: Q1 text and 1 more");
         assert_eq!(missing[1].summary(5), "es: Q1 text, Q2 text");
     }

@@ -201,7 +201,8 @@ mod tests {
     fn local_time_shows_a_stored_time_in_the_readers_zone() {
         let templates = Templates::load().unwrap();
         let render = |source: &str, ctx: minijinja::Value| templates.env.render_str(source, ctx).unwrap();
-        let madrid = context! { current_user => context! { time_zone => "Europe/Madrid" }, at => "2026-07-15T07:00:00Z" };
+        let madrid =
+            context! { current_user => context! { time_zone => "Europe/Madrid" }, at => "2026-07-15T07:00:00Z" };
         assert_eq!(render("{{ at|local_time }}", madrid.clone()), "15 Jul 2026, 09:00 CEST");
         assert_eq!(render("{{ at|local_time('Asia/Tokyo') }}", madrid), "15 Jul 2026, 16:00 JST");
         let signed_out = context! { at => "2026-07-15T07:00:00Z", never => () };
@@ -220,12 +221,15 @@ mod tests {
         assert!(input.contains(r#"<label for="x-n">Name</label>"#), "{input}");
         assert!(input.contains(r#"id="x-n" name="n" type="text" value="&lt;b&gt;""#), "{input}");
         assert!(input.contains(r#"aria-describedby="x-n-help x-n-error" aria-invalid="true""#), "{input}");
-        let select = render(r#"{{ forms.select("k", "Kind", [("a", "A"), ("b", "B <i>")], selected="b", blank="any") }}"#);
+        let select =
+            render(r#"{{ forms.select("k", "Kind", [("a", "A"), ("b", "B <i>")], selected="b", blank="any") }}"#);
         assert!(select.contains(r#"<option value="">any</option>"#), "{select}");
         assert!(select.contains(r#"<option value="b" selected>B &lt;i&gt;</option>"#), "{select}");
         let plain = render(r#"{{ forms.select("l", "Language", ["en", "es"], selected="es") }}"#);
         assert!(plain.contains(r#"<option value="es" selected>es</option>"#) && !plain.contains("aria-"), "{plain}");
-        let boxes = render(r#"{{ forms.checkbox("r", "Required", checked=true) }}{{ forms.textarea("t", "Text", "a", attrs={"spellcheck": "false"}) }}"#);
+        let boxes = render(
+            r#"{{ forms.checkbox("r", "Required", checked=true) }}{{ forms.textarea("t", "Text", "a", attrs={"spellcheck": "false"}) }}"#,
+        );
         assert!(boxes.contains(r#"<input id="r" name="r" type="checkbox" value="on" checked>"#), "{boxes}");
         assert!(boxes.contains(r#"rows="3" spellcheck="false">a</textarea>"#), "{boxes}");
     }

@@ -66,7 +66,11 @@ async fn walk_from_the_setup_link_to_the_first_coded_answer(size: (u32, u32)) {
     // Back later: the dashboard, the survey, its next step, the first answer, a code saved.
     browser.goto(&app.url("/")).await;
     arrived(&mut steps, &browser.current_path().await, "/");
-    arrived(&mut steps, &browser.click_and_wait("a[href='/surveys/open-llm-governance']").await, "/surveys/open-llm-governance");
+    arrived(
+        &mut steps,
+        &browser.click_and_wait("a[href='/surveys/open-llm-governance']").await,
+        "/surveys/open-llm-governance",
+    );
     let first = browser.text("ul.next-steps li:first-child a").await;
     assert_eq!(first, "Code answers", "with answers in, coding is the next step");
     arrived(&mut steps, &browser.click_and_wait("ul.next-steps li:first-child a").await, "/codebooks/");
@@ -98,7 +102,8 @@ async fn from_the_setup_link_to_the_first_coded_answer_in_at_most_twelve_page_vi
 async fn a_study_under_way() -> Study {
     let study = Study::with_answers(&ANSWERS).await;
     let conn = fieldwork::db::open(&study.app.db_path).unwrap();
-    let coders = [("ana@example.org", ["MOT_ACCESS", "MOT_LANGUAGE"]), ("ben@example.org", ["MOT_ACCESS", "MOT_ETHICS"])];
+    let coders =
+        [("ana@example.org", ["MOT_ACCESS", "MOT_LANGUAGE"]), ("ben@example.org", ["MOT_ACCESS", "MOT_ETHICS"])];
     for (email, codes) in coders {
         let coder = study.app.add_user(email, Role::Coder);
         for (i, response) in study.responses.iter().enumerate() {
@@ -161,6 +166,8 @@ async fn every_researcher_page_passes_axe(size: (u32, u32)) {
     for path in researcher_pages(&study) {
         browser.goto(&study.app.url(&path)).await;
         assert_eq!(browser.current_path().await, path, "{path} opens");
+        let name: String = path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        browser.screenshot(&format!("axe{name}-{}", size.0)).await;
         for violation in browser.serious_accessibility_violations().await {
             problems.push(format!("{path}: {violation}"));
         }
@@ -196,12 +203,19 @@ async fn every_researcher_page_passes_axe_on_a_phone() {
 async fn make_the_readme_screenshots() {
     let study = a_study_under_way().await;
     let browser = Browser::start(DESKTOP.0, DESKTOP.1).await;
-    log_in(&browser, &study.app, RESEARCHER).await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
+    let shoot = async |name: &str| {
+        let png = browser.client.screenshot().await.expect("a screenshot");
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    };
+    // The dashboard as a newcomer finds it: nothing yet, and the study kit.
+    study.app.add_user("newcomer@example.org", Role::Researcher);
+    log_in(&browser, &study.app, "newcomer@example.org").await;
+    shoot("dashboard").await;
+    log_in(&browser, &study.app, RESEARCHER).await;
     let (s, c, first) = ("/surveys/open-llm-governance", study.codebook, study.responses[1]);
     let shots = [
-        ("dashboard", "/".to_string()),
         ("survey-overview", s.to_string()),
         ("builder", format!("{s}/build")),
         ("coding", format!("/codebooks/{c}/code/{first}/{WHY}")),
@@ -209,8 +223,7 @@ async fn make_the_readme_screenshots() {
     ];
     for (name, path) in shots {
         browser.goto(&study.app.url(&path)).await;
-        let png = browser.client.screenshot().await.expect("a screenshot");
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        shoot(name).await;
     }
     browser.close().await;
 }

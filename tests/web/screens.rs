@@ -6,5 +6,5 @@
 //! and a phone's size: `browser_screens`.
 
 mod builder;
-mod start;
 mod everywhere;
+mod start;

@@ -182,7 +182,12 @@ pub async fn import(app: &TestApp, file: Option<Upload<'_>>, pasted: &str) -> re
 
 /// Submits the upload form whose action is `action` on the page at `page_path`, as a browser does:
 /// the form's own CSRF field first (in the body: never in the action's URL), then `parts`.
-pub async fn upload_through_form(app: &TestApp, page_path: &str, action: &str, parts: &[Part<'_>]) -> reqwest::Response {
+pub async fn upload_through_form(
+    app: &TestApp,
+    page_path: &str,
+    action: &str,
+    parts: &[Part<'_>],
+) -> reqwest::Response {
     let html = page(app, page_path).await;
     assert_eq!(form_action(&html, action).as_deref(), Some(action), "the upload form, its action without a query");
     let fields = form_fields(&html, action);

@@ -33,7 +33,10 @@ pub fn router() -> Routes {
         .route("/surveys/{slug}/build/pages/{code}", get(builder::page_form).post(builder::save_page))
         .route("/surveys/{slug}/build/pages/{code}/questions", post(builder::add_question))
         .route("/surveys/{slug}/build/pages/{code}/move", post(builder::move_page))
-        .route("/surveys/{slug}/build/pages/{code}/delete", get(builder::confirm_delete_page).post(builder::delete_page))
+        .route(
+            "/surveys/{slug}/build/pages/{code}/delete",
+            get(builder::confirm_delete_page).post(builder::delete_page),
+        )
         .route("/surveys/{slug}/build/questions/{code}", get(builder::question_form).post(builder::save_question))
         .route("/surveys/{slug}/build/questions/{code}/move", post(builder::move_question))
         .route(

@@ -43,7 +43,8 @@ fn nested_qdc(levels: usize) -> String {
 }
 
 async fn upload(study: &Study, file_name: &str, content: &[u8]) -> reqwest::Response {
-    let (list, action) = (format!("/surveys/{SHIPPED_SLUG}/codebooks"), format!("/surveys/{SHIPPED_SLUG}/codebooks/import"));
+    let (list, action) =
+        (format!("/surveys/{SHIPPED_SLUG}/codebooks"), format!("/surveys/{SHIPPED_SLUG}/codebooks/import"));
     upload_through_form(&study.app, &list, &action, &[("file", Some(file_name), content)]).await
 }
 

@@ -43,7 +43,8 @@ fn shipped() -> CodebookFile {
 
 /// Uploads a codebook file through the survey's import form, as a browser does.
 async fn upload(app: &TestApp, file_name: &str, content: &[u8]) -> reqwest::Response {
-    let (list, action) = (format!("/surveys/{SHIPPED_SLUG}/codebooks"), format!("/surveys/{SHIPPED_SLUG}/codebooks/import"));
+    let (list, action) =
+        (format!("/surveys/{SHIPPED_SLUG}/codebooks"), format!("/surveys/{SHIPPED_SLUG}/codebooks/import"));
     upload_through_form(app, &list, &action, &[("file", Some(file_name), content)]).await
 }
 

@@ -41,7 +41,8 @@ async fn dates_and_times_read_the_same_way_in_the_readers_zone_on_every_page() {
     let zone = app.post_form("/account/time-zone", &[("time_zone", "Asia/Tokyo")]).await;
     assert_eq!(zone.status(), StatusCode::SEE_OTHER);
     let conn = fieldwork::db::open(&app.db_path).unwrap();
-    conn.execute("UPDATE users SET created_at = '2026-01-05T23:30:00Z', last_login_at = '2026-01-05T23:30:00Z'", []).unwrap();
+    conn.execute("UPDATE users SET created_at = '2026-01-05T23:30:00Z', last_login_at = '2026-01-05T23:30:00Z'", [])
+        .unwrap();
     conn.execute("UPDATE audit_log SET at = '2026-01-05T23:30:00Z'", []).unwrap();
     conn.execute("UPDATE survey_members SET added_at = '2026-01-05T23:30:00Z'", []).unwrap();
     conn.execute("UPDATE codebook_changes SET at = '2026-01-05T23:30:00Z'", []).unwrap();

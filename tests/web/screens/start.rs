@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 
 use crate::coding::{Study, WHY};
 use crate::helpers::{location, unescape};
-use crate::surveys::{SMALL, SMALL_SLUG, add_survey, flash, follow, form_action, page, signed_in_as, signed_in_researcher};
+use crate::surveys::{
+    SMALL, SMALL_SLUG, add_survey, flash, follow, form_action, page, signed_in_as, signed_in_researcher,
+};
 
 #[tokio::test]
 async fn an_empty_dashboard_says_what_to_do_first_and_the_study_kit_comes_in_one_click() {
@@ -60,8 +62,16 @@ async fn the_overview_shows_the_state_counts_and_the_next_step_with_closing_last
     let path = "/surveys/open-llm-governance";
     // Two coders finish the first answer with different codes: it awaits reconciliation.
     let conn = fieldwork::db::open(&app.db_path).unwrap();
-    for (coder, code) in [(app.add_user("a@example.org", Role::Coder), "MOT_ACCESS"), (app.add_user("b@example.org", Role::Coder), "MOT_ETHICS")] {
-        let by = fieldwork::coding::store::Coder { codebook_id: study.codebook, codebook_version: 1, coder_id: coder, layer: "coder" };
+    for (coder, code) in [
+        (app.add_user("a@example.org", Role::Coder), "MOT_ACCESS"),
+        (app.add_user("b@example.org", Role::Coder), "MOT_ETHICS"),
+    ] {
+        let by = fieldwork::coding::store::Coder {
+            codebook_id: study.codebook,
+            codebook_version: 1,
+            coder_id: coder,
+            layer: "coder",
+        };
         let unit = fieldwork::coding::store::UnitRef { response_id: study.responses[0], question: WHY };
         fieldwork::coding::store::apply_whole(&conn, by, unit, code).unwrap();
         fieldwork::coding::store::set_done(&conn, study.codebook, unit, coder, true).unwrap();
@@ -77,12 +87,16 @@ async fn the_overview_shows_the_state_counts_and_the_next_step_with_closing_last
     assert_eq!(fact(&html, "Who may answer").split(" (").next(), Some("Anyone with the public link"));
     assert!(html.contains(&format!("id=\"public-link\">{}/s/open-llm-governance</a>", app.address)));
     let steps = next_steps(&html);
-    assert!(steps.contains(&format!("href=\"/codebooks/{}/reconcile\">Reconcile 1 answer</a>", study.codebook)), "{steps}");
+    assert!(
+        steps.contains(&format!("href=\"/codebooks/{}/reconcile\">Reconcile 1 answer</a>", study.codebook)),
+        "{steps}"
+    );
     assert!(!steps.contains("Close"), "{steps}");
     assert!(html.find("Close (no new responses)").unwrap() > html.find("Everything about this survey").unwrap());
 
     // Invitation only: the public link, which would not work, is not shown.
-    fieldwork::distribute::access::set_access(&conn, study.survey, fieldwork::distribute::access::Access::Invitation).unwrap();
+    fieldwork::distribute::access::set_access(&conn, study.survey, fieldwork::distribute::access::Access::Invitation)
+        .unwrap();
     let html = unescape(&page(app, path).await);
     assert!(!html.contains("id=\"public-link\""));
     assert!(fact(&html, "Who may answer").starts_with("Invitation only"), "{html}");
@@ -91,7 +105,10 @@ async fn the_overview_shows_the_state_counts_and_the_next_step_with_closing_last
 #[tokio::test]
 async fn a_draft_offers_review_and_opening_and_opening_with_missing_translations_warns_and_lists_them() {
     let app = signed_in_researcher().await;
-    add_survey(&app, &SMALL.replace("help = { en = \"Pick one.\", es = \"Elija una.\" }", "help = { en = \"Pick one.\" }"));
+    add_survey(
+        &app,
+        &SMALL.replace("help = { en = \"Pick one.\", es = \"Elija una.\" }", "help = { en = \"Pick one.\" }"),
+    );
     let path = format!("/surveys/{SMALL_SLUG}");
 
     let html = unescape(&page(&app, &path).await);

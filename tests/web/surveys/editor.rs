@@ -204,7 +204,10 @@ async fn an_answered_question_takes_text_edits_and_loses_unanswered_choices() {
     let asked = submit(&app, &path, &fields).await;
     assert_eq!(asked.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = unescape(&asked.text().await.unwrap());
-    assert!(html.contains("The choice <code>ops</code> “Operations”: nobody chose it yet, so no answer is lost."), "{html}");
+    assert!(
+        html.contains("The choice <code>ops</code> “Operations”: nobody chose it yet, so no answer is lost."),
+        "{html}"
+    );
     let kept = form_fields(&html, &path);
     assert_eq!(value_of(&kept, "text.en"), Some("Which role fits you best?"));
     assert_eq!(stored(&app, SMALL_SLUG).version, 1, "nothing saved yet");

@@ -222,7 +222,10 @@ async fn duplicating_an_open_survey_makes_a_draft_copy_under_the_new_address() {
     // Told apart from the original in every list by its title, in the default language.
     let title = |d: &fieldwork::survey::model::SurveyDefinition| d.title["en"].clone();
     assert_eq!(title(&definition), format!("{} (copy)", title(&original.definition)));
-    assert_eq!(definition.title["es"], original.definition.title["es"], "the other languages are the researcher's to adapt");
+    assert_eq!(
+        definition.title["es"], original.definition.title["es"],
+        "the other languages are the researcher's to adapt"
+    );
     definition.title = original.definition.title.clone();
     assert_eq!(definition, original.definition);
     assert_eq!(original.status, Status::Open, "the original is untouched");

@@ -27,7 +27,8 @@ pub(super) struct Consequences {
 fn used_in_logic(d: &SurveyDefinition, code: &str) -> Vec<String> {
     let mention = format!("${{{code}}}");
     let pages = d.pages.iter().filter(|p| p.relevant.as_deref().is_some_and(|r| r.contains(&mention)));
-    let questions = d.questions().map(|(_, q)| q).filter(|q| q.relevant.as_deref().is_some_and(|r| r.contains(&mention)));
+    let questions =
+        d.questions().map(|(_, q)| q).filter(|q| q.relevant.as_deref().is_some_and(|r| r.contains(&mention)));
     pages.map(|p| format!("page {}", p.code)).chain(questions.map(|q| q.code.clone())).collect()
 }
 
@@ -74,7 +75,13 @@ pub(super) async fn answered(state: &AppState, survey_id: i64) -> Result<Answere
     Ok(state.db.read(move |conn| Answered::load(conn, survey_id)).await?)
 }
 
-fn render_confirmation(page: &Page, scope: &ManagedSurvey, what: String, action: String, c: Consequences) -> Result<Response> {
+fn render_confirmation(
+    page: &Page,
+    scope: &ManagedSurvey,
+    what: String,
+    action: String,
+    c: Consequences,
+) -> Result<Response> {
     let survey = &scope.survey;
     let own = context! { survey, what, action, can => c.can, lines => c.lines, based_on => &survey.updated_at };
     Ok(page.render("survey/confirm_delete.html", own)?.into_response())
@@ -140,17 +147,16 @@ pub async fn delete_page(
     if field(&fields, "confirm") != "yes" {
         return Ok(Redirect::to(&format!("/surveys/{slug}/build/pages/{code}/delete")).into_response());
     }
-    let result = apply(&state, &user, survey, &fields, &format!("deleted page {code}"), |d| {
-        match page_consequences(d, &code) {
+    let result =
+        apply(&state, &user, survey, &fields, &format!("deleted page {code}"), |d| match page_consequences(d, &code) {
             None => Err(problem("page", "that page no longer exists")),
             Some(c) if !c.can => Err(problem("page", "move or delete its questions first")),
             Some(_) => {
                 d.pages.retain(|p| p.code != code);
                 Ok(())
             }
-        }
-    })
-    .await?;
+        })
+        .await?;
     Ok(outcome(&page, &slug, result, &format!("Deleted page {code}.")).await)
 }
 
@@ -165,7 +171,12 @@ pub(super) struct Removal {
 }
 
 /// The choices and rows of `original` that `edited` no longer has.
-pub(super) fn removals(d: &SurveyDefinition, answered: &Answered, original: &Question, edited: &Question) -> Vec<Removal> {
+pub(super) fn removals(
+    d: &SurveyDefinition,
+    answered: &Answered,
+    original: &Question,
+    edited: &Question,
+) -> Vec<Removal> {
     let label = |text: &crate::survey::model::Text| d.text(text, &d.default_language).to_string();
     let choices = original.choices.iter().filter(|c| edited.choice(&c.code).is_none()).map(|c| Removal {
         kind: "choice",

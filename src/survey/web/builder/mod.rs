@@ -25,8 +25,8 @@ use crate::web::Page;
 use crate::web::page::flash;
 use crate::web::scope::ManagedSurvey;
 
-use questions::QUESTION_TYPES;
 pub use deleting::{confirm_delete_page, confirm_delete_question, delete_page, delete_question};
+use questions::QUESTION_TYPES;
 pub use questions::{add_question, move_question, question_form, save_question};
 pub use settings::{save_settings, settings_form};
 

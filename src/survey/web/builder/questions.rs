@@ -210,7 +210,11 @@ pub async fn save_question(
         match result {
             // A new type takes other settings: its form again, to set them.
             Ok(()) if edited.kind != original.kind => {
-                let message = format!("Saved {}, now a question of the type {}: its settings are below.", edited.code, edited.kind.label());
+                let message = format!(
+                    "Saved {}, now a question of the type {}: its settings are below.",
+                    edited.code,
+                    edited.kind.label()
+                );
                 flash(&page.session, "success", message).await;
                 return Ok(Redirect::to(&format!("/surveys/{slug}/build/questions/{}", edited.code)).into_response());
             }
