@@ -108,6 +108,19 @@ pub enum QuestionType {
 }
 
 impl QuestionType {
+    /// Every type, in the order the builder offers them.
+    pub const ALL: [QuestionType; 9] = [
+        QuestionType::ShortText,
+        QuestionType::LongText,
+        QuestionType::SingleChoice,
+        QuestionType::MultipleChoice,
+        QuestionType::Matrix,
+        QuestionType::Number,
+        QuestionType::Date,
+        QuestionType::Ranking,
+        QuestionType::Display,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             QuestionType::ShortText => "short_text",
@@ -396,17 +409,7 @@ impl Question {
 mod tests {
     use super::*;
 
-    const TYPES: [QuestionType; 9] = [
-        QuestionType::ShortText,
-        QuestionType::LongText,
-        QuestionType::SingleChoice,
-        QuestionType::MultipleChoice,
-        QuestionType::Matrix,
-        QuestionType::Number,
-        QuestionType::Date,
-        QuestionType::Ranking,
-        QuestionType::Display,
-    ];
+    const TYPES: [QuestionType; 9] = QuestionType::ALL;
 
     #[test]
     fn every_setting_belongs_to_some_type_and_types_have_human_names() {

@@ -75,6 +75,11 @@ pub(super) async fn answered(state: &AppState, survey_id: i64) -> Result<Answere
     Ok(state.db.read(move |conn| Answered::load(conn, survey_id)).await?)
 }
 
+/// Without the confirmation page's `confirm=yes`, the way to that page.
+fn unconfirmed(fields: &Fields, confirmation: String) -> Option<Response> {
+    (field(fields, "confirm") != "yes").then(|| Redirect::to(&confirmation).into_response())
+}
+
 fn render_confirmation(
     page: &Page,
     scope: &ManagedSurvey,
@@ -109,8 +114,8 @@ pub async fn delete_question(
     Path((slug, code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    if field(&fields, "confirm") != "yes" {
-        return Ok(Redirect::to(&format!("/surveys/{slug}/build/questions/{code}/delete")).into_response());
+    if let Some(ask) = unconfirmed(&fields, format!("/surveys/{slug}/build/questions/{code}/delete")) {
+        return Ok(ask);
     }
     let result = apply(&state, &user, survey, &fields, &format!("deleted {code}"), |d| {
         if d.question(&code).is_none() {
@@ -144,8 +149,8 @@ pub async fn delete_page(
     Path((slug, code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
-    if field(&fields, "confirm") != "yes" {
-        return Ok(Redirect::to(&format!("/surveys/{slug}/build/pages/{code}/delete")).into_response());
+    if let Some(ask) = unconfirmed(&fields, format!("/surveys/{slug}/build/pages/{code}/delete")) {
+        return Ok(ask);
     }
     let result =
         apply(&state, &user, survey, &fields, &format!("deleted page {code}"), |d| match page_consequences(d, &code) {

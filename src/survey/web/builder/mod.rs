@@ -17,7 +17,7 @@ use crate::accounts::User;
 use crate::app::AppState;
 use crate::audit;
 use crate::error::{AppError, Result};
-use crate::survey::model::{Page as SurveyPage, SurveyDefinition, Text};
+use crate::survey::model::{Page as SurveyPage, QuestionType, SurveyDefinition, Text};
 use crate::survey::store::StoredSurvey;
 use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, SurveyDefinitionInput, update};
@@ -26,7 +26,6 @@ use crate::web::page::flash;
 use crate::web::scope::ManagedSurvey;
 
 pub use deleting::{confirm_delete_page, confirm_delete_question, delete_page, delete_question};
-use questions::QUESTION_TYPES;
 pub use questions::{add_question, move_question, question_form, save_question};
 pub use settings::{save_settings, settings_form};
 
@@ -88,7 +87,7 @@ async fn outcome(page: &Page, slug: &str, result: Result<(), Vec<DefinitionError
 
 /// The question types as (value, what a person calls it), for a select.
 fn type_choices() -> Vec<(&'static str, &'static str)> {
-    QUESTION_TYPES.iter().map(|t| (t.as_str(), t.label())).collect()
+    QuestionType::ALL.iter().map(|t| (t.as_str(), t.label())).collect()
 }
 
 /// `GET /surveys/{slug}/build`: every page with its questions, one line each.

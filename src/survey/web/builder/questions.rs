@@ -20,20 +20,8 @@ use crate::web::scope::ManagedSurvey;
 use super::deleting::Removal;
 use super::*;
 
-pub(super) const QUESTION_TYPES: [QuestionType; 9] = [
-    QuestionType::ShortText,
-    QuestionType::LongText,
-    QuestionType::SingleChoice,
-    QuestionType::MultipleChoice,
-    QuestionType::Matrix,
-    QuestionType::Number,
-    QuestionType::Date,
-    QuestionType::Ranking,
-    QuestionType::Display,
-];
-
 fn parse_type(text: &str) -> Option<QuestionType> {
-    QUESTION_TYPES.into_iter().find(|t| t.as_str() == text)
+    QuestionType::ALL.into_iter().find(|t| t.as_str() == text)
 }
 
 /// Where a question is: (page index, position on the page).
