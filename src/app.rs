@@ -118,8 +118,10 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
 fn staff_routes() -> Routes {
     Routes::new()
         .route("/", get(dashboard::home))
+        .route("/study-kit", axum::routing::post(dashboard::import_study_kit))
         .route("/healthz", get(dashboard::healthz))
         .route("/static/{*path}", get(static_files::serve))
+        .route("/favicon.ico", get(static_files::favicon))
         .merge(accounts::web::router())
         .merge(survey::web::router())
         .merge(codebook::web::router())

@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod logging;
 pub mod respond;
+pub mod study_kit;
 pub mod survey;
 pub mod terminal;
 pub mod text;

@@ -45,6 +45,21 @@ impl Answered {
         let rows = self.rows.get(&question.code)?;
         Some(rows.iter().filter_map(|items| Answer::decode(question, items)).collect())
     }
+
+    /// Whether the question `code` has a stored answer.
+    pub fn has_answers(&self, code: &str) -> bool {
+        self.rows.contains_key(code)
+    }
+
+    /// Whether some stored answer chose `choice` of `question`.
+    pub fn chose(&self, question: &Question, choice: &str) -> bool {
+        self.answers(question).is_some_and(|answers| answers.iter().any(|a| a.uses_choice(choice)))
+    }
+
+    /// Whether some stored answer answered the row `row` of the matrix `question`.
+    pub fn answered_row(&self, question: &Question, row: &str) -> bool {
+        self.answers(question).is_some_and(|answers| answers.iter().any(|a| a.uses_row(row)))
+    }
 }
 
 /// The problems with replacing `old` by `new` given what has been answered.

@@ -9,6 +9,7 @@ pub mod logic;
 pub mod members;
 pub mod messages;
 pub mod model;
+pub mod overview;
 pub mod store;
 pub mod translations;
 pub mod validate;

@@ -192,3 +192,13 @@ pub fn response_counts(conn: &Connection, survey_id: i64) -> Result<(i64, i64), 
 pub fn updated_at(conn: &Connection, id: i64) -> Result<Option<String>, DbError> {
     Ok(conn.query_row("SELECT updated_at FROM surveys WHERE id = ?1", [id], |r| r.get(0)).optional()?)
 }
+
+/// The responses (not in the trash) with an answer someone coded or marked done in codebook
+/// `codebook_id`, in id order: what a survey's overview reads its coding progress from.
+pub fn coded_responses(conn: &Connection, codebook_id: i64) -> Result<Vec<i64>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT response_id FROM codings WHERE codebook_id = ?1 UNION SELECT response_id FROM coding_done WHERE codebook_id = ?1 \
+         INTERSECT SELECT id FROM live_responses ORDER BY 1",
+    )?;
+    Ok(stmt.query_map([codebook_id], |r| r.get(0))?.collect::<Result<_, _>>()?)
+}

@@ -174,6 +174,40 @@ pub fn summarise(statuses: &[TextStatus], d: &SurveyDefinition) -> Vec<LanguageS
         .collect()
 }
 
+/// The texts one language lacks, by what a person calls them, in reading order.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Missing {
+    pub language: String,
+    pub labels: Vec<String>,
+}
+
+/// Per language with any, the texts that have no translation: respondents who choose that
+/// language see the default language's text there. What opening a survey warns of.
+pub fn missing(statuses: &[TextStatus]) -> Vec<Missing> {
+    let mut by_language: Vec<Missing> = Vec::new();
+    for status in statuses {
+        for translation in status.translations.iter().filter(|t| t.state == State::Missing) {
+            let label = status.label.clone();
+            match by_language.iter_mut().find(|m| m.language == translation.language) {
+                Some(found) => found.labels.push(label),
+                None => by_language.push(Missing { language: translation.language.clone(), labels: vec![label] }),
+            }
+        }
+    }
+    by_language
+}
+
+impl Missing {
+    /// "es: Q1 text, Page p2 title and 3 more": a short line for a message.
+    pub fn summary(&self, at_most: usize) -> String {
+        let shown = self.labels.iter().take(at_most).cloned().collect::<Vec<_>>().join(", ");
+        match self.labels.len().saturating_sub(at_most) {
+            0 => format!("{}: {shown}", self.language),
+            more => format!("{}: {shown} and {more} more", self.language),
+        }
+    }
+}
+
 /// Sets the translation at `path` in `language` (used by the translation editor).
 pub fn set(d: &mut SurveyDefinition, path: &str, language: &str, value: &str) -> bool {
     let Some(text) = text_mut(d, path) else { return false };
@@ -206,5 +240,34 @@ fn text_mut<'a>(d: &'a mut SurveyDefinition, path: &str) -> Option<&'a mut Text>
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(label: &str, states: &[(&str, State)]) -> TextStatus {
+        let translations = states
+            .iter()
+            .map(|(language, state)| Translation { language: language.to_string(), text: String::new(), state: *state })
+            .collect();
+        TextStatus { path: label.into(), label: label.into(), source: "s".into(), translations }
+    }
+
+    #[test]
+    fn missing_texts_are_listed_per_language_in_reading_order() {
+        let statuses = [
+            text("Survey title", &[("es", State::Current), ("fr", State::Missing)]),
+            text("Q1 text", &[("es", State::Missing), ("fr", State::OutOfDate)]),
+            text("Q2 text", &[("es", State::Missing), ("fr", State::Missing)]),
+        ];
+        let missing = missing(&statuses);
+        assert_eq!(
+            missing[0],
+            Missing { language: "fr".into(), labels: vec!["Survey title".into(), "Q2 text".into()] }
+        );
+        assert_eq!(missing[1].summary(1), "es: Q1 text and 1 more");
+        assert_eq!(missing[1].summary(5), "es: Q1 text, Q2 text");
     }
 }

@@ -16,10 +16,8 @@ impl Templates {
     pub fn load() -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
-        // `{{ stamp|local_time(current_user.time_zone) }}`: a stored UTC time in the reader's zone.
-        env.add_filter("local_time", |utc: String, zone: Option<String>| {
-            super::time_zone::display(&utc, zone.as_deref().unwrap_or("UTC"))
-        });
+        // `{{ stamp|local_time }}`: a stored time in the reader's zone, the one format of every page.
+        env.add_filter("local_time", local_time);
         // `?q={{ typed|urlencode }}`: a value typed by a person, safe inside a query string.
         env.add_filter("urlencode", |value: String| crate::error::urlencode(&value));
         for (name, source) in embedded() {
@@ -37,6 +35,16 @@ impl Templates {
     pub fn names(&self) -> Vec<String> {
         embedded().map(|(name, _)| name.to_string()).collect()
     }
+}
+
+/// The `local_time` filter: a stored UTC time (or date) as `time_zone::display` shows it, in the
+/// zone given, else the signed-in person's (`current_user.time_zone`), else UTC. Nothing stored
+/// (none) is shown as nothing.
+fn local_time(state: &minijinja::State, stored: Option<String>, zone: Option<String>) -> String {
+    let Some(stored) = stored else { return String::new() };
+    let reader = || state.lookup("current_user")?.get_attr("time_zone").ok()?.as_str().map(str::to_string);
+    let zone = zone.or_else(reader).unwrap_or_else(|| "UTC".to_string());
+    super::time_zone::display(&stored, &zone)
 }
 
 fn embedded() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -138,6 +146,26 @@ mod tests {
             members => vec![context! { user_id => 2, email => "r@example.org", name => "Ana <b>", role => "researcher", active => false, added_at => "2026-01-01T00:00:00Z", added_by => "a@example.org" }],
             member_roles => ["researcher", "coder"], member_form => context! { member_email => "c@example.org", member_role => "coder" },
             member_errors => context! { member_email => "no such account", member_role => "choose one" },
+            // The survey's overview: its next steps, where it stands, what is not translated.
+            next_steps => vec![
+                context! { label => "Open for responses", href => "/surveys/s/status", why => "w", opens => true },
+                context! { label => "Review", href => "/surveys/s/build", why => "w", opens => false },
+            ],
+            progress => context! { complete => 1, partial => 1, participants => 2, codebooks => vec![
+                context! { id => 1, name => "Ana <b>", published => true, coded => 2, awaiting => 1 },
+                context! { id => 2, name => "B", published => false, coded => 0, awaiting => 0 },
+            ] },
+            coded => 2, awaiting => 1, access => "both",
+            // The builder: its outline, a question's settings and removals, a confirmation.
+            outline => vec![context! { code => "p1", title => "Ana <b>", relevant => "${A} = 1", questions => vec![
+                context! { code => "Q1", type_label => "Short text", required => true, relevant => "${A} = 1", text => "Why?" },
+            ] }],
+            uses => crate::survey::model::QuestionType::MultipleChoice.settings(), type_label => "Multiple choice",
+            removals => vec![context! { kind => "choice", code => "b", label => "Ana <b>", answered => true }], confirmed => false,
+            shown_texts => vec![context! { path => "title", label => "Survey title", source => "T", translation => context! { language => "es", text => "<b>", state => "missing" } }],
+            total => 3, other_languages => vec!["es", "fr"], language => "es", show => "missing",
+            what => "the question Q1", lines => vec!["Nobody has answered Q1 yet."], can => true,
+            missing_translations => vec![context! { language => "es", labels => vec!["Q1 text"; 9] }],
         }
     }
 
@@ -177,6 +205,43 @@ mod tests {
             let html = templates.render(&name, sample_context()).unwrap_or_else(|e| panic!("{name}: {e:#}"));
             assert!(!html.contains("Ana <b>"), "{name} must escape user text");
         }
+    }
+
+    #[test]
+    fn local_time_shows_a_stored_time_in_the_readers_zone() {
+        let templates = Templates::load().unwrap();
+        let render = |source: &str, ctx: minijinja::Value| templates.env.render_str(source, ctx).unwrap();
+        let madrid =
+            context! { current_user => context! { time_zone => "Europe/Madrid" }, at => "2026-07-15T07:00:00Z" };
+        assert_eq!(render("{{ at|local_time }}", madrid.clone()), "15 Jul 2026, 09:00 CEST");
+        assert_eq!(render("{{ at|local_time('Asia/Tokyo') }}", madrid), "15 Jul 2026, 16:00 JST");
+        let signed_out = context! { at => "2026-07-15T07:00:00Z", never => () };
+        assert_eq!(render("{{ at|local_time }}|{{ never|local_time }}", signed_out), "15 Jul 2026, 07:00 UTC|");
+    }
+
+    #[test]
+    fn the_form_macros_tie_label_help_and_error_to_their_field() {
+        let templates = Templates::load().unwrap();
+        let render = |source: &str| {
+            let source = format!("{{% import \"partials/forms.html\" as forms %}}{source}");
+            let template = templates.env.template_from_named_str("probe.html", &source).unwrap();
+            template.render(context! { errors => context! { n => "Too long." } }).unwrap()
+        };
+        let input = render(r#"{{ forms.input("n", "Name", value="<b>", errors=errors, help="Short.", id="x-n") }}"#);
+        assert!(input.contains(r#"<label for="x-n">Name</label>"#), "{input}");
+        assert!(input.contains(r#"id="x-n" name="n" type="text" value="&lt;b&gt;""#), "{input}");
+        assert!(input.contains(r#"aria-describedby="x-n-help x-n-error" aria-invalid="true""#), "{input}");
+        let select =
+            render(r#"{{ forms.select("k", "Kind", [("a", "A"), ("b", "B <i>")], selected="b", blank="any") }}"#);
+        assert!(select.contains(r#"<option value="">any</option>"#), "{select}");
+        assert!(select.contains(r#"<option value="b" selected>B &lt;i&gt;</option>"#), "{select}");
+        let plain = render(r#"{{ forms.select("l", "Language", ["en", "es"], selected="es") }}"#);
+        assert!(plain.contains(r#"<option value="es" selected>es</option>"#) && !plain.contains("aria-"), "{plain}");
+        let boxes = render(
+            r#"{{ forms.checkbox("r", "Required", checked=true) }}{{ forms.textarea("t", "Text", "a", attrs={"spellcheck": "false"}) }}"#,
+        );
+        assert!(boxes.contains(r#"<input id="r" name="r" type="checkbox" value="on" checked>"#), "{boxes}");
+        assert!(boxes.contains(r#"rows="3" spellcheck="false">a</textarea>"#), "{boxes}");
     }
 
     #[test]

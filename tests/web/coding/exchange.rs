@@ -10,9 +10,7 @@ use reqwest::StatusCode;
 
 use super::{CODEBOOK, Study};
 use crate::helpers::TestApp;
-use crate::surveys::{
-    SHIPPED, SHIPPED_SLUG, add_survey, flash, follow, form_action, listed_errors, page, post_multipart,
-};
+use crate::surveys::{SHIPPED, SHIPPED_SLUG, add_survey, flash, follow, listed_errors, upload_through_form};
 
 const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refi-qda/Codebook.xsd");
 const SPEC_EXAMPLE: &[u8] = include_bytes!("../../../../shared/refi-qda/spec-annexA1-codebook.qdc");
@@ -45,9 +43,9 @@ fn shipped() -> CodebookFile {
 
 /// Uploads a codebook file through the survey's import form, as a browser does.
 async fn upload(app: &TestApp, file_name: &str, content: &[u8]) -> reqwest::Response {
-    let list = page(app, &format!("/surveys/{SHIPPED_SLUG}/codebooks")).await;
-    let action = form_action(&list, &format!("/surveys/{SHIPPED_SLUG}/codebooks/import?")).expect("the import form");
-    post_multipart(app, &action, &[("file", Some(file_name), content)]).await
+    let (list, action) =
+        (format!("/surveys/{SHIPPED_SLUG}/codebooks"), format!("/surveys/{SHIPPED_SLUG}/codebooks/import"));
+    upload_through_form(app, &list, &action, &[("file", Some(file_name), content)]).await
 }
 
 fn stored_draft(app: &TestApp, id: i64) -> CodebookFile {
