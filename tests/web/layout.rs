@@ -4,20 +4,26 @@
 
 use std::path::{Path, PathBuf};
 
+mod cycles;
+
 const SQL_KEYWORDS: [&str; 11] =
     ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "PRAGMA", "JOIN", "WHERE", "VALUES"];
 
-/// The string literals of Rust source (normal, raw and byte strings; comments and character
-/// literals skipped), with their line numbers.
-fn string_literals(source: &str) -> Vec<(usize, String)> {
+/// Rust source taken apart: its string literals (normal, raw and byte strings) with their line
+/// numbers, and its code with comments, character literals and the strings' contents removed
+/// (each string left as `""`, line breaks kept, so braces and paths can be read off it).
+struct Lexed {
+    literals: Vec<(usize, String)>,
+    code: String,
+}
+
+fn lex(source: &str) -> Lexed {
     let chars: Vec<char> = source.chars().collect();
-    let (mut out, mut i, mut line) = (Vec::new(), 0, 1);
+    let (mut literals, mut code, mut i, mut line) = (Vec::new(), String::new(), 0, 1);
     let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
+    let skipped = |text: &str, code: &mut String| code.extend(std::iter::repeat_n('\n', text.matches('\n').count()));
     while i < chars.len() {
         let c = chars[i];
-        if c == '\n' {
-            line += 1;
-        }
         if c == '/' && at(i + 1) == '/' {
             while i < chars.len() && chars[i] != '\n' {
                 i += 1;
@@ -25,12 +31,15 @@ fn string_literals(source: &str) -> Vec<(usize, String)> {
             continue;
         }
         if c == '/' && at(i + 1) == '*' {
+            let start = i;
             i += 2;
             while i < chars.len() && !(chars[i] == '*' && at(i + 1) == '/') {
-                line += usize::from(chars[i] == '\n');
                 i += 1;
             }
             i += 2;
+            let comment: String = chars[start..i.min(chars.len())].iter().collect();
+            line += comment.matches('\n').count();
+            skipped(&comment, &mut code);
             continue;
         }
         if c == '\'' {
@@ -55,8 +64,10 @@ fn string_literals(source: &str) -> Vec<(usize, String)> {
                 let rest: String = chars[start..].iter().collect();
                 let end = rest.find(&closing).unwrap_or(rest.len());
                 let text = rest[..end].to_string();
-                out.push((line, text.clone()));
+                literals.push((line, text.clone()));
                 line += text.matches('\n').count();
+                code.push_str("\"\"");
+                skipped(&text, &mut code);
                 i = start + rest[..end].chars().count() + closing.chars().count();
                 continue;
             }
@@ -73,11 +84,54 @@ fn string_literals(source: &str) -> Vec<(usize, String)> {
                 text.push(at(i));
                 i += 1;
             }
-            out.push((start_line, text));
+            literals.push((start_line, text.clone()));
+            code.push_str("\"\"");
+            skipped(&text, &mut code);
+            i += 1;
+            continue;
         }
+        line += usize::from(c == '\n');
+        code.push(c);
         i += 1;
     }
-    out
+    Lexed { literals, code }
+}
+
+/// The lines of the items marked `#[cfg(test)]` (a test module, a test helper): from the
+/// attribute to the item's closing brace, or its semicolon (`mod tests;`).
+fn test_lines(code: &str) -> Vec<std::ops::RangeInclusive<usize>> {
+    let line_at = |offset: usize| 1 + code[..offset].matches('\n').count();
+    let mut found = Vec::new();
+    for (start, _) in code.match_indices("#[cfg(test)]") {
+        let mut depth = 0;
+        for (offset, c) in code[start..].char_indices() {
+            depth += match c {
+                '{' => 1,
+                '}' => -1,
+                _ => 0,
+            };
+            if (c == '}' && depth == 0) || (c == ';' && depth == 0) {
+                found.push(line_at(start)..=line_at(start + offset));
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The code without its `#[cfg(test)]` items (their lines left empty).
+fn production_code(lexed: &Lexed) -> String {
+    let tests = test_lines(&lexed.code);
+    let lines = lexed.code.split('\n').enumerate();
+    lines
+        .map(|(i, line)| if tests.iter().any(|t| t.contains(&(i + 1))) { "" } else { line })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The string literals of Rust source, with their line numbers.
+fn string_literals(source: &str) -> Vec<(usize, String)> {
+    lex(source).literals
 }
 
 /// The SQL keywords a text holds, as whole upper-case words.
