@@ -18,16 +18,8 @@ pub struct Answered {
 
 impl Answered {
     pub fn load(conn: &Connection, survey_id: i64) -> Result<Answered, DbError> {
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT a.question, a.item, CASE WHEN length(a.value) <= 32 THEN a.value ELSE '' END \
-             FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.survey_id = ?1",
-        )?;
         let mut answered = Answered::default();
-        let rows = stmt.query_map([survey_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
-        })?;
-        for row in rows {
-            let (question, item, single_value) = row?;
+        for (question, item, single_value) in super::store::answered(conn, survey_id)? {
             let items = answered.items.entry(question).or_default();
             items.insert(item);
             // Single choices and matrix rows store a choice code as the value (codes are short).
