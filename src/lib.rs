@@ -18,6 +18,8 @@ pub mod error;
 pub mod export;
 pub mod logging;
 pub mod respond;
+#[cfg(test)]
+mod shared_folder;
 pub mod survey;
 pub mod terminal;
 pub mod text;
