@@ -110,7 +110,7 @@ fn test_lines(code: &str) -> Vec<std::ops::RangeInclusive<usize>> {
                 '}' => -1,
                 _ => 0,
             };
-            if (c == '}' && depth == 0) || (c == ';' && depth == 0) {
+            if (c == '}' || c == ';') && depth == 0 {
                 found.push(line_at(start)..=line_at(start + offset));
                 break;
             }

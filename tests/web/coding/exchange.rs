@@ -209,7 +209,7 @@ async fn a_broken_codebook_file_is_refused_with_its_place_and_nothing_is_importe
     // A .qdc cut short, at a character's boundary so that it is still UTF-8.
     let whole = fieldwork::codebook::qdc::to_qdc(&shipped());
     let half = whole.char_indices().map(|(i, _)| i).find(|i| *i >= whole.len() / 2).unwrap_or(0);
-    let cut = whole[..half].as_bytes();
+    let cut = &whole.as_bytes()[..half];
     let cases: [(&str, &str, &[u8], &str); 6] = [
         ("cut short", "spec.qdc", cut, "line"),
         ("not UTF-8", "odd.qdc", b"<CodeBook>\xc3\x28</CodeBook>", "not UTF-8"),
