@@ -4,11 +4,16 @@
 //! `FIELDWORK_REQUIRE_SHARED=1` (`.ci/run` sets it) a missing folder fails instead, so CI always
 //! runs those checks. The unit tests compile this file as a module, `tests/web` by its path.
 
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The variable that makes a missing `../shared/` a failure.
 pub const REQUIRE_SHARED: &str = "FIELDWORK_REQUIRE_SHARED";
+
+/// What was said to be skipped, by test and file: said once each.
+static SKIPPED: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
 
 /// `../shared/RELATIVE`, or None when the folder is absent (said on standard error) and not
 /// required. A folder that is there but lacks the file fails the test: it is broken, not absent.
@@ -24,14 +29,17 @@ pub fn shared_file(relative: &str) -> Option<PathBuf> {
              folder beside the checkout",
             folder.display()
         );
-        // Written to the stream itself: the test harness keeps what `eprintln!` prints from a test
-        // that passes, and this should be seen.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED in {test}: what needs ../shared/{relative}, as {} is absent ({REQUIRE_SHARED}=1 makes this a \
-             failure)",
-            folder.display()
-        );
+        let first = SKIPPED.lock().map_or(true, |mut said| said.insert((test.clone(), relative.to_string())));
+        if first {
+            // Written to the stream itself: the test harness keeps what `eprintln!` prints from a
+            // test that passes, and this should be seen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED in {test}: what needs ../shared/{relative}, as {} is absent ({REQUIRE_SHARED}=1 makes \
+                 this a failure)",
+                folder.display()
+            );
+        }
         return None;
     }
     let path = folder.join(relative);
