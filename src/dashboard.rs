@@ -72,8 +72,7 @@ pub async fn import_study_kit(
 /// fails with a full disk or files that cannot be written; the answer is 200 again as soon as a
 /// save works. The server keeps serving either way.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let read = state.db.read(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))?));
-    let failed = match read.await {
+    let failed = match state.db.check_reading().await {
         Err(err) => Some(("cannot read", err)),
         Ok(_) => state.db.check_saving().await.err().map(|err| ("cannot save", err)),
     };

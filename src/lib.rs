@@ -19,6 +19,8 @@ pub mod error;
 pub mod export;
 pub mod logging;
 pub mod respond;
+#[cfg(test)]
+mod shared_folder;
 pub mod study_kit;
 pub mod survey;
 pub mod terminal;

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use super::store::Filter;
 use super::store::{FILTERED, Params};
 use crate::answer::{Answer, OTHER, Rows};
 use crate::codebook::model::{CodeKind, CodebookFile};
@@ -15,22 +16,6 @@ use crate::codebook::tree::Tree;
 use crate::coding::layers::{Layer, UnitStatements};
 use crate::db::{DbError, take_rows_for};
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
-
-/// Which responses count.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filter {
-    /// Partial responses too (default: complete only).
-    pub include_partial: bool,
-    pub language: Option<String>,
-    /// Started on or after this date (YYYY-MM-DD).
-    pub from: Option<String>,
-    /// Started on or before this date (YYYY-MM-DD).
-    pub to: Option<String>,
-    /// Only respondents who gave this answer: (question code, choice code).
-    pub answer: Option<(String, String)>,
-    /// A participant attribute (organisation, role, ...) whose values become cross-tab groups.
-    pub group_attribute: Option<String>,
-}
 
 /// The scope of a count: one open question, or (the empty string) all of them.
 pub const ALL_QUESTIONS: &str = "";

@@ -6,7 +6,21 @@
 use rusqlite::ToSql;
 use rusqlite::types::Value;
 
-use super::data::Filter;
+/// Which responses count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Partial responses too (default: complete only).
+    pub include_partial: bool,
+    pub language: Option<String>,
+    /// Started on or after this date (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Started on or before this date (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// Only respondents who gave this answer: (question code, choice code).
+    pub answer: Option<(String, String)>,
+    /// A participant attribute (organisation, role, ...) whose values become cross-tab groups.
+    pub group_attribute: Option<String>,
+}
 
 /// The responses a `Filter` lets through, as a condition on `r`, a row of `live_responses`. An
 /// answer given is a single choice's value, a ticked box, or for `other` an Other text.

@@ -12,7 +12,7 @@ use crate::config::ExportArgs;
 use crate::db;
 
 pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
-    if let (stream::Writer::File { extension, .. }, None) = (args.what.spec().writer, &args.out) {
+    if let (stream::Format::File { extension, .. }, None) = (args.what.spec().format, &args.out) {
         anyhow::bail!(
             "{} is not a text file and needs a file to write to: give --out FILE.{extension}",
             args.what.name()

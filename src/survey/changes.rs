@@ -20,16 +20,8 @@ pub struct Answered {
 
 impl Answered {
     pub fn load(conn: &Connection, survey_id: i64) -> Result<Answered, DbError> {
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT a.question, a.item, CASE WHEN length(a.value) <= 32 THEN a.value ELSE '' END \
-             FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.survey_id = ?1",
-        )?;
         let mut answered = Answered::default();
-        let rows = stmt.query_map([survey_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
-        })?;
-        for row in rows {
-            let (question, item, value) = row?;
+        for (question, item, value) in super::store::answered(conn, survey_id)? {
             answered.rows.entry(question).or_default().push(Items::from([(item, value)]));
         }
         Ok(answered)

@@ -2,11 +2,12 @@
 //! languages lack it, and which translations are out of date because their source text changed
 //! after they were written.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::model::{SurveyDefinition, Text};
+use super::store;
 use crate::db::DbError;
 
 /// One translatable text and where it is.
@@ -70,10 +71,6 @@ pub fn record_sources(
 ) -> Result<(), DbError> {
     let before: std::collections::HashMap<String, &Text> =
         old.map(|d| texts(d).into_iter().map(|e| (e.path, e.text)).collect()).unwrap_or_default();
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO translation_sources (survey_id, path, language, source_digest) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (survey_id, path, language) DO UPDATE SET source_digest = excluded.source_digest",
-    )?;
     for entry in texts(new) {
         let source = entry.text.get(&new.default_language).map_or("", String::as_str);
         for (language, translation) in entry.text {
@@ -82,7 +79,7 @@ pub fn record_sources(
             }
             let unchanged = before.get(&entry.path).and_then(|t| t.get(language)) == Some(translation);
             if !unchanged {
-                upsert.execute(params![survey_id, entry.path, language, digest(source)])?;
+                store::record_translation_source(conn, survey_id, &entry.path, language, &digest(source))?;
             }
         }
     }
@@ -114,10 +111,7 @@ pub struct TextStatus {
 
 /// The state of every translation of every text.
 pub fn status(conn: &Connection, survey_id: i64, d: &SurveyDefinition) -> Result<Vec<TextStatus>, DbError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT path, language, source_digest FROM translation_sources WHERE survey_id = ?1")?;
-    let recorded: std::collections::HashMap<(String, String), Vec<u8>> =
-        stmt.query_map([survey_id], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let recorded = store::translation_sources(conn, survey_id)?;
     let others: Vec<&String> = d.languages.iter().filter(|l| **l != d.default_language).collect();
     Ok(texts(d)
         .into_iter()

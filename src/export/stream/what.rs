@@ -1,18 +1,12 @@
 //! The export files: `What` names each, and `What::spec` says everything else about it in one
 //! place — its address, title and description, the options it takes, whether it needs a
-//! codebook, and the function that writes it. Adding an export is one variant and its arm here
-//! (the compiler asks for it) plus that function; the command line, the export page, the
+//! codebook, and its format. Adding an export is one variant and its arm here, and its writer's
+//! arm in `files::writer` (the compiler asks for both); the command line, the export page, the
 //! download address and the checks of `resolve` follow from the spec.
 
-use std::io::Write;
-
 use clap::ValueEnum;
-use rusqlite::Connection;
 
-use super::plan::{CsvExportError, Plan};
 use super::request::Opt;
-use crate::csv_out::CsvWriter;
-use crate::export::{codings, dictionary, qdpx, responses, tables};
 
 /// The export files, by the name used on the command line (`--what`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,23 +31,16 @@ pub enum What {
     Qdpx,
 }
 
-/// A CSV writer as every CSV export gets it: set up with the request's BOM and formula protection.
-pub type Csv<'a> = CsvWriter<&'a mut dyn Write>;
-
-/// A function that writes a CSV file's records.
-pub type WriteCsv = fn(&Connection, &Plan, &mut Csv<'_>) -> Result<(), CsvExportError>;
-
-/// How a file is written from a checked `Plan`, inside one read transaction (a snapshot).
-#[derive(Clone, Copy)]
-pub enum Writer {
-    /// A CSV file, record by record.
-    Csv(WriteCsv),
-    /// Any other file (a zip, a statistics package's format), written to `out` as it is produced.
+/// What kind of file an export is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A CSV file, written record by record.
+    Csv,
+    /// Any other file (a zip, a statistics package's format), written as it is produced.
     File {
         /// The name's ending; the download is saved as `SLUG.EXTENSION`.
         extension: &'static str,
         content_type: &'static str,
-        write: fn(&Connection, &Plan, &mut dyn Write) -> Result<(), CsvExportError>,
     },
 }
 
@@ -76,7 +63,7 @@ pub struct Spec {
     /// Whether it holds the codes of one coding layer, so that the answers the default layer
     /// leaves out are counted for the command line's note.
     pub follows_layer: bool,
-    pub writer: Writer,
+    pub format: Format,
 }
 
 /// The options of the cross-tab, and so of the analysis page, which shows it with the other tables.
@@ -102,11 +89,6 @@ impl What {
         What::value_variants().iter().copied()
     }
 
-    #[expect(
-        clippy::redundant_closure,
-        reason = "a generic writer becomes a `WriteCsv` only through a closure: a function pointer cannot fix its \
-                  writer type for every lifetime"
-    )]
     pub fn spec(self) -> Spec {
         match self {
             What::Responses => csv(
@@ -116,7 +98,6 @@ impl What {
                 "One row per response; one column per answer in survey order (Q2/open_access for a ticked \
                  choice, Q5/row for a matrix row, Q/other for an Other text).",
                 &[Opt::Labels, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer],
-                |conn, plan, w| responses::write(conn, plan, w),
             ),
             What::CodebookDictionary => csv(
                 "codebook-dictionary",
@@ -124,7 +105,6 @@ impl What {
                 "Data dictionary",
                 "One row per column of the responses file: its question, type, and codes with labels.",
                 &[Opt::Labels],
-                |conn, plan, w| dictionary::write(conn, plan, w),
             ),
             What::Codings => Spec {
                 // Every coder's codings and the consensus: no one layer.
@@ -144,7 +124,6 @@ impl What {
                         Opt::To,
                         Opt::Answer,
                     ],
-                    |conn, plan, w| codings::write_long(conn, plan, w),
                 )
             },
             What::CodeMatrix => csv(
@@ -153,7 +132,6 @@ impl What {
                 "Code matrix",
                 "One row per coded answer, one 0/1 column per code, in a coding layer.",
                 TABLE,
-                |conn, plan, w| codings::write_matrix(conn, plan, w),
             ),
             What::Tallies => csv(
                 "tallies",
@@ -161,7 +139,6 @@ impl What {
                 "Code tallies",
                 "Answers and respondents per code, as on the analysis page.",
                 TABLE,
-                tables::tallies,
             ),
             What::Crosstab => Spec {
                 required: &[Opt::By],
@@ -172,7 +149,6 @@ impl What {
                     "Respondents with each code by the choices of a closed question, by language or by a \
                      participant attribute.",
                     CROSSTAB,
-                    tables::crosstab,
                 )
             },
             What::Cooccurrence => csv(
@@ -181,7 +157,6 @@ impl What {
                 "Co-occurrence",
                 "Pairs of codes applied to the same answer, with the c-coefficient.",
                 TABLE,
-                tables::cooccurrence,
             ),
             What::Closed => csv(
                 "closed",
@@ -189,7 +164,6 @@ impl What {
                 "Closed questions",
                 "How often each choice of each closed question was given.",
                 &Opt::FILTERS,
-                tables::closed,
             ),
             What::Qdpx => Spec {
                 name: "qdpx",
@@ -203,7 +177,7 @@ impl What {
                 needs_codebook: true,
                 // By default every coder's codings and the consensus.
                 follows_layer: false,
-                writer: Writer::File { extension: "qdpx", content_type: "application/zip", write: qdpx_file },
+                format: Format::File { extension: "qdpx", content_type: "application/zip" },
             },
         }
     }
@@ -222,7 +196,7 @@ impl What {
     }
 
     pub fn is_csv(self) -> bool {
-        matches!(self.spec().writer, Writer::Csv(_))
+        self.spec().format == Format::Csv
     }
 
     /// Every option the file takes: its own, and for a CSV file the two of every CSV file.
@@ -235,17 +209,17 @@ impl What {
     }
 
     pub fn content_type(self) -> &'static str {
-        match self.spec().writer {
-            Writer::Csv(_) => "text/csv; charset=utf-8",
-            Writer::File { content_type, .. } => content_type,
+        match self.spec().format {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::File { content_type, .. } => content_type,
         }
     }
 
     /// The name a download is saved under.
     pub fn file_name(self, slug: &str) -> String {
-        match self.spec().writer {
-            Writer::Csv(_) => format!("{slug}-{}", self.spec().url),
-            Writer::File { extension, .. } => format!("{slug}.{extension}"),
+        match self.spec().format {
+            Format::Csv => format!("{slug}-{}", self.spec().url),
+            Format::File { extension, .. } => format!("{slug}.{extension}"),
         }
     }
 }
@@ -257,7 +231,6 @@ fn csv(
     title: &'static str,
     description: &'static str,
     options: &'static [Opt],
-    writer: WriteCsv,
 ) -> Spec {
     Spec {
         name,
@@ -268,15 +241,8 @@ fn csv(
         required: &[],
         needs_codebook: options.contains(&Opt::Codebook),
         follows_layer: options.contains(&Opt::Layer),
-        writer: Writer::Csv(writer),
+        format: Format::Csv,
     }
-}
-
-/// The REFI-QDA project (see `qdpx::write_qdpx`).
-fn qdpx_file(conn: &Connection, plan: &Plan, out: &mut dyn Write) -> Result<(), CsvExportError> {
-    let book = plan.codebook.as_ref().ok_or_else(|| super::plan::bad(Opt::Codebook, "qdpx needs a codebook"))?;
-    let options = qdpx::QdpxOptions { source_per: plan.per, texts: plan.texts, layer: plan.layer };
-    Ok(qdpx::write_qdpx(conn, plan.survey.id, book.id, &options, out)?)
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ use axum::body::{Body, Bytes};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
+use super::files::{Writer, writer};
 use super::plan::{CsvExportError, Plan};
-use super::what::{What, Writer};
+use super::what::What;
 use crate::csv_out::CsvWriter;
 use crate::db::DbError;
 
@@ -28,13 +29,13 @@ const CHANNEL_CHUNKS: usize = 4;
 /// so the file is one consistent snapshot even while people keep answering.
 pub fn write<W: Write>(conn: &Connection, what: What, plan: &Plan, mut out: W) -> Result<W, CsvExportError> {
     let snapshot = conn.unchecked_transaction()?;
-    match what.spec().writer {
+    match writer(what) {
         Writer::Csv(write) => {
             let mut w = CsvWriter::new(&mut out as &mut dyn Write, plan.csv)?;
             write(&snapshot, plan, &mut w)?;
             w.into_inner()?;
         }
-        Writer::File { write, .. } => write(&snapshot, plan, &mut out)?,
+        Writer::File(write) => write(&snapshot, plan, &mut out)?,
     }
     out.flush()?;
     Ok(out)
