@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod codings;
 pub mod dictionary;
+pub mod labelled;
 pub mod qdpx;
 pub mod responses;
 pub mod stream;
