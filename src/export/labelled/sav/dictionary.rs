@@ -1,7 +1,6 @@
 //! The records before the data: the file header, one variable record per 8-byte unit of a case,
 //! value labels, the extension records (machine information, display parameters, long names,
-//! very long strings, the number of cases, the UTF-8 encoding, long strings' missing values) and
-//! the end of the dictionary. Record layouts are those of PSPP's "System File Format".
+//! very long strings, the number of cases, the UTF-8 encoding) and the end of the dictionary. Record layouts are those of PSPP's "System File Format".
 
 use std::io::Write;
 
@@ -131,14 +130,17 @@ fn variable_records(r: &mut Record, dataset: &Dataset, variable: &Variable, plac
 }
 
 /// The missing-data codes as the variable record's discrete missing values: numbers, or for a
-/// string of at most 8 bytes its digits (wider strings list them in record 7/22).
+/// string of at most 8 bytes its digits. Wider strings hold the digits undeclared: their record
+/// (7/22) is read in two incompatible ways (PSPP before 2.0 wants a length before each value,
+/// SPSS and ReadStat one length for all), and whichever is written, one of them fails. Dates have
+/// none: a code would be a date in 1582, so they are system-missing.
 fn short_missing_values(dataset: &Dataset, variable: &Variable, placed: &Placed) -> Vec<[u8; 8]> {
     let Some(codes) = dataset.missing else { return Vec::new() };
     let codes = Reason::ALL.map(|reason| codes.code(reason));
     match variable.kind {
-        Kind::Numeric { .. } | Kind::Date => codes.iter().map(|c| f64::from(*c).to_le_bytes()).collect(),
+        Kind::Numeric { .. } => codes.iter().map(|c| f64::from(*c).to_le_bytes()).collect(),
         Kind::String { .. } if placed.width <= 8 => codes.iter().map(|c| eight(&c.to_string())).collect(),
-        Kind::String { .. } => Vec::new(),
+        Kind::String { .. } | Kind::Date => Vec::new(),
     }
 }
 
@@ -157,7 +159,7 @@ fn value_labels(r: &mut Record, dataset: &Dataset, variable: &Variable, placed: 
         return;
     }
     let mut labels: Vec<(f64, &str)> = variable.value_labels.iter().map(|l| (l.value, l.label.as_str())).collect();
-    if let Some(codes) = dataset.missing {
+    if let (Some(codes), Kind::Numeric { .. }) = (dataset.missing, variable.kind) {
         labels.extend(Reason::ALL.map(|reason| (f64::from(codes.code(reason)), reason.label())));
     }
     if labels.is_empty() {
@@ -202,10 +204,6 @@ fn extensions(r: &mut Record, dataset: &Dataset, layout: &Layout, cases: u64) {
     count.bytes(&1u64.to_le_bytes()).bytes(&cases.to_le_bytes());
     r.extension(16, 8, &count.0);
     r.extension(20, 1, b"UTF-8");
-    let long_missing = long_string_missing_values(dataset, layout);
-    if !long_missing.0.is_empty() {
-        r.extension(22, 1, &long_missing.0);
-    }
 }
 
 /// Display parameters (record 7/11) for each segment: the measurement level, a width in
@@ -225,24 +223,6 @@ fn display(dataset: &Dataset, layout: &Layout) -> Record {
         };
         for _ in &placed.segments {
             record.int(measure).int(columns as i32).int(alignment);
-        }
-    }
-    record
-}
-
-/// The missing-data codes of strings wider than 8 bytes (record 7/22): by long name, each code
-/// padded to 8 bytes.
-fn long_string_missing_values(dataset: &Dataset, layout: &Layout) -> Record {
-    let mut record = Record::default();
-    let Some(codes) = dataset.missing else { return record };
-    for (variable, placed) in dataset.variables.iter().zip(&layout.variables) {
-        if !matches!(variable.kind, Kind::String { .. }) || placed.width <= 8 {
-            continue;
-        }
-        record.int(i32::try_from(variable.name.len()).unwrap_or(0)).bytes(variable.name.as_bytes());
-        record.bytes(&[Reason::ALL.len() as u8]).int(8);
-        for reason in Reason::ALL {
-            record.bytes(&eight(&codes.code(reason).to_string()));
         }
     }
     record

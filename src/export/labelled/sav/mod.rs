@@ -7,7 +7,9 @@
 //! on a character boundary; the data dictionary keeps the full texts); a string holds 32,767
 //! bytes (a longer text is cut, and counted in `Written::texts_cut`); a string wider than 255
 //! bytes is stored as segments of 255 ("very long strings"); user-missing values are the three
-//! missing-data codes, as discrete values (for strings: their digits).
+//! missing-data codes, as discrete values, on numeric variables and on strings of up to 8 bytes
+//! (wider strings hold the codes' digits undeclared; dates are system-missing: see
+//! `dictionary::short_missing_values`).
 
 mod compress;
 mod dictionary;
@@ -46,7 +48,8 @@ pub fn write<W: Write>(dataset: &Dataset, rows: &mut dyn Rows, out: W) -> Result
                     }
                     string(&mut data, super::text::cut_bytes(&text, placed.width).as_bytes(), placed)?;
                 }
-                Kind::Numeric { .. } | Kind::Date => data.number(number_of(dataset, cell))?,
+                Kind::Numeric { .. } => data.number(number_of(dataset.missing.as_ref(), cell))?,
+                Kind::Date => data.number(number_of(None, cell))?,
             }
         }
         written.cases += 1;
@@ -65,10 +68,10 @@ fn string_of<'a>(dataset: &Dataset, cell: &'a Cell<'_>) -> std::borrow::Cow<'a, 
     }
 }
 
-/// A numeric or date cell's value: dates as seconds since 14 October 1582, missing-data codes as
-/// themselves, anything else missing as system-missing.
-fn number_of(dataset: &Dataset, cell: &Cell<'_>) -> f64 {
-    match (cell, &dataset.missing) {
+/// A numeric or date cell's value: dates as seconds since 14 October 1582, missing-data codes
+/// (`codes`: none for dates) as themselves, anything else missing as system-missing.
+fn number_of(codes: Option<&super::MissingCodes>, cell: &Cell<'_>) -> f64 {
+    match (cell, codes) {
         (Cell::Number(n), _) => *n,
         (Cell::Date(date), _) => spss_seconds(*date),
         (Cell::Missing(reason), Some(codes)) => f64::from(codes.code(*reason)),
