@@ -80,7 +80,7 @@ fn pspp_opens_the_sav_and_prints_its_dictionary_with_names_labels_and_value_labe
 
     // Value labels: the variable's label starts each group.
     let labels: Vec<[&str; 3]> =
-        tables["Value Labels"][1..].iter().map(|r| [&*r[0], &*r[1], &*r[2]]).collect();
+        tables["Value Labels"][1..].iter().filter(|r| r.len() == 3).map(|r| [&*r[0], &*r[1], &*r[2]]).collect();
     let role_at = labels.iter().position(|r| r[0] == "Quelle est votre fonction ?").expect("ROLE's labels");
     assert_eq!(
         labels[role_at..role_at + 6],
