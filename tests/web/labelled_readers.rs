@@ -119,7 +119,17 @@ pub fn rows() -> Vec<Vec<Cell<'static>>> {
     let text = |t: &str| Cell::Text(t.to_string().into());
     let date = |y, m, d| Cell::Date(jiff::civil::date(y, m, d));
     vec![
-        vec![Number(1.0), Number(1.0), Number(1.0), Number(3.0), Number(3.25), date(2024, 2, 29), text("ok"), text(&long_text()), Number(10.0)],
+        vec![
+            Number(1.0),
+            Number(1.0),
+            Number(1.0),
+            Number(3.0),
+            Number(3.25),
+            date(2024, 2, 29),
+            text("ok"),
+            text(&long_text()),
+            Number(10.0),
+        ],
         vec![
             Number(2.0),
             Number(3.0),
@@ -142,7 +152,17 @@ pub fn rows() -> Vec<Vec<Cell<'static>>> {
             Missing(Reason::NotReached),
             Missing(Reason::NotReached),
         ],
-        vec![Number(4.0), Empty, Empty, Number(2.0), Number(-12.5), date(1900, 1, 1), text(""), text("日本語のテキスト"), Number(200.0)],
+        vec![
+            Number(4.0),
+            Empty,
+            Empty,
+            Number(2.0),
+            Number(-12.5),
+            date(1900, 1, 1),
+            text(""),
+            text("日本語のテキスト"),
+            Number(200.0),
+        ],
     ]
 }
 

@@ -94,7 +94,8 @@ pub fn legal(package: Package, columns: &[&str]) -> Vec<String> {
 
 /// Steps 1 to 3: the column's own legal name, before uniqueness.
 fn base_name(package: Package, column: &str) -> String {
-    let mut name: String = column.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let mut name: String =
+        column.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name.insert(0, 'v');
     }

@@ -95,7 +95,8 @@ fn pspp_opens_the_sav_and_prints_its_dictionary_with_names_labels_and_value_labe
     );
     assert!(!labels.iter().any(|r| r[0] == "Since when?"), "dates carry no codes in SPSS");
 
-    let data: Vec<Vec<&str>> = tables["Data List"][1..].iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let data: Vec<Vec<&str>> =
+        tables["Data List"][1..].iter().map(|r| r.iter().map(String::as_str).collect()).collect();
     assert_eq!(
         data,
         [
@@ -115,5 +116,8 @@ fn pspp_reads_a_very_long_string_back_whole() {
     sav::write(&dataset(Package::Spss), &mut rows(), file).expect("the .sav is written");
     let tables = run_pspp(&pspp, dir.path(), "GET FILE='fixture.sav'.\nLIST /VARIABLES=WHY.\n");
     let texts: Vec<&str> = tables["Data List"][1..].iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(texts, [long_text().as_str(), "Kurz: Grüße \"zitiert\", mit Komma\nund Zeile", "-77", "日本語のテキスト"]);
+    assert_eq!(
+        texts,
+        [long_text().as_str(), "Kurz: Grüße \"zitiert\", mit Komma\nund Zeile", "-77", "日本語のテキスト"]
+    );
 }

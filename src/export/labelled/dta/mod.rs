@@ -68,10 +68,14 @@ impl Storage {
         if !column.whole || decimals > 0 {
             return Storage::Double;
         }
-        [(Storage::Byte, -127.0, 100.0), (Storage::Int, -32_767.0, 32_740.0), (Storage::Long, -2_147_483_647.0, 2_147_483_620.0)]
-            .into_iter()
-            .find(|(_, min, max)| lo >= *min && hi <= *max)
-            .map_or(Storage::Double, |(storage, _, _)| storage)
+        [
+            (Storage::Byte, -127.0, 100.0),
+            (Storage::Int, -32_767.0, 32_740.0),
+            (Storage::Long, -2_147_483_647.0, 2_147_483_620.0),
+        ]
+        .into_iter()
+        .find(|(_, min, max)| lo >= *min && hi <= *max)
+        .map_or(Storage::Double, |(storage, _, _)| storage)
     }
 
     /// Stata's missing value `.` (`letter` None) or `.a`…`.z`, as stored.
@@ -99,9 +103,9 @@ impl Storage {
 
 /// Each variable's storage, from its kind and the first pass.
 fn storages(dataset: &Dataset, columns: &[Column]) -> Vec<Storage> {
-    let code_digits = dataset.missing.map_or(0, |codes| {
-        Reason::ALL.iter().map(|r| codes.code(*r).to_string().len()).max().unwrap_or(0)
-    });
+    let code_digits = dataset
+        .missing
+        .map_or(0, |codes| Reason::ALL.iter().map(|r| codes.code(*r).to_string().len()).max().unwrap_or(0));
     dataset
         .variables
         .iter()

@@ -93,7 +93,9 @@ fn header(r: &mut Record, dataset: &Dataset, layout: &Layout, cases: u64) {
 /// The format of a variable (or of a segment of a very long string, `width` wide).
 fn format(variable: &Variable, width: usize) -> i32 {
     let (kind, width, decimals) = match variable.kind {
-        Kind::Numeric { decimals } => (FORMAT_F, 8 + i32::from(decimals.min(16)) + 4 * i32::from(decimals > 0), decimals),
+        Kind::Numeric { decimals } => {
+            (FORMAT_F, 8 + i32::from(decimals.min(16)) + 4 * i32::from(decimals > 0), decimals)
+        }
         Kind::Date => (FORMAT_DATE, 11, 0),
         Kind::String { .. } => (FORMAT_A, i32::try_from(width.min(SEGMENT)).unwrap_or(255), 0),
     };

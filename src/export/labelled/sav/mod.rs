@@ -160,9 +160,9 @@ impl Layout {
 /// missing-data codes it may hold, at least 1 and at most `MAX_STRING`; 0 for a number.
 fn string_width(dataset: &Dataset, variable: &Variable, longest: usize) -> usize {
     let Kind::String { width } = variable.kind else { return 0 };
-    let codes = dataset.missing.map_or(0, |codes| {
-        super::Reason::ALL.iter().map(|r| codes.code(*r).to_string().len()).max().unwrap_or(0)
-    });
+    let codes = dataset
+        .missing
+        .map_or(0, |codes| super::Reason::ALL.iter().map(|r| codes.code(*r).to_string().len()).max().unwrap_or(0));
     width.max(longest).max(codes).clamp(1, MAX_STRING)
 }
 

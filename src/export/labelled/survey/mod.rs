@@ -159,10 +159,8 @@ fn response_columns<'a>(definition: &SurveyDefinition) -> Vec<Mapped<'a>> {
         Source::Status,
         variable("Whether the response was submitted".into(), number, Measure::Nominal),
     );
-    status.variable.value_labels = vec![
-        ValueLabel { value: 1.0, label: "complete".into() },
-        ValueLabel { value: 2.0, label: "partial".into() },
-    ];
+    status.variable.value_labels =
+        vec![ValueLabel { value: 1.0, label: "complete".into() }, ValueLabel { value: 2.0, label: "partial".into() }];
     status.value_codes = vec!["complete".into(), "partial".into()];
     let longest_language = definition.languages.iter().map(String::len).max().unwrap_or(2);
     vec![
@@ -198,7 +196,12 @@ fn question_columns<'a>(columns: &mut Vec<Mapped<'a>>, definition: &SurveyDefini
     let choices = || q.choices.iter().map(|c| (c.code.clone(), definition.text(&c.label, language).to_string()));
     let other_label = messages::message(definition, "other_specify", language);
     let item = |code: &str, item_label: &str, source: Source, kind: Kind, measure: Measure| {
-        let mut m = mapped(format!("{}/{code}", q.code), Some(q), source, variable(format!("{item_label}: {text}"), kind, measure));
+        let mut m = mapped(
+            format!("{}/{code}", q.code),
+            Some(q),
+            source,
+            variable(format!("{item_label}: {text}"), kind, measure),
+        );
         m.item = Some(code.to_string());
         m
     };
@@ -216,21 +219,31 @@ fn question_columns<'a>(columns: &mut Vec<Mapped<'a>>, definition: &SurveyDefini
             let kind = Kind::Numeric { decimals };
             columns.push(mapped(q.code.clone(), Some(q), Source::Value, variable(text.clone(), kind, Measure::Scale)));
         }
-        QuestionType::Date => {
-            columns.push(mapped(q.code.clone(), Some(q), Source::Value, variable(text.clone(), Kind::Date, Measure::Scale)))
-        }
+        QuestionType::Date => columns.push(mapped(
+            q.code.clone(),
+            Some(q),
+            Source::Value,
+            variable(text.clone(), Kind::Date, Measure::Scale),
+        )),
         QuestionType::SingleChoice => {
             let mut labels: Vec<(String, String)> = choices().collect();
             if q.other {
                 labels.push((OTHER.to_string(), other_label.clone()));
             }
-            let mut m = mapped(q.code.clone(), Some(q), Source::Choice, variable(text.clone(), number, Measure::Nominal));
+            let mut m =
+                mapped(q.code.clone(), Some(q), Source::Choice, variable(text.clone(), number, Measure::Nominal));
             (m.variable.value_labels, m.value_codes) = numbered(labels);
             columns.push(m);
         }
         QuestionType::MultipleChoice => {
             for choice in &q.choices {
-                let mut m = item(&choice.code, &choice_label(&choice.code), Source::Ticked(choice.code.clone()), number, Measure::Nominal);
+                let mut m = item(
+                    &choice.code,
+                    &choice_label(&choice.code),
+                    Source::Ticked(choice.code.clone()),
+                    number,
+                    Measure::Nominal,
+                );
                 m.variable.value_labels = vec![
                     ValueLabel { value: 0.0, label: "not selected".into() },
                     ValueLabel { value: 1.0, label: "selected".into() },
@@ -249,7 +262,13 @@ fn question_columns<'a>(columns: &mut Vec<Mapped<'a>>, definition: &SurveyDefini
         }
         QuestionType::Ranking => {
             for choice in &q.choices {
-                let m = item(&choice.code, &choice_label(&choice.code), Source::Rank(choice.code.clone()), number, Measure::Ordinal);
+                let m = item(
+                    &choice.code,
+                    &choice_label(&choice.code),
+                    Source::Rank(choice.code.clone()),
+                    number,
+                    Measure::Ordinal,
+                );
                 columns.push(m);
             }
         }
@@ -260,7 +279,12 @@ fn question_columns<'a>(columns: &mut Vec<Mapped<'a>>, definition: &SurveyDefini
 }
 
 /// A 0/1 variable per open question and code, codes in codebook order.
-fn coded_columns<'a>(columns: &mut Vec<Mapped<'a>>, definition: &'a SurveyDefinition, language: &str, coded: CodedLayer<'_>) {
+fn coded_columns<'a>(
+    columns: &mut Vec<Mapped<'a>>,
+    definition: &'a SurveyDefinition,
+    language: &str,
+    coded: CodedLayer<'_>,
+) {
     let tree = Tree::new(coded.codebook);
     let codes: Vec<(String, String)> = tree
         .entries()
