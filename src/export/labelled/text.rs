@@ -16,6 +16,13 @@ pub fn cut_chars(text: &str, max: usize, max_bytes: usize) -> &str {
     cut_bytes(&text[..end], max_bytes)
 }
 
+/// A label cut to `max` characters and `max_bytes` bytes; when cut, without the spaces the cut
+/// left at its end (readers drop them anyway).
+pub fn label(text: &str, max: usize, max_bytes: usize) -> &str {
+    let cut = cut_chars(text, max, max_bytes);
+    if cut.len() < text.len() { cut.trim_end() } else { cut }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,5 +35,7 @@ mod tests {
         assert_eq!(cut_bytes("日本", 5), "日");
         assert_eq!(cut_chars("Zoë Zoë", 3, 100), "Zoë");
         assert_eq!(cut_chars("日本語", 3, 7), "日本");
+        assert_eq!(label("long label", 5, 100), "long");
+        assert_eq!(label("kept ", 5, 100), "kept ");
     }
 }

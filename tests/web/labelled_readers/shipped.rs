@@ -1,102 +1,32 @@
 //! The shipped questionnaire and codebook through the survey mapping: every package reads the
 //! files with the names, value labels (in Spanish) and cells the mapping gives.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use fieldwork::codebook::model::CodebookFile;
 use fieldwork::export::labelled::survey::{CodedLayer, Layout, Response};
 use fieldwork::export::labelled::{dta, r, sav};
-use fieldwork::survey::model::{QuestionType, SurveyDefinition};
+use fieldwork::survey::model::SurveyDefinition;
 use serde_json::{Value as Json, json};
 
 use super::pyreadstat::{assert_same, code, expected, read_back};
 use super::*;
 
-const RESPONSES: usize = 40;
+#[path = "../../../benches/labelled/synthetic.rs"]
+mod synthetic;
 
-fn shipped() -> (SurveyDefinition, CodebookFile) {
-    let survey = std::fs::read_to_string("questionnaires/open-llm-governance.toml").expect("the questionnaire");
-    let survey = fieldwork::survey::file::from_toml(&survey).expect("it is valid").definition;
-    let book = std::fs::read_to_string("codebooks/open-llm-governance.toml").expect("the codebook");
-    (survey, fieldwork::codebook::model::from_toml(&book).expect("it is valid"))
-}
-
-type Answers = BTreeMap<String, BTreeMap<String, String>>;
-
-/// Response `i`'s answers, reasons and layer codes: every type answered in turn, some questions
-/// left with a reason, some open answers coded.
-fn response(
-    survey: &SurveyDefinition,
-    book: &CodebookFile,
-    i: usize,
-) -> (Answers, BTreeMap<String, Reason>, BTreeMap<String, BTreeSet<String>>) {
-    let mut answers = Answers::new();
-    let mut reasons = BTreeMap::new();
-    let mut codes = BTreeMap::new();
-    for (n, (_, q)) in survey.questions().enumerate() {
-        let turn = i + n;
-        if turn % 7 == 0 {
-            reasons.insert(q.code.clone(), Reason::ALL[turn % 3]);
-            continue;
-        }
-        let items = answers.entry(q.code.clone()).or_default();
-        let choices = q.choices.len().max(1);
-        match q.kind {
-            QuestionType::Display => {}
-            QuestionType::ShortText | QuestionType::LongText => {
-                items.insert(String::new(), format!("Respuesta {i} — «{}», ñandú", q.code));
-                let applied: BTreeSet<String> =
-                    book.codes.iter().skip(turn % 5).step_by(9).map(|c| c.id.clone()).collect();
-                codes.insert(q.code.clone(), applied);
-            }
-            QuestionType::Number => {
-                items.insert(String::new(), (turn % 40).to_string());
-            }
-            QuestionType::Date => {
-                items.insert(String::new(), format!("2025-0{}-1{}", 1 + turn % 9, turn % 10));
-            }
-            QuestionType::SingleChoice if q.other && turn % 5 == 1 => {
-                items.insert("other".into(), "Otra función".into());
-            }
-            QuestionType::SingleChoice => {
-                items.insert(String::new(), q.choices[turn % choices].code.clone());
-            }
-            QuestionType::MultipleChoice => {
-                for (j, c) in q.choices.iter().enumerate() {
-                    if (turn + j) % 3 == 0 {
-                        items.insert(c.code.clone(), "1".into());
-                    }
-                }
-            }
-            QuestionType::Matrix => {
-                for (j, row) in q.rows.iter().enumerate() {
-                    items.insert(row.code.clone(), q.choices[(turn + j) % choices].code.clone());
-                }
-            }
-            QuestionType::Ranking => {
-                for (j, c) in q.choices.iter().enumerate() {
-                    items.insert(c.code.clone(), (1 + (turn + j) % choices).to_string());
-                }
-            }
-        }
-        if items.is_empty() {
-            answers.remove(&q.code);
-        }
-    }
-    (answers, reasons, codes)
-}
+const RESPONSES: usize = 60;
 
 struct Shipped {
     survey: SurveyDefinition,
     book: CodebookFile,
-    responses: Vec<(Answers, BTreeMap<String, Reason>, BTreeMap<String, BTreeSet<String>>)>,
+    responses: Vec<synthetic::Synthetic>,
 }
 
 impl Shipped {
     fn new() -> Shipped {
-        let (survey, book) = shipped();
-        let responses = (0..RESPONSES).map(|i| response(&survey, &book, i)).collect();
+        let (survey, book) = synthetic::shipped();
+        let responses = (0..RESPONSES).map(|i| synthetic::response(&survey, &book, i)).collect();
         Shipped { survey, book, responses }
     }
 
@@ -108,14 +38,14 @@ impl Shipped {
         self.responses
             .iter()
             .enumerate()
-            .map(|(i, (answers, reasons, codes))| {
+            .map(|(i, made)| {
                 let response = Response {
                     id: i as i64 + 1,
                     complete: i % 4 != 0,
                     language: "es",
-                    answers,
-                    reasons,
-                    codes: Some(codes),
+                    answers: &made.answers,
+                    reasons: &made.reasons,
+                    codes: Some(&made.codes),
                 };
                 layout.row(&response).expect("a row")
             })

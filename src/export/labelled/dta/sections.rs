@@ -2,7 +2,7 @@
 //! variables' types, names, formats, value-label names and labels (fixed-width fields, NUL
 //! padded), and after the data and long strings the value-label tables.
 
-use super::super::text::{cut_bytes, cut_chars};
+use super::super::text::{cut_bytes, label};
 use super::Storage;
 use crate::export::labelled::{Dataset, Kind, Reason, Variable};
 
@@ -42,7 +42,7 @@ pub fn head(dataset: &Dataset, storages: &[Storage], cases: u64, data: u64, strl
     tagged(&mut header, "byteorder", b"LSF");
     tagged(&mut header, "K", &(storages.len() as u16).to_le_bytes());
     tagged(&mut header, "N", &cases.to_le_bytes());
-    let label = cut_chars(&dataset.label, LABEL_CHARS, LABEL_CHARS * 4);
+    let label = label(&dataset.label, LABEL_CHARS, LABEL_CHARS * 4);
     let mut label_field = (label.len() as u16).to_le_bytes().to_vec();
     label_field.extend_from_slice(label.as_bytes());
     tagged(&mut header, "label", &label_field);
@@ -110,7 +110,7 @@ fn metadata(dataset: &Dataset, storages: &[Storage]) -> Vec<Vec<u8>> {
     section("value_label_names", label_names);
     let mut variable_labels = Vec::new();
     for variable in variables {
-        fixed(&mut variable_labels, cut_chars(&variable.label, LABEL_CHARS, VARIABLE_LABEL - 1), VARIABLE_LABEL);
+        fixed(&mut variable_labels, label(&variable.label, LABEL_CHARS, VARIABLE_LABEL - 1), VARIABLE_LABEL);
     }
     section("variable_labels", variable_labels);
     section("characteristics", Vec::new());

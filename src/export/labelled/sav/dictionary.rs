@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::super::text::cut_bytes;
+use super::super::text::{self, cut_bytes};
 use super::compress::{BIAS, SYSMIS};
 use super::{Layout, Placed, SEGMENT};
 use crate::export::labelled::{Dataset, Kind, LabelledError, Measure, Reason, Variable};
@@ -107,7 +107,7 @@ fn format(variable: &Variable, width: usize) -> i32 {
 fn variable_records(r: &mut Record, dataset: &Dataset, variable: &Variable, placed: &Placed) {
     for (i, segment) in placed.segments.iter().enumerate() {
         let first = i == 0;
-        let label = cut_bytes(&variable.label, VARIABLE_LABEL_BYTES);
+        let label = text::label(&variable.label, usize::MAX, VARIABLE_LABEL_BYTES);
         let has_label = first && !label.is_empty();
         let missing = if first { short_missing_values(dataset, variable, placed) } else { Vec::new() };
         let format = format(variable, segment.width);
@@ -169,7 +169,7 @@ fn value_labels(r: &mut Record, dataset: &Dataset, variable: &Variable, placed: 
     }
     r.int(3).int(i32::try_from(labels.len()).unwrap_or(i32::MAX));
     for (value, label) in labels {
-        let label = cut_bytes(label, VALUE_LABEL_BYTES);
+        let label = text::label(label, usize::MAX, VALUE_LABEL_BYTES);
         // The length byte and the label fill a whole number of 8-byte units.
         let padded = (label.len() + 1).div_ceil(8) * 8 - 1;
         r.float(value).bytes(&[label.len() as u8]).padded(label, padded);

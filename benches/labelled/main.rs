@@ -5,10 +5,13 @@
 //! the peak RSS it prints (`VmHWM`) is that writer's alone; comparing N/10 with N shows whether
 //! memory stays flat (the rows are never held: each pass makes them again).
 //!
+//! The responses are `synthetic.rs`'s (shared with the readers' test of the shipped questionnaire).
+//!
 //! `nice cargo bench --bench labelled [-- N]` (or `FIELDWORK_BENCH_N=N`); default N = 100,000,
 //! measured at 10,000 and 100,000.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod synthetic;
+
 use std::io::BufWriter;
 use std::path::Path;
 use std::process::Command;
@@ -17,8 +20,8 @@ use std::time::Instant;
 use fieldwork::codebook::model::CodebookFile;
 use fieldwork::export::labelled::names::Package;
 use fieldwork::export::labelled::survey::{CodedLayer, Layout, Response};
-use fieldwork::export::labelled::{Cell, LabelledError, MissingCodes, Reason, Rows, dta, r, sav};
-use fieldwork::survey::model::{QuestionType, SurveyDefinition};
+use fieldwork::export::labelled::{Cell, LabelledError, MissingCodes, Rows, dta, r, sav};
+use fieldwork::survey::model::SurveyDefinition;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -51,12 +54,12 @@ fn main() {
 
 /// Runs one task and prints `seconds peak_rss_kib what-it-produced`.
 fn child(task: &str, dir: &Path, n: usize) {
-    let (survey, book) = shipped();
+    let (survey, book) = synthetic::shipped();
     let open: Vec<&str> = survey.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| q.code.as_str()).collect();
     let layout = Layout::new(&survey, "en", Some(CodedLayer { codebook: &book, questions: &open }));
     let created = jiff::civil::date(2026, 3, 1).at(9, 0, 0, 0);
     let dataset = |package| layout.dataset(package, "bench", Some(MissingCodes::default()), created);
-    let mut rows = Synthetic { layout: &layout, survey: &survey, book: &book, n };
+    let mut rows = Made { layout: &layout, survey: &survey, book: &book, n };
     let started = Instant::now();
     let file = |name: &str| BufWriter::new(std::fs::File::create(dir.join(name)).expect("create"));
     let written = match task {
@@ -86,99 +89,30 @@ fn child(task: &str, dir: &Path, n: usize) {
     println!("{seconds:.2} {} {written} rows × {variables} variables, {size} MiB", peak_rss_kib());
 }
 
-fn shipped() -> (SurveyDefinition, CodebookFile) {
-    let survey = std::fs::read_to_string("questionnaires/open-llm-governance.toml").expect("the questionnaire");
-    let survey = fieldwork::survey::file::from_toml(&survey).expect("valid").definition;
-    let book = std::fs::read_to_string("codebooks/open-llm-governance.toml").expect("the codebook");
-    (survey, fieldwork::codebook::model::from_toml(&book).expect("valid"))
-}
-
 /// N responses made one at a time, the same on every pass.
-struct Synthetic<'a> {
+struct Made<'a> {
     layout: &'a Layout<'a>,
     survey: &'a SurveyDefinition,
     book: &'a CodebookFile,
     n: usize,
 }
 
-type Answers = BTreeMap<String, BTreeMap<String, String>>;
-
-impl Rows for Synthetic<'_> {
+impl Rows for Made<'_> {
     fn each(&mut self, visit: &mut dyn FnMut(&[Cell<'_>]) -> Result<(), LabelledError>) -> Result<(), LabelledError> {
         for i in 0..self.n {
-            let (answers, reasons, codes) = response(self.survey, self.book, i);
+            let made = synthetic::response(self.survey, self.book, i);
             let response = Response {
                 id: i as i64 + 1,
                 complete: true,
                 language: "en",
-                answers: &answers,
-                reasons: &reasons,
-                codes: Some(&codes),
+                answers: &made.answers,
+                reasons: &made.reasons,
+                codes: Some(&made.codes),
             };
             visit(&self.layout.row(&response)?)?;
         }
         Ok(())
     }
-}
-
-/// Response `i`: every question answered in turn (open answers of a few hundred bytes, one in 50
-/// of some 4,000), one in seven left with a reason.
-fn response(
-    survey: &SurveyDefinition,
-    book: &CodebookFile,
-    i: usize,
-) -> (Answers, BTreeMap<String, Reason>, BTreeMap<String, BTreeSet<String>>) {
-    let mut answers = Answers::new();
-    let mut reasons = BTreeMap::new();
-    let mut codes = BTreeMap::new();
-    for (n, (_, q)) in survey.questions().enumerate() {
-        let turn = i + n;
-        if turn % 7 == 0 {
-            reasons.insert(q.code.clone(), Reason::ALL[turn % 3]);
-            continue;
-        }
-        let mut items = BTreeMap::new();
-        let choices = q.choices.len().max(1);
-        match q.kind {
-            QuestionType::Display => {}
-            QuestionType::ShortText | QuestionType::LongText => {
-                let repeat = if turn % 50 == 0 { 100 } else { 1 + turn % 8 };
-                items.insert(String::new(), format!("Answer {i} to {}, with some words. ", q.code).repeat(repeat));
-                codes.insert(
-                    q.code.clone(),
-                    book.codes.iter().skip(turn % 5).step_by(9).map(|c| c.id.clone()).collect(),
-                );
-            }
-            QuestionType::Number => {
-                items.insert(String::new(), (turn % 40).to_string());
-            }
-            QuestionType::Date => {
-                items.insert(String::new(), format!("2025-0{}-1{}", 1 + turn % 9, turn % 10));
-            }
-            QuestionType::SingleChoice => {
-                items.insert(String::new(), q.choices[turn % choices].code.clone());
-            }
-            QuestionType::MultipleChoice => {
-                for (_, c) in q.choices.iter().enumerate().filter(|(j, _)| (turn + j) % 3 == 0) {
-                    items.insert(c.code.clone(), "1".to_string());
-                }
-            }
-            QuestionType::Matrix => {
-                for (j, row) in q.rows.iter().enumerate() {
-                    items.insert(row.code.clone(), q.choices[(turn + j) % choices].code.clone());
-                }
-            }
-            QuestionType::Ranking => {
-                for (j, c) in q.choices.iter().enumerate() {
-                    items.insert(c.code.clone(), (1 + (turn + j) % choices).to_string());
-                }
-            }
-        }
-        if !items.is_empty() {
-            answers.insert(q.code.clone(), items);
-        }
-    }
-    (answers, reasons, codes)
 }
 
 /// The process's peak resident set size in KiB, from `/proc/self/status`.
