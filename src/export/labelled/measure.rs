@@ -52,14 +52,10 @@ pub fn measure(dataset: &Dataset, rows: &mut dyn Rows) -> Result<Measured, Label
         dataset.check_row(measured.cases, row)?;
         for (column, cell) in measured.columns.iter_mut().zip(row) {
             match cell {
-                Cell::Text(text) => column.text(text.len()),
+                // A missing-data code counts as the digits a string holds in its place.
+                Cell::Text(_) | Cell::Missing(_) => column.text(dataset.text_of(cell).len()),
                 Cell::Number(n) => column.number(*n),
                 Cell::Date(date) => column.number(super::dta::stata_days(*date) as f64),
-                Cell::Missing(reason) => {
-                    if let Some(codes) = &dataset.missing {
-                        column.text(codes.code(*reason).to_string().len());
-                    }
-                }
                 Cell::Empty => {}
             }
         }

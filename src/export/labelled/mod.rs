@@ -119,6 +119,11 @@ impl Default for MissingCodes {
 }
 
 impl MissingCodes {
+    /// The bytes of the longest code written as text (what a string must hold).
+    pub fn longest_digits(&self) -> usize {
+        Reason::ALL.iter().map(|r| self.code(*r).to_string().len()).max().unwrap_or(0)
+    }
+
     pub fn code(&self, reason: Reason) -> i32 {
         match reason {
             Reason::NotShown => self.not_shown,
@@ -196,7 +201,22 @@ pub fn days_since_1970(date: jiff::civil::Date) -> i64 {
     date.since(jiff::civil::date(1970, 1, 1)).map_or(0, |span| i64::from(span.get_days()))
 }
 
+/// The English abbreviation of a month (1–12), as SPSS and Stata write dates in their headers.
+fn month_abbreviation(month: i8) -> &'static str {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    MONTHS[usize::try_from(month - 1).unwrap_or(0).min(11)]
+}
+
 impl Dataset {
+    /// A string cell's text: the text, a missing-data code's digits (with codes), or nothing.
+    fn text_of<'a>(&self, cell: &'a Cell<'_>) -> Cow<'a, str> {
+        match (cell, &self.missing) {
+            (Cell::Text(text), _) => Cow::Borrowed(text.as_ref()),
+            (Cell::Missing(reason), Some(codes)) => Cow::Owned(codes.code(*reason).to_string()),
+            _ => Cow::Borrowed(""),
+        }
+    }
+
     /// Checks that `row` has one cell per variable, each of a kind the variable can hold.
     fn check_row(&self, index: u64, row: &[Cell<'_>]) -> Result<(), LabelledError> {
         if row.len() != self.variables.len() {

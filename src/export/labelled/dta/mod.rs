@@ -15,7 +15,7 @@ mod sections;
 use std::io::{BufWriter, Write};
 
 use super::measure::{Column, measure};
-use super::{Cell, Dataset, Kind, LabelledError, Reason, Rows, Written};
+use super::{Cell, Dataset, Kind, LabelledError, Rows, Written};
 
 /// Days from Stata's epoch, 1 January 1960, to 1 January 1970.
 pub const DAYS_1960_TO_1970: i64 = 3_653;
@@ -103,9 +103,7 @@ impl Storage {
 
 /// Each variable's storage, from its kind and the first pass.
 fn storages(dataset: &Dataset, columns: &[Column]) -> Vec<Storage> {
-    let code_digits = dataset
-        .missing
-        .map_or(0, |codes| Reason::ALL.iter().map(|r| codes.code(*r).to_string().len()).max().unwrap_or(0));
+    let code_digits = dataset.missing.map_or(0, |codes| codes.longest_digits());
     dataset
         .variables
         .iter()
@@ -164,7 +162,7 @@ pub fn write<W: Write>(dataset: &Dataset, rows: &mut dyn Rows, out: W) -> Result
         rows.each(&mut |row| {
             observation += 1;
             for (v, (cell, storage)) in row.iter().zip(&storages).enumerate() {
-                let text = text_of(dataset, cell);
+                let text = dataset.text_of(cell);
                 if *storage == Storage::StrL && !text.is_empty() {
                     let v = u32::try_from(v + 1).unwrap_or(u32::MAX);
                     let len = u32::try_from(text.len() + 1).map_err(|_| LabelledError::Row {
@@ -191,26 +189,17 @@ pub fn write<W: Write>(dataset: &Dataset, rows: &mut dyn Rows, out: W) -> Result
     Ok(Written { cases: observation, texts_cut: 0 })
 }
 
-/// A string cell's text: the text, a missing-data code's digits, or nothing.
-fn text_of<'a>(dataset: &Dataset, cell: &'a Cell<'_>) -> std::borrow::Cow<'a, str> {
-    match (cell, &dataset.missing) {
-        (Cell::Text(text), _) => std::borrow::Cow::Borrowed(text.as_ref()),
-        (Cell::Missing(reason), Some(codes)) => std::borrow::Cow::Owned(codes.code(*reason).to_string()),
-        _ => std::borrow::Cow::Borrowed(""),
-    }
-}
-
 /// One cell's bytes in a row; a long string is its (variable, observation) reference.
 fn data_cell(row: &mut Vec<u8>, dataset: &Dataset, cell: &Cell<'_>, storage: Storage, (v, o): (usize, u64)) {
     match storage {
         Storage::Str(width) => {
-            let text = text_of(dataset, cell);
+            let text = dataset.text_of(cell);
             let start = row.len();
             row.extend_from_slice(text.as_bytes());
             row.resize(start + width, 0);
         }
         Storage::StrL => {
-            if text_of(dataset, cell).is_empty() {
+            if dataset.text_of(cell).is_empty() {
                 row.extend_from_slice(&[0; 8]);
             } else {
                 row.extend_from_slice(&(v as u16).to_le_bytes());

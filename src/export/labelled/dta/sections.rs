@@ -78,8 +78,7 @@ pub fn head(dataset: &Dataset, storages: &[Storage], cases: u64, data: u64, strl
 
 /// `dd Mon yyyy hh:mm`, as Stata writes it.
 fn timestamp(created: jiff::civil::DateTime) -> String {
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        [usize::try_from(created.month() - 1).unwrap_or(0)];
+    let month = crate::export::labelled::month_abbreviation(created.month());
     format!("{:02} {month} {:04} {:02}:{:02}", created.day(), created.year(), created.hour(), created.minute())
 }
 

@@ -72,8 +72,7 @@ pub fn write(out: &mut impl Write, dataset: &Dataset, layout: &Layout, cases: u6
 
 fn header(r: &mut Record, dataset: &Dataset, layout: &Layout, cases: u64) {
     let created = dataset.created;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        [usize::try_from(created.month() - 1).unwrap_or(0)];
+    let month = crate::export::labelled::month_abbreviation(created.month());
     let date = format!("{:02} {month} {:02}", created.day(), created.year().rem_euclid(100));
     let time = format!("{:02}:{:02}:{:02}", created.hour(), created.minute(), created.second());
     r.bytes(b"$FL2")

@@ -42,7 +42,7 @@ pub fn write<W: Write>(dataset: &Dataset, rows: &mut dyn Rows, out: W) -> Result
         for ((cell, variable), placed) in row.iter().zip(&dataset.variables).zip(&layout.variables) {
             match variable.kind {
                 Kind::String { .. } => {
-                    let text = string_of(dataset, cell);
+                    let text = dataset.text_of(cell);
                     if text.len() > placed.width {
                         written.texts_cut += 1;
                     }
@@ -57,15 +57,6 @@ pub fn write<W: Write>(dataset: &Dataset, rows: &mut dyn Rows, out: W) -> Result
     })?;
     data.finish()?.flush()?;
     Ok(written)
-}
-
-/// A string cell's text: the text, a missing-data code's digits, or nothing.
-fn string_of<'a>(dataset: &Dataset, cell: &'a Cell<'_>) -> std::borrow::Cow<'a, str> {
-    match (cell, &dataset.missing) {
-        (Cell::Text(text), _) => std::borrow::Cow::Borrowed(text.as_ref()),
-        (Cell::Missing(reason), Some(codes)) => std::borrow::Cow::Owned(codes.code(*reason).to_string()),
-        _ => std::borrow::Cow::Borrowed(""),
-    }
 }
 
 /// A numeric or date cell's value: dates as seconds since 14 October 1582, missing-data codes
@@ -160,9 +151,7 @@ impl Layout {
 /// missing-data codes it may hold, at least 1 and at most `MAX_STRING`; 0 for a number.
 fn string_width(dataset: &Dataset, variable: &Variable, longest: usize) -> usize {
     let Kind::String { width } = variable.kind else { return 0 };
-    let codes = dataset
-        .missing
-        .map_or(0, |codes| super::Reason::ALL.iter().map(|r| codes.code(*r).to_string().len()).max().unwrap_or(0));
+    let codes = dataset.missing.map_or(0, |codes| codes.longest_digits());
     width.max(longest).max(codes).clamp(1, MAX_STRING)
 }
 
