@@ -15,8 +15,6 @@ mod text;
 
 use std::borrow::Cow;
 
-pub use measure::Measured;
-
 /// A dataset to write: its variables, in order, and how its missing-data codes are written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {

@@ -3,7 +3,7 @@
 //! compression. A first pass over the rows gives each string its width and the file its number
 //! of cases; the second writes the rows, one at a time.
 //!
-//! Limits of the format, met here: a variable label holds 256 bytes and a value label 120 (cut
+//! Limits of the format, met here: a variable label holds 255 bytes and a value label 120 (cut
 //! on a character boundary; the data dictionary keeps the full texts); a string holds 32,767
 //! bytes (a longer text is cut, and counted in `Written::texts_cut`); a string wider than 255
 //! bytes is stored as segments of 255 ("very long strings"); user-missing values are the three
