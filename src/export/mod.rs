@@ -6,6 +6,7 @@ pub mod cli;
 pub mod codings;
 pub mod dictionary;
 pub mod fields;
+pub mod labelled;
 pub mod qdpx;
 pub mod responses;
 pub mod store;

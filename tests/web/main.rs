@@ -26,6 +26,7 @@ mod distribution;
 mod durability;
 mod export_qdpx;
 mod exports;
+mod labelled_readers;
 mod layout;
 mod login_flood;
 mod mail;
