@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod logging;
 pub mod respond;
+pub mod suggest;
 pub mod survey;
 pub mod terminal;
 pub mod text;
