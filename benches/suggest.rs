@@ -33,8 +33,23 @@ fn main() {
     let mean_length = set.answers.iter().map(|a| a.text.chars().count()).sum::<usize>() / ANSWERS;
     println!("{ANSWERS} answers (mean {mean_length} characters) × {CODES} codes");
 
+    let mut params = Params::default();
+    // Other settings to compare, from the environment.
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+    if let Some(features) = var("SUGGEST_FEATURES") {
+        params.fit.features_per_code = features as usize;
+    }
+    if let Some(iterations) = var("SUGGEST_ITERATIONS") {
+        params.fit.max_iterations = iterations as u64;
+    }
+    println!("parameters: {}", serde_json::to_string(&params).unwrap_or_default());
+    let texts: Vec<&str> = set.answers.iter().map(|a| a.text.as_str()).collect();
     let started = Instant::now();
-    let trained = train(&set, &Params::default(), 1, &|_, _| {}).expect("trained");
+    let features = fieldwork::suggest::features::Features::extract(&texts, &params.features);
+    let kept = features.names.len();
+    println!("features alone: {:.2} s ({kept} n-grams kept)", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let trained = train(&set, &params, 1, &|_, _| {}).expect("trained");
     let training = started.elapsed();
     println!("training with 5-fold cross-validation: {:.2} s", training.as_secs_f64());
 

@@ -2,6 +2,9 @@
 //! with the code (χ² of presence against the code, among the answers it learns from), solved by
 //! argmin's L-BFGS. Ours is only the loss and its gradient over the sparse columns.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -96,7 +99,7 @@ pub fn fit(sample: &Sample, params: &FitParams) -> CodeModel {
                 .collect()
         })
         .collect();
-    let problem = Logistic { columns: &columns, signs: &signs, l2: params.l2 };
+    let problem = Logistic { columns: &columns, signs: &signs, l2: params.l2, last: RefCell::default() };
     let start = vec![0.0; features.len() + 1];
     let solved = LBFGS::new(MoreThuenteLineSearch::new(), 7)
         .with_tolerance_grad(1e-5)
@@ -165,10 +168,21 @@ struct Logistic<'a> {
     columns: &'a [Vec<(u32, f32)>],
     signs: &'a [f64],
     l2: f64,
+    /// The last parameters and their margins: the line search asks for the cost and the gradient
+    /// at the same point, and the margins are most of the work.
+    last: RefCell<(Vec<f64>, Rc<Vec<f64>>)>,
 }
 
 impl Logistic<'_> {
-    fn margins(&self, p: &[f64]) -> Vec<f64> {
+    fn margins(&self, p: &[f64]) -> Rc<Vec<f64>> {
+        let mut last = self.last.borrow_mut();
+        if last.0 != p {
+            *last = (p.to_vec(), Rc::new(self.compute_margins(p)));
+        }
+        Rc::clone(&last.1)
+    }
+
+    fn compute_margins(&self, p: &[f64]) -> Vec<f64> {
         let intercept = p[self.columns.len()];
         let mut z = vec![intercept; self.signs.len()];
         for (column, &w) in self.columns.iter().zip(p) {

@@ -4,11 +4,17 @@
 //! See docs/machine-coder.md.
 
 pub mod classifier;
+pub mod cli;
 pub mod evaluate;
 pub mod features;
+pub mod jobs;
 pub mod model;
+pub mod report;
+pub mod run;
+pub mod store;
 pub mod synthetic;
 pub mod train;
+pub mod web;
 
 #[cfg(test)]
 mod tests;
