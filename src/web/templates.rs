@@ -128,7 +128,20 @@ mod tests {
             members => vec![context! { user_id => 2, email => "r@example.org", name => "Ana <b>", role => "researcher", active => false, added_at => "2026-01-01T00:00:00Z", added_by => "a@example.org" }],
             member_roles => ["researcher", "coder"], member_form => context! { member_email => "c@example.org", member_role => "coder" },
             member_errors => context! { member_email => "no such account", member_role => "choose one" },
+            // The machine coder's pages and its section of the agreement page.
+            latest => sample_machine(), machine => sample_machine(), running => true, percent => 40,
+            job => context! { started_at => "t", done => 2, total => 5, outcome => context! { Err => "failed" } },
+            settings => context! { threshold => 0.8, min_positives => 20, suggestions => true }, problems => context! { threshold => "bad" },
+            versions => vec![2, 1], model => "0123456789ab", code_choices => vec![("A", "A")], code_name => "A", unknown => "Z", uncoded => 3,
+            strongest => vec![("“·teu”", 1.5)], figures => context! { eligible => false, reason => "12 positive examples; 20 needed" },
+            ranked => vec![context! { probability => 0.9, question => "OPEN_WHY", text => "Ana <b>" }],
         }
+    }
+
+    fn sample_machine() -> minijinja::Value {
+        let figures = context! { code => "A", positives => 30, alpha => 0.9, alpha_low => 0.85, alpha_high => 0.95, cohen_kappa => 0.9, precision => 0.9, recall => 0.8, eligible => true, reason => "reaches" };
+        let model = context! { hash => "0123456789abcdef", trained_at => "t", answers => 100, version => 1, seed => 1 };
+        context! { model, short => "0123456789ab", coder => "machine:0123456789ab", rows => vec![context! { name => "A", figures }], eligible => 1 }
     }
 
     fn sample_codebook() -> minijinja::Value {

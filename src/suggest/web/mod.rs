@@ -18,6 +18,7 @@ use super::model::short_hash;
 use super::store::{self, StoredModel};
 use crate::app::AppState;
 use crate::audit;
+use crate::codebook::store::StoredCodebook;
 use crate::codebook::tree::Tree;
 use crate::error::Result;
 use crate::web::Page;
@@ -101,6 +102,15 @@ impl<'a> ShownModel<'a> {
             eligible: model.figures.iter().filter(|f| f.eligible).count(),
         }
     }
+}
+
+/// The machine coder's section of the agreement page: the latest model's figures, as that page
+/// shows them (kept apart from the human coders' table).
+pub async fn agreement_section(state: &AppState, codebook: &StoredCodebook) -> Result<minijinja::Value> {
+    let id = codebook.id;
+    let latest = state.db.read(move |conn| store::latest(conn, id)).await?;
+    let tree = Tree::new(&codebook.draft);
+    Ok(minijinja::Value::from_serialize(latest.as_ref().map(|model| ShownModel::of(model, &tree))))
 }
 
 /// Renders the page, with the settings form as typed and its problems.

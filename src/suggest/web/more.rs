@@ -70,7 +70,7 @@ pub async fn page(
         None => (Vec::new(), Vec::new()),
     };
     let own = context! {
-        codebook => &scope.codebook, model => short_hash(&stored.hash), codes, code => &query.code,
+        codebook => &scope.codebook, model => short_hash(&stored.hash), code_choices => codes, code => &query.code,
         code_name => figures.as_ref().map(|f| tree.path(&f.code)), figures, unknown, uncoded => count, ranked, strongest,
     };
     Ok(page.render("suggest/more.html", own)?.into_response())
