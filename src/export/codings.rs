@@ -15,7 +15,7 @@ use crate::coding::layers::{self, Layer, UnitCodings};
 use crate::csv_out::CsvWriter;
 
 /// The header of `codings`.
-pub const LONG_HEADER: [&str; 14] = [
+pub const LONG_HEADER: [&str; 15] = [
     "response_id",
     "question",
     "coder",
@@ -30,6 +30,7 @@ pub const LONG_HEADER: [&str; 14] = [
     "memo",
     "unit",
     "done",
+    "source",
 ];
 
 /// The coder's memos on the answer, oldest first (`x` is the coding or done mark's alias).
@@ -58,7 +59,7 @@ const LONG_QUERY: &str = concat!(
      c.span_start, c.span_end, a.value, ",
     memos_of!("c"),
     ", CASE WHEN c.layer = 'coder' THEN EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = c.codebook_id \
-        AND d.response_id = c.response_id AND d.question = c.question AND d.coder_id = c.coder_id) END \
+        AND d.response_id = c.response_id AND d.question = c.question AND d.coder_id = c.coder_id) END, c.source \
      FROM codings c JOIN users u ON u.id = c.coder_id JOIN responses r ON r.id = c.response_id \
      LEFT JOIN answers a ON a.response_id = c.response_id AND a.question = c.question AND a.item = '' \
      WHERE c.codebook_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') AND (?3 IS NULL OR c.question = ?3) \
@@ -107,6 +108,8 @@ struct LongRow {
     memo: String,
     /// Whether the coder marked the answer done; `None` for a consensus.
     done: Option<bool>,
+    /// The machine coder's model whose suggestion the coder accepted; `None` for their own coding.
+    source: Option<String>,
 }
 
 impl LongRow {
@@ -123,6 +126,7 @@ impl LongRow {
             answer: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
             memo: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
             done: r.get(10)?,
+            source: r.get(11)?,
         })
     }
 
@@ -138,6 +142,7 @@ impl LongRow {
             answer: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
             memo: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
             done: Some(true),
+            source: None,
         })
     }
 
@@ -169,6 +174,7 @@ impl LongRow {
             &self.memo,
             &unit_name(self.response_id, &self.question),
             done,
+            self.source.as_deref().unwrap_or_default(),
         ])?;
         Ok(())
     }

@@ -25,6 +25,7 @@ mod durability;
 mod export_qdpx;
 mod exports;
 mod layout;
+mod machine_coder;
 mod login_flood;
 mod mail;
 mod respond;
