@@ -17,6 +17,10 @@ use super::features::SparseRow;
 pub struct FitParams {
     /// At most this many features per code, the most associated with it (χ²).
     pub features_per_code: usize,
+    /// And no more than this many occurrences of the chosen features per answer, on average: a
+    /// code's strongest features come first, and the work of a fit stays proportional to the
+    /// number of answers however common the later features are.
+    pub occurrences_per_answer: usize,
     /// Weight of the L2 penalty on the weights (the intercept is not penalised): the inverse
     /// of scikit-learn's `C`.
     pub l2: f64,
@@ -28,7 +32,7 @@ pub struct FitParams {
 
 impl Default for FitParams {
     fn default() -> Self {
-        FitParams { features_per_code: 1000, l2: 0.1, max_iterations: 100, decision: 0.5 }
+        FitParams { features_per_code: 1000, occurrences_per_answer: 10, l2: 0.1, max_iterations: 100, decision: 0.5 }
     }
 }
 
@@ -78,7 +82,7 @@ pub struct Sample<'a> {
 
 /// Fits the classifier of one code on a sample (all rows' features by column).
 pub fn fit(sample: &Sample, params: &FitParams) -> CodeModel {
-    let features = select(sample, params.features_per_code);
+    let features = select(sample, params.features_per_code, params.occurrences_per_answer);
     let positives = sample.labels.iter().zip(sample.in_sample).filter(|(l, s)| **l && **s).count();
     if positives == 0 {
         return CodeModel::never();
@@ -117,8 +121,10 @@ pub fn fit(sample: &Sample, params: &FitParams) -> CodeModel {
     CodeModel { features, weights, intercept }
 }
 
-/// The `limit` features most associated with the code by χ² of presence, by feature number.
-fn select(sample: &Sample, limit: usize) -> Vec<u32> {
+/// The features most associated with the code by χ² of presence, among those more frequent in
+/// the code's answers than elsewhere: at most `limit`, and, strongest first, only while their
+/// occurrences stay within `per_answer` per answer of the sample. By feature number.
+fn select(sample: &Sample, limit: usize, per_answer: usize) -> Vec<u32> {
     let n = sample.in_sample.iter().filter(|s| **s).count() as f64;
     let positives = sample.labels.iter().zip(sample.in_sample).filter(|(l, s)| **l && **s).count() as f64;
     // In how many positive rows of the sample each feature occurs.
@@ -131,10 +137,11 @@ fn select(sample: &Sample, limit: usize) -> Vec<u32> {
     }
     let mut scored: Vec<(f64, u32)> = Vec::new();
     for (f, &found) in sample.found_in.iter().enumerate() {
-        if found == 0 {
+        let a = f64::from(in_positives[f]);
+        // Only what speaks for the code: found more often with it than its share would give.
+        if found == 0 || a * n <= f64::from(found) * positives {
             continue;
         }
-        let a = f64::from(in_positives[f]);
         let b = f64::from(found) - a;
         let c = positives - a;
         let d = n - positives - b;
@@ -148,7 +155,17 @@ fn select(sample: &Sample, limit: usize) -> Vec<u32> {
         scored.select_nth_unstable_by(limit, by_score);
         scored.truncate(limit);
     }
-    let mut chosen: Vec<u32> = scored.into_iter().map(|(_, f)| f).collect();
+    scored.sort_unstable_by(by_score);
+    let budget = per_answer as f64 * n;
+    let mut spent = 0.0;
+    let mut chosen: Vec<u32> = Vec::new();
+    for (_, f) in scored {
+        spent += f64::from(sample.found_in[f as usize]);
+        if spent > budget && !chosen.is_empty() {
+            break;
+        }
+        chosen.push(f);
+    }
     chosen.sort_unstable();
     chosen
 }
