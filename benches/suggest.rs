@@ -61,7 +61,8 @@ fn main() {
     );
 
     let toml: String = set.codes.iter().map(|c| format!("[[codes]]\nid = \"{c}\"\nname = \"{c}\"\n")).collect();
-    let codebook = fieldwork::codebook::model::from_toml(&format!("format = 1\nname = \"b\"\n{toml}")).expect("codebook");
+    let codebook =
+        fieldwork::codebook::model::from_toml(&format!("format = 1\nname = \"b\"\n{toml}")).expect("codebook");
     let started = Instant::now();
     let figures = evaluate(&set, &trained, &codebook, &Settings::default(), Bootstrap::default()).expect("evaluated");
     println!("evaluation (α with 1,000 bootstrap draws per code): {:.2} s", started.elapsed().as_secs_f64());
@@ -78,7 +79,11 @@ fn main() {
         applied += trained.model.codes_for(text).len();
     }
     let per_answer = (cpu_seconds() - started) / texts.len() as f64;
-    println!("scoring one answer (all {CODES} codes): {:.3} ms of CPU ({applied} codes applied to {} answers)", per_answer * 1e3, texts.len());
+    println!(
+        "scoring one answer (all {CODES} codes): {:.3} ms of CPU ({applied} codes applied to {} answers)",
+        per_answer * 1e3,
+        texts.len()
+    );
 }
 
 /// The CPU time this thread has run so far (Linux's schedstat), or 0 where it cannot be read: on

@@ -99,17 +99,16 @@ pub fn fit(sample: &Sample, params: &FitParams) -> CodeModel {
         .map(|&f| {
             sample.columns[f as usize]
                 .iter()
-                .filter_map(|&(row, w)| (local[row as usize] != u32::MAX).then(|| (local[row as usize], w)))
+                .filter(|(row, _)| local[*row as usize] != u32::MAX)
+                .map(|&(row, w)| (local[row as usize], w))
                 .collect()
         })
         .collect();
     let problem = Logistic { columns: &columns, signs: &signs, l2: params.l2, last: RefCell::default() };
     let start = vec![0.0; features.len() + 1];
-    let solved = LBFGS::new(MoreThuenteLineSearch::new(), 7)
-        .with_tolerance_grad(1e-5)
-        .and_then(|solver| {
-            Executor::new(problem, solver).configure(|s| s.param(start.clone()).max_iters(params.max_iterations)).run()
-        });
+    let solved = LBFGS::new(MoreThuenteLineSearch::new(), 7).with_tolerance_grad(1e-5).and_then(|solver| {
+        Executor::new(problem, solver).configure(|s| s.param(start.clone()).max_iters(params.max_iterations)).run()
+    });
     // The solver fails only on a non-finite loss, which the stable formulas do not produce;
     // should it fail, the code is never applied rather than applied at random.
     let Ok(mut solved) = solved else { return CodeModel::never() };
@@ -129,7 +128,8 @@ fn select(sample: &Sample, limit: usize, per_answer: usize) -> Vec<u32> {
     let positives = sample.labels.iter().zip(sample.in_sample).filter(|(l, s)| **l && **s).count() as f64;
     // In how many positive rows of the sample each feature occurs.
     let mut in_positives = vec![0u32; sample.columns.len()];
-    let positive_rows = sample.rows.iter().zip(sample.labels.iter().zip(sample.in_sample)).filter(|(_, (l, s))| **l && **s);
+    let positive_rows =
+        sample.rows.iter().zip(sample.labels.iter().zip(sample.in_sample)).filter(|(_, (l, s))| **l && **s);
     for (features, _) in positive_rows {
         for &(f, _) in features {
             in_positives[f as usize] += 1;

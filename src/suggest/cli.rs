@@ -49,7 +49,8 @@ fn train(db_path: &Path, args: &TrainArgs) -> anyhow::Result<()> {
     let slug = &args.survey;
     let survey = crate::survey::store::find_by_slug(&conn, slug)?
         .ok_or_else(|| anyhow::anyhow!("there is no survey with the address \"{slug}\""))?;
-    let book = codebooks::choose(&conn, survey.id, slug, args.codebook.as_deref())?.map_err(|why| anyhow::anyhow!(why))?;
+    let book =
+        codebooks::choose(&conn, survey.id, slug, args.codebook.as_deref())?.map_err(|why| anyhow::anyhow!(why))?;
     let prepared = run::prepare(&conn, book.id, survey.id, book.published_version, args.codebook_version)?;
     eprintln!(
         "Training on {} answers of the consensus layer, {} codes, seed {}.",
@@ -63,7 +64,13 @@ fn train(db_path: &Path, args: &TrainArgs) -> anyhow::Result<()> {
     let mut writer = db::open(db_path)?;
     let tx = writer.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     run::save(&tx, book.id, &computed, None)?;
-    crate::audit::record(&tx, None, "suggest.train", &book.draft.name, &format!("model {} (command line)", short_hash(&computed.trained.model.hash)))?;
+    crate::audit::record(
+        &tx,
+        None,
+        "suggest.train",
+        &book.draft.name,
+        &format!("model {} (command line)", short_hash(&computed.trained.model.hash)),
+    )?;
     tx.commit()?;
     let stdout = std::io::stdout();
     print(&mut stdout.lock(), &computed, prepared.settings.threshold)?;
@@ -73,9 +80,23 @@ fn train(db_path: &Path, args: &TrainArgs) -> anyhow::Result<()> {
 /// The model and a line per code.
 fn print(out: &mut dyn Write, computed: &Computed, threshold: f64) -> std::io::Result<()> {
     let model = &computed.trained.model;
-    writeln!(out, "Model {} (coder machine:{}), codebook version {}", model.hash, short_hash(&model.hash), model.version)?;
-    writeln!(out, "Eligible: the lower bound of α's 95% interval reaches {} on enough positive examples.", three(threshold))?;
-    writeln!(out, "{:<24} {:>9} {:>7} {:>15} {:>7} {:>9} {:>6}  eligible", "code", "positives", "α", "α 95% interval", "κ", "precision", "recall")?;
+    writeln!(
+        out,
+        "Model {} (coder machine:{}), codebook version {}",
+        model.hash,
+        short_hash(&model.hash),
+        model.version
+    )?;
+    writeln!(
+        out,
+        "Eligible: the lower bound of α's 95% interval reaches {} on enough positive examples.",
+        three(threshold)
+    )?;
+    writeln!(
+        out,
+        "{:<24} {:>9} {:>7} {:>15} {:>7} {:>9} {:>6}  eligible",
+        "code", "positives", "α", "α 95% interval", "κ", "precision", "recall"
+    )?;
     for f in &computed.figures {
         writeln!(out, "{}", line(f))?;
     }

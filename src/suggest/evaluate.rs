@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::model::Model;
 use super::train::{Trained, TrainingSet};
-use crate::agreement::{AgreementError, Bootstrap, Coding, Report, RowKind};
 use crate::agreement::summary::three;
+use crate::agreement::{AgreementError, Bootstrap, Coding, Report, RowKind};
 use crate::codebook::model::CodebookFile;
 
 /// The name of the consensus as a coder.
@@ -72,7 +72,12 @@ pub fn evaluate(
         let row = report.rows.iter().find(|r| r.kind == RowKind::Code && &r.figures.code == code);
         let positives = set.answers.iter().filter(|a| a.codes.contains(code)).count() as u64;
         let predicted = trained.out_of_fold.iter().filter(|codes| codes.contains(code)).count() as u64;
-        let both = set.answers.iter().zip(&trained.out_of_fold).filter(|(a, m)| a.codes.contains(code) && m.contains(code)).count() as u64;
+        let both = set
+            .answers
+            .iter()
+            .zip(&trained.out_of_fold)
+            .filter(|(a, m)| a.codes.contains(code) && m.contains(code))
+            .count() as u64;
         let share = |part: u64, whole: u64| (whole > 0).then(|| part as f64 / whole as f64);
         let mut code_figures = CodeFigures {
             code: code.clone(),

@@ -47,14 +47,15 @@ pub fn training_set(
     let codes: Vec<String> =
         file.codes.iter().filter(|c| c.kind == CodeKind::Code && !c.retired).map(|c| c.id.clone()).collect();
     let known: BTreeSet<&str> = codes.iter().map(String::as_str).collect();
-    let mut texts = conn.prepare_cached(
-        "SELECT a.response_id, a.question, a.value FROM complete_answers a \
+    let mut texts = conn
+        .prepare_cached(
+            "SELECT a.response_id, a.question, a.value FROM complete_answers a \
          WHERE a.survey_id = ?2 AND a.item = '' AND (a.response_id, a.question) IN \
            (SELECT response_id, question FROM coding_done WHERE codebook_id = ?1 \
             UNION SELECT response_id, question FROM codings WHERE codebook_id = ?1) \
          ORDER BY a.response_id, a.question",
-    )
-    .map_err(DbError::from)?;
+        )
+        .map_err(DbError::from)?;
     let rows: Vec<(i64, String, String)> = texts
         .query_map(params![codebook_id, survey_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .and_then(|rows| rows.collect())
@@ -70,7 +71,11 @@ pub fn training_set(
             let (_, question, text) = &rows[at];
             if let Some(codes) = units.remove(question).as_ref().and_then(consensus_codes) {
                 let codes = codes.into_iter().filter(|c| known.contains(c.as_str())).collect();
-                answers.push(Answer { unit: Unit { response_id, question: question.clone() }, text: text.clone(), codes });
+                answers.push(Answer {
+                    unit: Unit { response_id, question: question.clone() },
+                    text: text.clone(),
+                    codes,
+                });
             }
             at += 1;
         }
@@ -165,7 +170,8 @@ pub fn save_model(
     trained_by: Option<i64>,
 ) -> Result<i64, DbError> {
     let model = &trained.model;
-    let weights = model.weights_bytes().map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+    let weights =
+        model.weights_bytes().map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
     let parameters = serde_json::to_string(&model.params)
         .map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
     conn.execute("DELETE FROM suggest_models WHERE codebook_id = ?1 AND hash = ?2", params![codebook_id, model.hash])?;
@@ -241,9 +247,11 @@ pub fn latest(conn: &Connection, codebook_id: i64) -> Result<Option<StoredModel>
 
 /// A stored model ready to score answers.
 pub fn load(conn: &Connection, stored: &StoredModel) -> Result<Model, DbError> {
-    let weights: Vec<u8> = conn.query_row("SELECT weights FROM suggest_models WHERE id = ?1", [stored.id], |r| r.get(0))?;
-    Model::from_stored(stored.hash.clone(), stored.params, stored.seed, stored.version, &weights)
-        .map_err(|e| DbError::Sqlite(rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())))
+    let weights: Vec<u8> =
+        conn.query_row("SELECT weights FROM suggest_models WHERE id = ?1", [stored.id], |r| r.get(0))?;
+    Model::from_stored(stored.hash.clone(), stored.params, stored.seed, stored.version, &weights).map_err(|e| {
+        DbError::Sqlite(rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into()))
+    })
 }
 
 /// A model's figures, code by code in codebook order.

@@ -11,10 +11,54 @@ use super::train::{Answer, TrainingSet};
 use crate::coding::units::Unit;
 
 const FILLER: [&str; 48] = [
-    "the", "service", "was", "okay", "and", "we", "waited", "long", "der", "Bus", "kam", "spät", "aber", "sonst", "gut",
-    "le", "personnel", "était", "gentil", "mais", "lent", "el", "horario", "fue", "difícil", "para", "nosotros", "la",
-    "ciudad", "muy", "grande", "ja", "nie", "wiem", "dlaczego", "tak", "jest", "η", "πόλη", "είναι", "ωραία", "bardzo",
-    "often", "sometimes", "immer", "jamais", "nunca", "weather",
+    "the",
+    "service",
+    "was",
+    "okay",
+    "and",
+    "we",
+    "waited",
+    "long",
+    "der",
+    "Bus",
+    "kam",
+    "spät",
+    "aber",
+    "sonst",
+    "gut",
+    "le",
+    "personnel",
+    "était",
+    "gentil",
+    "mais",
+    "lent",
+    "el",
+    "horario",
+    "fue",
+    "difícil",
+    "para",
+    "nosotros",
+    "la",
+    "ciudad",
+    "muy",
+    "grande",
+    "ja",
+    "nie",
+    "wiem",
+    "dlaczego",
+    "tak",
+    "jest",
+    "η",
+    "πόλη",
+    "είναι",
+    "ωραία",
+    "bardzo",
+    "often",
+    "sometimes",
+    "immer",
+    "jamais",
+    "nunca",
+    "weather",
 ];
 
 /// A code the synthetic answers get: whenever one of its keywords is written into the answer, or
@@ -43,7 +87,8 @@ pub fn training_set(n: usize, codes: &[SyntheticCode], seed: u64) -> TrainingSet
     let answers = (0..n)
         .map(|i| {
             let length = rng.random_range(6..=14);
-            let mut words: Vec<String> = (0..length).map(|_| FILLER.choose(&mut rng).map_or("", |w| w).to_owned()).collect();
+            let mut words: Vec<String> =
+                (0..length).map(|_| FILLER.choose(&mut rng).map_or("", |w| w).to_owned()).collect();
             let mut applied = BTreeSet::new();
             for code in codes {
                 if rng.random_bool(code.share) {

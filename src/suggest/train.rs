@@ -158,7 +158,9 @@ pub fn hash(set: &TrainingSet, params: &Params, seed: u64) -> String {
     for answer in &set.answers {
         let codes: Vec<&str> = answer.codes.iter().map(String::as_str).collect();
         let (unit, text) = (&answer.unit, &answer.text);
-        hasher.update(format!("{} {}:{} {}:{text}", unit.response_id, unit.question.len(), unit.question, text.len()).as_bytes());
+        hasher.update(
+            format!("{} {}:{} {}:{text}", unit.response_id, unit.question.len(), unit.question, text.len()).as_bytes(),
+        );
         hasher.update(format!(" {}\n", serde_json::to_string(&codes).unwrap_or_default()).as_bytes());
     }
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()

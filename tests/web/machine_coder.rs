@@ -52,10 +52,8 @@ fn arrange(app: &TestApp) -> Arranged {
     let file = fieldwork::codebook::model::from_toml(CODEBOOK).unwrap();
     let codebook = fieldwork::codebook::import(&conn, survey, &file, "test", None).unwrap();
     let coders = [app.add_user("ann@example.org", Role::Coder), app.add_user("bob@example.org", Role::Coder)];
-    let codes = [
-        SyntheticCode::keywords("PRICE", &["expensive", "teuer", "cher"], 0.3),
-        SyntheticCode::random("RANDOM", 0.3),
-    ];
+    let codes =
+        [SyntheticCode::keywords("PRICE", &["expensive", "teuer", "cher"], 0.3), SyntheticCode::random("RANDOM", 0.3)];
     let set = training_set(240, &codes, 9);
     for answer in &set.answers {
         let id = add_response(app, survey, "complete", &[("WHY", "", &answer.text)]);
@@ -103,7 +101,8 @@ async fn a_training_started_on_the_page_measures_each_code_and_only_the_learnt_o
     let a = arrange(&app);
     let id = a.codebook;
 
-    let response = app.post_form(&format!("/codebooks/{id}/machine-coder/train"), &[("seed", "7"), ("version", "1")]).await;
+    let response =
+        app.post_form(&format!("/codebooks/{id}/machine-coder/train"), &[("seed", "7"), ("version", "1")]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let html = wait_for_training(&app, id).await;
 
@@ -215,7 +214,8 @@ async fn the_command_line_trains_the_same_model_from_the_same_seed() {
     let first = suggest_train(&app, "3");
     let again = suggest_train(&app, "3");
     let other = suggest_train(&app, "4");
-    let model = |out: &str| out.lines().next().unwrap_or_default().split_whitespace().nth(1).unwrap_or_default().to_owned();
+    let model =
+        |out: &str| out.lines().next().unwrap_or_default().split_whitespace().nth(1).unwrap_or_default().to_owned();
     assert_eq!(model(&first).len(), 64, "{first}");
     assert_eq!(first, again, "same data and seed: same model, same figures");
     assert_ne!(model(&first), model(&other));

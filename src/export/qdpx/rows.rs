@@ -286,9 +286,12 @@ pub fn for_each_memo(
     Ok(())
 }
 
-/// The machine-coder models whose suggestions codings of the codebook came from: (hash, when it
-/// was trained, codebook version), the last two unknown for a model no longer stored.
-pub fn model_sources(conn: &Connection, codebook_id: i64) -> Result<Vec<(String, Option<String>, Option<i64>)>, DbError> {
+/// A machine-coder model whose suggestions codings came from: (hash, when it was trained,
+/// codebook version), the last two unknown for a model no longer stored.
+pub type ModelSource = (String, Option<String>, Option<i64>);
+
+/// The models whose suggestions codings of the codebook came from.
+pub fn model_sources(conn: &Connection, codebook_id: i64) -> Result<Vec<ModelSource>, DbError> {
     let mut stmt = conn.prepare(
         "SELECT s.source, m.trained_at, m.codebook_version FROM (SELECT DISTINCT source FROM codings \
          WHERE codebook_id = ?1 AND source IS NOT NULL) s \

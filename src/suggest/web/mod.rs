@@ -60,11 +60,20 @@ impl SettingsForm {
         let mut problems = Vec::new();
         let threshold = self.threshold.trim().parse::<f64>().ok().filter(|t| *t > 0.0 && *t <= 1.0);
         if threshold.is_none() {
-            problems.push(("threshold", format!("\u{201c}{}\u{201d} is not a number above 0 and at most 1, such as 0.800", self.threshold.trim())));
+            problems.push((
+                "threshold",
+                format!(
+                    "\u{201c}{}\u{201d} is not a number above 0 and at most 1, such as 0.800",
+                    self.threshold.trim()
+                ),
+            ));
         }
         let min_positives = self.min_positives.trim().parse::<u32>().ok().filter(|n| (1..=1_000_000).contains(n));
         if min_positives.is_none() {
-            problems.push(("min_positives", format!("\u{201c}{}\u{201d} is not a whole number from 1 to 1,000,000", self.min_positives.trim())));
+            problems.push((
+                "min_positives",
+                format!("\u{201c}{}\u{201d} is not a whole number from 1 to 1,000,000", self.min_positives.trim()),
+            ));
         }
         match (threshold, min_positives) {
             (Some(threshold), Some(min_positives)) if problems.is_empty() => {
@@ -122,7 +131,8 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response> {
     let id = scope.codebook.id;
-    let (settings, latest) = state.db.read(move |conn| Ok((store::settings(conn, id)?, store::latest(conn, id)?))).await?;
+    let (settings, latest) =
+        state.db.read(move |conn| Ok((store::settings(conn, id)?, store::latest(conn, id)?))).await?;
     let tree = Tree::new(&scope.codebook.draft);
     let shown = latest.as_ref().map(|model| ShownModel::of(model, &tree));
     let (form, problems) = form.unwrap_or_else(|| (SettingsForm::of(&settings), Vec::new()));
@@ -138,7 +148,11 @@ async fn render(
 }
 
 /// `GET /codebooks/{id}/machine-coder`
-pub async fn page(State(state): State<AppState>, ManagedCodebook(scope): ManagedCodebook, page: Page) -> Result<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    ManagedCodebook(scope): ManagedCodebook,
+    page: Page,
+) -> Result<Response> {
     render(&state, &scope, &page, None, StatusCode::OK).await
 }
 
@@ -152,7 +166,9 @@ pub async fn save_settings(
 ) -> Result<Response> {
     let settings = match form.parse() {
         Ok(settings) => settings,
-        Err(problems) => return render(&state, &scope, &page, Some((form, problems)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(problems) => {
+            return render(&state, &scope, &page, Some((form, problems)), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let (id, name, user) = (scope.codebook.id, scope.codebook.draft.name.clone(), scope.user.clone());
     let details = format!(
@@ -177,7 +193,8 @@ pub async fn csv(State(state): State<AppState>, ManagedCodebook(scope): ManagedC
     let latest = state.db.read(move |conn| store::latest(conn, id)).await?;
     let mut out = Vec::new();
     let (hash, figures) = latest.as_ref().map(|m| (Some(m.hash.as_str()), m.figures.as_slice())).unwrap_or_default();
-    super::report::write_csv(hash, figures, &mut out).map_err(|e| anyhow::anyhow!("writing the machine coder's CSV: {e}"))?;
+    super::report::write_csv(hash, figures, &mut out)
+        .map_err(|e| anyhow::anyhow!("writing the machine coder's CSV: {e}"))?;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),

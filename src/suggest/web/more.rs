@@ -51,7 +51,9 @@ pub async fn page(
         .await?;
     let tree = Tree::new(&scope.codebook.draft);
     let Some((stored, model, uncoded)) = found else {
-        return Ok(page.render("suggest/more.html", context! { codebook => &scope.codebook, model => None::<String> })?.into_response());
+        return Ok(page
+            .render("suggest/more.html", context! { codebook => &scope.codebook, model => None::<String> })?
+            .into_response());
     };
     let codes: Vec<(String, String)> = stored.figures.iter().map(|f| (f.code.clone(), tree.path(&f.code))).collect();
     let figures = stored.figures.iter().find(|f| f.code == query.code).cloned();

@@ -38,7 +38,9 @@ pub async fn start(
     let back = Redirect::to(&format!("/codebooks/{id}/machine-coder"));
     let seed = match form.seed.trim() {
         "" => Ok(1),
-        typed => typed.parse::<u64>().map_err(|_| format!("Seed: \u{201c}{typed}\u{201d} is not a whole number from 0 up.")),
+        typed => {
+            typed.parse::<u64>().map_err(|_| format!("Seed: \u{201c}{typed}\u{201d} is not a whole number from 0 up."))
+        }
     };
     let version = match form.version.trim() {
         "" => Ok(None),
@@ -61,10 +63,19 @@ pub async fn start(
         return Ok(back.into_response());
     }
     if !state.suggest_jobs.start(id) {
-        flash(&page.session, "error", "A training is already running on this server; start this one when it ends.").await;
+        flash(&page.session, "error", "A training is already running on this server; start this one when it ends.")
+            .await;
         return Ok(back.into_response());
     }
-    let run = Run { codebook: id, name: codebook.draft.name.clone(), survey: survey.id, published: codebook.published_version, version, seed, user };
+    let run = Run {
+        codebook: id,
+        name: codebook.draft.name.clone(),
+        survey: survey.id,
+        published: codebook.published_version,
+        version,
+        seed,
+        user,
+    };
     let background = state.clone();
     tokio::spawn(async move {
         let outcome = run.go(&background).await.map_err(|e| e.to_string());
@@ -92,7 +103,8 @@ impl Run {
     /// Reads, trains and stores; the model's hash.
     async fn go(&self, state: &AppState) -> std::result::Result<String, RunError> {
         let (codebook, survey, published, version) = (self.codebook, self.survey, self.published, self.version);
-        let prepared = state.db.read(move |conn| Ok(run::prepare(conn, codebook, survey, published, version))).await??;
+        let prepared =
+            state.db.read(move |conn| Ok(run::prepare(conn, codebook, survey, published, version))).await??;
         let (jobs, seed) = (state.suggest_jobs.clone(), self.seed);
         let computed = tokio::task::spawn_blocking(move || {
             run::compute(&prepared, &Params::default(), seed, &|done, total| jobs.progress(codebook, done, total))
