@@ -1,9 +1,11 @@
 -- Issue 21: the machine coder. Its models with their figures, each codebook's settings for it, and
--- the source of a coding (which model's suggestion it was accepted from).
+-- the source of a coding (which model's suggestion it was accepted from: the `source` column of
+-- `codings`, added by this migration's Rust step, src/db/migrations/coding_source.rs, so that the
+-- migration can run again). Written so that running it again changes nothing more.
 
 -- A trained model: what identifies it (the hash of its training set, features, parameters and
 -- seed), what it was trained for, and its weights (CBOR; see src/suggest/model.rs).
-CREATE TABLE suggest_models (
+CREATE TABLE IF NOT EXISTS suggest_models (
     id               INTEGER PRIMARY KEY,
     codebook_id      INTEGER NOT NULL REFERENCES codebooks (id) ON DELETE CASCADE,
     hash             TEXT NOT NULL,
@@ -19,7 +21,7 @@ CREATE TABLE suggest_models (
 
 -- Each code's figures against the consensus (out of fold), and whether it is eligible for
 -- suggestions under the codebook's settings, with the reason (decided again when they change).
-CREATE TABLE suggest_model_codes (
+CREATE TABLE IF NOT EXISTS suggest_model_codes (
     model_id          INTEGER NOT NULL REFERENCES suggest_models (id) ON DELETE CASCADE,
     position          INTEGER NOT NULL,
     code_key          TEXT NOT NULL,
@@ -39,13 +41,9 @@ CREATE TABLE suggest_model_codes (
 ) WITHOUT ROWID;
 
 -- A codebook's settings for the machine coder; a codebook without a row has the defaults.
-CREATE TABLE suggest_settings (
+CREATE TABLE IF NOT EXISTS suggest_settings (
     codebook_id   INTEGER PRIMARY KEY REFERENCES codebooks (id) ON DELETE CASCADE,
     threshold     REAL NOT NULL DEFAULT 0.8 CHECK (threshold > 0 AND threshold <= 1),
     min_positives INTEGER NOT NULL DEFAULT 20 CHECK (min_positives >= 1),
     suggestions   INTEGER NOT NULL DEFAULT 1 CHECK (suggestions IN (0, 1))
 );
-
--- NULL for a person's own coding; the model's hash when the coding came from an accepted
--- suggestion (its coder is still the person who accepted it).
-ALTER TABLE codings ADD COLUMN source TEXT;

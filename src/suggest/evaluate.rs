@@ -34,6 +34,14 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Whether coders are offered suggestions: when the setting is on and the codebook is not in
+    /// blind double-coding (suggestions would then leak into the reliability sample).
+    pub fn offers_suggestions(&self, blind: bool) -> bool {
+        self.suggestions && !blind
+    }
+}
+
 /// One code's figures: the machine's out-of-fold codes against the consensus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CodeFigures {

@@ -72,3 +72,12 @@ fn too_few_answers_are_refused_with_the_numbers() {
     let refused = train(&set, &Params::default(), 1, &|_, _| {}).unwrap_err();
     assert_eq!(refused.to_string().split(';').next(), Some("the consensus layer has 5 answers"));
 }
+
+#[test]
+fn suggestions_are_offered_only_when_on_and_never_in_blind_coding() {
+    let on = Settings::default();
+    assert!(on.offers_suggestions(false));
+    assert!(!on.offers_suggestions(true), "blind double-coding");
+    let off = Settings { suggestions: false, ..Settings::default() };
+    assert!(!off.offers_suggestions(false));
+}

@@ -129,7 +129,7 @@ mod tests {
             member_roles => ["researcher", "coder"], member_form => context! { member_email => "c@example.org", member_role => "coder" },
             member_errors => context! { member_email => "no such account", member_role => "choose one" },
             // The machine coder's pages and its section of the agreement page.
-            latest => sample_machine(), machine => sample_machine(), running => true, percent => 40,
+            latest => sample_machine(), machine => sample_machine(), running => true, percent => 40, offered => true,
             job => context! { started_at => "t", done => 2, total => 5, outcome => context! { Err => "failed" } },
             settings => context! { threshold => 0.8, min_positives => 20, suggestions => true }, problems => context! { threshold => "bad" },
             versions => vec![2, 1], model => "0123456789ab", code_choices => vec![("A", "A")], code_name => "A", unknown => "Z", uncoded => 3,

@@ -44,8 +44,9 @@ struct Arranged {
     codebook: i64,
 }
 
-/// 240 answers that two coders coded alike (PRICE follows keywords in three languages, RANDOM
-/// is given at random), one answer only one coder coded, and two answers nobody coded.
+/// 240 answers that two coders coded alike (PRICE follows keywords in three languages, but for a
+/// few answers; RANDOM is given at random), one answer only one coder coded, and two answers
+/// nobody coded.
 fn arrange(app: &TestApp) -> Arranged {
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     let (survey, _) = fieldwork::survey::import_toml(&conn, SURVEY, None).unwrap();
@@ -55,12 +56,14 @@ fn arrange(app: &TestApp) -> Arranged {
     let codes =
         [SyntheticCode::keywords("PRICE", &["expensive", "teuer", "cher"], 0.3), SyntheticCode::random("RANDOM", 0.3)];
     let set = training_set(240, &codes, 9);
-    for answer in &set.answers {
+    for (i, answer) in set.answers.iter().enumerate() {
+        // The coders leave PRICE off a few answers with a keyword: the machine cannot be perfect.
+        let applied = answer.codes.iter().filter(|code| !(*code == "PRICE" && i % 12 == 0));
         let id = add_response(app, survey, "complete", &[("WHY", "", &answer.text)]);
         let at = UnitRef { response_id: id, question: "WHY" };
         for coder in coders {
             let by = Coder { codebook_id: codebook, codebook_version: 1, coder_id: coder, layer: "coder" };
-            for code in &answer.codes {
+            for code in applied.clone() {
                 store::apply_whole(&conn, by, at, code).unwrap();
             }
             store::set_done(&conn, codebook, at, coder, true).unwrap();
@@ -111,7 +114,7 @@ async fn a_training_started_on_the_page_measures_each_code_and_only_the_learnt_o
     assert_eq!((figures[0].0.as_str(), figures[0].1), ("PRICE", true), "{figures:?}");
     assert_eq!((figures[1].0.as_str(), figures[1].1), ("RANDOM", false), "{figures:?}");
     let reason = figures[0].2.split_once("interval, ").map(|(_, rest)| rest).unwrap_or_default();
-    assert!(reason.starts_with("0.") && reason.contains(" reaches 0.800 on "), "{reason}");
+    assert!(reason.starts_with("0.") && reason.contains(" reaches 0.800 on "), "{reason}: an imperfect code");
     assert!(html.contains("id=\"machine-codes\"") && html.contains(reason), "the reason is shown");
     let answers = app.query_i64("SELECT answers FROM suggest_models");
     assert_eq!(answers, 240, "the answer only one coder coded is not in the consensus layer");

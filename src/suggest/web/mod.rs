@@ -139,7 +139,8 @@ async fn render(
     let problems: std::collections::BTreeMap<&str, String> = problems.into_iter().collect();
     let job = state.suggest_jobs.get(id);
     let own = context! {
-        codebook => &scope.codebook, survey => &scope.survey, settings, form, problems,
+        codebook => &scope.codebook, survey => &scope.survey, form, problems,
+        offered => settings.offers_suggestions(scope.codebook.blind), settings,
         percent => job.as_ref().map(|j| j.percent()), job,
         running => job.as_ref().is_some_and(|j| j.running()), latest => shown,
         versions => (1..=scope.codebook.published_version).rev().collect::<Vec<_>>(),
