@@ -45,6 +45,10 @@ pub enum Command {
     /// or a 0/1 matrix in a coding layer) and the analysis tables; or a REFI-QDA project (.qdpx)
     /// for ATLAS.ti, MAXQDA or NVivo. See docs/exports.md.
     Export(ExportArgs),
+    /// The machine coder: train it on a codebook's consensus and see how it measures as a coder
+    /// (docs/machine-coder.md).
+    #[command(subcommand)]
+    Suggest(crate::suggest::cli::SuggestCommand),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the live database to OUT through SQLite's online backup API (safe while serving), and

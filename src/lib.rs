@@ -22,6 +22,7 @@ pub mod respond;
 #[cfg(test)]
 mod shared_folder;
 pub mod study_kit;
+pub mod suggest;
 pub mod survey;
 pub mod terminal;
 pub mod text;

@@ -16,7 +16,7 @@ use crate::coding::layers::{self, Layer, UnitCodings};
 use crate::csv_out::CsvWriter;
 
 /// The header of `codings`.
-pub const LONG_HEADER: [&str; 14] = [
+pub const LONG_HEADER: [&str; 15] = [
     "response_id",
     "question",
     "coder",
@@ -31,6 +31,7 @@ pub const LONG_HEADER: [&str; 14] = [
     "memo",
     "unit",
     "done",
+    "source",
 ];
 
 /// The passage `[start, end)` of `text`, counted in Unicode code points as coders' spans are.
@@ -62,6 +63,8 @@ struct LongRow {
     memo: String,
     /// Whether the coder marked the answer done; `None` for a consensus.
     done: Option<bool>,
+    /// The machine coder's model whose suggestion the coder accepted; `None` for their own coding.
+    source: Option<String>,
 }
 
 impl LongRow {
@@ -78,6 +81,7 @@ impl LongRow {
             answer: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
             memo: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
             done: r.get(10)?,
+            source: r.get(11)?,
         })
     }
 
@@ -93,6 +97,7 @@ impl LongRow {
             answer: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
             memo: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
             done: Some(true),
+            source: None,
         })
     }
 
@@ -124,6 +129,7 @@ impl LongRow {
             &self.memo,
             &unit_name(self.response_id, &self.question),
             done,
+            self.source.as_deref().unwrap_or_default(),
         ])?;
         Ok(())
     }

@@ -21,15 +21,16 @@ fn memos_of(x: &str) -> String {
     )
 }
 
-/// Every coding of a codebook with its coder, answer, the coder's memos on that answer and
-/// whether the coder marked the answer done (a consensus has no done mark), in a stable order.
+/// Every coding of a codebook with its coder, answer, the coder's memos on that answer,
+/// whether the coder marked the answer done (a consensus has no done mark) and the machine
+/// coder's model it came from (`source`, when a suggestion was accepted), in a stable order.
 /// The codings index gives the order by answer; SQLite sorts only within an answer.
 pub static CODINGS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT c.response_id, c.question, u.email, c.layer, c.code_key, c.codebook_version, \
          c.span_start, c.span_end, a.value, {memos}, \
          CASE WHEN c.layer = 'coder' THEN EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = c.codebook_id \
-            AND d.response_id = c.response_id AND d.question = c.question AND d.coder_id = c.coder_id) END \
+            AND d.response_id = c.response_id AND d.question = c.question AND d.coder_id = c.coder_id) END, c.source \
          FROM codings c JOIN users u ON u.id = c.coder_id JOIN live_responses r ON r.id = c.response_id \
          LEFT JOIN answers a ON a.response_id = c.response_id AND a.question = c.question AND a.item = '' \
          WHERE c.codebook_id = :codebook AND {FILTERED} AND (:question IS NULL OR c.question = :question) \

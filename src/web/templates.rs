@@ -166,7 +166,20 @@ mod tests {
             total => 3, other_languages => vec!["es", "fr"], language => "es", show => "missing",
             what => "the question Q1", lines => vec!["Nobody has answered Q1 yet."], can => true,
             missing_translations => vec![context! { language => "es", labels => vec!["Q1 text"; 9] }],
+            // The machine coder's pages and its section of the agreement page.
+            latest => sample_machine(), machine => sample_machine(), running => true, percent => 40, offered => true,
+            job => context! { started_at => "t", done => 2, total => 5, outcome => context! { Err => "failed" } },
+            settings => context! { threshold => 0.8, min_positives => 20, suggestions => true }, problems => context! { threshold => "bad" },
+            versions => vec![2, 1], model => "0123456789ab", code_choices => vec![("A", "A")], code_name => "A", unknown => "Z", uncoded => 3,
+            strongest => vec![("“·teu”", 1.5)], figures => context! { eligible => false, reason => "12 positive examples; 20 needed" },
+            ranked => vec![context! { probability => 0.9, question => "OPEN_WHY", text => "Ana <b>" }],
         }
+    }
+
+    fn sample_machine() -> minijinja::Value {
+        let figures = context! { code => "A", positives => 30, alpha => 0.9, alpha_low => 0.85, alpha_high => 0.95, cohen_kappa => 0.9, precision => 0.9, recall => 0.8, eligible => true, reason => "reaches" };
+        let model = context! { hash => "0123456789abcdef", trained_at => "t", answers => 100, version => 1, seed => 1 };
+        context! { model, short => "0123456789ab", coder => "machine:0123456789ab", rows => vec![context! { name => "A", figures }], eligible => 1 }
     }
 
     fn sample_codebook() -> minijinja::Value {

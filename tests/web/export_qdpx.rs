@@ -234,7 +234,7 @@ fn export_as(a: &Arranged, source_per: SourcePer, layer: Layer, texts: Texts) ->
 }
 
 /// The entries of a zip, by name.
-fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
+pub fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let mut entries = BTreeMap::new();
     for i in 0..archive.len() {
@@ -769,7 +769,7 @@ async fn a_project_cut_short_is_not_finished_as_a_complete_zip() {
 }
 
 /// Validates a project's `project.qde` with xmllint (when the reference folder is there).
-fn validate(app: &TestApp, bytes: &[u8]) {
+pub fn validate(app: &TestApp, bytes: &[u8]) {
     let Some(schema) = project_schema() else { return };
     let qde = unzip(bytes).remove("project.qde").unwrap();
     let path = app.dir.path().join("downloaded.qde");

@@ -452,21 +452,22 @@ async fn codings_list_every_applied_code_with_passages_memos_and_the_consensus()
             "answer_text",
             "memo",
             "unit",
-            "done"
+            "done",
+            "source"
         ]
     );
     let (ann, bob, memos) = ("ann@example.org", "bob@example.org", "memo one\n\nmemo two");
     let (u1, u2) = (format!("{r1}:WHY"), format!("{r2}:WHY"));
     #[rustfmt::skip]
     let expected = [
-        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "25", "26", "🙂", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "", "", "", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "17", "24", "science", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", WHY_1, "'=bob's memo", &u1, "1"]),
-        row(&[&r1, "WHY", ann, "consensus", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, ""]),
-        row(&[&r2, "WHY", ann, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1"]),
-        row(&[&r2, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1"]),
+        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "25", "26", "🙂", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "", "", "", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "17", "24", "science", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", WHY_1, "'=bob's memo", &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "consensus", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, "", ""]),
+        row(&[&r2, "WHY", ann, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1", ""]),
+        row(&[&r2, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1", ""]),
     ];
     assert_eq!(rows[1..], expected);
     assert_eq!(parse_with_python(&app, &body), rows);

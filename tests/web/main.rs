@@ -29,6 +29,7 @@ mod exports;
 mod labelled_readers;
 mod layout;
 mod login_flood;
+mod machine_coder;
 mod mail;
 mod respond;
 mod scoping;
