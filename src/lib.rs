@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agreement;
 pub mod analysis;
+pub mod answer;
 pub mod app;
 pub mod audit;
 pub mod backup;
@@ -18,6 +19,10 @@ pub mod error;
 pub mod export;
 pub mod logging;
 pub mod respond;
+#[cfg(test)]
+mod shared_folder;
+pub mod study_kit;
+pub mod suggest;
 pub mod survey;
 pub mod terminal;
 pub mod text;

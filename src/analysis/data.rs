@@ -4,30 +4,19 @@
 //! not on the number of responses.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use super::store::Filter;
+use super::store::{FILTERED, Params};
+use crate::answer::{Answer, OTHER, Rows};
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::codebook::tree::Tree;
-use crate::coding::layers::{Layer, UnitStatements};
+use crate::coding::layers::Layer;
+use crate::coding::store::layers::UnitStatements;
 use crate::db::{DbError, take_rows_for};
-use crate::survey::model::{QuestionType, SurveyDefinition};
-
-/// Which responses count.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filter {
-    /// Partial responses too (default: complete only).
-    pub include_partial: bool,
-    pub language: Option<String>,
-    /// Started on or after this date (YYYY-MM-DD).
-    pub from: Option<String>,
-    /// Started on or before this date (YYYY-MM-DD).
-    pub to: Option<String>,
-    /// Only respondents who gave this answer: (question code, choice code).
-    pub answer: Option<(String, String)>,
-    /// A participant attribute (organisation, role, ...) whose values become cross-tab groups.
-    pub group_attribute: Option<String>,
-}
+use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 
 /// The scope of a count: one open question, or (the empty string) all of them.
 pub const ALL_QUESTIONS: &str = "";
@@ -67,11 +56,21 @@ pub struct Data {
     /// [scope] → answers left out of the layer while their coders' disagreement awaits
     /// reconciliation (default layer only).
     awaiting: Vec<usize>,
-    /// [scope] → answers and respondents with both codes of a pair.
-    pair_answers: Vec<Vec<Vec<usize>>>,
-    pair_respondents: Vec<Vec<Vec<usize>>>,
+    /// [scope] → (a, b), indices into `codes` with a ≤ b → (answers, respondents) with both
+    /// codes (a = b: with the code). Only pairs that occur are kept, so memory follows the
+    /// codings, not the square of the codebook.
+    pairs: Vec<HashMap<(usize, usize), Pair>>,
     /// Per closed question (a matrix row as `Q/row`).
     pub closed: HashMap<String, ClosedCounts>,
+}
+
+/// How often two codes (or, for a code with itself, one code) apply together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pair {
+    /// Answers with both codes.
+    pub answers: usize,
+    /// Respondents with both codes (on any of their answers in the scope).
+    pub respondents: usize,
 }
 
 /// A cross-tab group of a respondent: by language, or by a choice of a closed question.
@@ -98,32 +97,21 @@ fn attribute_values(conn: &Connection, survey_id: i64, name: &str) -> Result<Vec
     Ok(values.collect::<Result<_, _>>()?)
 }
 
-/// One response's answers: question → item → value.
-type Answers = BTreeMap<String, BTreeMap<String, String>>;
-
-/// Whether a respondent gave `choice` to `question` (a single choice's value, a ticked box, or
-/// for `other` an Other text).
-fn gave(answers: &Answers, question: &str, choice: &str) -> bool {
-    answers.get(question).is_some_and(|items| {
-        items.get("").is_some_and(|v| v == choice) || items.get(choice).is_some_and(|v| v == "1" || choice == "other")
-    })
-}
-
 fn position(list: &[String], key: &str) -> Option<usize> {
     list.iter().position(|k| k == key)
 }
 
 /// Everything needed while scanning, fixed before the scan.
 struct Plan<'a> {
-    definition: &'a SurveyDefinition,
     /// Open question code → its scope number.
     open: HashMap<&'a str, usize>,
     /// Code → (its index in `codes`, the entries it counts for: itself and its categories).
     code_entries: HashMap<String, (usize, Vec<usize>)>,
     /// Language → its group.
     languages: HashMap<&'a str, usize>,
-    /// (question, choice, group) for every choice group.
-    choice_groups: Vec<(&'a str, String, usize)>,
+    /// Every closed question (one with choices), each with the group of each of its choices (a
+    /// single or multiple choice's; none for a ranking or a matrix).
+    closed: Vec<(&'a Question, Vec<(String, usize)>)>,
     /// The attribute grouped by, and the group of each of its values.
     attribute: Option<(String, HashMap<String, usize>)>,
 }
@@ -153,16 +141,17 @@ impl Data {
         }
         let mut groups: Vec<String> = definition.languages.iter().map(|l| language_group(l)).collect();
         let languages = definition.languages.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
-        let mut choice_groups = Vec::new();
-        for (_, q) in definition
-            .questions()
-            .filter(|(_, q)| matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice))
-        {
-            let other = q.other.then(|| "other".to_string());
-            for choice in q.choices.iter().map(|c| c.code.clone()).chain(other) {
-                groups.push(choice_group(&q.code, &choice));
-                choice_groups.push((q.code.as_str(), choice, groups.len() - 1));
+        let mut closed = Vec::new();
+        for (_, q) in definition.questions().filter(|(_, q)| q.takes_choices()) {
+            let mut choice_groups = Vec::new();
+            if matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice) {
+                let other = q.other.then(|| OTHER.to_string());
+                for choice in q.choices.iter().map(|c| c.code.clone()).chain(other) {
+                    groups.push(choice_group(&q.code, &choice));
+                    choice_groups.push((choice, groups.len() - 1));
+                }
             }
+            closed.push((q, choice_groups));
         }
         let attribute = attribute.map(|(name, values)| {
             let mut of_value = HashMap::new();
@@ -173,7 +162,7 @@ impl Data {
             (name.to_string(), of_value)
         });
         let group_at = groups.iter().enumerate().map(|(i, group)| (group.clone(), i)).collect();
-        let (s, e, g, c) = (scopes.len(), entries.len(), groups.len(), codes.len());
+        let (s, e, g) = (scopes.len(), entries.len(), groups.len());
         let data = Data {
             included: 0,
             answered: vec![0; s],
@@ -181,8 +170,7 @@ impl Data {
             entry_counts: vec![(0, 0); s * e],
             group_totals: vec![0; s * g],
             cross: vec![0; s * e * g],
-            pair_answers: vec![vec![vec![0; c]; c]; s],
-            pair_respondents: vec![vec![vec![0; c]; c]; s],
+            pairs: vec![HashMap::new(); s],
             scopes,
             entries,
             groups,
@@ -192,11 +180,10 @@ impl Data {
             closed: HashMap::new(),
         };
         let plan = Plan {
-            definition,
             open: open.into_iter().enumerate().map(|(i, q)| (q, i + 1)).collect(),
             code_entries,
             languages,
-            choice_groups,
+            closed,
             attribute,
         };
         (data, plan)
@@ -247,15 +234,34 @@ impl Data {
         }
     }
 
-    /// The pair matrices (answers, respondents) of the scope, indexed like `codes`.
-    pub fn pairs(&self, question: Option<&str>) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
-        let empty = vec![vec![0; self.codes.len()]; self.codes.len()];
-        match self.scope(question) {
-            Some(s) => (self.pair_answers[s].clone(), self.pair_respondents[s].clone()),
-            None => (empty.clone(), empty),
-        }
+    /// Answers and respondents with both codes `a` and `b` (indices into `codes`) in the scope.
+    pub fn pair(&self, question: Option<&str>, a: usize, b: usize) -> Pair {
+        let key = (a.min(b), a.max(b));
+        self.scope(question).and_then(|s| self.pairs[s].get(&key)).copied().unwrap_or_default()
+    }
+
+    /// Every pair of codes that occurs together in the scope (and each code that occurs, as
+    /// (a, a)), in no particular order.
+    pub fn pairs(&self, question: Option<&str>) -> impl Iterator<Item = ((usize, usize), Pair)> + '_ {
+        self.scope(question).into_iter().flat_map(|s| self.pairs[s].iter().map(|(k, v)| (*k, *v)))
     }
 }
+
+/// The responses that count, in id order, under a filter (`store::FILTERED`, with its named
+/// parameters and `:survey`): `+survey_id` keeps SQLite from reading them through the survey's
+/// index, so they come in rowid order and SQLite never sorts (memory stays flat).
+pub static RESPONSES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT r.id, r.language, r.participant_id FROM live_responses r \
+         WHERE +r.survey_id = :survey AND {FILTERED} ORDER BY r.id"
+    )
+});
+
+/// Their answers, read beside them in the same order (each response's from the answers' primary
+/// key; the LEFT JOIN keeps the responses the outer loop, and a response without answers gives
+/// one row of NULLs).
+pub const ANSWERS: &str = "SELECT r.id, a.question, a.item, a.value FROM live_responses r \
+     LEFT JOIN answers a ON a.response_id = r.id WHERE +r.survey_id = ?1 AND (?2 OR r.is_complete) ORDER BY r.id";
 
 /// Loads the counts for a survey, optionally a codebook and layer, under a filter.
 pub fn load(
@@ -279,18 +285,12 @@ pub fn load(
         "SELECT CAST(j.value AS TEXT) FROM participants p, json_each(p.attributes) j WHERE p.id = ?1 AND j.key = ?2",
     )?;
 
-    let mut responses = conn.prepare(
-        // NOT INDEXED: read in rowid order, so SQLite never sorts (memory stays flat).
-        "SELECT id, language, participant_id FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') AND (?3 IS NULL OR language = ?3) \
-         AND (?4 IS NULL OR substr(started_at, 1, 10) >= ?4) AND (?5 IS NULL OR substr(started_at, 1, 10) <= ?5) ORDER BY id",
-    )?;
-    let mut answers = conn.prepare(
-        "SELECT a.response_id, a.question, a.item, a.value FROM responses r NOT INDEXED JOIN answers a ON a.response_id = r.id \
-         WHERE r.survey_id = ?1 ORDER BY r.id",
-    )?;
+    let mut responses = conn.prepare(&RESPONSES)?;
+    let mut answers = conn.prepare(ANSWERS)?;
     let mut answer_rows = answers
-        .query_map([survey_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        .query_map(params![survey_id, filter.include_partial], |r| {
+            let answer: (Option<String>, Option<String>, Option<String>) = (r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok((r.get::<_, i64>(0)?, answer))
         })?
         .peekable();
     let mut unit_statements = match codebook {
@@ -301,20 +301,17 @@ pub fn load(
         Some(statements) => Some(statements.reader()?),
         None => None,
     };
-    let rows = responses
-        .query_map(params![survey_id, filter.include_partial, filter.language, filter.from, filter.to], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
-        })?;
+    let filtered = Params::of(filter).with(":survey", survey_id);
+    let rows = responses.query_map(&*filtered.named(), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
+    })?;
     for row in rows {
         let (response, language, participant) = row?;
-        let mut given = Answers::new();
-        for (_, question, item, value) in take_rows_for(&mut answer_rows, response, |r| r.0)? {
-            given.entry(question).or_default().insert(item, value);
-        }
-        if let Some((question, choice)) = &filter.answer
-            && !gave(&given, question, choice)
-        {
-            continue;
+        let mut given = Rows::new();
+        for (_, answer) in take_rows_for(&mut answer_rows, response, |r| r.0)? {
+            if let (Some(question), Some(item), Some(value)) = answer {
+                given.entry(question).or_default().insert(item, value);
+            }
         }
         let mut coded: Vec<(usize, BTreeSet<String>)> = Vec::new();
         if let (Some(reader), Some((_, layer))) = (units.as_mut(), codebook) {
@@ -351,7 +348,7 @@ impl Data {
         plan: &Plan,
         language: &str,
         attribute_group: Option<usize>,
-        given: &Answers,
+        given: &Rows,
         coded: &[(usize, BTreeSet<String>)],
     ) {
         self.included += 1;
@@ -365,7 +362,12 @@ impl Data {
             scopes.push(0);
         }
         let mut groups: Vec<usize> = plan.languages.get(language).copied().into_iter().collect();
-        groups.extend(plan.choice_groups.iter().filter(|(q, c, _)| gave(given, q, c)).map(|(_, _, g)| *g));
+        // Each closed answer decoded once, for the groups and the counts.
+        let closed: Vec<Option<Answer>> = plan.closed.iter().map(|(q, _)| Answer::of(q, given)).collect();
+        for ((_, choices), answer) in plan.closed.iter().zip(&closed) {
+            let Some(answer) = answer else { continue };
+            groups.extend(choices.iter().filter(|(choice, _)| answer.gave(choice)).map(|(_, g)| *g));
+        }
         groups.extend(attribute_group);
         let g_len = self.groups.len();
         for &s in &scopes {
@@ -375,38 +377,41 @@ impl Data {
             }
         }
         self.add_codes(plan, coded, &scopes, &groups);
-        self.add_closed(plan.definition, given);
+        self.add_closed(plan, &closed);
     }
 
     fn add_codes(&mut self, plan: &Plan, coded: &[(usize, BTreeSet<String>)], scopes: &[usize], groups: &[usize]) {
-        let (e_len, g_len, c_len) = (self.entries.len(), self.groups.len(), self.codes.len());
-        // What this respondent has, per scope: entries and codes.
-        let mut has_entry = vec![false; self.scopes.len() * e_len];
-        let mut has_code = vec![false; self.scopes.len() * c_len];
+        let (e_len, g_len) = (self.entries.len(), self.groups.len());
+        // What this respondent has, per scope: entries and codes (each counted once below).
+        let mut has: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
         for (scope, codes) in coded {
-            let mut hit = vec![false; e_len];
-            let indices: Vec<usize> = codes.iter().filter_map(|c| plan.code_entries.get(c)).map(|(i, _)| *i).collect();
-            for (_, entries) in codes.iter().filter_map(|c| plan.code_entries.get(c)) {
-                for &e in entries {
-                    hit[e] = true;
-                }
-            }
+            let found: Vec<&(usize, Vec<usize>)> = codes.iter().filter_map(|c| plan.code_entries.get(c)).collect();
+            let mut entries: Vec<usize> = found.iter().flat_map(|(_, entries)| entries.iter().copied()).collect();
+            entries.sort_unstable();
+            entries.dedup();
+            let mut indices: Vec<usize> = found.iter().map(|(index, _)| *index).collect();
+            indices.sort_unstable();
             for s in [*scope, 0] {
-                for (e, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
+                for &e in &entries {
                     self.entry_counts[s * e_len + e].0 += 1;
-                    has_entry[s * e_len + e] = true;
                 }
-                for &a in &indices {
-                    has_code[s * c_len + a] = true;
-                    for &b in &indices {
-                        self.pair_answers[s][a][b] += 1;
+                for (n, &a) in indices.iter().enumerate() {
+                    for &b in &indices[n..] {
+                        self.pairs[s].entry((a, b)).or_default().answers += 1;
                     }
                 }
+                let (has_entries, has_codes) = has.entry(s).or_default();
+                has_entries.extend(&entries);
+                has_codes.extend(&indices);
             }
         }
-        for s in 0..self.scopes.len() {
+        for (s, (mut entries, mut codes)) in has {
+            entries.sort_unstable();
+            entries.dedup();
+            codes.sort_unstable();
+            codes.dedup();
             let answered = scopes.contains(&s);
-            for e in (0..e_len).filter(|e| has_entry[s * e_len + e]) {
+            for e in entries {
                 self.entry_counts[s * e_len + e].1 += 1;
                 if answered {
                     for &g in groups {
@@ -414,52 +419,41 @@ impl Data {
                     }
                 }
             }
-            let present: Vec<usize> = (0..c_len).filter(|c| has_code[s * c_len + c]).collect();
-            for &a in &present {
-                for &b in &present {
-                    self.pair_respondents[s][a][b] += 1;
+            for (n, &a) in codes.iter().enumerate() {
+                for &b in &codes[n..] {
+                    self.pairs[s].entry((a, b)).or_default().respondents += 1;
                 }
             }
         }
     }
 
-    fn add_closed(&mut self, definition: &SurveyDefinition, given: &Answers) {
-        for (_, q) in definition.questions() {
-            let Some(items) = given.get(&q.code) else { continue };
-            match q.kind {
-                QuestionType::SingleChoice | QuestionType::MultipleChoice | QuestionType::Ranking => {
-                    let counts = self.closed.entry(q.code.clone()).or_default();
+    /// Counts one respondent's closed answers (`closed` in the order of `plan.closed`): each
+    /// choice given (the choice ranked first, for a ranking), each matrix row's choice, and the
+    /// texts typed under Other.
+    fn add_closed(&mut self, plan: &Plan, closed: &[Option<Answer>]) {
+        for ((q, _), answer) in plan.closed.iter().zip(closed) {
+            let Some(answer) = answer else { continue };
+            if let Answer::Matrix(rows) = answer {
+                for (row, choice) in rows.iter().filter(|(row, _)| q.rows.iter().any(|r| r.code == *row)) {
+                    let counts = self.closed.entry(format!("{}/{row}", q.code)).or_default();
                     counts.answered += 1;
-                    let chosen = items.iter().filter(|(item, value)| match q.kind {
-                        QuestionType::SingleChoice => item.is_empty(),
-                        QuestionType::Ranking => value.as_str() == "1",
-                        _ => !item.is_empty(),
-                    });
-                    for (item, value) in chosen {
-                        let key = if q.kind == QuestionType::SingleChoice { value } else { item };
-                        match counts.choices.get_mut(key) {
-                            Some(n) => *n += 1,
-                            None => {
-                                counts.choices.insert(key.clone(), 1);
-                            }
-                        }
-                    }
-                    if q.kind != QuestionType::Ranking
-                        && let Some(text) = items.get("other")
-                    {
-                        counts.other_texts.push(text.clone());
+                    *counts.choices.entry((*choice).to_string()).or_default() += 1;
+                }
+                continue;
+            }
+            let counts = self.closed.entry(q.code.clone()).or_default();
+            counts.answered += 1;
+            let given = answer.codes().into_iter().chain(answer.ranked_first());
+            for choice in given {
+                match counts.choices.get_mut(choice) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.choices.insert(choice.to_string(), 1);
                     }
                 }
-                QuestionType::Matrix => {
-                    for row in &q.rows {
-                        if let Some(value) = items.get(&row.code) {
-                            let counts = self.closed.entry(format!("{}/{}", q.code, row.code)).or_default();
-                            counts.answered += 1;
-                            *counts.choices.entry(value.clone()).or_default() += 1;
-                        }
-                    }
-                }
-                _ => {}
+            }
+            if let Some(text) = answer.other_text() {
+                counts.other_texts.push(text.to_string());
             }
         }
     }

@@ -116,10 +116,6 @@ impl UnitCodings {
     }
 }
 
-pub use super::store::layers::{
-    UnitReader, UnitStatements, agreement_codings, codes_by_unit, codes_by_unit_for, done_coders,
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,15 @@ pub struct Unit {
     pub question: String,
 }
 
+/// One answer to code, borrowed: what the stores take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct UnitRef<'a> {
+    pub response_id: i64,
+    pub question: &'a str,
+}
+
 impl Unit {
-    pub fn as_ref(&self) -> super::store::UnitRef<'_> {
-        super::store::UnitRef { response_id: self.response_id, question: &self.question }
+    pub fn as_ref(&self) -> UnitRef<'_> {
+        UnitRef { response_id: self.response_id, question: &self.question }
     }
 }

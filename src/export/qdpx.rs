@@ -19,7 +19,7 @@
 
 mod project;
 mod qde;
-mod rows;
+pub mod rows;
 mod selections;
 mod sources;
 mod variables;

@@ -1,32 +1,24 @@
 //! The wide `responses` file: one row per response, its own columns, then one column per answer
 //! in survey order. Answers are stored long and pivoted here while they stream out of SQLite: the
-//! rows come ordered by response, and a row is written each time the response changes.
+//! rows (`store::RESPONSES`) come ordered by response, and a row is written each time the
+//! response changes.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
+use super::store;
 use super::stream::{CsvExportError, Plan};
+use crate::answer::{Answer, Naming, OTHER, Rows};
 use crate::csv_out::CsvWriter;
-use crate::respond::answers::OTHER;
-use crate::survey::messages;
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
 
 /// The response's own columns, first in every row.
 pub const RESPONSE_COLUMNS: [&str; 7] =
     ["response_id", "status", "survey_version", "language", "started_at", "submitted_at", "duration_s"];
-
-/// Every response of a survey with its answers, ordered by response. Responses are read in rowid
-/// order (the `+` keeps SQLite from reading them through the survey's index), so SQLite never
-/// sorts: each response's answers come from the answers table's primary key as the scan reaches
-/// it, and memory does not grow with the survey.
-pub const QUERY: &str = "SELECT r.id, r.status, r.survey_version, r.language, r.started_at, r.submitted_at, \
-     r.duration_s, a.question, a.item, a.value, r.participant_id \
-     FROM live_responses r LEFT JOIN answers a ON a.response_id = r.id \
-     WHERE +r.survey_id = ?1 AND (?2 OR r.is_complete) ORDER BY r.id";
 
 /// Where a column's cells come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,9 +52,7 @@ pub fn participant_columns(conn: &Connection, survey: &StoredSurvey) -> Result<V
     if survey.definition.anonymous {
         return Ok(Vec::new());
     }
-    let any: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM participants WHERE survey_id = ?1)", [survey.id], |r| r.get(0))?;
-    if !any {
+    if !store::has_participants(conn, survey.id)? {
         return Ok(Vec::new());
     }
     let attributes = crate::distribute::participants::attribute_names(conn, survey.id)?;
@@ -76,13 +66,7 @@ const PARTICIPANT_COLUMNS: [&str; 3] = ["participant_email", "participant_name",
 
 /// The participant columns' values for the participant `id`.
 fn participant_values(conn: &Connection, id: i64) -> Result<BTreeMap<String, String>, CsvExportError> {
-    let mut stmt = conn.prepare_cached("SELECT email, name, language, attributes FROM participants WHERE id = ?1")?;
-    let found = stmt
-        .query_row([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-        })
-        .optional()?;
-    let Some((email, name, language, attributes)) = found else { return Ok(BTreeMap::new()) };
+    let Some((email, name, language, attributes)) = store::participant(conn, id)? else { return Ok(BTreeMap::new()) };
     let mut values: BTreeMap<String, String> =
         PARTICIPANT_COLUMNS.iter().map(|c| (*c).to_string()).zip([email, name, language]).collect();
     let attributes: BTreeMap<String, String> = serde_json::from_str(&attributes).unwrap_or_default();
@@ -133,66 +117,56 @@ pub fn columns<'a>(definition: &'a SurveyDefinition, participant: &[String]) -> 
 struct Row {
     own: [String; RESPONSE_COLUMNS.len()],
     participant: BTreeMap<String, String>,
-    answers: BTreeMap<String, BTreeMap<String, String>>,
+    answers: Rows,
 }
 
-/// Turns stored values into cells: codes as stored, or labels in the chosen language.
+/// Turns a response's answers into cells: each question's answer decoded once (`answer::Answer`),
+/// its choices named as codes or as labels in the chosen language (`answer::Naming`).
 struct Cells<'a> {
-    definition: &'a SurveyDefinition,
-    language: Option<&'a str>,
-    other_label: String,
+    naming: Naming<'a>,
 }
 
 impl Cells<'_> {
-    fn cell<'r>(&self, column: &Column, row: &'r Row) -> Cow<'r, str> {
-        let Some(q) = column.question else {
-            return match &column.source {
-                Source::Response(i) => Cow::Borrowed(row.own[*i].as_str()),
-                Source::Participant(name) => row.participant.get(name).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v)),
-                _ => Cow::Borrowed(""),
+    fn record<'r>(&self, columns: &'r [Column], row: &'r Row) -> Vec<Cow<'r, str>> {
+        let mut decoded: Option<(&str, Option<Answer<'r>>)> = None;
+        let mut cells = Vec::with_capacity(columns.len());
+        for column in columns {
+            let Some(q) = column.question else {
+                cells.push(match &column.source {
+                    Source::Response(i) => Cow::Borrowed(row.own[*i].as_str()),
+                    Source::Participant(name) => {
+                        row.participant.get(name).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v))
+                    }
+                    _ => Cow::Borrowed(""),
+                });
+                continue;
             };
-        };
-        let Some(items) = row.answers.get(&q.code) else { return Cow::Borrowed("") };
-        match &column.source {
-            Source::Value => {
-                let value = items.get("").map(String::as_str);
-                // Text typed under Other without ticking it counts as choosing Other.
-                let value = value
-                    .or_else(|| (q.kind == QuestionType::SingleChoice && items.contains_key(OTHER)).then_some(OTHER));
-                match value {
-                    Some(code) if q.kind == QuestionType::SingleChoice => self.choice(q, code),
-                    Some(v) => Cow::Borrowed(v),
-                    None => Cow::Borrowed(""),
-                }
+            // A question's columns are side by side: its answer is decoded at the first of them.
+            if decoded.as_ref().is_none_or(|(code, _)| *code != q.code) {
+                decoded = Some((q.code.as_str(), Answer::of(q, &row.answers)));
             }
-            Source::Ticked => {
-                let known =
-                    q.choices.iter().filter(|c| items.get(&c.code).is_some_and(|v| v == "1")).map(|c| c.code.as_str());
-                // Codes of choices no longer in the definition are kept, after the known ones.
-                let unknown =
-                    items.keys().filter(|k| !k.is_empty() && *k != OTHER && q.choice(k).is_none()).map(String::as_str);
-                let other = items.contains_key(OTHER).then_some(OTHER);
-                Cow::Owned(known.chain(unknown).chain(other).collect::<Vec<_>>().join(" "))
-            }
-            Source::Choice(code) => Cow::Borrowed(if items.get(code).is_some_and(|v| v == "1") { "1" } else { "0" }),
-            Source::Item(item) => match items.get(item) {
-                Some(code) if q.kind == QuestionType::Matrix => self.choice(q, code),
-                Some(value) => Cow::Borrowed(value.as_str()),
-                None => Cow::Borrowed(""),
-            },
-            Source::Response(_) | Source::Participant(_) => Cow::Borrowed(""),
+            let answer = decoded.as_ref().and_then(|(_, answer)| answer.as_ref());
+            cells.push(answer.map_or(Cow::Borrowed(""), |answer| self.cell(column, q, answer)));
         }
+        cells
     }
 
-    /// A choice's code, or its label when labels were asked for (a code no longer defined stays).
-    fn choice<'r>(&self, q: &Question, code: &'r str) -> Cow<'r, str> {
-        let Some(language) = self.language else { return Cow::Borrowed(code) };
-        if code == OTHER && q.other {
-            return Cow::Owned(self.other_label.clone());
-        }
-        match q.choice(code) {
-            Some(choice) => Cow::Owned(self.definition.text(&choice.label, language).to_string()),
-            None => Cow::Borrowed(code),
+    fn cell<'r>(&self, column: &Column, q: &'r Question, answer: &Answer<'r>) -> Cow<'r, str> {
+        match &column.source {
+            Source::Value => match answer {
+                Answer::Single { choice, .. } => self.naming.choice(q, choice),
+                _ => Cow::Borrowed(answer.value().unwrap_or_default()),
+            },
+            // Always codes: the column is for programs (`selected()` in XLSForm's terms).
+            Source::Ticked => Cow::Owned(answer.codes().join(" ")),
+            Source::Choice(code) => Cow::Borrowed(if answer.is_ticked(code) { "1" } else { "0" }),
+            Source::Item(item) => match answer {
+                Answer::Matrix(_) => answer.row(item).map_or(Cow::Borrowed(""), |choice| self.naming.choice(q, choice)),
+                Answer::Ranking(_) => Cow::Borrowed(answer.rank_of(item).unwrap_or_default()),
+                _ if item == OTHER => Cow::Borrowed(answer.other_text().unwrap_or_default()),
+                _ => Cow::Borrowed(""),
+            },
+            Source::Response(_) | Source::Participant(_) => Cow::Borrowed(""),
         }
     }
 }
@@ -203,13 +177,16 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
     let participant = participant_columns(conn, &plan.survey)?;
     let columns = columns(definition, &participant);
     w.record(columns.iter().map(|c| c.name.as_str()))?;
-    let language = plan.labels.as_deref();
-    let other_label = language.map(|l| messages::message(definition, "other_specify", l)).unwrap_or_default();
-    let cells = Cells { definition, language, other_label };
-    let mut emit = |row: &Row| w.record(columns.iter().map(|c| cells.cell(c, row)));
+    let naming = match plan.labels.as_deref() {
+        Some(language) => Naming::labels(definition, language),
+        None => Naming::Codes,
+    };
+    let cells = Cells { naming };
+    let mut emit = |row: &Row| w.record(cells.record(&columns, row));
 
-    let mut stmt = conn.prepare(QUERY)?;
-    let mut rows = stmt.query(params![plan.survey.id, plan.include_partial])?;
+    let mut stmt = conn.prepare(&store::RESPONSES)?;
+    let params = store::responses_params(plan.survey.id, &plan.filter);
+    let mut rows = stmt.query(&*params.named())?;
     let mut current: Option<(i64, Row)> = None;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;

@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use crate::answer::Answer;
 use crate::survey::logic::Answers as LogicAnswers;
 use crate::survey::model::{NumberKind, Question, QuestionType};
 use crate::survey::validate::CompiledSurvey;
 use crate::text::{Lines, normalize_line_breaks, typed};
 
-/// Answers by question code, then by item ('' for single values, a choice or row code, `other`).
-pub type AnswerSet = BTreeMap<String, BTreeMap<String, String>>;
+/// Answers by question code, then by item, as they are stored (`answer::Rows`).
+pub type AnswerSet = crate::answer::Rows;
 
-/// The item holding an "Other (please specify)" text, and the value that selects Other.
-pub const OTHER: &str = "other";
+pub use crate::answer::OTHER;
 
 /// Form field names: `q.CODE` and `q.CODE.ITEM`.
 pub fn field_name(code: &str, item: &str) -> String {
@@ -240,30 +240,20 @@ fn check_ranking(question: &Question, items: &BTreeMap<String, String>, required
     Ok(())
 }
 
-/// The rows to store for a checked answer: values trimmed of surrounding space only where the
-/// type calls for it (numbers, dates, choices); texts are stored byte for byte.
+/// The rows to store for a checked answer: the answer as decoded (`answer::Answer`, so that what
+/// is stored is what every reader reads back: text typed under Other alone is choosing Other,
+/// text left under Other beside another choice is dropped), with values trimmed of surrounding
+/// space only where the type calls for it (numbers, dates, choices; texts and Other's text are
+/// stored byte for byte) and a number's decimal comma made a point.
 pub fn normalised(question: &Question, items: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let Some(answer) = Answer::decode(question, items) else { return Vec::new() };
     let trim = !question.kind.is_open();
-    let mut rows: Vec<(String, String)> = items
-        .iter()
-        .filter(|(item, _)| {
-            !(question.kind == QuestionType::SingleChoice
-                && item.as_str() == OTHER
-                && items.get("").is_some_and(|c| c != OTHER))
-        })
-        .map(|(item, value)| {
-            (item.clone(), if trim && item != OTHER { value.trim().to_string() } else { value.clone() })
-        })
-        .collect();
-    if question.kind == QuestionType::SingleChoice && !items.contains_key("") && items.contains_key(OTHER) {
-        rows.push((String::new(), OTHER.to_string()));
-    }
-    if question.kind == QuestionType::Number
-        && let Some((_, value)) = rows.iter_mut().find(|(item, _)| item.is_empty())
-    {
-        *value = value.replace(',', ".");
-    }
-    rows
+    let stored = |item: &str, value: &str| match question.kind {
+        QuestionType::Number => value.trim().replace(',', "."),
+        _ if trim && item != OTHER => value.trim().to_string(),
+        _ => value.to_string(),
+    };
+    answer.rows().into_iter().map(|(item, value)| (item.to_string(), stored(item, value))).collect()
 }
 
 /// Answers as display logic sees them: a multiple choice is its ticked codes joined by spaces.

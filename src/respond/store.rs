@@ -65,8 +65,7 @@ fn response_row(row: &rusqlite::Row) -> rusqlite::Result<ResponseRow> {
 pub fn find_by_resume(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, status = 'complete', language, page_index FROM responses \
-             WHERE survey_id = ?1 AND resume_hash = ?2 AND deleted_at IS NULL",
+            "SELECT id, is_complete, language, page_index FROM live_responses WHERE survey_id = ?1 AND resume_hash = ?2",
         )?
         .query_row(params![survey_id, resume_hash], response_row)
         .optional()?)
@@ -85,8 +84,8 @@ pub struct ResumeLink {
 pub fn find_resume_link(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResumeLink>, DbError> {
     Ok(conn
         .query_row(
-            "SELECT id, status = 'complete', language, page_index, started_at, participant_id FROM responses \
-             WHERE survey_id = ?1 AND resume_hash = ?2 AND deleted_at IS NULL",
+            "SELECT id, is_complete, language, page_index, started_at, participant_id FROM live_responses \
+             WHERE survey_id = ?1 AND resume_hash = ?2",
             params![survey_id, resume_hash],
             |row| Ok(ResumeLink { row: response_row(row)?, started_at: row.get(4)?, participant_id: row.get(5)? }),
         )
@@ -97,8 +96,7 @@ pub fn find_resume_link(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -
 pub fn find_by_participant(conn: &Connection, participant_id: i64) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn
         .query_row(
-            "SELECT id, status = 'complete', language, page_index FROM responses \
-             WHERE participant_id = ?1 AND deleted_at IS NULL",
+            "SELECT id, is_complete, language, page_index FROM live_responses WHERE participant_id = ?1",
             [participant_id],
             response_row,
         )

@@ -2,48 +2,55 @@
 //! orphan or reinterpret stored answers (removing an answered question or choice, changing a
 //! question's type or code) is refused with an explanation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
-use super::model::{QuestionType, SurveyDefinition};
+use super::model::{Question, SurveyDefinition};
 use super::validate::DefinitionError;
+use crate::answer::{Answer, Items};
 use crate::db::DbError;
 
-/// The question codes and items that have stored answers in a survey.
+/// What the stored answers of a survey hold: each question's distinct rows, a long value cut
+/// short (choice codes are short; what a choice, row or Other is used by needs no more).
 #[derive(Debug, Default)]
 pub struct Answered {
-    items: BTreeMap<String, BTreeSet<String>>,
+    rows: BTreeMap<String, Vec<Items>>,
 }
 
 impl Answered {
     pub fn load(conn: &Connection, survey_id: i64) -> Result<Answered, DbError> {
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT a.question, a.item, CASE WHEN length(a.value) <= 32 THEN a.value ELSE '' END \
-             FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.survey_id = ?1",
-        )?;
         let mut answered = Answered::default();
-        let rows = stmt.query_map([survey_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
-        })?;
-        for row in rows {
-            let (question, item, single_value) = row?;
-            let items = answered.items.entry(question).or_default();
-            items.insert(item);
-            // Single choices and matrix rows store a choice code as the value (codes are short).
-            if !single_value.is_empty() {
-                items.insert(format!("={single_value}"));
-            }
+        for (question, item, value) in super::store::answered(conn, survey_id)? {
+            answered.rows.entry(question).or_default().push(Items::from([(item, value)]));
         }
         Ok(answered)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.rows.is_empty()
     }
 
-    fn question(&self, code: &str) -> Option<&BTreeSet<String>> {
-        self.items.get(code)
+    /// The answers to `question` as decoded one row at a time: whether an answer uses a choice,
+    /// a row or Other is a property of one of its rows, so these say which are used.
+    fn answers<'a>(&'a self, question: &Question) -> Option<Vec<Answer<'a>>> {
+        let rows = self.rows.get(&question.code)?;
+        Some(rows.iter().filter_map(|items| Answer::decode(question, items)).collect())
+    }
+
+    /// Whether the question `code` has a stored answer.
+    pub fn has_answers(&self, code: &str) -> bool {
+        self.rows.contains_key(code)
+    }
+
+    /// Whether some stored answer chose `choice` of `question`.
+    pub fn chose(&self, question: &Question, choice: &str) -> bool {
+        self.answers(question).is_some_and(|answers| answers.iter().any(|a| a.uses_choice(choice)))
+    }
+
+    /// Whether some stored answer answered the row `row` of the matrix `question`.
+    pub fn answered_row(&self, question: &Question, row: &str) -> bool {
+        self.answers(question).is_some_and(|answers| answers.iter().any(|a| a.uses_row(row)))
     }
 }
 
@@ -54,7 +61,7 @@ pub fn check(old: &SurveyDefinition, new: &SurveyDefinition, answered: &Answered
         errors.push(DefinitionError { path, message })
     };
     for (_, question) in old.questions() {
-        let Some(items) = answered.question(&question.code) else { continue };
+        let Some(answers) = answered.answers(question) else { continue };
         let Some(replacement) = new.question(&question.code) else {
             refuse(
                 &mut errors,
@@ -79,10 +86,7 @@ pub fn check(old: &SurveyDefinition, new: &SurveyDefinition, answered: &Answered
             continue;
         }
         for choice in &question.choices {
-            let used = match question.kind {
-                QuestionType::SingleChoice | QuestionType::Matrix => items.contains(&format!("={}", choice.code)),
-                _ => items.contains(&choice.code),
-            };
+            let used = answers.iter().any(|a| a.uses_choice(&choice.code));
             if used && replacement.choice(&choice.code).is_none() {
                 refuse(
                     &mut errors,
@@ -95,7 +99,8 @@ pub fn check(old: &SurveyDefinition, new: &SurveyDefinition, answered: &Answered
             }
         }
         for row in &question.rows {
-            if items.contains(&row.code) && !replacement.rows.iter().any(|r| r.code == row.code) {
+            let used = answers.iter().any(|a| a.uses_row(&row.code));
+            if used && !replacement.rows.iter().any(|r| r.code == row.code) {
                 refuse(
                     &mut errors,
                     format!("questions.{}.rows.{}", question.code, row.code),
@@ -103,7 +108,7 @@ pub fn check(old: &SurveyDefinition, new: &SurveyDefinition, answered: &Answered
                 );
             }
         }
-        if question.other && !replacement.other && items.contains(super::super::respond::answers::OTHER) {
+        if question.other && !replacement.other && answers.iter().any(Answer::chose_other) {
             refuse(
                 &mut errors,
                 format!("questions.{}.other", question.code),

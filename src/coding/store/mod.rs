@@ -13,17 +13,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::units::Unit;
+pub use super::units::UnitRef;
 use crate::accounts::Role;
 use crate::codebook::model::CodebookFile;
 use crate::db::{DbError, now_rfc3339};
 use crate::survey::members::{self, MemberRole, Need};
-
-/// One answer to code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct UnitRef<'a> {
-    pub response_id: i64,
-    pub question: &'a str,
-}
 
 /// A coding as shown in the coding screen.
 #[derive(Debug, Clone, Serialize)]

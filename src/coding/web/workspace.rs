@@ -269,29 +269,19 @@ fn parse_unit(text: &str) -> Option<Unit> {
     Some(Unit { response_id: response.parse().ok()?, question: question.to_string() })
 }
 
-/// The respondent's answers to closed questions, as context for the coder.
+/// The respondent's answers to closed questions, as context for the coder: each on one line in
+/// the default language, as the responses page and the exports show it.
 async fn closed_answers(state: &AppState, ctx: &Context, response_id: i64) -> Result<Vec<minijinja::Value>> {
+    use crate::answer::{Answer, Naming};
     let answers = state.db.read(move |conn| crate::respond::store::load_answers(conn, response_id)).await?;
     let d = &ctx.survey.definition;
-    let language = &d.default_language;
+    let naming = Naming::default_labels(d);
     Ok(d.questions()
         .map(|(_, q)| q)
-        .filter(|q| !q.kind.is_open() && q.kind != crate::survey::model::QuestionType::Display)
+        .filter(|q| !q.kind.is_open())
         .filter_map(|q| {
-            let items = answers.get(&q.code)?;
-            let label =
-                |code: &str| q.choice(code).map_or(code.to_string(), |c| d.text(&c.label, language).to_string());
-            let value = match q.kind {
-                crate::survey::model::QuestionType::SingleChoice => items.get("").map(|c| label(c)).unwrap_or_default(),
-                crate::survey::model::QuestionType::MultipleChoice => {
-                    items.keys().map(|c| label(c)).collect::<Vec<_>>().join("; ")
-                }
-                crate::survey::model::QuestionType::Number | crate::survey::model::QuestionType::Date => {
-                    items.get("").cloned().unwrap_or_default()
-                }
-                _ => return None,
-            };
-            Some(context! { code => &q.code, text => d.text(&q.text, language), value })
+            let value = Answer::of(q, &answers)?.line(q, naming);
+            Some(context! { code => &q.code, text => d.text(&q.text, &d.default_language), value })
         })
         .collect())
 }

@@ -11,6 +11,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{change_audited, title};
+use crate::answer::{Answer, Naming};
 use crate::app::AppState;
 use crate::audit;
 use crate::distribute::participants::{self, STATUSES};
@@ -18,7 +19,7 @@ use crate::distribute::responses::{self as managed, ResponseFilter, ResponseSumm
 use crate::error::{AppError, Result};
 use crate::respond::answers::AnswerSet;
 use crate::respond::store as answers_store;
-use crate::survey::model::{Question, SurveyDefinition};
+use crate::survey::model::SurveyDefinition;
 use crate::survey::store::{self, StoredSurvey};
 use crate::web::page::flash;
 use crate::web::scope::ManagedSurvey;
@@ -118,42 +119,16 @@ struct AnswerShown {
     lines: Vec<String>,
 }
 
-/// The lines of one answer in the default language: choice labels rather than codes.
-fn answer_lines(d: &SurveyDefinition, question: &Question, items: &BTreeMap<String, String>) -> Vec<String> {
-    let label = |code: &str| {
-        question.choice(code).map_or(code.to_string(), |c| d.text(&c.label, &d.default_language).to_string())
-    };
-    let row_label = |code: &str| {
-        question
-            .rows
-            .iter()
-            .find(|r| r.code == code)
-            .map_or(code.to_string(), |r| d.text(&r.label, &d.default_language).to_string())
-    };
-    let mut lines = Vec::new();
-    for (item, value) in items {
-        let line = match (item.as_str(), question.kind.as_str()) {
-            ("other", _) => format!("Other: {value}"),
-            ("", "single_choice") => label(value),
-            ("", _) => value.clone(),
-            (choice, "multiple_choice") => label(choice),
-            (choice, "ranking") => format!("{value}. {}", label(choice)),
-            (row, "matrix") => format!("{}: {}", row_label(row), label(value)),
-            (item, _) => format!("{item}: {value}"),
-        };
-        lines.push(line);
-    }
-    lines
-}
-
+/// Each answered question with its answer's parts in the default language (`answer::Answer::parts`).
 fn answers_shown(d: &SurveyDefinition, answers: &AnswerSet) -> Vec<AnswerShown> {
+    let naming = Naming::default_labels(d);
     d.questions()
         .filter_map(|(_, q)| {
-            let items = answers.get(&q.code)?;
+            let answer = Answer::of(q, answers)?;
             Some(AnswerShown {
                 code: q.code.clone(),
                 question: d.text(&q.text, &d.default_language).to_string(),
-                lines: answer_lines(d, q, items),
+                lines: answer.parts(q, naming),
             })
         })
         .collect()

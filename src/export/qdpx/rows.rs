@@ -1,6 +1,6 @@
 //! The rows a project export reads, as ordered scans that hold one response at a time: complete
 //! responses with their answers, side by side (a merge, `db::take_rows_for`) with the codings and
-//! the memos on their answers, and with the layer's codes (`coding::layers::UnitReader`); the
+//! the memos on their answers, and with the layer's codes (`coding::store::layers::UnitReader`); the
 //! memos, one by one; and the survey and the people who coded.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use super::ExportError;
-use crate::coding::layers::{Layer, UnitReader, UnitStatements};
+use crate::coding::layers::Layer;
+use crate::coding::store::layers::{UnitReader, UnitStatements};
 use crate::db::{DbError, take_rows_for};
 use crate::survey::model::SurveyDefinition;
 use crate::survey::store::StoredSurvey;
@@ -23,7 +24,7 @@ pub fn find_survey(conn: &Connection, id: i64) -> Result<Option<StoredSurvey>, D
 }
 
 /// One respondent's answers: question → item → value, as in the `answers` table.
-pub type Answers = BTreeMap<String, BTreeMap<String, String>>;
+pub type Answers = crate::answer::Rows;
 
 /// A complete response as the scan reads it.
 #[derive(Debug, Default)]
@@ -54,6 +55,8 @@ pub struct CodingRow {
     pub code_key: String,
     pub passage: Option<(i64, i64)>,
     pub created_at: String,
+    /// The machine coder's model hash when the coding was an accepted suggestion.
+    pub source: Option<String>,
 }
 
 /// A memo on an answer.
@@ -72,15 +75,16 @@ pub struct AnswerMemo {
 type AnswerRow = (i64, String, Option<String>, Option<String>, Option<String>, Option<bool>);
 type Rows<'s, T> = std::iter::Peekable<rusqlite::MappedRows<'s, fn(&rusqlite::Row) -> rusqlite::Result<T>>>;
 
-/// Complete responses and their answers, in response order. `responses` is read in rowid order
-/// (`NOT INDEXED`) and each response's answers come from the answers' primary key, so SQLite
-/// never sorts. `trim` is SQLite's, as in `coding::units`, so the same answers count as blank.
-const RESPONSES: &str = "SELECT r.id, r.updated_at, a.question, a.item, a.value, trim(a.value) != '' \
-     FROM responses r NOT INDEXED LEFT JOIN answers a ON a.response_id = r.id \
-     WHERE r.survey_id = ?1 AND r.status = 'complete' AND r.deleted_at IS NULL ORDER BY r.id";
+/// Complete responses and their answers, in response order. The responses are read in rowid
+/// order (`+survey_id` keeps SQLite from reading them through the survey's index) and each
+/// response's answers come from the answers' primary key, so SQLite never sorts. `trim` is
+/// SQLite's, as in `coding::units`, so the same answers count as blank.
+pub const RESPONSES: &str = "SELECT r.id, r.updated_at, a.question, a.item, a.value, trim(a.value) != '' \
+     FROM complete_responses r LEFT JOIN answers a ON a.response_id = r.id \
+     WHERE +r.survey_id = ?1 ORDER BY r.id";
 
 /// A codebook's codings in the order of the `codings_unit` index: no sort.
-const CODINGS: &str = "SELECT response_id, id, question, coder_id, layer, code_key, span_start, span_end, created_at \
+const CODINGS: &str = "SELECT response_id, id, question, coder_id, layer, code_key, span_start, span_end, created_at, source \
      FROM codings WHERE codebook_id = ?1 ORDER BY response_id, question, id";
 
 /// Memos on answers in the order of the `memos_unit` index.
@@ -145,6 +149,7 @@ impl<'c> Statements<'c> {
                     code_key: r.get(5)?,
                     passage: span.0.zip(span.1),
                     created_at: r.get(8)?,
+                    source: r.get(9)?,
                 })
             };
             let memo: fn(&rusqlite::Row) -> rusqlite::Result<AnswerMemo> = |r| {
@@ -281,6 +286,21 @@ pub fn for_each_memo(
         each(memo?)?;
     }
     Ok(())
+}
+
+/// A machine-coder model whose suggestions codings came from: (hash, when it was trained,
+/// codebook version), the last two unknown for a model no longer stored.
+pub type ModelSource = (String, Option<String>, Option<i64>);
+
+/// The models whose suggestions codings of the codebook came from.
+pub fn model_sources(conn: &Connection, codebook_id: i64) -> Result<Vec<ModelSource>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT s.source, m.trained_at, m.codebook_version FROM (SELECT DISTINCT source FROM codings \
+         WHERE codebook_id = ?1 AND source IS NOT NULL) s \
+         LEFT JOIN suggest_models m ON m.codebook_id = ?1 AND m.hash = s.source ORDER BY s.source",
+    )?;
+    let rows = stmt.query_map([codebook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// (id, email, name) of each of these users, by id; the name is the email for an account without one.

@@ -1,14 +1,10 @@
 //! Closed questions as REFI-QDA case variables, and a respondent's closed answers as their values:
-//! choices as the choice's label in the survey's default language, numbers and dates as such.
+//! choices as on the responses page (labels in the survey's default language), numbers and dates
+//! as such.
 
-use std::collections::BTreeMap;
-
+use crate::answer::{Answer, Naming, Rows};
 use crate::codebook::qdc::derived_guid;
-use crate::respond::answers::OTHER;
 use crate::survey::model::{NumberKind, Question, QuestionType, SurveyDefinition};
-
-/// What multiple values (ticked boxes, ranked options) are joined with.
-const JOIN: &str = "; ";
 
 /// A variable's `typeOfVariable`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,55 +80,22 @@ pub fn variables(survey_id: i64, definition: &SurveyDefinition) -> Vec<Variable>
     found
 }
 
-/// A respondent's value of a variable, from their stored answer rows to its question (item →
-/// value, as in the `answers` table); `None` when they gave none or it cannot be read as the type.
-pub fn value(
-    variable: &Variable,
-    definition: &SurveyDefinition,
-    answers: &BTreeMap<String, BTreeMap<String, String>>,
-) -> Option<String> {
-    let items = answers.get(&variable.question)?;
+/// A respondent's value of a variable, from their stored answer rows (`answer::Rows`); `None` when
+/// they gave none or it cannot be read as the type. A choice question's value is its answer on one
+/// line in the default language (`answer::Answer::line`, as the responses page shows it), a
+/// matrix row's the label of the row's choice.
+pub fn value(variable: &Variable, definition: &SurveyDefinition, answers: &Rows) -> Option<String> {
     let question = definition.question(&variable.question)?;
-    let label = |code: &str| match question.choice(code) {
-        Some(choice) => definition.text(&choice.label, &definition.default_language).to_string(),
-        None => code.to_string(),
+    let answer = Answer::of(question, answers)?;
+    let naming = Naming::default_labels(definition);
+    let value = match (&answer, variable.row.as_deref()) {
+        (Answer::Matrix(_), Some(row)) => naming.choice(question, answer.row(row)?).into_owned(),
+        (Answer::Single { .. } | Answer::Multiple { .. } | Answer::Ranking(_), _) => answer.line(question, naming),
+        (Answer::Number(value), _) => number(value, question)?,
+        (Answer::Date(value), _) if is_date(value) => value.to_string(),
+        _ => return None,
     };
-    let single = items.get("").map(String::as_str);
-    let value = match (question.kind, variable.row.as_deref()) {
-        (QuestionType::Matrix, Some(row)) => items.get(row).map(|code| label(code)),
-        (QuestionType::SingleChoice, _) => match single {
-            Some(OTHER) if question.choice(OTHER).is_none() => Some(other_text(items)),
-            Some(code) => Some(label(code)),
-            None => None,
-        },
-        (QuestionType::MultipleChoice, _) => {
-            let ticked = question.choices.iter().filter(|c| items.get(&c.code).is_some_and(|v| v == "1"));
-            let mut labels: Vec<String> = ticked.map(|c| label(&c.code)).collect();
-            if items.contains_key(OTHER) && question.choice(OTHER).is_none() {
-                labels.push(other_text(items));
-            }
-            Some(labels.join(JOIN))
-        }
-        (QuestionType::Ranking, _) => {
-            let mut ranked: Vec<(u32, usize, String)> = question
-                .choices
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| Some((items.get(&c.code)?.trim().parse().ok()?, i, label(&c.code))))
-                .collect();
-            ranked.sort();
-            Some(ranked.into_iter().map(|(_, _, label)| label).collect::<Vec<_>>().join(JOIN))
-        }
-        (QuestionType::Number, _) => single.and_then(|v| number(v, question)),
-        (QuestionType::Date, _) => single.filter(|v| is_date(v)).map(str::to_string),
-        _ => None,
-    };
-    value.filter(|v| !v.is_empty())
-}
-
-/// What the respondent typed under "Other", or the choice's code when they typed nothing.
-fn other_text(items: &BTreeMap<String, String>) -> String {
-    items.get(OTHER).map(|t| t.trim()).filter(|t| !t.is_empty()).unwrap_or(OTHER).to_string()
+    Some(value).filter(|v| !v.is_empty())
 }
 
 /// A stored number as an `xsd:integer` or `xsd:decimal` (no exponent), as the question asks.
@@ -161,6 +124,8 @@ fn is_date(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     const SURVEY: &str = r#"
@@ -251,7 +216,7 @@ text = { en = "Since", es = "Desde" }
     }
 
     #[test]
-    fn values_are_labels_in_the_default_language_joined_in_order() {
+    fn values_are_the_answers_lines_in_the_default_language() {
         let found = values(&[
             ("ROLE", "", "res"),
             ("USES", "c", "1"),
@@ -270,8 +235,8 @@ text = { en = "Since", es = "Desde" }
             found.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
             [
                 some("Researcher"),
-                some("Alpha; Gamma; my own"),
-                some("Z; X; Y"),
+                some("Alpha; Gamma; Other (please specify): my own"),
+                some("1. Z; 2. X; 3. Y"),
                 None,
                 some("High"),
                 some("12"),
@@ -291,7 +256,7 @@ text = { en = "Since", es = "Desde" }
             ("SINCE", "", "2024-02-30"),
         ]);
         let by_name: BTreeMap<String, Option<String>> = found.into_iter().collect();
-        assert_eq!(by_name["ROLE"].as_deref(), Some("Teacher"));
+        assert_eq!(by_name["ROLE"].as_deref(), Some("Other (please specify): Teacher"));
         assert_eq!(by_name["YEARS"], None);
         assert_eq!(by_name["SHARE"].as_deref(), Some("1000"));
         assert_eq!(by_name["SINCE"], None);

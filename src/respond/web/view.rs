@@ -1,12 +1,13 @@
 //! What a respondent page shows, as plain data for the templates: every text already in the
 //! respondent's language, every value as they typed or saved it, every message by its field.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::respond::answers::{AnswerSet, OTHER, Problem, field_name};
+use crate::answer::{Answer, OTHER};
+use crate::respond::answers::{AnswerSet, Problem, field_name};
 use crate::survey::messages;
 use crate::survey::model::{ChoiceDisplay, Question, SurveyDefinition, Text};
 use crate::survey::validate::CompiledSurvey;
@@ -106,16 +107,17 @@ pub fn question_view(
     errors: &HashMap<String, String>,
     language: &str,
 ) -> QuestionView {
-    let empty = BTreeMap::new();
-    let items = answers.get(&question.code).unwrap_or(&empty);
+    // What the respondent gave, saved or just typed (a page sent back with errors keeps it as typed).
+    let answer = Answer::of(question, answers);
+    let answer = answer.as_ref();
     let id = format!("q-{}", question.code);
-    let value = items.get("").cloned().unwrap_or_default();
+    let value = answer.and_then(|a| a.value().or(a.choice())).unwrap_or_default().to_string();
     let choice = |c: &crate::survey::model::Choice| ChoiceView {
         code: c.code.clone(),
         label: text(survey, &c.label, language),
         id: format!("{id}-{}", c.code),
-        checked: items.contains_key(&c.code) || value == c.code,
-        rank: items.get(&c.code).cloned().unwrap_or_default(),
+        checked: answer.is_some_and(|a| a.gave(&c.code)),
+        rank: answer.and_then(|a| a.rank_of(&c.code)).unwrap_or_default().to_string(),
         name: field_name(&question.code, &c.code),
     };
     let rows = question
@@ -126,7 +128,7 @@ pub fn question_view(
             label: text(survey, &r.label, language),
             name: field_name(&question.code, &r.code),
             id: format!("{id}-{}", r.code),
-            value: items.get(&r.code).cloned().unwrap_or_default(),
+            value: answer.and_then(|a| a.row(&r.code)).unwrap_or_default().to_string(),
         })
         .collect();
     QuestionView {
@@ -143,12 +145,8 @@ pub fn question_view(
         max: bound(question.max),
         max_length: question.max_length,
         other: question.other,
-        other_selected: value == OTHER || items.contains_key(OTHER),
-        other_text: items
-            .get(OTHER)
-            .filter(|_| value.is_empty() || value == OTHER || question.kind.as_str() != "single_choice")
-            .cloned()
-            .unwrap_or_default(),
+        other_selected: answer.is_some_and(Answer::chose_other),
+        other_text: answer.and_then(Answer::other_text).unwrap_or_default().to_string(),
         other_name: field_name(&question.code, OTHER),
         choices: question.choices.iter().map(choice).collect(),
         rows,

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fieldwork::accounts::Role;
-use fieldwork::coding::layers::{Layer, codes_by_unit};
+use fieldwork::coding::layers::Layer;
+use fieldwork::coding::store::layers::codes_by_unit;
 use fieldwork::coding::units::Unit;
 use reqwest::StatusCode;
 
