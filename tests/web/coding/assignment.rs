@@ -280,14 +280,21 @@ async fn a_run_a_stopped_server_left_unfinished_says_so_on_the_assignment_page()
     let (_, ana) = study.person("ana@example.org", Role::Coder).await;
     study.assign(&[ana], "0", "2", "1").await;
     let conn = fieldwork::db::open(&study.app.db_path).unwrap();
-    conn.execute("UPDATE assignment_runs SET finished_at = NULL, written = 7, total = 20", []).unwrap();
+    conn.execute(
+        "UPDATE assignment_runs SET finished_at = NULL, written = 7, total = 20, created_at = '2026-07-15T07:00:00Z'",
+        [],
+    )
+    .unwrap();
 
     let shown = visible_text(&page(&study.app, &format!("/codebooks/{}/assign", study.codebook)).await);
 
     assert!(
-        shown.contains("was interrupted (7 of 20 answers written) when the server stopped: assign again"),
-        "{shown}"
+        shown.contains(
+            "The assignment begun 15 Jul 2026, 07:00 UTC was interrupted (7 of 20 answers written) when the server stopped: assign again"
+        ),
+        "in the reader's zone: {shown}"
     );
+    assert!(shown.contains("15 Jul 2026, 07:00 UTC (not finished)"), "{shown}");
     study.assign(&[ana], "0", "2", "1").await;
     let shown = visible_text(&page(&study.app, &format!("/codebooks/{}/assign", study.codebook)).await);
     assert!(!shown.contains("interrupted"), "assigned again, the newest run is whole: {shown}");

@@ -170,14 +170,18 @@ async fn memos_on_an_answer_a_code_and_the_journal_keep_their_author_and_time_an
         assert!(at >= started && at <= time::OffsetDateTime::now_utc(), "{}", row.6);
     }
 
+    // Shown in the reader's zone (UTC unless they chose one), as every page shows a time.
+    let shown = |at: &str| fieldwork::web::time_zone::display(at, "UTC");
+    assert!(shown(&rows[0].6).ends_with(" UTC"), "{}", shown(&rows[0].6));
     let answer_page = page(&alice, &study.unit(response)).await;
     assert!(answer_page.contains("Laptop = &lt;access&gt;?"), "shown, escaped");
-    assert!(visible_text(&answer_page).contains(&format!("alice@example.org, {}", rows[0].6)));
+    assert!(visible_text(&answer_page).contains(&format!("alice@example.org, {}", shown(&rows[0].6))));
     let journal_page = visible_text(&page(&alice, &journal).await);
     assert!(
-        journal_page.contains(&format!("MOT_ACCESS Access includes cheap hardware. alice@example.org, {}", rows[1].6))
+        journal_page
+            .contains(&format!("MOT_ACCESS Access includes cheap hardware. alice@example.org, {}", shown(&rows[1].6)))
     );
-    assert!(journal_page.contains(&format!("Week 1: codebook piloted. {}, {}", super::RESEARCHER, rows[2].6)));
+    assert!(journal_page.contains(&format!("Week 1: codebook piloted. {}, {}", super::RESEARCHER, shown(&rows[2].6))));
 }
 
 #[tokio::test]
