@@ -48,6 +48,10 @@ pub struct AppState {
     pub new_responses: Arc<NewResponseLimiter>,
     /// Responses begun in the last seconds, so that a form sent twice begins one.
     pub recent_begins: Arc<RecentBegins>,
+    /// Coders' assignments being written in batches, one per codebook at a time.
+    pub assignments: Arc<crate::coding::web::AssignmentJobs>,
+    /// Published codebook versions, decoded once.
+    pub published: Arc<crate::coding::web::PublishedVersions>,
     /// The secret personal links are derived from.
     pub link_key: Arc<LinkKey>,
     /// Invitations and reminders: the SMTP server, the pace, and the sender's wake-up call.
@@ -110,6 +114,8 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         rendered: Arc::new(RenderedPages::default()),
         new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
         recent_begins: Arc::new(RecentBegins::default()),
+        assignments: Arc::default(),
+        published: Arc::default(),
         suggest_jobs: Arc::default(),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),

@@ -1,5 +1,7 @@
-// The coding screen's keyboard shortcuts and passage highlighting. Everything here has a form
-// or a link behind it; the page works without this script, only faster with it.
+// The coding screen's keyboard shortcuts, passage highlighting, definitions shown in place and
+// the flag on two codes of a "choose one at most" category; and, on the assignment page, the
+// progress kept up to date. Everything here has a form or a link behind it; the pages work
+// without this script, only faster with it.
 (function () {
   "use strict";
   var form = document.getElementById("codes-form");
@@ -46,11 +48,82 @@
           });
         }
         event.preventDefault();
-        submitWith("save");
+        // Save and stay: a code key is one step of coding this answer.
+        submitWith("apply");
         return;
       }
     }
   });
+
+  // Two ticked codes of a category that allows one at most are flagged at once; the server
+  // refuses them too when the form is sent.
+  var warning = document.getElementById("exclusive-warning");
+  function flagExclusive() {
+    if (!form || !warning) return;
+    var ticked = {};
+    form.querySelectorAll("input[data-group]").forEach(function (box) {
+      var group = box.getAttribute("data-group");
+      if (box.checked) ticked[group] = (ticked[group] || 0) + 1;
+    });
+    var clash = null;
+    form.querySelectorAll("input[data-group]").forEach(function (box) {
+      var group = box.getAttribute("data-group");
+      var bad = box.checked && ticked[group] > 1;
+      if (bad) {
+        box.setAttribute("aria-invalid", "true");
+        box.setAttribute("aria-describedby", "exclusive-warning");
+        clash = clash || group;
+      } else {
+        box.removeAttribute("aria-invalid");
+        box.removeAttribute("aria-describedby");
+      }
+      box.closest("li").classList.toggle("conflicting", bad);
+    });
+    warning.hidden = !clash;
+    warning.textContent = clash ? "Only one code of “" + clash + "” may apply: untick all but one." : "";
+  }
+  if (form) form.addEventListener("change", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-group")) flagExclusive();
+  });
+
+  // Definitions: the page of the codebook version's definitions is fetched once (the browser
+  // keeps it) and a code's definition is shown under it.
+  var definitions = null;
+  function definitionsPage() {
+    if (!definitions) {
+      definitions = fetch(form.getAttribute("data-definitions"), { credentials: "same-origin" })
+        .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
+        .then(function (html) { return new DOMParser().parseFromString(html, "text/html"); });
+    }
+    return definitions;
+  }
+  if (form) form.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.definition-link");
+    if (!link) return;
+    event.preventDefault();
+    var item = link.closest("li");
+    var shown = item.querySelector(".definition-shown");
+    if (shown) {
+      shown.remove();
+      link.setAttribute("aria-expanded", "false");
+      return;
+    }
+    definitionsPage().then(function (page) {
+      var body = page.getElementById("def-" + link.getAttribute("data-code"));
+      var text = body && body.querySelector(".definition-body");
+      if (!text) { window.location.href = link.href; return; }
+      var box = document.createElement("div");
+      box.className = "definition-shown";
+      box.appendChild(document.importNode(text, true));
+      item.appendChild(box);
+      link.setAttribute("aria-expanded", "true");
+    }).catch(function () { window.location.href = link.href; });
+  });
+
+  // The assignment page while answers are being written: its progress, every two seconds.
+  if (document.querySelector("#assignment-progress[data-running]")) {
+    window.setTimeout(function () { window.location.reload(); }, 2000);
+  }
 
   // Offsets are Unicode code points into the stored answer, as the server counts them.
   function codePoints(text) { return Array.from(text).length; }

@@ -1,13 +1,13 @@
 //! Where `fieldwork agreement --survey` finds its codings: the survey, its codebook (by id or
 //! name, needed only when it has several), a codebook version and a question, checked, then the
-//! same codings the agreement page reads (`coding::layers::agreement_codings`).
+//! same codings the agreement page reads (`coding::store::layers::agreement_codings`).
 
 use rusqlite::Connection;
 
 use super::error::AgreementError;
 use super::table::Coding;
 use crate::codebook::store::{self as codebooks, StoredCodebook};
-use crate::coding::layers;
+use crate::coding::store::layers;
 
 /// Which codings, as the command line gives them.
 #[derive(Debug, Clone, Copy, Default)]

@@ -14,7 +14,7 @@ use super::summary::{RELIABLE, Summary, TENTATIVE};
 use super::{Bootstrap, Report, ReportRow, RowKind, write_csv};
 use crate::app::AppState;
 use crate::codebook::tree::Tree;
-use crate::coding::layers;
+use crate::coding::store::layers;
 use crate::error::Result;
 use crate::web::Page;
 use crate::web::routes::Routes;
@@ -111,9 +111,10 @@ async fn load(
         .await
         .map_err(|e| anyhow::anyhow!("agreement task: {e}"))?
         .map_err(|e| anyhow::anyhow!("agreement: {e}"))?;
-    let questions =
-        survey.definition.questions().filter(|(_, q)| q.kind.is_open()).map(|(_, q)| q.code.clone()).collect();
-    Ok((crate::coding::web::Context { published: codebook.draft.clone(), codebook, survey, questions }, report))
+    let questions = crate::coding::questions::open(&survey.definition);
+    let meant_for = crate::coding::questions::meant_for(&survey.definition, &codebook.draft);
+    let published = std::sync::Arc::new(codebook.draft.clone());
+    Ok((crate::coding::web::Context { published, codebook, survey, questions, meant_for }, report))
 }
 
 /// `GET /codebooks/{id}/agreement?question=Q&version=V`

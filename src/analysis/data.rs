@@ -13,7 +13,8 @@ use super::store::{FILTERED, Params};
 use crate::answer::{Answer, OTHER, Rows};
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::codebook::tree::Tree;
-use crate::coding::layers::{Layer, UnitStatements};
+use crate::coding::layers::Layer;
+use crate::coding::store::layers::UnitStatements;
 use crate::db::{DbError, take_rows_for};
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 

@@ -20,13 +20,20 @@ pub struct StoredCodebook {
     pub published_version: i64,
     pub blind: bool,
     pub reconciliation_open: bool,
+    /// Whether coders see the respondent's closed answers beside the answer they code (off when
+    /// they must not bias the coding).
+    pub coders_see_closed_answers: bool,
     /// Whether the draft differs from the version coders use (always, before the first
     /// publication): only then is there anything to publish.
     pub draft_differs: bool,
 }
 
+/// Drafts and published versions, decoded once per text (`db::decoded`).
+static DECODED: crate::db::decoded::Decoded<CodebookFile> = crate::db::decoded::Decoded::new();
+
 fn decode(json: &str) -> rusqlite::Result<CodebookFile> {
-    serde_json::from_str(json)
+    DECODED
+        .decode(json)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
@@ -34,8 +41,16 @@ fn encode(file: &CodebookFile) -> Result<String, DbError> {
     serde_json::to_string(file).map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))
 }
 
-const COLUMNS: [&str; 7] =
-    ["id", "survey_id", "draft", "draft_revision", "published_version", "blind", "reconciliation_open"];
+const COLUMNS: [&str; 8] = [
+    "id",
+    "survey_id",
+    "draft",
+    "draft_revision",
+    "published_version",
+    "blind",
+    "reconciliation_open",
+    "coders_see_closed_answers",
+];
 
 /// The columns `from_row_at` reads, of the table named `alias` in a join: the table's own, then
 /// whether its draft differs from the version coders use.
@@ -66,7 +81,8 @@ pub(crate) fn from_row_at(row: &rusqlite::Row, at: usize) -> rusqlite::Result<St
         published_version: row.get(at + 4)?,
         blind: row.get(at + 5)?,
         reconciliation_open: row.get(at + 6)?,
-        draft_differs: row.get(at + 7)?,
+        coders_see_closed_answers: row.get(at + 7)?,
+        draft_differs: row.get(at + 8)?,
     })
 }
 
@@ -180,6 +196,15 @@ pub fn set_modes(conn: &Connection, id: i64, blind: bool, reconciliation_open: b
     conn.execute(
         "UPDATE codebooks SET blind = ?2, reconciliation_open = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, blind, reconciliation_open, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Whether coders see the respondent's closed answers (`StoredCodebook::coders_see_closed_answers`).
+pub fn set_coders_see_closed_answers(conn: &Connection, id: i64, shown: bool) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE codebooks SET coders_see_closed_answers = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, shown, now_rfc3339()],
     )?;
     Ok(())
 }

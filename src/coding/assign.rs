@@ -5,10 +5,6 @@
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use rusqlite::{Connection, params};
-
-use super::units::Unit;
-use crate::db::{DbError, now_rfc3339};
 
 /// How to share the answers out.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,84 +16,83 @@ pub struct Plan {
     pub seed: u64,
 }
 
-/// Who codes which unit. `coders` must not be empty.
-pub fn draw(units: &[Unit], coders: &[i64], plan: Plan) -> Vec<(Unit, Vec<i64>)> {
+/// An assignment as drawn: the units in their order, each with its coders (in increasing order),
+/// kept in flat lists so that a draw of a million answers is a few contiguous arrays rather than a
+/// million small ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drawn<U> {
+    units: Vec<U>,
+    /// Unit `i`'s coders are `coders[ends[i - 1]..ends[i]]` (from 0 for the first).
+    ends: Vec<usize>,
+    coders: Vec<i64>,
+}
+
+impl<U> Drawn<U> {
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// The `i`-th unit, in unit order, with its coders.
+    pub fn get(&self, i: usize) -> Option<(&U, &[i64])> {
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        Some((self.units.get(i)?, self.coders.get(start..*self.ends.get(i)?)?))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&U, &[i64])> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// Who codes which unit (any ordered value naming an answer); the units are put in their order
+/// first, so the draw does not depend on the order they were read in. `coders` must not be empty.
+pub fn draw<U: Ord>(mut units: Vec<U>, coders: &[i64], plan: Plan) -> Drawn<U> {
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
-    let mut order: Vec<&Unit> = units.iter().collect();
-    order.sort();
+    units.sort();
+    let mut order: Vec<usize> = (0..units.len()).collect();
     order.shuffle(&mut rng);
     let doubles = (plan.double_share.clamp(0.0, 1.0) * order.len() as f64).round() as usize;
     let per_double = plan.coders_per_double.clamp(1, coders.len().max(1));
+    // Where each unit's coders go: the first `doubles` of the shuffled order get several.
+    let mut double = vec![false; units.len()];
+    for &i in order.iter().take(doubles) {
+        double[i] = true;
+    }
+    let ends: Vec<usize> = double
+        .iter()
+        .scan(0, |end, &d| {
+            *end += if d { per_double } else { 1 };
+            Some(*end)
+        })
+        .collect();
+    drop(double);
+    let mut drawn = Drawn { units, coders: vec![0; ends.last().copied().unwrap_or(0)], ends };
     let mut load = vec![0usize; coders.len()];
-    let mut drawn = Vec::with_capacity(order.len());
-    for (i, unit) in order.into_iter().enumerate() {
-        let wanted = if i < doubles { per_double } else { 1 };
+    let mut candidates: Vec<usize> = Vec::with_capacity(coders.len());
+    for i in order {
+        let start = if i == 0 { 0 } else { drawn.ends[i - 1] };
+        let slot = &mut drawn.coders[start..drawn.ends[i]];
         // The least loaded coders, ties broken at random so no coder is always first.
-        let mut candidates: Vec<usize> = (0..coders.len()).collect();
+        candidates.clear();
+        candidates.extend(0..coders.len());
         candidates.shuffle(&mut rng);
         candidates.sort_by_key(|&c| load[c]);
-        let mut chosen: Vec<i64> = candidates
-            .into_iter()
-            .take(wanted)
-            .map(|c| {
-                load[c] += 1;
-                coders[c]
-            })
-            .collect();
-        chosen.sort_unstable();
-        drawn.push((unit.clone(), chosen));
-    }
-    drawn.sort();
-    drawn
-}
-
-/// Stores a run and its assignments, replacing the earlier assignments in the same scope (one
-/// question, or all). Codings already made are kept.
-pub fn save(
-    conn: &Connection,
-    codebook_id: i64,
-    question: Option<&str>,
-    coders: &[i64],
-    plan: Plan,
-    created_by: i64,
-    drawn: &[(Unit, Vec<i64>)],
-) -> Result<i64, DbError> {
-    conn.execute(
-        "DELETE FROM assignments WHERE codebook_id = ?1 AND (?2 IS NULL OR question = ?2)",
-        params![codebook_id, question],
-    )?;
-    let coders_json = serde_json::to_string(coders).unwrap_or_else(|_| "[]".into());
-    conn.execute(
-        "INSERT INTO assignment_runs (codebook_id, question, coders, double_share, coders_per_double, seed, created_at, created_by) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![codebook_id, question, coders_json, plan.double_share, plan.coders_per_double as i64, plan.seed as i64, now_rfc3339(), created_by],
-    )?;
-    let run = conn.last_insert_rowid();
-    let mut insert = conn.prepare_cached(
-        "INSERT OR REPLACE INTO assignments (codebook_id, response_id, question, coder_id, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    for (unit, coders) in drawn {
-        for coder in coders {
-            insert.execute(params![codebook_id, unit.response_id, unit.question, coder, run])?;
+        for (place, &c) in slot.iter_mut().zip(&candidates) {
+            load[c] += 1;
+            *place = coders[c];
         }
+        slot.sort_unstable();
     }
-    Ok(run)
-}
-
-/// Done and assigned counts per coder, for the progress table.
-pub fn progress(conn: &Connection, codebook_id: i64) -> Result<Vec<(String, i64, i64)>, DbError> {
-    let mut stmt = conn.prepare(
-        "SELECT u.email, COUNT(*), SUM(EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = a.codebook_id \
-             AND d.response_id = a.response_id AND d.question = a.question AND d.coder_id = a.coder_id)) \
-         FROM assignments a JOIN users u ON u.id = a.coder_id WHERE a.codebook_id = ?1 GROUP BY a.coder_id ORDER BY u.email",
-    )?;
-    let rows = stmt.query_map([codebook_id], |r| Ok((r.get(0)?, r.get(2)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
+    drawn
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coding::units::Unit;
 
     fn units(n: i64) -> Vec<Unit> {
         (1..=n).map(|i| Unit { response_id: i, question: "Q".into() }).collect()
@@ -106,17 +101,22 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_assignment_and_another_seed_another() {
         let plan = Plan { double_share: 0.2, coders_per_double: 2, seed: 42 };
-        let a = draw(&units(50), &[1, 2, 3], plan);
-        assert_eq!(a, draw(&units(50), &[1, 2, 3], plan));
-        assert_ne!(a, draw(&units(50), &[1, 2, 3], Plan { seed: 43, ..plan }));
+        let a = draw(units(50), &[1, 2, 3], plan);
+        assert_eq!(a, draw(units(50), &[1, 2, 3], plan));
+        let mut shuffled = units(50);
+        shuffled.reverse();
+        assert_eq!(a, draw(shuffled, &[1, 2, 3], plan), "whatever order the units were read in");
+        assert_ne!(a, draw(units(50), &[1, 2, 3], Plan { seed: 43, ..plan }));
     }
 
     #[test]
     fn the_chosen_share_is_double_coded_and_loads_are_even() {
-        let drawn = draw(&units(100), &[1, 2, 3, 4], Plan { double_share: 0.2, coders_per_double: 2, seed: 7 });
+        let drawn = draw(units(100), &[1, 2, 3, 4], Plan { double_share: 0.2, coders_per_double: 2, seed: 7 });
         assert_eq!(drawn.len(), 100);
         assert_eq!(drawn.iter().filter(|(_, c)| c.len() == 2).count(), 20);
-        assert!(drawn.iter().all(|(_, c)| c.len() == 1 || (c.len() == 2 && c[0] != c[1])));
+        assert!(drawn.iter().all(|(_, c)| c.len() == 1 || (c.len() == 2 && c[0] < c[1])));
+        let in_order: Vec<&Unit> = drawn.iter().map(|(u, _)| u).collect();
+        assert!(in_order.windows(2).all(|w| w[0] < w[1]), "in unit order");
         let load = |coder| drawn.iter().filter(|(_, c)| c.contains(&coder)).count();
         let loads: Vec<usize> = (1..=4).map(load).collect();
         assert_eq!(loads.iter().sum::<usize>(), 120);
@@ -125,7 +125,8 @@ mod tests {
 
     #[test]
     fn all_answers_can_be_double_coded() {
-        let drawn = draw(&units(10), &[1, 2], Plan { double_share: 1.0, coders_per_double: 2, seed: 1 });
-        assert!(drawn.iter().all(|(_, c)| c == &vec![1, 2]));
+        let drawn = draw(units(10), &[1, 2], Plan { double_share: 1.0, coders_per_double: 2, seed: 1 });
+        assert!(drawn.iter().all(|(_, c)| c == [1, 2]));
+        assert_eq!(draw(Vec::<Unit>::new(), &[1], Plan { double_share: 0.5, coders_per_double: 2, seed: 1 }).len(), 0);
     }
 }

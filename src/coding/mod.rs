@@ -3,7 +3,10 @@
 //! disagreements reconciled into a consensus layer.
 
 pub mod assign;
+pub mod blind;
 pub mod layers;
+pub mod questions;
 pub mod store;
+pub mod unit_page;
 pub mod units;
 pub mod web;

@@ -5,6 +5,7 @@
 
 mod backup;
 mod checkpoint;
+pub mod decoded;
 mod migrations;
 mod sigbus;
 mod writer;

@@ -12,7 +12,8 @@ use super::stream::{CsvExportError, Opt, Plan, bad};
 use crate::codebook::model::CodeKind;
 use crate::codebook::store::StoredCodebook;
 use crate::codebook::tree::Tree;
-use crate::coding::layers::{self, Layer, UnitCodings};
+use crate::coding::layers::{Layer, UnitCodings};
+use crate::coding::store::layers;
 use crate::csv_out::CsvWriter;
 
 /// The header of `codings`.
@@ -44,7 +45,7 @@ pub fn passage(text: &str, start: i64, end: i64) -> &str {
     if from <= to { &text[from..to] } else { "" }
 }
 
-/// The name of an answer as a unit of `fieldwork agreement` (and of `coding::layers::agreement_codings`).
+/// The name of an answer as a unit of `fieldwork agreement` (and of `coding::store::layers::agreement_codings`).
 pub fn unit_name(response_id: i64, question: &str) -> String {
     format!("{response_id}:{question}")
 }

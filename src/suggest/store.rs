@@ -10,7 +10,8 @@ use super::model::Model;
 use super::model::Params;
 use super::train::{Answer, Trained, TrainingSet};
 use crate::codebook::model::CodeKind;
-use crate::coding::layers::{Layer, UnitCodings, UnitStatements};
+use crate::coding::layers::{Layer, UnitCodings};
+use crate::coding::store::layers::UnitStatements;
 use crate::coding::units::Unit;
 use crate::db::{DbError, now_rfc3339};
 

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::store::{self, Status};
-use crate::coding::layers::UnitStatements;
+use crate::coding::store::layers::UnitStatements;
 use crate::db::DbError;
 use crate::distribute::access::Access;
 

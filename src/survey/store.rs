@@ -48,8 +48,12 @@ pub struct StoredSurvey {
     pub opened_at: Option<String>,
 }
 
+/// Definitions, decoded once per text (`db::decoded`): every staff page under a survey reads one.
+static DECODED: crate::db::decoded::Decoded<SurveyDefinition> = crate::db::decoded::Decoded::new();
+
 fn decode(json: &str) -> rusqlite::Result<SurveyDefinition> {
-    serde_json::from_str(json)
+    DECODED
+        .decode(json)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 

@@ -112,7 +112,8 @@ mod tests {
             done => true, context_answers => vec![context! { text => "Role", value => "Lead" }], position => 1, total => 2, done_count => 1,
             prev_url => "/p", next_url => "/n", next_open_url => "/u", published => true, blind => true, first_open => context! { response_id => 1, question => "Q" },
             items => Vec::<i32>::new(), journal => vec![context! { body => "j", author => "a", created_at => "t" }], code_memos => Vec::<i32>::new(),
-            people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)], runs => vec![("all", 0.2, 2, 7, "t")],
+            people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)],
+            runs => vec![context! { id => 1, questions => "OPEN_WHY", double_share => 0.2, coders_per_double => 2, seed => 7, created_at => "t", total => 4, written => 2, finished => false }],
             // The analysis page (`analysis::view`) and the export page's option fields (`export::fields`).
             fields => vec![
                 context! { name => "answer", label => "Only respondents who answered", kind => "select", value => "Q=a", help => "", options => vec![context! { value => "", label => "(everyone)" }, context! { label => "Q: Q?", options => vec![context! { value => "Q=a", label => "Ana <b>" }] }] },
@@ -129,7 +130,7 @@ mod tests {
                 cooccurrence => context! { codes => vec![("A", "A")], answers => vec![vec![2]], respondents => vec![vec![2]], c => vec![vec![1.0]], chart => "<svg></svg>", csv => "/e", svg => "/s", capped => "Showing 30", strongest => vec![context! { a => "A", b => "B", answers => 1, respondents => 1, c => 0.5 }] },
                 closed => context! { csv => "/e", frequencies => vec![context! { key => "Q", text => "Q?", answered => 2, chart => "<svg></svg>", svg => "/s", rows => vec![context! { key => "a", label => "A", count => 1, percent => 50.0 }], other_texts => vec!["x"] }] },
             },
-            open_questions => vec!["OPEN_WHY"], suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
+            open_questions => vec!["OPEN_WHY"], suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", context! { codes => vec!["A"], passages => vec![context! { code => "A", passage => "p" }], memos => vec![context! { body => "m", created_at => "t" }] })]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
             participants => vec![context! { id => 1, email => "p@example.org", name => "Ana <b>", language => "es", status => "invited", attributes => "role: lead", last_mail => "2026-01-01 10:00 CET", mail_error => "550 no" }],
             participant => context! { id => 1, email => "p@example.org", name => "P", status => "started", reminders => 1, attributes => context! { role => "lead" } },
@@ -173,6 +174,27 @@ mod tests {
             versions => vec![2, 1], model => "0123456789ab", code_choices => vec![("A", "A")], code_name => "A", unknown => "Z", uncoded => 3,
             strongest => vec![("“·teu”", 1.5)], figures => context! { eligible => false, reason => "12 positive examples; 20 needed" },
             ranked => vec![context! { probability => 0.9, question => "OPEN_WHY", text => "Ana <b>" }],
+            // The coding screens' own.
+            view => sample_unit_page(), span_codes => vec![("A", "A")], then => "stay", then_choices => vec![("stay", "stay"), ("next", "next")],
+            saved => context! { unit => context! { response_id => 1, question => "OPEN_WHY" }, names => vec!["A"], done => true },
+            definitions_url => "/codebooks/1/definitions/2", back_url => "/", back_label => "Your coding",
+            question_options => vec![("", "All"), ("OPEN_WHY", "OPEN_WHY: Why?")], next_page => "/n", previous_page => "/p",
+            writing => context! { run => context! { written => 1, total => 2, created_at => "t" }, alive => true },
+            chosen => context! { coders => vec![1], questions => vec!["OPEN_WHY"] }, about => vec![("", "The project"), ("A", "A")],
+            other_memos => vec![context! { body => "m", author => "a", created_at => "t" }], to_reconcile => 1, only_open => true,
+        }
+    }
+
+    fn sample_unit_page() -> minijinja::Value {
+        let code = |id: &str, category: bool| {
+            context! { id, name => id, category, depth => 1, shortcut => "a", retired => false, choose_one => category, applied => true, exclusive_group => ("C", "Cat"), defined => true, conflicting => true }
+        };
+        context! {
+            segments => vec![context! { start => 0, text => "Hello ", codes => Vec::<String>::new() }, context! { start => 6, text => "world", codes => vec!["A"] }],
+            text_length => 11, codes => vec![code("C", true), code("A", false)],
+            passages => vec![context! { id => 1, code => "A", name => "A", text => "world" }],
+            others => std::collections::BTreeMap::from([("b@example.org", vec!["A"])]), memos => vec![context! { body => "memo", author => "a", created_at => "t" }],
+            done => false, blind => true,
         }
     }
 

@@ -132,6 +132,11 @@ async fn the_agreement_page_reproduces_krippendorffs_example_a_and_the_command_l
     assert!(folded.contains("Organisation (one variable)") && folded.contains("Company"), "{folded}");
     assert!(!table.contains("Organisation") && !table.contains("Company"), "{table}");
     assert!(page.contains(&format!("/codebooks/{codebook}/reconcile?code=X")), "a link to the disagreements");
+
+    // The filter form shows what was chosen.
+    let (_, filtered) = app.get_page(&format!("/codebooks/{codebook}/agreement?question=WHY&version=1")).await;
+    assert!(filtered.contains(r#"<option value="WHY" selected>WHY</option>"#), "{filtered}");
+    assert!(filtered.contains(r#"<option value="1" selected>1</option>"#), "{filtered}");
 }
 
 #[tokio::test]

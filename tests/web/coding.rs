@@ -7,10 +7,12 @@
 //! was stored.
 
 mod assignment;
+mod blind_matrix;
 mod changes;
 mod depth;
 mod exchange;
 mod exclusive;
+mod queue;
 mod reconcile;
 mod spans;
 mod typed_text;

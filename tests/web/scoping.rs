@@ -216,6 +216,8 @@ pub enum Param {
     PageIndex,
     Token,
     StaticFile,
+    /// A published version of a codebook (the same number in every codebook, so not a nested id).
+    Version,
 }
 
 impl Param {
@@ -242,6 +244,7 @@ impl Param {
             ("p", "index") => Param::PageIndex,
             ("resume", "token") => Param::Token,
             ("static", "*path") => Param::StaticFile,
+            ("definitions", "version") => Param::Version,
             _ => panic!("a route parameter the access tests do not know: {{{name}}} after {before}/"),
         }
     }
@@ -274,6 +277,7 @@ impl Param {
             Param::PageIndex => "0".into(),
             Param::Token => "A".repeat(43),
             Param::StaticFile => "app.css".into(),
+            Param::Version => "1".into(),
         }
     }
 }

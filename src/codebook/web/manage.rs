@@ -192,9 +192,12 @@ pub struct ModesForm {
     blind: String,
     #[serde(default)]
     reconciliation_open: String,
+    #[serde(default)]
+    coders_see_closed_answers: String,
 }
 
-/// `POST /codebooks/{id}/modes`: blind coding and whether reconciliation is open.
+/// `POST /codebooks/{id}/modes`: blind coding, whether reconciliation is open, and whether coders
+/// see the respondent's closed answers.
 pub async fn set_modes(
     State(state): State<AppState>,
     ManagedCodebook(CodebookScope { user, codebook, .. }): ManagedCodebook,
@@ -202,17 +205,19 @@ pub async fn set_modes(
     Form(form): Form<ModesForm>,
 ) -> Result<Response> {
     let (blind, open) = (form.blind == "on", form.reconciliation_open == "on");
+    let closed_answers = form.coders_see_closed_answers == "on";
     let (id, name) = (codebook.id, codebook.draft.name.clone());
     state
         .db
         .write(move |tx| {
             store::set_modes(tx, id, blind, open)?;
+            store::set_coders_see_closed_answers(tx, id, closed_answers)?;
             audit::record(
                 tx,
                 Some(&user),
                 "codebook.modes",
                 &name,
-                &format!("blind {blind}, reconciliation open {open}"),
+                &format!("blind {blind}, reconciliation open {open}, coders see closed answers {closed_answers}"),
             )
         })
         .await?;

@@ -6,13 +6,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::workspace::{QueueQuery, ensure_in_queue, unit_url, unit_view};
+use super::workspace::{QueueQuery, Refused, Viewer, ensure_in_queue, unit_url, unit_view};
 use super::{Context, context};
+use crate::accounts::User;
 use crate::app::AppState;
 use crate::codebook::model::CodeKind;
+use crate::coding::blind::{Blinding, Person};
 use crate::coding::store;
 use crate::coding::units::Unit;
 use crate::error::Result;
+use crate::survey::members::{MemberRole, Standing};
 use crate::text::{self, Lines};
 use crate::web::Page;
 use crate::web::page::flash;
@@ -29,7 +32,7 @@ pub struct MemoForm {
 /// `POST …/memo`: a memo on this answer.
 pub async fn add_memo(
     State(state): State<AppState>,
-    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
+    CodingCodebook(CodebookScope { user, codebook, survey, standing }): CodingCodebook,
     page: Page,
     Path((id, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
@@ -41,8 +44,10 @@ pub async fn add_memo(
     let body = match text::field("The memo", &form.body, Lines::Many) {
         Ok(body) => body,
         Err(problem) => {
-            let view = unit_view(&state, &ctx, &user, &unit, &query, None, Some(problem)).await?;
-            let own = context! { memo => form.body, ..view.own };
+            let viewer = Viewer { user: &user, standing };
+            let refused = Refused { ticked: None, error: Some(problem) };
+            let view = unit_view(&state, &ctx, &viewer, &unit, &query, refused).await?;
+            let own = context! { memo => form.body, ..view };
             return Ok(page
                 .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", own)?
                 .into_response());
@@ -59,18 +64,21 @@ pub async fn add_memo(
 /// `GET /codebooks/{id}/journal`: the project journal and the memos on codes.
 pub async fn journal(
     State(state): State<AppState>,
-    CodingCodebook(CodebookScope { codebook, survey, .. }): CodingCodebook,
+    CodingCodebook(CodebookScope { user, codebook, survey, standing }): CodingCodebook,
     page: Page,
 ) -> Result<Response> {
     let ctx = context(&state, codebook, survey).await?;
-    render_journal(&state, &page, &ctx, None, StatusCode::OK).await
+    render_journal(&state, &page, &ctx, (&user, standing), None, StatusCode::OK).await
 }
 
-/// The journal page; a refused entry comes back with its problem and the entry as typed.
+/// The journal page; a refused entry comes back with its problem and the entry as typed. While
+/// the codebook is blind, a coder sees their own entries and those of the people who run the
+/// study, not other coders' (`blind::Blinding::shows_in_journal`).
 async fn render_journal(
     state: &AppState,
     page: &Page,
     ctx: &Context,
+    (user, standing): (&User, Standing),
     refused: Option<(String, &MemoForm)>,
     status: StatusCode,
 ) -> Result<Response> {
@@ -81,16 +89,31 @@ async fn render_journal(
             Ok((store::memos(conn, id, "journal", None, None)?, store::memos(conn, id, "code", None, None)?))
         })
         .await?;
-    let codes: Vec<_> = ctx.published.codes.iter().filter(|c| c.kind == CodeKind::Code).collect();
+    let (blinding, viewer) = (Blinding::of(&ctx.codebook), viewer(user, standing));
+    let shown =
+        |m: &store::Memo| blinding.shows_in_journal(viewer, Person { id: m.author_id, manages: m.author_manages });
+    let journal: Vec<_> = journal.into_iter().filter(shown).collect();
+    let code_memos: Vec<_> = code_memos.into_iter().filter(shown).collect();
+    // What an entry may be about: the project, or one of the codes.
+    let about: Vec<(&str, &str)> = std::iter::once(("", "The project (journal)"))
+        .chain(
+            ctx.published.codes.iter().filter(|c| c.kind == CodeKind::Code).map(|c| (c.id.as_str(), c.name.as_str())),
+        )
+        .collect();
     let (error, form) = refused.unzip();
-    let own = context! { codebook => &ctx.codebook, survey => &ctx.survey, journal, code_memos, codes, error, form };
+    let own = context! { codebook => super::codebook_view(&ctx.codebook), journal, code_memos, about, error, form, blind => blinding.blind && !viewer.manages };
     Ok(page.render_with_status(status, "coding/journal.html", own)?.into_response())
+}
+
+/// Who reads the journal: whether they run the study or only code in it.
+fn viewer(user: &User, standing: Standing) -> Person {
+    Person { id: user.id, manages: standing != Standing::Member(MemberRole::Coder) }
 }
 
 /// `POST /codebooks/{id}/journal`: a journal entry, or with `code` a memo on that code.
 pub async fn add_journal_memo(
     State(state): State<AppState>,
-    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
+    CodingCodebook(CodebookScope { user, codebook, survey, standing }): CodingCodebook,
     page: Page,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<MemoForm>,
@@ -100,7 +123,8 @@ pub async fn add_journal_memo(
         Ok(body) => body,
         Err(problem) => {
             let refused = Some((problem, &form));
-            return render_journal(&state, &page, &ctx, refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+            let who = (&user, standing);
+            return render_journal(&state, &page, &ctx, who, refused, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let code = Some(form.code.trim().to_string()).filter(|c| ctx.published.entry(c).is_some());

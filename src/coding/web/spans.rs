@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::context;
-use super::workspace::{QueueQuery, check_codes, coder, ensure_in_queue, unit_url, unit_view};
+use super::workspace::{QueueQuery, Refused, Viewer, check_codes, coder, ensure_in_queue, unit_url, unit_view};
 use crate::app::AppState;
 use crate::codebook::exclusivity_conflict;
 use crate::coding::store;
@@ -29,7 +29,7 @@ pub struct SpanForm {
 /// `POST …/span`: highlights a passage (code points, end exclusive) as evidence for a code.
 pub async fn add_span(
     State(state): State<AppState>,
-    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
+    CodingCodebook(CodebookScope { user, codebook, survey, standing }): CodingCodebook,
     page: Page,
     Path((id, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
@@ -42,7 +42,7 @@ pub async fn add_span(
     let (u, code, survey_id) = (unit.clone(), form.code.clone(), ctx.survey.id);
     let (text, current) = state
         .db
-        .read(move |conn| {
+        .read_by_key(move |conn| {
             Ok((store::answer_text(conn, survey_id, u.as_ref())?, store::applied_codes(conn, by, u.as_ref())?))
         })
         .await?;
@@ -61,10 +61,10 @@ pub async fn add_span(
             .or_else(|| exclusivity_conflict(&ctx.published, &with_code)),
     };
     if let Some(problem) = problem {
-        let view = unit_view(&state, &ctx, &user, &unit, &query, None, Some(problem)).await?;
-        return Ok(page
-            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", view.own)?
-            .into_response());
+        let viewer = Viewer { user: &user, standing };
+        let refused = Refused { ticked: None, error: Some(problem) };
+        let own = unit_view(&state, &ctx, &viewer, &unit, &query, refused).await?;
+        return Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", own)?.into_response());
     }
     let (start, end) = bounds.unwrap_or((0, 0));
     let u = unit.clone();

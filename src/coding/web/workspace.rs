@@ -1,8 +1,9 @@
-//! The coding workspace: a coder's queue, and one answer at a time with the codebook beside it.
-//! Whole-answer codes are a plain form (no JavaScript needed); highlighting a passage and the
-//! keyboard shortcuts come from `static/coding.js`.
+//! The coding workspace: one answer at a time with the codebook's codes beside it, and the save.
+//! Every read is by key (`store::queue`), so a page costs the same in a survey of any size.
+//! Whole-answer codes are a plain form (no JavaScript needed); highlighting a passage, the keyboard
+//! shortcuts, definitions in place and the exclusive-category flag come from `static/coding.js`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,216 +11,262 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, context};
+use super::{Context, back_link, context};
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::codebook::exclusivity_conflict;
 use crate::codebook::model::CodeKind;
+use crate::codebook::tree::Tree;
+use crate::coding::blind::Blinding;
+use crate::coding::questions;
+use crate::coding::store::queue::{Around, Counts, Direction, Queue, any_assignments};
 use crate::coding::store::{self, Coder};
-use crate::coding::units::{self, QueueItem, Unit};
-use crate::error::{AppError, Result};
+use crate::coding::unit_page::{self, Facts};
+use crate::coding::units::Unit;
+use crate::db::DbError;
+use crate::error::{AppError, Result, urlencode};
+use crate::survey::members::Standing;
 use crate::web::Page;
 use crate::web::scope::{CodebookScope, CodingCodebook};
 
+/// What the coding pages carry in their address: the question the queue is narrowed to, where
+/// Save goes next, and the answer just saved (to say what was saved).
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
     question: Option<String>,
+    then: Option<String>,
+    saved: Option<String>,
+}
+
+/// Where the coder goes after Save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Then {
+    Stay,
+    Next,
+    NextOpen,
+}
+
+impl Then {
+    pub const ALL: [(Then, &'static str); 3] = [
+        (Then::Stay, "stay on this answer"),
+        (Then::Next, "go to the next answer"),
+        (Then::NextOpen, "go to the next answer not done"),
+    ];
+
+    fn parse(text: &str) -> Then {
+        match text {
+            "next" => Then::Next,
+            "next_open" => Then::NextOpen,
+            _ => Then::Stay,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Then::Stay => "stay",
+            Then::Next => "next",
+            Then::NextOpen => "next_open",
+        }
+    }
 }
 
 impl QueueQuery {
-    fn only(&self) -> Option<&str> {
+    pub(super) fn only(&self) -> Option<&str> {
         self.question.as_deref().filter(|q| !q.is_empty())
     }
 
+    fn then(&self) -> Then {
+        Then::parse(self.then.as_deref().unwrap_or_default())
+    }
+
+    /// The query string the coding pages keep from page to page (empty, or starting with `?`).
     pub(super) fn suffix(&self) -> String {
-        self.only().map(|q| format!("?question={}", crate::error::urlencode(q))).unwrap_or_default()
+        suffix(self.only(), self.then())
     }
 }
 
-async fn load_queue(state: &AppState, ctx: &Context, user: &User, only: Option<&str>) -> Result<Vec<QueueItem>> {
-    let (id, survey_id, questions, only, coder) =
-        (ctx.codebook.id, ctx.survey.id, ctx.questions.clone(), only.map(str::to_string), user.id);
-    Ok(state.db.read(move |conn| units::queue(conn, id, survey_id, &questions, only.as_deref(), coder)).await?)
+fn suffix(only: Option<&str>, then: Then) -> String {
+    let mut parts = Vec::new();
+    if let Some(question) = only {
+        parts.push(format!("question={}", urlencode(question)));
+    }
+    if then != Then::Stay {
+        parts.push(format!("then={}", then.as_str()));
+    }
+    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
 }
 
-fn question_text(ctx: &Context, code: &str) -> String {
+pub(super) fn unit_url(codebook_id: i64, unit: &Unit, suffix: &str) -> String {
+    format!("/codebooks/{codebook_id}/code/{}/{}{suffix}", unit.response_id, urlencode(&unit.question))
+}
+
+pub(super) fn question_text(ctx: &Context, code: &str) -> String {
     let d = &ctx.survey.definition;
     d.question(code).map(|q| d.text(&q.text, &d.default_language).to_string()).unwrap_or_default()
 }
 
-/// `GET /codebooks/{id}/code?question=Q`
-pub async fn queue(
-    State(state): State<AppState>,
-    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
-    page: Page,
-    Query(query): Query<QueueQuery>,
-) -> Result<Response> {
-    let ctx = context(&state, codebook, survey).await?;
-    let items = load_queue(&state, &ctx, &user, query.only()).await?;
-    let done = items.iter().filter(|i| i.done).count();
-    let first_open = items.iter().find(|i| !i.done).or(items.first()).map(|i| i.unit.clone());
-    let questions: Vec<_> =
-        ctx.questions.iter().map(|q| context! { code => q, text => question_text(&ctx, q) }).collect();
-    let own = context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, items, done, first_open, questions,
-        question => query.only(), suffix => query.suffix(), published => ctx.codebook.published_version > 0,
-    };
-    Ok(page.render("coding/queue.html", own)?.into_response())
+/// The coder's queue for this request, read by key.
+pub(super) struct Scope {
+    codebook_id: i64,
+    survey_id: i64,
+    coder_id: i64,
+    open: Vec<String>,
+    meant_for: Vec<String>,
+    only: Option<String>,
 }
 
-/// A stretch of the answer's text and the codes whose passages cover it.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Segment {
-    /// Offset of the stretch in code points, for the highlighting script.
-    pub start: usize,
-    pub text: String,
-    pub codes: Vec<String>,
-}
-
-/// Splits `text` at every passage boundary; offsets are Unicode code points, end exclusive.
-pub fn segments(text: &str, spans: &[(usize, usize, String)]) -> Vec<Segment> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut bounds: Vec<usize> = vec![0, chars.len()];
-    for (start, end, _) in spans {
-        bounds.push((*start).min(chars.len()));
-        bounds.push((*end).min(chars.len()));
+impl Scope {
+    pub(super) fn new(ctx: &Context, user: &User, query: &QueueQuery) -> Scope {
+        Scope {
+            codebook_id: ctx.codebook.id,
+            survey_id: ctx.survey.id,
+            coder_id: user.id,
+            open: ctx.questions.clone(),
+            meant_for: ctx.meant_for.clone(),
+            only: query.only().map(str::to_string),
+        }
     }
-    bounds.sort_unstable();
-    bounds.dedup();
-    bounds
-        .windows(2)
-        .map(|w| {
-            let codes = spans.iter().filter(|(s, e, _)| *s <= w[0] && w[1] <= *e).map(|(_, _, c)| c.clone()).collect();
-            Segment { start: w[0], text: chars[w[0]..w[1]].iter().collect(), codes }
-        })
-        .collect()
+
+    /// Runs `f` with the queue (its questions depend on whether answers were assigned).
+    pub(super) fn with<T>(
+        &self,
+        conn: &rusqlite::Connection,
+        f: impl FnOnce(&Queue) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let assigned = any_assignments(conn, self.codebook_id)?;
+        let questions = questions::of_queue(&self.open, &self.meant_for, self.only.as_deref(), assigned);
+        let queue = Queue {
+            codebook_id: self.codebook_id,
+            survey_id: self.survey_id,
+            coder_id: self.coder_id,
+            questions: &questions,
+            assigned,
+        };
+        f(&queue)
+    }
 }
 
-/// Where an answer stands in the coder's queue, and where to go from it.
-struct Navigation {
-    position: Option<usize>,
-    prev: Option<Unit>,
-    next: Option<Unit>,
-    /// The next answer not yet done, wrapping round to the start of the queue.
-    next_open: Option<Unit>,
+/// A coder may open only the answers of their queue (others are 404, as for a stranger).
+pub(super) async fn ensure_in_queue(state: &AppState, ctx: &Context, user: &User, unit: &Unit) -> Result<()> {
+    // The answer is looked for in the whole queue, whatever question it was narrowed to.
+    let scope = Scope::new(ctx, user, &QueueQuery::default());
+    let u = unit.clone();
+    let found = state.db.read_by_key(move |conn| scope.with(conn, |queue| queue.contains(conn, &u))).await?;
+    if found { Ok(()) } else { Err(AppError::NotFound) }
 }
 
-fn navigation(items: &[QueueItem], unit: &Unit) -> Navigation {
-    let position = items.iter().position(|i| &i.unit == unit);
-    let (prev, next) = match position {
-        Some(p) => (p.checked_sub(1).map(|p| items[p].unit.clone()), items.get(p + 1).map(|i| i.unit.clone())),
-        None => (None, items.first().map(|i| i.unit.clone())),
-    };
-    let after = position.map_or(0, |p| p + 1).min(items.len());
-    let next_open =
-        items[after..].iter().chain(items[..after].iter()).find(|i| !i.done && &i.unit != unit).map(|i| i.unit.clone());
-    Navigation { position, prev, next, next_open }
+/// What is read for the page of an answer, in one visit to a reader.
+struct Read {
+    text: String,
+    codings: Vec<store::Coding>,
+    memos: Vec<store::Memo>,
+    done_by: Vec<i64>,
+    around: Around,
+    counts: Option<Counts>,
+    saved: Option<Saved>,
 }
 
-pub(super) fn unit_url(codebook_id: i64, unit: &Unit, suffix: &str) -> String {
-    format!("/codebooks/{codebook_id}/code/{}/{}{suffix}", unit.response_id, crate::error::urlencode(&unit.question))
-}
-
-/// A code as the coding screen lists it.
+/// What was just saved on an answer, to say so.
 #[derive(Serialize)]
-struct CodeOption<'a> {
-    entry: &'a crate::codebook::model::CodeEntry,
-    depth: usize,
-    applied: bool,
-    exclusive_group: Option<String>,
+struct Saved {
+    unit: Unit,
+    codes: Vec<String>,
+    done: bool,
 }
 
-pub(super) struct UnitView {
-    pub(super) own: minijinja::Value,
+fn read(conn: &rusqlite::Connection, scope: &Scope, unit: &Unit, saved: Option<Unit>) -> Result<Option<Read>, DbError> {
+    scope.with(conn, |queue| {
+        let whole =
+            Queue { questions: &questions::of_queue(&scope.open, &scope.meant_for, None, queue.assigned), ..*queue };
+        if !whole.contains(conn, unit)? {
+            return Ok(None);
+        }
+        let Some(text) = store::answer_text(conn, scope.survey_id, unit.as_ref())? else { return Ok(None) };
+        let saved = match saved.filter(|s| whole.contains(conn, s).unwrap_or(false)) {
+            Some(unit) => {
+                let by = Coder {
+                    codebook_id: scope.codebook_id,
+                    codebook_version: 0,
+                    coder_id: scope.coder_id,
+                    layer: "coder",
+                };
+                let codes = store::applied_codes(conn, by, unit.as_ref())?;
+                let done = store::done_by(conn, scope.codebook_id, unit.as_ref())?.contains(&scope.coder_id);
+                Some(Saved { unit, codes, done })
+            }
+            None => None,
+        };
+        Ok(Some(Read {
+            text,
+            codings: store::codings(conn, scope.codebook_id, unit.as_ref())?,
+            memos: store::memos(conn, scope.codebook_id, "answer", Some(unit.as_ref()), None)?,
+            done_by: store::done_by(conn, scope.codebook_id, unit.as_ref())?,
+            around: queue.around(conn, unit)?,
+            counts: queue.counts(conn)?,
+            saved,
+        }))
+    })
 }
 
-/// Everything the unit page shows; `ticked` overrides the stored codes when a refused form
-/// comes back.
+/// Who is looking at a coding page.
+pub(super) struct Viewer<'a> {
+    pub user: &'a User,
+    pub standing: Standing,
+}
+
+/// A form that came back refused: the codes ticked (kept instead of the stored ones) and why.
+#[derive(Default)]
+pub(super) struct Refused {
+    pub ticked: Option<Vec<String>>,
+    pub error: Option<String>,
+}
+
+/// The page of an answer.
 pub(super) async fn unit_view(
     state: &AppState,
     ctx: &Context,
-    user: &User,
+    viewer: &Viewer<'_>,
     unit: &Unit,
     query: &QueueQuery,
-    ticked: Option<Vec<String>>,
-    error: Option<String>,
-) -> Result<UnitView> {
-    let (codebook_id, survey_id, unit_owned) = (ctx.codebook.id, ctx.survey.id, unit.clone());
-    let (text, codings, done_by, memos) = state
-        .db
-        .read(move |conn| {
-            let u = unit_owned.as_ref();
-            Ok((
-                store::answer_text(conn, survey_id, u)?,
-                store::codings(conn, codebook_id, u)?,
-                store::done_by(conn, codebook_id, u)?,
-                store::memos(conn, codebook_id, "answer", Some(u), None)?,
-            ))
-        })
-        .await?;
-    let text = text.ok_or(AppError::NotFound)?;
-    let items = load_queue(state, ctx, user, query.only()).await?;
-    let Navigation { position, prev, next, next_open } = navigation(&items, unit);
-
-    let show_others = !ctx.codebook.blind || ctx.codebook.reconciliation_open;
-    let mine: Vec<_> = codings.iter().filter(|c| c.coder_id == user.id && c.layer == "coder").collect();
-    let applied: HashSet<String> =
-        ticked.unwrap_or_else(|| mine.iter().map(|c| c.code_key.clone()).collect()).into_iter().collect();
-    let spans: Vec<(usize, usize, String)> = mine
-        .iter()
-        .filter_map(|c| {
-            Some((usize::try_from(c.span_start?).ok()?, usize::try_from(c.span_end?).ok()?, c.code_key.clone()))
-        })
-        .collect();
-    let file = &ctx.published;
-    let tree = crate::codebook::tree::Tree::new(file);
-    let codes: Vec<CodeOption> = tree
-        .entries()
-        .into_iter()
-        .filter(|(_, e)| !e.retired || applied.contains(&e.id))
-        .map(|(depth, entry)| CodeOption {
-            depth,
-            applied: applied.contains(&entry.id),
-            exclusive_group: tree
-                .exclusive_categories(&entry.id)
-                .first()
-                .and_then(|c| tree.get(c))
-                .map(|c| c.name.clone()),
-            entry,
-        })
-        .collect();
-    let my_spans: Vec<_> = mine
-        .iter()
-        .filter(|c| c.span_start.is_some())
-        .map(|c| {
-            let (s, e) = (c.span_start.unwrap_or(0).max(0) as usize, c.span_end.unwrap_or(0).max(0) as usize);
-            let passage: String = text.chars().skip(s).take(e.saturating_sub(s)).collect();
-            context! { id => c.id, code => &c.code_key, name => file.entry(&c.code_key).map(|e| e.name.clone()), passage }
-        })
-        .collect();
-    let mut others: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    if show_others {
-        for c in codings.iter().filter(|c| c.coder_id != user.id && c.span_start.is_none()) {
-            let label = if c.layer == "consensus" { format!("consensus ({})", c.coder) } else { c.coder.clone() };
-            others
-                .entry(label)
-                .or_default()
-                .push(file.entry(&c.code_key).map_or(c.code_key.clone(), |e| e.name.clone()));
-        }
-    }
-    let memos: Vec<_> = memos.into_iter().filter(|m| show_others || m.author_id == user.id).collect();
-    let context_answers = closed_answers(state, ctx, unit.response_id).await?;
-    let suffix = query.suffix();
-    let unit_url = |u: &Unit| unit_url(ctx.codebook.id, u, &suffix);
-    let own = context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, unit, question_text => question_text(ctx, &unit.question),
-        segments => segments(&text, &spans), text_length => text.chars().count(), codes, my_spans, others, memos,
-        done => done_by.contains(&user.id), error, context_answers, suffix,
-        position => position.map(|p| p + 1), total => items.len(), done_count => items.iter().filter(|i| i.done).count(),
-        prev_url => prev.as_ref().map(unit_url), next_url => next.as_ref().map(unit_url), next_open_url => next_open.as_ref().map(unit_url),
-        published => ctx.codebook.published_version > 0, blind => !show_others,
+    refused: Refused,
+) -> Result<minijinja::Value> {
+    let (user, Refused { ticked, error }) = (viewer.user, refused);
+    let scope = Scope::new(ctx, user, query);
+    let saved = query.saved.as_deref().and_then(parse_unit);
+    let u = unit.clone();
+    let read = state.db.read_by_key(move |conn| read(conn, &scope, &u, saved)).await?.ok_or(AppError::NotFound)?;
+    let tree = Tree::new(&ctx.published);
+    let facts = Facts { text: &read.text, codings: &read.codings, memos: read.memos, done_by: &read.done_by };
+    let page = unit_page::unit_page(facts, user.id, &tree, Blinding::of(&ctx.codebook), ticked);
+    let context_answers = if ctx.codebook.coders_see_closed_answers {
+        closed_answers(state, ctx, unit.response_id).await?
+    } else {
+        Vec::new()
     };
-    Ok(UnitView { own })
+    let suffix = query.suffix();
+    let url = |u: &Option<Unit>| u.as_ref().map(|u| unit_url(ctx.codebook.id, u, &suffix));
+    let name = |code: &String| ctx.published.entry(code).map_or(code.clone(), |e| e.name.clone());
+    let saved = read
+        .saved
+        .map(|s| context! { unit => &s.unit, names => s.codes.iter().map(name).collect::<Vec<_>>(), done => s.done });
+    let (back_url, back_label) = back_link(ctx, viewer.standing);
+    // The codes a passage may be highlighted as.
+    let span_codes: Vec<(&str, &str)> =
+        page.codes.iter().filter(|c| !c.category && !c.retired).map(|c| (c.id.as_str(), c.name.as_str())).collect();
+    Ok(context! {
+        codebook => super::codebook_view(&ctx.codebook), unit, question_text => question_text(ctx, &unit.question),
+        view => &page, span_codes, error, context_answers, suffix, counts => read.counts, saved, back_url, back_label,
+        prev_url => url(&read.around.prev), next_url => url(&read.around.next), next_open_url => url(&read.around.next_open),
+        published => ctx.codebook.published_version > 0, then => query.then(), then_choices => Then::ALL,
+        definitions_url => format!("/codebooks/{}/definitions/{}", ctx.codebook.id, ctx.codebook.published_version),
+    })
+}
+
+/// `RESPONSE/QUESTION`, as the `saved` parameter names an answer.
+fn parse_unit(text: &str) -> Option<Unit> {
+    let (response, question) = text.split_once('/')?;
+    Some(Unit { response_id: response.parse().ok()?, question: question.to_string() })
 }
 
 /// The respondent's answers to closed questions, as context for the coder: each on one line in
@@ -242,25 +289,16 @@ async fn closed_answers(state: &AppState, ctx: &Context, response_id: i64) -> Re
 /// `GET /codebooks/{id}/code/{response_id}/{question}`
 pub async fn unit(
     State(state): State<AppState>,
-    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
+    CodingCodebook(CodebookScope { user, codebook, survey, standing }): CodingCodebook,
     page: Page,
     Path((_, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
 ) -> Result<Response> {
     let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
-    ensure_in_queue(&state, &ctx, &user, &unit).await?;
-    let view = unit_view(&state, &ctx, &user, &unit, &query, None, None).await?;
-    Ok(page.render("coding/unit.html", view.own)?.into_response())
-}
-
-/// A coder may open only the answers of their queue (others are 404, as for a stranger).
-pub(super) async fn ensure_in_queue(state: &AppState, ctx: &Context, user: &User, unit: &Unit) -> Result<()> {
-    if !ctx.questions.contains(&unit.question) {
-        return Err(AppError::NotFound);
-    }
-    let items = load_queue(state, ctx, user, Some(&unit.question)).await?;
-    if items.iter().any(|i| &i.unit == unit) { Ok(()) } else { Err(AppError::NotFound) }
+    let viewer = Viewer { user: &user, standing };
+    let own = unit_view(&state, &ctx, &viewer, &unit, &query, Refused::default()).await?;
+    Ok(page.render("coding/unit.html", own)?.into_response())
 }
 
 /// Who is coding, and under which version.
@@ -272,7 +310,7 @@ pub(super) fn coder(ctx: &Context, user: &User) -> Result<Coder<'static>> {
         codebook_id: ctx.codebook.id,
         codebook_version: ctx.codebook.published_version,
         coder_id: user.id,
-        layer: "coder",
+        layer: crate::coding::layers::CODER,
     })
 }
 
@@ -298,11 +336,13 @@ fn offered(ctx: &Context) -> HashSet<String> {
     ctx.published.codes.iter().filter(|e| e.kind == CodeKind::Code).map(|e| e.id.clone()).collect()
 }
 
-/// `POST /codebooks/{id}/code/{response_id}/{question}`: the ticked codes, then an action:
-/// `save` (stay), `done` (mark done and go to the next open answer), `undone`, `next`, `prev`.
+/// `POST /codebooks/{id}/code/{response_id}/{question}`: the ticked codes, `then` (where Save
+/// goes: `stay`, `next`, `next_open`), and an action: `save` (then as chosen), `apply` (save and
+/// stay: the code keys), `done` (mark done and go to the next answer not done), `undone`, `next`,
+/// `prev`.
 pub async fn save(
     State(state): State<AppState>,
-    CodingCodebook(CodebookScope { user, codebook, survey, .. }): CodingCodebook,
+    CodingCodebook(CodebookScope { user, codebook, survey, standing }): CodingCodebook,
     page: Page,
     Path((id, response_id, question)): Path<(i64, i64, String)>,
     Query(query): Query<QueueQuery>,
@@ -310,21 +350,29 @@ pub async fn save(
 ) -> Result<Response> {
     let ctx = context(&state, codebook, survey).await?;
     let unit = Unit { response_id, question };
-    ensure_in_queue(&state, &ctx, &user, &unit).await?;
     let by = coder(&ctx, &user)?;
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let mut ticked: Vec<String> = fields.iter().filter(|(k, _)| k == "code").map(|(_, v)| v.clone()).collect();
     ticked.sort();
     ticked.dedup();
-    let action = fields.iter().find(|(k, _)| k == "action").map_or("save", |(_, v)| v.as_str()).to_string();
-    let u = unit.clone();
-    let applied = state.db.read(move |conn| store::applied_codes(conn, by, u.as_ref())).await?;
+    let action = field("action").unwrap_or("save").to_string();
+    let then = field("then").map_or(query.then(), Then::parse);
+    let (scope, u) = (Scope::new(&ctx, &user, &QueueQuery::default()), unit.clone());
+    let applied = state
+        .db
+        .read_by_key(move |conn| {
+            let mine = scope.with(conn, |queue| queue.contains(conn, &u))?;
+            if mine { store::applied_codes(conn, by, u.as_ref()).map(Some) } else { Ok(None) }
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some(problem) = check_codes(&ctx, &ticked, &applied) {
-        let view = unit_view(&state, &ctx, &user, &unit, &query, Some(ticked), Some(problem)).await?;
-        return Ok(page
-            .render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", view.own)?
-            .into_response());
+        let viewer = Viewer { user: &user, standing };
+        let refused = Refused { ticked: Some(ticked), error: Some(problem) };
+        let own = unit_view(&state, &ctx, &viewer, &unit, &query, refused).await?;
+        return Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "coding/unit.html", own)?.into_response());
     }
-    let (stored_unit, set, act) = (unit.clone(), ticked.clone(), action.clone());
+    let (stored_unit, set, act) = (unit.clone(), ticked, action.clone());
     let offered = offered(&ctx);
     state
         .db
@@ -344,41 +392,37 @@ pub async fn save(
             }
         })
         .await?;
-    // Navigate from the queue as it is after the save (the answer may have just become done).
-    let items = load_queue(&state, &ctx, &user, query.only()).await?;
-    let nav = navigation(&items, &unit);
-    let suffix = query.suffix();
-    let here = unit_url(id, &unit, &suffix);
-    let url = |u: Option<Unit>| u.map(|u| unit_url(id, &u, &suffix));
-    let target = match action.as_str() {
-        "done" => url(nav.next_open).unwrap_or_else(|| format!("/codebooks/{id}/code{suffix}")),
-        "next" => url(nav.next).unwrap_or(here),
-        "prev" => url(nav.prev).unwrap_or(here),
-        _ => here,
+    let suffix = suffix(query.only(), then);
+    let target = match (action.as_str(), then) {
+        ("apply" | "undone", _) | ("save", Then::Stay) => Some(unit.clone()),
+        _ => {
+            // From the queue as it is after the save (the answer may have just become done).
+            // Only the one step asked for is looked up.
+            let (scope, u, act) = (Scope::new(&ctx, &user, &query), unit.clone(), action.clone());
+            let step = state
+                .db
+                .read_by_key(move |conn| {
+                    scope.with(conn, |queue| match (act.as_str(), then) {
+                        ("done", _) | ("save", Then::NextOpen) => queue.next_open(conn, &u).map(|u| (u, true)),
+                        ("prev", _) => queue.next(conn, &u, Direction::Before).map(|u| (u, false)),
+                        _ => queue.next(conn, &u, Direction::After).map(|u| (u, false)),
+                    })
+                })
+                .await?;
+            match step {
+                // With nothing left not done: the queue.
+                (next, true) => next,
+                // At either end of the queue: here.
+                (next, false) => next.or(Some(unit.clone())),
+            }
+        }
     };
-    Ok(Redirect::to(&target).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments_split_at_passages_counted_in_code_points() {
-        let text = "héllo 👩‍💻 world";
-        let spans = vec![(1, 4, "A".to_string()), (6, 9, "B".to_string())];
-        let parts = segments(text, &spans);
-        let joined: String = parts.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(joined, text);
-        assert_eq!(parts[1], Segment { start: 1, text: "éll".into(), codes: vec!["A".into()] });
-        // The emoji is three code points (woman, zero-width joiner, laptop).
-        assert_eq!(parts.iter().find(|s| s.codes == ["B"]).map(|s| s.text.as_str()), Some("👩‍💻"));
-    }
-
-    #[test]
-    fn overlapping_passages_carry_both_codes() {
-        let parts = segments("abcdef", &[(0, 4, "A".into()), (2, 6, "B".into())]);
-        let codes: Vec<Vec<String>> = parts.iter().map(|s| s.codes.clone()).collect();
-        assert_eq!(codes, vec![vec!["A".to_string()], vec!["A".into(), "B".into()], vec!["B".into()]]);
-    }
+    let saved = format!("saved={}", urlencode(&format!("{}/{}", unit.response_id, unit.question)));
+    let url = match target {
+        Some(to) if matches!(action.as_str(), "next" | "prev") => unit_url(id, &to, &suffix),
+        Some(to) => format!("{}{}{saved}", unit_url(id, &to, &suffix), if suffix.is_empty() { "?" } else { "&" }),
+        // Nothing left to do: the queue, which says so.
+        None => format!("/codebooks/{id}/code{suffix}"),
+    };
+    Ok(Redirect::to(&url).into_response())
 }

@@ -37,6 +37,42 @@ fn rust_step(version: i64) -> Option<Step> {
     }
 }
 
+/// The columns a migration adds, as (table, column, definition): added before its SQL runs, and
+/// only when missing, because `ALTER TABLE … ADD COLUMN` has no `IF NOT EXISTS` and a migration
+/// must change nothing more when it is applied again. As frozen as a landed SQL file.
+fn new_columns(version: i64) -> &'static [(&'static str, &'static str, &'static str)] {
+    match version {
+        11 => &[
+            (
+                "codebooks",
+                "coders_see_closed_answers",
+                "INTEGER NOT NULL DEFAULT 1 CHECK (coders_see_closed_answers IN (0, 1))",
+            ),
+            ("assignments", "done", "INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1))"),
+            ("assignment_runs", "questions", "TEXT"),
+            ("assignment_runs", "total", "INTEGER NOT NULL DEFAULT 0"),
+            ("assignment_runs", "written", "INTEGER NOT NULL DEFAULT 0"),
+            ("assignment_runs", "finished_at", "TEXT"),
+        ],
+        _ => &[],
+    }
+}
+
+/// Adds each of `columns` its table does not have yet.
+fn add_columns(conn: &Connection, columns: &[(&str, &str, &str)]) -> rusqlite::Result<()> {
+    for (table, column, definition) in columns {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+            [table, column],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))?;
+        }
+    }
+    Ok(())
+}
+
 fn embedded() -> Vec<Migration> {
     let mut all: Vec<Migration> = MIGRATIONS
         .files()
@@ -96,6 +132,7 @@ fn migrate_file(path: &Path) -> Result<MigrationReport, DbError> {
 
 fn apply(conn: &mut Connection, migration: &Migration) -> Result<(), DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    add_columns(&tx, new_columns(migration.version))?;
     tx.execute_batch(migration.sql)?;
     if let Some(step) = rust_step(migration.version) {
         step(&tx)?;

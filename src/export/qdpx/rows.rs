@@ -1,6 +1,6 @@
 //! The rows a project export reads, as ordered scans that hold one response at a time: complete
 //! responses with their answers, side by side (a merge, `db::take_rows_for`) with the codings and
-//! the memos on their answers, and with the layer's codes (`coding::layers::UnitReader`); the
+//! the memos on their answers, and with the layer's codes (`coding::store::layers::UnitReader`); the
 //! memos, one by one; and the survey and the people who coded.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use super::ExportError;
-use crate::coding::layers::{Layer, UnitReader, UnitStatements};
+use crate::coding::layers::Layer;
+use crate::coding::store::layers::{UnitReader, UnitStatements};
 use crate::db::{DbError, take_rows_for};
 use crate::survey::model::SurveyDefinition;
 use crate::survey::store::StoredSurvey;

@@ -216,3 +216,86 @@ async fn a_coder_gets_404_on_every_coding_page_of_a_codebook_they_were_not_given
     assert_eq!((stored("codings"), stored("coding_done"), stored("memos")), (0, 0, 0));
     assert_eq!(coder.get(&study.unit(study.responses[0])).await.status(), StatusCode::OK, "the assigned one opens");
 }
+
+#[tokio::test]
+async fn the_form_ticks_the_questions_the_codebook_names_and_a_short_identifying_question_is_not_coded() {
+    let study = Study::with_answers(&[]).await;
+    for i in 0..4 {
+        let (why, project) = (format!("Reason {i}."), format!("Project {i}"));
+        study.add_response(&[("OPEN_WHY", why.as_str()), ("PROJECT", project.as_str())]);
+    }
+    let (_, ana) = study.person("ana@example.org", Role::Coder).await;
+    let form = page(&study.app, &format!("/codebooks/{}/assign", study.codebook)).await;
+    let ticked = |code: &str| {
+        let at = form.find(&format!("id=\"question-{code}\"")).unwrap_or_else(|| panic!("{code} offered"));
+        form[at..at + form[at..].find('>').unwrap()].contains(" checked")
+    };
+    assert!(ticked("OPEN_WHY") && ticked("OPEN_FINAL"), "the open questions the codebook names");
+    assert!(!ticked("PROJECT"), "the project's name is offered, not ticked");
+
+    // Before anyone is assigned, the researcher's queue holds the codebook's questions only.
+    let queue = page(&study.app, &format!("/codebooks/{}/code", study.codebook)).await;
+    assert!(queue.contains("OPEN_WHY") && !queue.contains("<code>PROJECT</code>"), "{}", visible_text(&queue));
+
+    study.assign(&[ana], "0", "2", "4").await;
+    let questions: BTreeSet<String> = assignments(&study).into_iter().map(|a| a.1).collect();
+    assert_eq!(questions, BTreeSet::from(["OPEN_WHY".to_string()]), "PROJECT is answered but not given out");
+
+    // Ticked on purpose, it is coded.
+    let with_project = study.try_assign(&[ana], "PROJECT", "0", "2", "4").await;
+    assert_eq!(with_project.status(), StatusCode::SEE_OTHER);
+    let questions: BTreeSet<String> = assignments(&study).into_iter().map(|a| a.1).collect();
+    assert_eq!(questions, BTreeSet::from(["OPEN_WHY".to_string(), "PROJECT".to_string()]));
+}
+
+#[tokio::test]
+async fn assigning_again_replaces_the_earlier_assignment_of_the_same_questions_only_and_runs_are_written_whole() {
+    let study = twenty_answers().await;
+    let (_, ana) = study.person("ana@example.org", Role::Coder).await;
+    let (_, ben) = study.person("ben@example.org", Role::Coder).await;
+    let by_coder = |study: &Study| {
+        let mut counts: BTreeMap<(String, i64), usize> = BTreeMap::new();
+        for (_, question, coder) in assignments(study) {
+            *counts.entry((question, coder)).or_default() += 1;
+        }
+        counts
+    };
+
+    assert_eq!(study.try_assign(&[ana], "OPEN_WHY", "0", "2", "1").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(study.try_assign(&[ben], "OPEN_NEEDS", "0", "2", "1").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(study.try_assign(&[ben], "OPEN_WHY", "0", "2", "1").await.status(), StatusCode::SEE_OTHER);
+
+    let expected = BTreeMap::from([(("OPEN_NEEDS".to_string(), ben), 10), (("OPEN_WHY".to_string(), ben), 10)]);
+    assert_eq!(by_coder(&study), expected, "Ana's OPEN_WHY went to Ben; Ben's OPEN_NEEDS stayed");
+    let unfinished =
+        study.app.query_i64("SELECT COUNT(*) FROM assignment_runs WHERE finished_at IS NULL OR written != total");
+    assert_eq!(unfinished, 0, "every run written whole");
+    let progress = visible_text(&page(&study.app, &format!("/codebooks/{}/assign", study.codebook)).await);
+    assert!(progress.contains("ben@example.org 0 20") && !progress.contains("ana@example.org 0"), "{progress}");
+}
+
+#[tokio::test]
+async fn a_run_a_stopped_server_left_unfinished_says_so_on_the_assignment_page() {
+    let study = twenty_answers().await;
+    let (_, ana) = study.person("ana@example.org", Role::Coder).await;
+    study.assign(&[ana], "0", "2", "1").await;
+    let conn = fieldwork::db::open(&study.app.db_path).unwrap();
+    conn.execute(
+        "UPDATE assignment_runs SET finished_at = NULL, written = 7, total = 20, created_at = '2026-07-15T07:00:00Z'",
+        [],
+    )
+    .unwrap();
+
+    let shown = visible_text(&page(&study.app, &format!("/codebooks/{}/assign", study.codebook)).await);
+
+    assert!(
+        shown.contains(
+            "The assignment begun 15 Jul 2026, 07:00 UTC was interrupted (7 of 20 answers written) when the server stopped: assign again"
+        ),
+        "in the reader's zone: {shown}"
+    );
+    assert!(shown.contains("15 Jul 2026, 07:00 UTC (not finished)"), "{shown}");
+    study.assign(&[ana], "0", "2", "1").await;
+    let shown = visible_text(&page(&study.app, &format!("/codebooks/{}/assign", study.codebook)).await);
+    assert!(!shown.contains("interrupted"), "assigned again, the newest run is whole: {shown}");
+}

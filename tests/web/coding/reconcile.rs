@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fieldwork::accounts::Role;
-use fieldwork::coding::layers::{Layer, codes_by_unit};
+use fieldwork::coding::layers::Layer;
+use fieldwork::coding::store::layers::codes_by_unit;
 use fieldwork::coding::units::Unit;
 use reqwest::StatusCode;
 
@@ -51,7 +52,8 @@ async fn the_reconcilers_consensus_becomes_the_default_layer_for_that_answer_onl
     assert!(listed.contains("bob@example.org : (none apply)"), "done with no code is shown as such: {listed}");
     let side_by_side = page(&study.app, &unit_path).await;
     assert!(
-        side_by_side.contains("id=\"consensus-MOT_ACCESS\" name=\"code\" value=\"MOT_ACCESS\" checked"),
+        side_by_side
+            .contains("id=\"consensus-MOT_ACCESS\" name=\"code\" type=\"checkbox\" value=\"MOT_ACCESS\" checked"),
         "agreed code pre-ticked"
     );
     assert!(!side_by_side.contains("value=\"MOT_LANGUAGE\" checked"));

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fieldwork::accounts::Role;
-use fieldwork::coding::layers::{Layer, codes_by_unit};
+use fieldwork::coding::layers::Layer;
+use fieldwork::coding::store::layers::codes_by_unit;
 use fieldwork::coding::units::Unit;
 use reqwest::StatusCode;
 
@@ -32,7 +33,8 @@ async fn done_with_no_code_is_stored_as_such_and_differs_from_not_coded() {
     let done = study.code(&study.app, none_apply, &[], "done").await;
 
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&done), study.unit(untouched), "on to the next answer not done");
+    let next_saying_what_was_saved = format!("{}?saved={none_apply}%2F{WHY}", study.unit(untouched));
+    assert_eq!(location(&done), next_saying_what_was_saved, "on to the next answer not done");
     let marked = study.app.query_i64(&format!(
         "SELECT COUNT(*) FROM coding_done WHERE response_id = {none_apply} AND coder_id = {} AND question = '{WHY}'",
         study.researcher
@@ -168,12 +170,83 @@ async fn memos_on_an_answer_a_code_and_the_journal_keep_their_author_and_time_an
         assert!(at >= started && at <= time::OffsetDateTime::now_utc(), "{}", row.6);
     }
 
+    // Shown in the reader's zone (UTC unless they chose one), as every page shows a time.
+    let shown = |at: &str| fieldwork::web::time_zone::display(at, "UTC");
+    assert!(shown(&rows[0].6).ends_with(" UTC"), "{}", shown(&rows[0].6));
     let answer_page = page(&alice, &study.unit(response)).await;
     assert!(answer_page.contains("Laptop = &lt;access&gt;?"), "shown, escaped");
-    assert!(visible_text(&answer_page).contains(&format!("alice@example.org, {}", rows[0].6)));
+    assert!(visible_text(&answer_page).contains(&format!("alice@example.org, {}", shown(&rows[0].6))));
     let journal_page = visible_text(&page(&alice, &journal).await);
     assert!(
-        journal_page.contains(&format!("MOT_ACCESS Access includes cheap hardware. alice@example.org, {}", rows[1].6))
+        journal_page
+            .contains(&format!("MOT_ACCESS Access includes cheap hardware. alice@example.org, {}", shown(&rows[1].6)))
     );
-    assert!(journal_page.contains(&format!("Week 1: codebook piloted. {}, {}", super::RESEARCHER, rows[2].6)));
+    assert!(journal_page.contains(&format!("Week 1: codebook piloted. {}, {}", super::RESEARCHER, shown(&rows[2].6))));
+}
+
+#[tokio::test]
+async fn the_closed_answers_are_folded_beside_the_answer_and_a_codebook_setting_hides_them() {
+    let study = Study::with_answers(&[]).await;
+    let response = study.add_response(&[(WHY, "Runs on a laptop."), ("ROLE", "lead"), ("YEARS", "4")]);
+    let modes = format!("/codebooks/{}/modes", study.codebook);
+
+    let shown = page(&study.app, &study.unit(response)).await;
+    let folded = shown.split("<details class=\"respondent-context\"").nth(1).expect("the closed answers, in a fold");
+    assert!(folded.starts_with(" id=\"respondent-context\">"), "closed by default: {}", &folded[..60]);
+    assert!(visible_text(folded).contains("Project lead or principal investigator"));
+
+    let off = study.app.post_form(&modes, &[("blind", "on")]).await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    let hidden = page(&study.app, &study.unit(response)).await;
+    assert!(!hidden.contains("respondent-context") && !hidden.contains("Project lead"), "hidden for the codebook");
+    let stored =
+        study.app.query_i64(&format!("SELECT coders_see_closed_answers FROM codebooks WHERE id = {}", study.codebook));
+    assert_eq!(stored, 0, "stored plainly on the codebook");
+    let on = study.app.post_form(&modes, &[("blind", "on"), ("coders_see_closed_answers", "on")]).await;
+    assert_eq!(on.status(), StatusCode::SEE_OTHER);
+    assert!(page(&study.app, &study.unit(response)).await.contains("respondent-context"));
+}
+
+#[tokio::test]
+async fn an_answer_page_names_the_codes_and_the_definitions_are_one_page_per_version_kept_by_the_browser() {
+    let study = Study::with_answers(&["Runs on a laptop."]).await;
+    let file = fieldwork::codebook::model::from_toml(super::CODEBOOK).unwrap();
+    let long: String = file.entry("MOT_ACCESS").unwrap().definition.chars().take(40).collect();
+    let definitions = format!("/codebooks/{}/definitions/1", study.codebook);
+
+    let answer = page(&study.app, &study.unit(study.responses[0])).await;
+    let served = study.app.get(&definitions).await;
+
+    assert!(!crate::surveys::unescape(&answer).contains(&long), "no definition inlined in the answer's page");
+    assert!(answer.contains(&format!("{}#def-MOT_ACCESS", definitions.replace('/', "&#x2f;"))), "a link to it");
+    assert_eq!(served.status(), StatusCode::OK);
+    let cache = served.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!(cache, "private, max-age=31536000, immutable");
+    let html = served.text().await.unwrap();
+    assert!(html.contains("id=\"def-MOT_ACCESS\"") && crate::surveys::unescape(&html).contains(&long));
+    assert!(!html.contains("csrf_token"), "nothing of the session in a page kept for good");
+    for unpublished in [0, 2] {
+        let path = format!("/codebooks/{}/definitions/{unpublished}", study.codebook);
+        assert_eq!(study.app.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_queues_back_link_leads_a_coder_to_a_page_they_may_see() {
+    let study = Study::with_answers(&["Runs on a laptop."]).await;
+    let (ana, ana_id) = study.person("ana@example.org", Role::Coder).await;
+    study.assign(&[ana_id], "0", "2", "1").await;
+    let queue = format!("/codebooks/{}/code", study.codebook);
+    let back = |html: &str| {
+        let link = html.split("<p><a href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        crate::surveys::unescape(&link)
+    };
+
+    let theirs = back(&page(&ana, &queue).await);
+    let researchers = back(&page(&study.app, &queue).await);
+
+    assert_eq!(theirs, "/");
+    assert_eq!(ana.get(&theirs).await.status(), StatusCode::OK, "their dashboard, with this codebook on it");
+    assert_eq!(researchers, format!("/codebooks/{}", study.codebook));
+    assert_eq!(ana.get(&researchers).await.status(), StatusCode::FORBIDDEN, "where the coder's link no longer goes");
 }

@@ -10,9 +10,8 @@ use super::{lex, production_code, rust_files, src};
 
 /// Cycles there were when this check was written, not broken yet (three in folders other branches
 /// are rewriting right now). Take one off once it is broken; never add one.
-const NOT_YET_BROKEN: [&[&str]; 5] = [
+const NOT_YET_BROKEN: [&[&str]; 4] = [
     &["codebook/model.rs", "codebook/tree.rs"],
-    &["coding/store.rs", "coding/units.rs"],
     &["export/qdpx/project.rs", "export/qdpx/selections.rs", "export/qdpx/sources.rs"],
     &["respond/web/invite.rs", "respond/web/pages.rs"],
     &["survey/web/manage.rs", "survey/web/members.rs"],

@@ -29,7 +29,12 @@ enum Scope {
 
 /// A new route lands here: say who may reach it.
 fn scope_of(path: &str) -> Scope {
-    const CODING: [&str; 3] = ["/codebooks/{id}/code", "/codebooks/{id}/journal", "/codebooks/{id}/colours.css"];
+    const CODING: [&str; 4] = [
+        "/codebooks/{id}/code",
+        "/codebooks/{id}/journal",
+        "/codebooks/{id}/colours.css",
+        "/codebooks/{id}/definitions",
+    ];
     if path.starts_with("/s/")
         || path.starts_with("/static/")
         || ["/healthz", "/favicon.ico", "/login", "/logout", "/setup", "/account/set-password"].contains(&path)

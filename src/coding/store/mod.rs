@@ -1,6 +1,11 @@
-//! The `codings`, `coding_done`, `memos` and `reconciliations` tables, read and written per
-//! answer (a unit: one respondent's answer to one open question), and what the coding pages list
-//! of assignments and coders.
+//! The coding tables' SQL. Here: the `codings`, `coding_done`, `memos` and `reconciliations`
+//! tables, read and written per answer (a unit: one respondent's answer to one open question),
+//! and what the coding pages list of coders. A coder's queue by key in `queue`, assignment runs
+//! in `assignments`, the codes read for the layers in `layers`.
+
+pub mod assignments;
+pub mod layers;
+pub mod queue;
 
 use std::collections::BTreeSet;
 
@@ -8,16 +13,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::units::Unit;
+pub use super::units::UnitRef;
+use crate::accounts::Role;
 use crate::codebook::model::CodebookFile;
 use crate::db::{DbError, now_rfc3339};
-use crate::survey::members::MemberRole;
-
-/// One answer to code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct UnitRef<'a> {
-    pub response_id: i64,
-    pub question: &'a str,
-}
+use crate::survey::members::{self, MemberRole, Need};
 
 /// A coding as shown in the coding screen.
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +177,9 @@ pub struct Memo {
     pub body: String,
     pub created_at: String,
     pub code_key: Option<String>,
+    /// Whether the author runs the study (an admin, or a researcher of the survey) rather than
+    /// codes in it: what blind coding lets coders see of the journal.
+    pub author_manages: bool,
 }
 
 pub fn add_memo(
@@ -204,7 +207,9 @@ pub fn memos(
     code_key: Option<&str>,
 ) -> Result<Vec<Memo>, DbError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.kind, m.author_id, u.email, m.body, m.created_at, m.code_key FROM memos m JOIN users u ON u.id = m.author_id \
+        "SELECT m.id, m.kind, m.author_id, u.email, m.body, m.created_at, m.code_key, u.role, sm.role \
+         FROM memos m JOIN users u ON u.id = m.author_id JOIN codebooks b ON b.id = m.codebook_id \
+         LEFT JOIN survey_members sm ON sm.survey_id = b.survey_id AND sm.user_id = m.author_id \
          WHERE m.codebook_id = ?1 AND m.kind = ?2 AND m.response_id IS ?3 AND m.question IS ?4 AND (?5 IS NULL OR m.code_key = ?5) \
          ORDER BY m.id",
     )?;
@@ -218,10 +223,18 @@ pub fn memos(
                 body: r.get(4)?,
                 created_at: r.get(5)?,
                 code_key: r.get(6)?,
+                author_manages: manages(r.get(7)?, r.get(8)?),
             })
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// Whether an account with this role and membership (as stored) manages the survey: the one rule,
+/// `members::decide`, asked for a researcher's page.
+fn manages(account: String, member: Option<String>) -> bool {
+    let member = member.as_deref().and_then(MemberRole::parse);
+    Role::parse(&account).is_some_and(|role| members::decide(role, member, Need::Manage, false).is_ok())
 }
 
 /// Records a reconciliation: the consensus codes replace any earlier consensus for the answer.
@@ -264,20 +277,6 @@ pub fn reconciled(conn: &Connection, codebook_id: i64) -> Result<BTreeSet<Unit>,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// A past assignment: the question (or all), the share double-coded, coders per double-coded
-/// answer, the seed, and when.
-pub type AssignmentRun = (String, f64, i64, i64, String);
-
-/// The codebook's assignments, newest first.
-pub fn assignment_runs(conn: &Connection, codebook_id: i64) -> Result<Vec<AssignmentRun>, DbError> {
-    let mut stmt = conn.prepare(
-        "SELECT COALESCE(question, 'all open questions'), double_share, coders_per_double, seed, created_at \
-         FROM assignment_runs WHERE codebook_id = ?1 ORDER BY id DESC",
-    )?;
-    let rows = stmt.query_map([codebook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// Accounts that applied codes in one of the survey's codebooks (the `coder:ID` layers), by email.
 pub fn coders_in(conn: &Connection, survey_id: i64) -> Result<Vec<(i64, String)>, DbError> {
     let mut stmt = conn.prepare(
@@ -302,12 +301,10 @@ pub struct CodingWork {
 /// their membership in each codebook's survey, so the caller can keep those they may still reach.
 pub fn coding_work(conn: &Connection, coder_id: i64) -> Result<Vec<(CodingWork, Option<MemberRole>)>, DbError> {
     let mut stmt = conn.prepare(
-        "SELECT c.id, c.draft, s.slug, COUNT(*), SUM(EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = a.codebook_id \
-             AND d.response_id = a.response_id AND d.question = a.question AND d.coder_id = a.coder_id)), m.role \
-         FROM assignments a JOIN live_responses r ON r.id = a.response_id \
-         JOIN codebooks c ON c.id = a.codebook_id JOIN surveys s ON s.id = c.survey_id \
-         LEFT JOIN survey_members m ON m.survey_id = s.id AND m.user_id = a.coder_id \
-         WHERE a.coder_id = ?1 GROUP BY c.id ORDER BY c.id",
+        "SELECT c.id, c.draft, s.slug, SUM(k.assigned), SUM(k.done), m.role \
+         FROM coding_counts k JOIN codebooks c ON c.id = k.codebook_id JOIN surveys s ON s.id = c.survey_id \
+         LEFT JOIN survey_members m ON m.survey_id = s.id AND m.user_id = k.coder_id \
+         WHERE k.coder_id = ?1 GROUP BY c.id HAVING SUM(k.assigned) > 0 ORDER BY c.id",
     )?;
     let rows = stmt.query_map([coder_id], |r| {
         let draft: String = r.get(1)?;
