@@ -377,7 +377,8 @@ pub struct LinkKeyArgs {
 #[derive(Debug, Subcommand)]
 pub enum CodebookCommand {
     /// Add a codebook to a survey and publish it as version 1; prints its id. TOML
-    /// (docs/codebook-format.md) or REFI-QDA (.qdc, recognised by its XML).
+    /// (docs/codebook-format.md), REFI-QDA (.qdc, recognised by its XML) or CSV (a .csv file,
+    /// fieldwork's or Taguette's); a file with errors imports nothing.
     Import {
         /// The survey's address (slug).
         #[arg(long)]
@@ -393,7 +394,8 @@ pub enum CodebookCommand {
         /// Which codebook, when the survey has several.
         #[arg(long)]
         codebook: Option<i64>,
-        /// toml, or qdc for ATLAS.ti, MAXQDA, NVivo and QualCoder.
+        /// toml; qdc for ATLAS.ti, MAXQDA, NVivo and QualCoder; or csv for spreadsheets and
+        /// Taguette (docs/codebook-format.md).
         #[arg(long, value_enum, default_value = "toml")]
         format: CodebookFormat,
         /// Write to this file instead of standard output.
@@ -407,6 +409,7 @@ pub enum CodebookCommand {
 pub enum CodebookFormat {
     Toml,
     Qdc,
+    Csv,
 }
 
 /// What to export and how. The options are the web download's query parameters

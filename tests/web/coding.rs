@@ -8,6 +8,7 @@
 
 mod assignment;
 mod changes;
+mod csv_codebook;
 mod depth;
 mod exchange;
 mod exclusive;
