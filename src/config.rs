@@ -261,10 +261,17 @@ pub enum SurveyCommand {
         /// The questionnaire file.
         file: PathBuf,
     },
-    /// Write a survey's definition as TOML to standard output.
+    /// Write a survey's definition as TOML to standard output, or as an XLSForm (.xlsx) to --out.
     Export {
         /// The survey's address (slug).
         slug: String,
+        /// toml (fieldwork's questionnaire format), or xlsform for ODK, KoboToolbox and
+        /// SurveyCTO (docs/questionnaire-format.md).
+        #[arg(long, value_enum, default_value = "toml")]
+        format: SurveyFormat,
+        /// Write to this file instead of standard output (needed for xlsform).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// List every survey with its status and response counts.
     List,
@@ -402,6 +409,13 @@ pub enum CodebookCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// Questionnaire file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SurveyFormat {
+    Toml,
+    Xlsform,
 }
 
 /// Codebook file formats.

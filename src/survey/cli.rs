@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use super::store::{self, Status};
 use super::{ImportError, file, import_toml};
 use crate::audit;
-use crate::config::SurveyCommand;
+use crate::config::{SurveyCommand, SurveyFormat};
 use crate::db;
 use crate::terminal::{for_terminal, lines_for_terminal};
 
@@ -17,17 +17,35 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
     let conn = db::open(db_path)?;
     match command {
         SurveyCommand::Import { file } => import(&conn, &file),
-        SurveyCommand::Export { slug } => {
-            let survey = super::at_address(&conn, &slug)?;
-            print!("{}", file::to_toml(&survey.definition)?);
-            Ok(())
-        }
+        SurveyCommand::Export { slug, format, out } => export(&conn, &slug, format, out.as_deref()),
         SurveyCommand::List => list(&conn),
         SurveyCommand::Open { slug } => set_status(&conn, &slug, Status::Open),
         SurveyCommand::Close { slug } => set_status(&conn, &slug, Status::Closed),
         SurveyCommand::Access { survey, mode } => crate::distribute::cli::set_access(&conn, &survey, mode),
         SurveyCommand::Members { survey, change } => super::members::cli::run(&conn, &survey, change),
     }
+}
+
+/// The definition as TOML (to standard output or `out`) or as an XLSForm (to `out`).
+fn export(conn: &rusqlite::Connection, slug: &str, format: SurveyFormat, out: Option<&Path>) -> anyhow::Result<()> {
+    let survey = super::at_address(conn, slug)?;
+    let bytes = match format {
+        SurveyFormat::Toml => file::to_toml(&survey.definition)?.into_bytes(),
+        SurveyFormat::Xlsform => {
+            if out.is_none() {
+                bail!("an XLSForm is not a text file: give --out FILE.xlsx");
+            }
+            crate::xlsform::write(&survey.definition)?
+        }
+    };
+    match out {
+        Some(path) => std::fs::write(path, bytes).with_context(|| format!("could not write {}", path.display()))?,
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+    }
+    Ok(())
 }
 
 fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
