@@ -256,10 +256,15 @@ pub struct LinkArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SurveyCommand {
-    /// Create a draft survey from a TOML questionnaire (docs/questionnaire-format.md); prints its slug.
+    /// Create a draft survey from a TOML questionnaire (docs/questionnaire-format.md) or an
+    /// XLSForm (.xlsx); prints its slug. Nothing is imported from a file with errors.
     Import {
         /// The questionnaire file.
         file: PathBuf,
+        /// XLSForm: leave out the rows fieldwork cannot hold (listed on standard error) instead
+        /// of refusing the file.
+        #[arg(long)]
+        skip_unsupported: bool,
     },
     /// Write a survey's definition as TOML to standard output, or as an XLSForm (.xlsx) to --out.
     Export {

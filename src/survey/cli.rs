@@ -16,7 +16,7 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
     db::migrate(db_path)?;
     let conn = db::open(db_path)?;
     match command {
-        SurveyCommand::Import { file } => import(&conn, &file),
+        SurveyCommand::Import { file, skip_unsupported } => import(&conn, &file, skip_unsupported),
         SurveyCommand::Export { slug, format, out } => export(&conn, &slug, format, out.as_deref()),
         SurveyCommand::List => list(&conn),
         SurveyCommand::Open { slug } => set_status(&conn, &slug, Status::Open),
@@ -48,9 +48,13 @@ fn export(conn: &rusqlite::Connection, slug: &str, format: SurveyFormat, out: Op
     Ok(())
 }
 
-fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    let text = String::from_utf8(text).with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+fn import(conn: &rusqlite::Connection, path: &Path, skip_unsupported: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let text = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        from_xlsform(path, &bytes, skip_unsupported)?
+    } else {
+        String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))?
+    };
     let tx = conn.unchecked_transaction()?;
     match import_toml(&tx, &text, None) {
         Ok((_, slug)) => {
@@ -66,6 +70,28 @@ fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
             bail!("nothing was imported: {} problem(s) in {}", errors.len(), path.display())
         }
         Err(ImportError::Db(err)) => Err(err.into()),
+    }
+}
+
+/// An XLSForm as the TOML it stands for; its unsupported rows refused, or left out and listed.
+fn from_xlsform(path: &Path, bytes: &[u8], skip_unsupported: bool) -> anyhow::Result<String> {
+    match crate::xlsform::read::read(bytes, skip_unsupported) {
+        Ok(read) => {
+            for skipped in &read.skipped {
+                eprintln!("{}: left out: {}", path.display(), for_terminal(&skipped.to_string()));
+            }
+            Ok(file::to_toml(&read.definition)?)
+        }
+        Err(unsupported) => {
+            for row in &unsupported {
+                eprintln!("{}: {}", path.display(), for_terminal(&row.to_string()));
+            }
+            bail!(
+                "nothing was imported: {} row(s) fieldwork cannot hold in {}; --skip-unsupported leaves them out",
+                unsupported.len(),
+                path.display()
+            )
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! XLSForm (xlsform.org), the spreadsheet form of ODK, KoboToolbox and SurveyCTO: a survey written
 //! as its three sheets — `survey` (one row per question, pages as `field-list` groups), `choices`
 //! and `settings` — with a `label::Language (code)` column per language. `rows.rs` turns a
-//! definition into rows; this file lays them into a workbook (rust_xlsxwriter); `web.rs` is the
-//! download.
+//! definition into rows; this file lays them into a workbook (rust_xlsxwriter); `read.rs` reads
+//! one back (calamine); `web.rs` is the download.
 
+pub mod read;
 mod rows;
 pub mod web;
 

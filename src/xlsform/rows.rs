@@ -13,7 +13,8 @@
 //!
 //! Other is a choice `other` and a `text` question `Q_other` shown when it is chosen (XLSForm's
 //! `or_other` has no translations). Lengths, bounds, patterns and counts of ticks become
-//! `constraint`s; texts missing in a language take the default language's, as respondents see them.
+//! `constraint`s. A text missing in a language is an empty cell (respondents of fieldwork see the
+//! default language's there).
 
 use std::collections::BTreeMap;
 
@@ -59,7 +60,7 @@ impl Sheets {
         ]));
         for page in &definition.pages {
             let mut group = row_of("begin_group", &page.code);
-            sheets.texts(&mut group, "label", definition, &page.title);
+            sheets.texts(&mut group, "label", &page.title);
             group.insert("appearance".into(), "field-list".into());
             group.extend(page.relevant.clone().map(|r| ("relevant".to_string(), r)));
             sheets.survey.push(group);
@@ -96,14 +97,14 @@ impl Sheets {
         if any { columns } else { Vec::new() }
     }
 
-    /// `text` in every language (falling back to the default one) as `field::Language (code)`;
-    /// nothing when it is empty in all.
-    fn texts(&self, row: &mut Row, field: &str, definition: &SurveyDefinition, text: &Text) {
-        if text.values().all(|t| t.trim().is_empty()) {
-            return;
-        }
+    /// `text` in each language it has, as `field::Language (code)`. A language without it gets an
+    /// empty cell (its column is there: pyxform checks columns, not cells), so that reading the
+    /// file back gives the same texts.
+    fn texts(&self, row: &mut Row, field: &str, text: &Text) {
         for (code, name) in &self.languages {
-            row.insert(translated(field, name), definition.text(text, code).to_string());
+            if let Some(value) = text.get(code).filter(|t| !t.trim().is_empty()) {
+                row.insert(translated(field, name), value.clone());
+            }
         }
     }
 
@@ -128,8 +129,8 @@ impl Sheets {
             QuestionType::Display => "note".to_string(),
         };
         let mut row = row_of(&kind, &q.code);
-        self.texts(&mut row, "label", definition, &q.text);
-        self.texts(&mut row, "hint", definition, &q.help);
+        self.texts(&mut row, "label", &q.text);
+        self.texts(&mut row, "hint", &q.help);
         row.extend(q.relevant.clone().map(|r| ("relevant".to_string(), r)));
         if q.required && q.kind != QuestionType::Matrix {
             row.insert("required".into(), "yes".into());
@@ -143,14 +144,14 @@ impl Sheets {
         row.extend(appearance.map(|a| ("appearance".to_string(), a.to_string())));
         if let Some(constraint) = constraint(q) {
             row.insert("constraint".into(), constraint);
-            self.texts(&mut row, "constraint_message", definition, &q.pattern_message);
+            self.texts(&mut row, "constraint_message", &q.pattern_message);
         }
         self.survey.push(row);
-        self.choice_list(definition, list, &q.choices);
+        self.choice_list(list, &q.choices);
         if q.kind == QuestionType::Matrix {
             for matrix_row in &q.rows {
                 let mut row = row_of(&format!("select_one {list}"), &format!("{}_{}", q.code, matrix_row.code));
-                self.texts(&mut row, "label", definition, &matrix_row.label);
+                self.texts(&mut row, "label", &matrix_row.label);
                 if q.required {
                     row.insert("required".into(), "yes".into());
                 }
@@ -172,11 +173,11 @@ impl Sheets {
         }
     }
 
-    fn choice_list(&mut self, definition: &SurveyDefinition, list: &str, choices: &[Choice]) {
+    fn choice_list(&mut self, list: &str, choices: &[Choice]) {
         for choice in choices {
             let mut row =
                 Row::from([("list_name".to_string(), list.to_string()), ("name".to_string(), choice.code.clone())]);
-            self.texts(&mut row, "label", definition, &choice.label);
+            self.texts(&mut row, "label", &choice.label);
             self.choices.push(row);
         }
     }

@@ -9,7 +9,11 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::Value as Json;
 
-use super::{SHIPPED, SHIPPED_SLUG, add_survey, signed_in_researcher};
+use fieldwork::survey::model::{SurveyDefinition, Text};
+
+use super::{
+    SHIPPED, SHIPPED_SLUG, add_survey, flash, follow, listed_errors, signed_in_researcher, upload_through_form,
+};
 
 /// Converts the workbook with pyxform and prints, as JSON, its warnings, the XForm and each
 /// sheet's header row (read with openpyxl, which pyxform reads XLSX with).
@@ -144,6 +148,7 @@ help = { en = "As on your badge" }
 [[pages.questions]]
 code = "AGE"
 type = "number"
+number_kind = "integer"
 min = 18
 max = 99
 text = { en = "Age?", fr = "Âge ?" }
@@ -210,7 +215,7 @@ async fn every_question_type_logic_and_check_converts_in_pyxform() {
     let Some(python) = pyxform_python(test) else { return };
 
     let converted = convert(&python, &file);
-    assert_eq!(converted["warnings"], serde_json::json!([]), "no warnings (a missing translation takes English)");
+    assert_eq!(converted["warnings"], serde_json::json!([]), "no warnings, a missing translation too");
     assert_known_columns(&converted);
     let xform = converted["xform"].as_str().unwrap();
     let expected = [
@@ -234,11 +239,132 @@ async fn every_question_type_logic_and_check_converts_in_pyxform() {
         // The matrix: a group of one question per row, each required.
         r#"nodeset="/data/p2/IMP/IMP_trust" type="string" required="true()""#,
         "Vitesse",
-        // Translations: a label missing in French shows the English one.
+        // Translations: both languages; a label missing in French is left empty.
         r#"<text id="TOOLS-0"><value>Git</value></text>"#,
         "Autre (précisez)",
     ];
     for needle in expected {
         assert!(xform.contains(needle), "{needle} in:\n{xform}");
     }
+}
+
+/// Runs `fieldwork` on `db`.
+fn fieldwork(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fieldwork")).arg("--db").arg(db).args(args).output().expect("fieldwork runs")
+}
+
+/// What an XLSForm holds of a survey: not the survey's description, consent and thank-you texts,
+/// its welcome page, anonymity, dates, interface texts or title translations.
+fn xlsform_part(mut definition: SurveyDefinition) -> SurveyDefinition {
+    let title = definition.text(&definition.title, &definition.default_language).to_string();
+    definition.title = Text::from([(definition.default_language.clone(), title)]);
+    (definition.description, definition.consent, definition.thank_you) = (Text::new(), Text::new(), Text::new());
+    (definition.welcome_page, definition.anonymous) = (true, false);
+    (definition.opens_at, definition.closes_at) = (None, None);
+    definition.messages.clear();
+    definition
+}
+
+#[tokio::test]
+async fn an_exported_xlsform_imports_back_to_the_same_survey() {
+    let app = signed_in_researcher().await;
+    for (toml, slug) in [(SHIPPED, SHIPPED_SLUG), (EVERY_TYPE, "every-type")] {
+        add_survey(&app, toml);
+        let bytes = app.get(&format!("/surveys/{slug}/export.xlsx")).await.bytes().await.unwrap();
+        let file = app.dir.path().join(format!("{slug}.xlsx"));
+        std::fs::write(&file, &bytes).unwrap();
+        // Into another database, where the address is free.
+        let other = app.dir.path().join(format!("{slug}.db"));
+        let output = fieldwork(&other, &["survey", "import", file.to_str().unwrap()]);
+        assert!(output.status.success(), "{slug}: {}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), slug);
+        let exported = fieldwork(&other, &["survey", "export", slug]);
+        let back = fieldwork::survey::file::from_toml(&String::from_utf8_lossy(&exported.stdout)).unwrap().definition;
+        let original = fieldwork::survey::file::from_toml(toml).unwrap().definition;
+        assert_eq!(back, xlsform_part(original), "{slug}: the round trip keeps all an XLSForm holds");
+    }
+}
+
+/// An XLSForm as other tools write it: a repeat, a geopoint, a calculation, a choice filter and a
+/// media column among questions fieldwork can hold.
+fn foreign_xlsform() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let survey = [
+        ["type", "name", "label::English (en)", "calculation", "choice_filter"],
+        ["text", "NAME", "Name?", "", ""],
+        ["geopoint", "WHERE", "Where?", "", ""],
+        ["begin_repeat", "KIDS", "Children", "", ""],
+        ["integer", "AGE", "Age?", "", ""],
+        ["end_repeat", "", "", "", ""],
+        ["calculate", "DOUBLE", "", "${AGE} * 2", ""],
+        ["select_one colours", "COLOUR", "Colour?", "", "kind = 'warm'"],
+        ["select_multiple colours", "LIKED", "Liked colours?", "", ""],
+    ];
+    let choices = [
+        ["list_name", "name", "label::English (en)", "media::image"],
+        ["colours", "red", "Red", "red.png"],
+        ["colours", "blue", "Blue", ""],
+    ];
+    let settings = [["form_title", "form_id", "default_language"], ["Foreign", "foreign", "English (en)"]];
+    let mut write = |name: &str, rows: &[&[&str]]| {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+                sheet.write_string(r as u32, c as u16, *value).unwrap();
+            }
+        }
+    };
+    write("survey", &survey.iter().map(|r| r.as_slice()).collect::<Vec<_>>());
+    write("choices", &choices.iter().map(|r| r.as_slice()).collect::<Vec<_>>());
+    write("settings", &settings.iter().map(|r| r.as_slice()).collect::<Vec<_>>());
+    book.save_to_buffer().unwrap()
+}
+
+const FOREIGN_ROWS: [&str; 7] = [
+    "sheet choices, row 2: the column media::image (media, filters) is not supported",
+    "sheet survey, row 3: the type \"geopoint\" is not supported",
+    "sheet survey, row 4: the type \"begin_repeat\" is not supported",
+    "sheet survey, row 6: the type \"end_repeat\" is not supported",
+    "sheet survey, row 7: the column calculation is not supported",
+    "sheet survey, row 7: the type \"calculate\" is not supported",
+    "sheet survey, row 8: the column choice_filter is not supported",
+];
+
+#[tokio::test]
+async fn unsupported_xlsform_rows_are_listed_by_sheet_and_row_and_left_out_only_when_asked() {
+    let app = signed_in_researcher().await;
+    let file = app.dir.path().join("foreign.xlsx");
+    std::fs::write(&file, foreign_xlsform()).unwrap();
+    let surveys = || app.query_i64("SELECT COUNT(*) FROM surveys");
+
+    let refused = fieldwork(&app.db_path, &["survey", "import", file.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    for row in FOREIGN_ROWS {
+        assert!(said.contains(&format!("foreign.xlsx: {row}")), "{row} in {said}");
+    }
+    assert!(said.contains("nothing was imported: 7 row(s)"), "{said}");
+    assert_eq!(surveys(), 0);
+
+    let parts = [("file", Some("foreign.xlsx"), foreign_xlsform())];
+    let parts: Vec<(&str, Option<&str>, &[u8])> = parts.iter().map(|(n, f, b)| (*n, *f, b.as_slice())).collect();
+    let response = upload_through_form(&app, "/surveys", "/surveys/import", &parts).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = listed_errors(&response.text().await.unwrap());
+    assert!(errors.iter().any(|e| e.contains("sheet survey, row 3") && e.contains("geopoint")), "{errors:?}");
+    assert_eq!(errors.len(), FOREIGN_ROWS.len(), "{errors:?}");
+    assert_eq!(surveys(), 0, "nothing imported from the web either");
+
+    let mut with_skip = parts.clone();
+    with_skip.push(("skip_unsupported", None, b"on"));
+    let response = upload_through_form(&app, "/surveys", "/surveys/import", &with_skip).await;
+    let overview = follow(&app, response).await;
+    let (kind, text) = flash(&overview).expect("a message");
+    assert_eq!(kind, "success");
+    assert!(text.contains("Left out: sheet choices, row 2"), "{text}");
+    let definition = super::stored(&app, "foreign").definition;
+    let codes: Vec<&str> = definition.questions().map(|(_, q)| q.code.as_str()).collect();
+    assert_eq!(codes, ["NAME", "AGE", "COLOUR", "LIKED"], "the rows fieldwork can hold");
+    assert_eq!(definition.pages.len(), 4, "a question outside any group is a page of its own");
 }
