@@ -2,12 +2,14 @@
 //! four of them open with answers that carry 3 codes each, then times the `responses` export
 //! (through the command line's file writer and through the web's bounded channel), the codings
 //! (long and as a code matrix), the tallies + crosstab and the REFI-QDA project (`qdpx`, into a
-//! file, as the command line writes it: with the texts inline, and in files, the default). Each
+//! file, as the command line writes it: with the texts inline, and in files, the default) and the
+//! statistics packages' files (`spss`, `stata`, `r`, with the codebook's default layer as 0/1
+//! variables, into a file). Each
 //! measurement runs in a fresh process, so the peak RSS it prints (`VmHWM`) is that export's
 //! alone; comparing N/10 with N shows whether memory stays flat.
 //!
 //! `nice cargo bench --bench exports [-- N]` (or `FIELDWORK_BENCH_N=N`); default N = 100,000,
-//! measured at 10,000 and 100,000.
+//! measured at 10,000 and 100,000. `FIELDWORK_BENCH_TASKS=fill,spss,stata,r` runs only those.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -44,7 +46,8 @@ fn main() {
     for size in [n / 10, n] {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("bench.db");
-        for task in [
+        let only = std::env::var("FIELDWORK_BENCH_TASKS").ok();
+        let tasks = [
             "fill",
             "baseline",
             "responses-file",
@@ -54,7 +57,11 @@ fn main() {
             "tallies+crosstab",
             "qdpx-inline",
             "qdpx-files",
-        ] {
+            "spss",
+            "stata",
+            "r",
+        ];
+        for task in tasks.into_iter().filter(|t| only.as_deref().is_none_or(|only| only.split(',').any(|o| o == *t))) {
             let output = Command::new(std::env::current_exe().expect("exe"))
                 .args(["child", task, db.to_str().expect("path"), &size.to_string()])
                 .output()
@@ -140,6 +147,16 @@ fn child(task: &str, db: &Path, n: usize) {
             // Only the size: reading the zip's directory back would count in this process's peak.
             let bytes = std::fs::metadata(&path).expect("size").len();
             format!("{} MiB zip", bytes / (1024 * 1024))
+        }
+        "spss" | "stata" | "r" => {
+            let conn = fieldwork::db::open(db).expect("open");
+            let what = What::parse(task).expect("what");
+            let plan = plan(&conn, what, &ExportRequest::default());
+            let path = db.with_extension(task);
+            let file = BufWriter::new(std::fs::File::create(&path).expect("create"));
+            stream::write(&conn, what, &plan, file).expect("export");
+            let bytes = std::fs::metadata(&path).expect("size").len();
+            format!("{} MiB", bytes / (1024 * 1024))
         }
         other => panic!("unknown task {other}"),
     };

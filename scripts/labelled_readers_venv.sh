@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="${1:-$here/../target/labelled-readers-venv}"
-if ! "$venv/bin/python" -c "import pyreadstat" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import pyreadstat, pyxform" 2>/dev/null; then
   python3 -m venv "$venv" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
     -r "$here/labelled_readers_requirements.txt" >&2

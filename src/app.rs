@@ -139,6 +139,7 @@ fn staff_routes() -> Routes {
         .merge(crate::suggest::web::router())
         .merge(analysis::web::router())
         .merge(export::web::router())
+        .merge(crate::xlsform::web::router())
         .merge(distribute::web::router())
         .merge(mail::router())
 }

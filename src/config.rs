@@ -256,15 +256,27 @@ pub struct LinkArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SurveyCommand {
-    /// Create a draft survey from a TOML questionnaire (docs/questionnaire-format.md); prints its slug.
+    /// Create a draft survey from a TOML questionnaire (docs/questionnaire-format.md) or an
+    /// XLSForm (.xlsx); prints its slug. Nothing is imported from a file with errors.
     Import {
         /// The questionnaire file.
         file: PathBuf,
+        /// XLSForm: leave out the rows fieldwork cannot hold (listed on standard error) instead
+        /// of refusing the file.
+        #[arg(long)]
+        skip_unsupported: bool,
     },
-    /// Write a survey's definition as TOML to standard output.
+    /// Write a survey's definition as TOML to standard output, or as an XLSForm (.xlsx) to --out.
     Export {
         /// The survey's address (slug).
         slug: String,
+        /// toml (fieldwork's questionnaire format), or xlsform for ODK, KoboToolbox and
+        /// SurveyCTO (docs/questionnaire-format.md).
+        #[arg(long, value_enum, default_value = "toml")]
+        format: SurveyFormat,
+        /// Write to this file instead of standard output (needed for xlsform).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// List every survey with its status and response counts.
     List,
@@ -377,7 +389,8 @@ pub struct LinkKeyArgs {
 #[derive(Debug, Subcommand)]
 pub enum CodebookCommand {
     /// Add a codebook to a survey and publish it as version 1; prints its id. TOML
-    /// (docs/codebook-format.md) or REFI-QDA (.qdc, recognised by its XML).
+    /// (docs/codebook-format.md), REFI-QDA (.qdc, recognised by its XML) or CSV (a .csv file,
+    /// fieldwork's or Taguette's); a file with errors imports nothing.
     Import {
         /// The survey's address (slug).
         #[arg(long)]
@@ -393,7 +406,8 @@ pub enum CodebookCommand {
         /// Which codebook, when the survey has several.
         #[arg(long)]
         codebook: Option<i64>,
-        /// toml, or qdc for ATLAS.ti, MAXQDA, NVivo and QualCoder.
+        /// toml; qdc for ATLAS.ti, MAXQDA, NVivo and QualCoder; or csv for spreadsheets and
+        /// Taguette (docs/codebook-format.md).
         #[arg(long, value_enum, default_value = "toml")]
         format: CodebookFormat,
         /// Write to this file instead of standard output.
@@ -402,11 +416,19 @@ pub enum CodebookCommand {
     },
 }
 
+/// Questionnaire file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SurveyFormat {
+    Toml,
+    Xlsform,
+}
+
 /// Codebook file formats.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum CodebookFormat {
     Toml,
     Qdc,
+    Csv,
 }
 
 /// What to export and how. The options are the web download's query parameters

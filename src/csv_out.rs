@@ -13,6 +13,15 @@ pub fn spreadsheet_safe(text: &str) -> String {
     }
 }
 
+/// A cell as it was before `spreadsheet_safe`: the apostrophe it put before a formula-looking
+/// start taken off again (for files fieldwork reads back, such as a codebook CSV).
+pub fn formula_unguarded(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
+}
+
 /// How CSV is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CsvOptions {

@@ -27,3 +27,4 @@ pub mod survey;
 pub mod terminal;
 pub mod text;
 pub mod web;
+pub mod xlsform;

@@ -1,4 +1,4 @@
-//! `fieldwork codebook …`: import a codebook into a survey, export one as TOML or REFI-QDA.
+//! `fieldwork codebook …`: import a codebook into a survey, export one as TOML, REFI-QDA or CSV.
 
 use std::path::Path;
 
@@ -58,6 +58,7 @@ fn export(
     let text = match format {
         CodebookFormat::Toml => to_toml(&book.draft)?,
         CodebookFormat::Qdc => qdc::to_qdc(&book.draft),
+        CodebookFormat::Csv => super::csv::to_csv(&book.draft)?,
     };
     match out {
         Some(path) => std::fs::write(path, text).with_context(|| format!("could not write {}", path.display()))?,

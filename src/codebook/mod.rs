@@ -2,6 +2,7 @@
 //! REFI-QDA files, and the operations that keep every coding (rename, move, merge, split, retire).
 
 pub mod cli;
+pub mod csv;
 pub mod model;
 pub mod ops;
 pub mod qdc;
@@ -28,8 +29,12 @@ pub fn import(
     Ok(id)
 }
 
-/// Reads a codebook file: REFI-QDA XML when it looks like XML, else TOML.
+/// Reads a codebook file: CSV by its name (`.csv`), REFI-QDA XML when it looks like XML, else TOML.
 pub fn parse_file(bytes: &[u8], file_name: &str) -> Result<(CodebookFile, Vec<String>), Vec<model::CodebookError>> {
+    if file_name.to_lowercase().ends_with(".csv") {
+        let stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+        return csv::from_csv(bytes, if stem.is_empty() { "Imported codebook" } else { stem }).map(|f| (f, Vec::new()));
+    }
     let looks_like_xml =
         file_name.to_lowercase().ends_with(".qdc") || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
     if looks_like_xml {

@@ -1,20 +1,28 @@
 //! The data dictionary (`codebook-dictionary`): one row per column of the `responses` file, in
 //! the same order, saying which question it comes from, what it holds and what its codes mean, in
-//! one language of the survey.
+//! one language of the survey; and the mapping to the statistics packages' files: the variable
+//! each column becomes in SPSS, Stata and R and the number each code is written as, then (with a
+//! codebook) a row per coded variable.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use rusqlite::Connection;
 
+use super::labelled::names::Package;
+use super::labelled::survey::Layout;
 use super::responses::{self, Column, Source};
+use super::statistics;
 use super::stream::{CsvExportError, Plan};
+use crate::answer::OTHER;
+use crate::codebook::tree::Tree;
 use crate::csv_out::CsvWriter;
-use crate::respond::answers::OTHER;
 use crate::survey::messages;
 use crate::survey::model::{Choice, NumberKind, Question, QuestionType, SurveyDefinition};
 
 /// The dictionary's header.
-pub const HEADER: [&str; 7] = ["column", "question", "question_text", "item", "item_label", "type", "choices"];
+pub const HEADER: [&str; 11] =
+    ["column", "question", "question_text", "item", "item_label", "type", "choices", "spss", "stata", "r", "values"];
 
 /// What the response's own columns hold, in `responses::RESPONSE_COLUMNS` order.
 const RESPONSE_COLUMNS: [(&str, &str); 7] = [
@@ -33,10 +41,58 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
     let language = plan.language();
     let participant = responses::participant_columns(conn, &plan.survey)?;
     w.record(HEADER)?;
+    let layout = statistics::layout(plan);
+    let mapping = Mapping::new(&layout);
     for column in responses::columns(definition, &participant) {
-        w.record(row(definition, language, &column))?;
+        let [name, question, text, item, item_label, kind, choices] = row(definition, language, &column);
+        let mapped = mapping.of(&column.name);
+        w.record([name, question, text, item, item_label, kind, choices].into_iter().chain(mapped))?;
+    }
+    let tree = plan.codebook.as_ref().map(|book| Tree::new(&book.draft));
+    for (i, coded) in layout.columns.iter().enumerate().filter(|(_, c)| c.is_coded()) {
+        let question = coded.question.map(|q| q.code.clone()).unwrap_or_default();
+        let text = coded.question.map(|q| definition.text(&q.text, language).to_string()).unwrap_or_default();
+        let item = coded.item.clone().unwrap_or_default();
+        let path = tree.as_ref().map(|tree| tree.path(&item)).unwrap_or_default();
+        let fixed = [coded.column.clone(), question, text, item, path, "coded".into(), "0=not coded; 1=coded".into()];
+        w.record(fixed.into_iter().chain(mapping.at(i)))?;
     }
     Ok(())
+}
+
+/// Each labelled variable's names in the three packages and its values, by `responses` column.
+struct Mapping<'l> {
+    layout: &'l Layout<'l>,
+    names: [Vec<String>; 3],
+    by_column: HashMap<&'l str, usize>,
+}
+
+impl<'l> Mapping<'l> {
+    fn new(layout: &'l Layout<'l>) -> Self {
+        let names = [Package::Spss, Package::Stata, Package::R].map(|p| layout.names(p));
+        let by_column = layout.columns.iter().enumerate().map(|(i, c)| (c.column.as_str(), i)).collect();
+        Mapping { layout, names, by_column }
+    }
+
+    /// The names and values of the variable for `column`; empty for a column no package file has
+    /// (the responses file's times, participants and a multiple choice's list of codes).
+    fn of(&self, column: &str) -> [String; 4] {
+        self.by_column.get(column).map_or_else(Default::default, |i| self.at(*i))
+    }
+
+    /// `[spss, stata, r, values]` of the `i`th variable; values as `1=dev; 2=res`.
+    fn at(&self, i: usize) -> [String; 4] {
+        let mapped = &self.layout.columns[i];
+        let values: Vec<String> = mapped
+            .variable
+            .value_labels
+            .iter()
+            .zip(&mapped.value_codes)
+            .map(|(label, code)| format!("{}={code}", label.value))
+            .collect();
+        let [spss, stata, r] = &self.names;
+        [spss[i].clone(), stata[i].clone(), r[i].clone(), values.join("; ")]
+    }
 }
 
 /// `code=label; code=label`, labels in `language`.

@@ -121,17 +121,17 @@ pub fn write_qdpx<W: Write>(
     let project = project::load(conn, survey_id, codebook_id, options)?;
     let mut statements = rows::Statements::prepare(conn, survey_id, codebook_id, &project.definition, options.layer)?;
     let summary = project.summarise(conn, &mut statements)?;
-    let mut zip = ZipWriter::new_stream(Output { inner: out, abandoned: Cell::new(false) });
+    let mut zip = ZipWriter::new_stream(Output::new(out));
     match write_entries(conn, &project, &summary, &mut statements, &mut zip) {
         Ok(()) => {
-            zip.finish()?.into_inner().inner.flush()?;
+            zip.finish()?.into_inner().into_inner().flush()?;
             Ok(())
         }
         Err(err) => {
             // Not only after a failed write: a project cut short by the database must not end
             // as a complete-looking zip either.
             if let Some(out) = zip.get_ref() {
-                out.get_ref().abandoned.set(true);
+                out.get_ref().abandon();
             }
             Err(err)
         }
@@ -189,9 +189,24 @@ fn zip_time(t: OffsetDateTime) -> Option<zip::DateTime> {
 /// Where the zip goes. Once a write has failed or the export was abandoned, it takes what it is
 /// given and keeps none of it: the zip crate finishes the archive when its writer is dropped,
 /// which must neither complete a cut-off project nor report a second failure on standard error.
-struct Output<W> {
+pub(crate) struct Output<W> {
     inner: W,
     abandoned: Cell<bool>,
+}
+
+impl<W> Output<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        Output { inner, abandoned: Cell::new(false) }
+    }
+
+    /// From now on, take what is written and keep none of it.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.set(true);
+    }
+
+    pub(crate) fn into_inner(self) -> W {
+        self.inner
+    }
 }
 
 impl<W: Write> Write for Output<W> {

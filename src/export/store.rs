@@ -104,6 +104,12 @@ pub fn responses_params(survey_id: i64, filter: &Filter) -> Params {
     Params::of(filter).with(":survey", survey_id)
 }
 
+/// When a response of the survey last changed (RFC 3339 UTC), if it has any.
+pub fn last_change(conn: &Connection, survey_id: i64) -> Result<Option<String>, DbError> {
+    let sql = "SELECT max(updated_at) FROM live_responses WHERE survey_id = ?1";
+    Ok(conn.query_row(sql, [survey_id], |r| r.get(0))?)
+}
+
 /// Whether the survey has participants at all.
 pub fn has_participants(conn: &Connection, survey_id: i64) -> Result<bool, DbError> {
     let sql = "SELECT EXISTS (SELECT 1 FROM participants WHERE survey_id = ?1)";

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use super::store::{self, Status};
 use super::{ImportError, file, import_toml};
 use crate::audit;
-use crate::config::SurveyCommand;
+use crate::config::{SurveyCommand, SurveyFormat};
 use crate::db;
 use crate::terminal::{for_terminal, lines_for_terminal};
 
@@ -16,12 +16,8 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
     db::migrate(db_path)?;
     let conn = db::open(db_path)?;
     match command {
-        SurveyCommand::Import { file } => import(&conn, &file),
-        SurveyCommand::Export { slug } => {
-            let survey = super::at_address(&conn, &slug)?;
-            print!("{}", file::to_toml(&survey.definition)?);
-            Ok(())
-        }
+        SurveyCommand::Import { file, skip_unsupported } => import(&conn, &file, skip_unsupported),
+        SurveyCommand::Export { slug, format, out } => export(&conn, &slug, format, out.as_deref()),
         SurveyCommand::List => list(&conn),
         SurveyCommand::Open { slug } => set_status(&conn, &slug, Status::Open),
         SurveyCommand::Close { slug } => set_status(&conn, &slug, Status::Closed),
@@ -30,9 +26,35 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
     }
 }
 
-fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    let text = String::from_utf8(text).with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+/// The definition as TOML (to standard output or `out`) or as an XLSForm (to `out`).
+fn export(conn: &rusqlite::Connection, slug: &str, format: SurveyFormat, out: Option<&Path>) -> anyhow::Result<()> {
+    let survey = super::at_address(conn, slug)?;
+    let bytes = match format {
+        SurveyFormat::Toml => file::to_toml(&survey.definition)?.into_bytes(),
+        SurveyFormat::Xlsform => {
+            if out.is_none() {
+                bail!("an XLSForm is not a text file: give --out FILE.xlsx");
+            }
+            crate::xlsform::write(&survey.definition)?
+        }
+    };
+    match out {
+        Some(path) => std::fs::write(path, bytes).with_context(|| format!("could not write {}", path.display()))?,
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
+
+fn import(conn: &rusqlite::Connection, path: &Path, skip_unsupported: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let text = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        from_xlsform(path, &bytes, skip_unsupported)?
+    } else {
+        String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))?
+    };
     let tx = conn.unchecked_transaction()?;
     match import_toml(&tx, &text, None) {
         Ok((_, slug)) => {
@@ -48,6 +70,28 @@ fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
             bail!("nothing was imported: {} problem(s) in {}", errors.len(), path.display())
         }
         Err(ImportError::Db(err)) => Err(err.into()),
+    }
+}
+
+/// An XLSForm as the TOML it stands for; its unsupported rows refused, or left out and listed.
+fn from_xlsform(path: &Path, bytes: &[u8], skip_unsupported: bool) -> anyhow::Result<String> {
+    match crate::xlsform::read::read(bytes, skip_unsupported) {
+        Ok(read) => {
+            for skipped in &read.skipped {
+                eprintln!("{}: left out: {}", path.display(), for_terminal(&skipped.to_string()));
+            }
+            Ok(file::to_toml(&read.definition)?)
+        }
+        Err(unsupported) => {
+            for row in &unsupported {
+                eprintln!("{}: {}", path.display(), for_terminal(&row.to_string()));
+            }
+            bail!(
+                "nothing was imported: {} row(s) fieldwork cannot hold in {}; --skip-unsupported leaves them out",
+                unsupported.len(),
+                path.display()
+            )
+        }
     }
 }
 

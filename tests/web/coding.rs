@@ -9,6 +9,7 @@
 mod assignment;
 mod blind_matrix;
 mod changes;
+mod csv_codebook;
 mod depth;
 mod exchange;
 mod exclusive;

@@ -325,10 +325,31 @@ async fn the_dictionary_describes_every_column_of_the_responses_file_in_a_langua
     researcher(&app).await;
     let body = download(&app, "/surveys/exp/export/codebook-dictionary.csv").await;
     let rows = parse_csv(&body);
-    assert_eq!(rows[0], ["column", "question", "question_text", "item", "item_label", "type", "choices"]);
-    let columns: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            "column",
+            "question",
+            "question_text",
+            "item",
+            "item_label",
+            "type",
+            "choices",
+            "spss",
+            "stata",
+            "r",
+            "values"
+        ]
+    );
+    let columns: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).take(COLUMNS.len()).collect();
     assert_eq!(columns, COLUMNS, "one row per column, in the same order");
-    let find = |rows: &[Vec<String>], column: &str| rows.iter().find(|r| r[0] == column).unwrap().clone();
+    assert!(rows[1 + COLUMNS.len()..].iter().all(|r| r[5] == "coded"), "then the coded variables");
+    // The mapping to the statistics packages: names and the numbers codes are written as.
+    let mapping = |rows: &[Vec<String>], column: &str| rows.iter().find(|r| r[0] == column).unwrap()[7..].to_vec();
+    assert_eq!(mapping(&rows, "ROLE"), ["ROLE", "ROLE", "ROLE", "1=lead; 2=dev; 3=other"]);
+    assert_eq!(mapping(&rows, "LANGS/open_access")[..3], ["LANGS_open_access"; 3]);
+    assert_eq!(mapping(&rows, "started_at"), ["", "", "", ""], "not in the statistics files");
+    let find = |rows: &[Vec<String>], column: &str| rows.iter().find(|r| r[0] == column).unwrap()[..7].to_vec();
     assert_eq!(
         find(&rows, "ROLE"),
         row(&[
@@ -357,14 +378,14 @@ async fn the_dictionary_describes_every_column_of_the_responses_file_in_a_langua
         find(&rows, "IMP/r2"),
         row(&["IMP/r2", "IMP", "How important?", "r2", "Row two", "matrix_row", "i1=Low; i2=High"])
     );
-    assert_eq!(find(&rows, "RANK/b")[5..], ["rank", "1=first"]);
+    assert_eq!(find(&rows, "RANK/b")[5..7], ["rank", "1=first"]);
     assert_eq!(find(&rows, "AGE")[5], "number (integer)");
     assert_eq!(find(&rows, "language")[6], "en=en; es=es");
     assert_eq!(parse_with_python(&app, &body), rows);
 
     let spanish = parse_csv(&download(&app, "/surveys/exp/export/codebook-dictionary.csv?labels=es").await);
     assert_eq!(
-        find(&spanish, "ROLE")[2..],
+        find(&spanish, "ROLE")[2..7],
         ["¿Función?", "", "", "single_choice", "lead=Jefe; dev=Desarrollador; other=Otro (especifique)"]
     );
     assert_eq!(find(&spanish, "NAME")[2], "Name?", "a missing translation falls back to the default language");

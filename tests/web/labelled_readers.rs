@@ -8,10 +8,13 @@
 //! A test whose program is missing says SKIPPED, unless `FIELDWORK_REQUIRE_TOOLS=1` (as in
 //! `.ci/test`, which installs them), where it fails.
 
+mod export;
 mod pspp;
 mod pyreadstat;
 mod r;
 mod shipped;
+#[path = "../../benches/labelled/synthetic.rs"]
+mod synthetic;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -9,6 +9,7 @@ mod builder;
 mod editor;
 mod manage;
 mod translations;
+mod xlsform;
 
 use fieldwork::accounts::Role;
 use fieldwork::survey::store::{self, Status, StoredSurvey};

@@ -90,7 +90,7 @@ pub async fn import(
         }
     }
     if bytes.is_empty() {
-        let errors = vec![CodebookError { path: String::new(), message: "choose a .toml or .qdc file".into() }];
+        let errors = vec![CodebookError { path: String::new(), message: "choose a .toml, .qdc or .csv file".into() }];
         return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let (file, notes) = match off_workers(move || crate::codebook::parse_file(&bytes, &file_name)).await? {
@@ -245,7 +245,7 @@ pub struct ExportQuery {
     version: Option<i64>,
 }
 
-/// `GET /codebooks/{id}/export?format=toml|qdc[&version=N]`: the draft, or a published version.
+/// `GET /codebooks/{id}/export?format=toml|qdc|csv[&version=N]`: the draft, or a published version.
 pub async fn export(
     State(state): State<AppState>,
     ManagedCodebook(CodebookScope { codebook, .. }): ManagedCodebook,
@@ -261,6 +261,9 @@ pub async fn export(
     let stem: String = file.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
     let (body, content_type, extension) = if query.format == "qdc" {
         (qdc::to_qdc(&file), "application/xml; charset=utf-8", "qdc")
+    } else if query.format == "csv" {
+        let text = crate::codebook::csv::to_csv(&file).map_err(|e| anyhow::anyhow!("writing a codebook CSV: {e}"))?;
+        (text, "text/csv; charset=utf-8", "csv")
     } else {
         (
             to_toml(&file).map_err(|e| anyhow::anyhow!("serialising a codebook: {e}"))?,

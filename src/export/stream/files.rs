@@ -9,7 +9,7 @@ use super::plan::{CsvExportError, Plan, bad};
 use super::request::Opt;
 use super::what::What;
 use crate::csv_out::CsvWriter;
-use crate::export::{codings, dictionary, qdpx, responses, tables};
+use crate::export::{codings, dictionary, qdpx, responses, statistics, tables};
 
 /// A CSV writer as every CSV export gets it: set up with the request's BOM and formula protection.
 pub type Csv<'a> = CsvWriter<&'a mut dyn Write>;
@@ -46,6 +46,9 @@ pub fn writer(what: What) -> Writer {
         What::Cooccurrence => Writer::Csv(tables::cooccurrence),
         What::Closed => Writer::Csv(tables::closed),
         What::Qdpx => Writer::File(qdpx_file),
+        What::Spss => Writer::File(statistics::write_sav),
+        What::Stata => Writer::File(statistics::write_dta),
+        What::R => Writer::File(statistics::write_r),
     }
 }
 

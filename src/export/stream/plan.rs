@@ -14,6 +14,7 @@ use crate::codebook::store::{self as codebooks, NotChosen, StoredCodebook};
 use crate::coding::layers::Layer;
 use crate::csv_out::CsvOptions;
 use crate::db::DbError;
+use crate::export::labelled::LabelledError;
 use crate::export::qdpx::{self, SourcePer, Texts};
 use crate::survey::model::{QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
@@ -131,6 +132,9 @@ pub enum CsvExportError {
     Io(#[from] io::Error),
     #[error(transparent)]
     Project(#[from] qdpx::ExportError),
+    /// A statistics package's file (`export::statistics`).
+    #[error(transparent)]
+    Labelled(#[from] LabelledError),
 }
 
 impl From<rusqlite::Error> for CsvExportError {
@@ -156,10 +160,11 @@ impl CsvExportError {
                 | qdpx::ExportError::Xml(err)
                 | qdpx::ExportError::Zip(zip::result::ZipError::Io(err)),
             ) => Some(err),
-            CsvExportError::Csv(err) => match err.kind() {
+            CsvExportError::Csv(err) | CsvExportError::Labelled(LabelledError::Csv(err)) => match err.kind() {
                 csv::ErrorKind::Io(err) => Some(err),
                 _ => None,
             },
+            CsvExportError::Labelled(LabelledError::Io(err)) => Some(err),
             _ => None,
         };
         io.is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
@@ -279,10 +284,13 @@ impl ExportRequest {
         target: Target,
     ) -> Result<Option<StoredCodebook>, CsvExportError> {
         if let Target::File(what) = target
-            && !what.spec().needs_codebook
+            && !what.spec().options.contains(&Opt::Codebook)
         {
             return Ok(None);
         }
+        // A file that takes a codebook without needing one (the statistics files, the dictionary)
+        // goes without when the survey has none.
+        let optional = matches!(target, Target::File(what) if !what.spec().needs_codebook);
         let given = self.codebook.map(|id| id.to_string());
         let chosen = codebooks::choose(conn, survey.id, &survey.slug, given.as_deref())?;
         match (chosen, target) {
@@ -295,6 +303,7 @@ impl ExportRequest {
             (Err(why @ NotChosen::Unknown { .. }), Target::File(What::Qdpx)) => {
                 Err(CsvExportError::NotFound(format!("codebook: {why}")))
             }
+            (Err(NotChosen::NoCodebook { .. }), _) if optional => Ok(None),
             (Err(why), _) => Err(bad(Opt::Codebook, why.to_string())),
         }
     }

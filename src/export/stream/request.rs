@@ -11,7 +11,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
-    /// Which codebook (the coding files, the analysis tables, qdpx), when the survey has several.
+    /// Which codebook (the coding files, the analysis tables, qdpx; the data dictionary and the
+    /// SPSS, Stata and R files, whose coded variables it gives), when the survey has several.
     #[arg(long, value_name = "ID")]
     #[serde(default, deserialize_with = "number", skip_serializing_if = "Option::is_none")]
     pub codebook: Option<i64>,
@@ -53,7 +54,7 @@ pub struct ExportRequest {
     #[serde(default, deserialize_with = "text", skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
     /// Choice labels in this language instead of codes (responses), and the language of the
-    /// data dictionary.
+    /// data dictionary and of the SPSS, Stata and R files' labels.
     #[arg(long, value_name = "LANG")]
     #[serde(default, deserialize_with = "text", skip_serializing_if = "Option::is_none")]
     pub labels: Option<String>,

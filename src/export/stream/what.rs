@@ -29,6 +29,12 @@ pub enum What {
     Closed,
     /// A REFI-QDA project (a zip) for ATLAS.ti, MAXQDA, NVivo or QualCoder; needs --out.
     Qdpx,
+    /// An SPSS system file (.sav) with variable and value labels; needs --out.
+    Spss,
+    /// A Stata 118 dataset (.dta) with variable and value labels; needs --out.
+    Stata,
+    /// A zip of a CSV and the R script that reads it with factor levels and labels; needs --out.
+    R,
 }
 
 /// What kind of file an export is.
@@ -79,6 +85,11 @@ pub const CROSSTAB: &[Opt] = &[
     Opt::Answer,
 ];
 
+/// The options of the statistics packages' files: the codebook whose layer becomes 0/1
+/// variables, the language of the labels, and the filters.
+const LABELLED: &[Opt] =
+    &[Opt::Codebook, Opt::Layer, Opt::Labels, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer];
+
 /// The options of the analysis tables: the coding layer, one open question and the filters.
 const TABLE: &[Opt] =
     &[Opt::Codebook, Opt::Layer, Opt::Question, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer];
@@ -99,13 +110,20 @@ impl What {
                  choice, Q5/row for a matrix row, Q/other for an Other text).",
                 &[Opt::Labels, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer],
             ),
-            What::CodebookDictionary => csv(
-                "codebook-dictionary",
-                "codebook-dictionary.csv",
-                "Data dictionary",
-                "One row per column of the responses file: its question, type, and codes with labels.",
-                &[Opt::Labels],
-            ),
+            What::CodebookDictionary => Spec {
+                // With a codebook it also maps the coded variables of the SPSS, Stata and R files.
+                needs_codebook: false,
+                follows_layer: false,
+                ..csv(
+                    "codebook-dictionary",
+                    "codebook-dictionary.csv",
+                    "Data dictionary",
+                    "One row per column of the responses file: its question, type, and codes with labels; and the \
+                     variable each becomes in SPSS, Stata and R with the number each code is written as (and, with \
+                     a codebook, the coded variables).",
+                    &[Opt::Labels, Opt::Codebook],
+                )
+            },
             What::Codings => Spec {
                 // Every coder's codings and the consensus: no one layer.
                 follows_layer: false,
@@ -179,6 +197,32 @@ impl What {
                 follows_layer: false,
                 format: Format::File { extension: "qdpx", content_type: "application/zip" },
             },
+            What::Spss => labelled(
+                "spss",
+                "responses.sav",
+                "SPSS",
+                "An SPSS system file: one case per response, variables named for SPSS, with the questions as \
+                 variable labels and the choices as value labels (1…n in questionnaire order; 0/1 per choice of a \
+                 multiple choice), dates as dates, and with a codebook a 0/1 variable per open question and code \
+                 of the coding layer. Also read by PSPP, jamovi and pyreadstat.",
+                Format::File { extension: "sav", content_type: "application/x-spss-sav" },
+            ),
+            What::Stata => labelled(
+                "stata",
+                "responses.dta",
+                "Stata",
+                "A Stata 118 dataset with the same variables as the SPSS file, named for Stata, with variable and \
+                 value labels.",
+                Format::File { extension: "dta", content_type: "application/x-stata-dta" },
+            ),
+            What::R => labelled(
+                "r",
+                "responses-r.zip",
+                "R",
+                "A zip of the responses as CSV (codes as numbers) and an R script in base R that reads them \
+                 with factor levels and labels, dates as dates and each variable's label.",
+                Format::File { extension: "r.zip", content_type: "application/zip" },
+            ),
         }
     }
 
@@ -221,6 +265,28 @@ impl What {
             Format::Csv => format!("{slug}-{}", self.spec().url),
             Format::File { extension, .. } => format!("{slug}.{extension}"),
         }
+    }
+}
+
+/// A statistics package's file: it takes a codebook without needing one (without, it has no
+/// coded variables), and follows the layer.
+fn labelled(
+    name: &'static str,
+    url: &'static str,
+    title: &'static str,
+    description: &'static str,
+    format: Format,
+) -> Spec {
+    Spec {
+        name,
+        url,
+        title,
+        description,
+        options: LABELLED,
+        required: &[],
+        needs_codebook: false,
+        follows_layer: true,
+        format,
     }
 }
 

@@ -78,15 +78,31 @@ pub async fn import(
 ) -> Result<Response> {
     let mut uploaded = Vec::new();
     let mut pasted = String::new();
+    let mut skip_unsupported = false;
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
             Some("file") => uploaded = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
             Some("toml") => pasted = field.text().await.unwrap_or_default(),
+            Some("skip_unsupported") => skip_unsupported = true,
             _ => {}
         }
     }
+    let mut skipped = Vec::new();
     let text = if uploaded.is_empty() {
         Ok(pasted.clone())
+    } else if uploaded.starts_with(b"PK\x03\x04") {
+        // A zip: an XLSForm (.xlsx), read as the TOML it stands for.
+        let read = crate::web::off_workers(move || crate::xlsform::read::read(&uploaded, skip_unsupported)).await?;
+        match read {
+            Ok(read) => {
+                skipped = read.skipped.iter().map(ToString::to_string).collect();
+                Ok(file::to_toml(&read.definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?)
+            }
+            Err(rows) => Err(rows
+                .into_iter()
+                .map(|row| DefinitionError { path: format!("sheet {}, row {}", row.sheet, row.row), message: row.what })
+                .collect()),
+        }
     } else {
         String::from_utf8(uploaded)
             .map_err(|_| vec![DefinitionError { path: String::new(), message: "the file is not UTF-8 text".into() }])
@@ -113,7 +129,9 @@ pub async fn import(
     };
     match outcome {
         Ok(slug) => {
-            flash(&page.session, "success", format!("Imported {slug} as a draft.")).await;
+            let left_out =
+                if skipped.is_empty() { String::new() } else { format!(" Left out: {}.", skipped.join("; ")) };
+            flash(&page.session, "success", format!("Imported {slug} as a draft.{left_out}")).await;
             Ok(Redirect::to(&format!("/surveys/{slug}")).into_response())
         }
         Err(import_errors) => {

@@ -12,11 +12,11 @@ use super::{CODEBOOK, Study};
 use crate::helpers::{TestApp, shared_file};
 use crate::surveys::{SHIPPED, SHIPPED_SLUG, add_survey, flash, follow, listed_errors, upload_through_form};
 
-fn fieldwork(db: &Path, args: &[&str]) -> Output {
+pub(super) fn fieldwork(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fieldwork")).arg("--db").arg(db).args(args).output().expect("run fieldwork")
 }
 
-fn stdout(output: &Output) -> String {
+pub(super) fn stdout(output: &Output) -> String {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
@@ -41,24 +41,24 @@ fn xmllint(schema: &Path, qdc: &str) -> Result<(), String> {
     if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
 }
 
-fn shipped() -> CodebookFile {
+pub(super) fn shipped() -> CodebookFile {
     from_toml(CODEBOOK).expect("the shipped codebook is valid")
 }
 
 /// Uploads a codebook file through the survey's import form, as a browser does.
-async fn upload(app: &TestApp, file_name: &str, content: &[u8]) -> reqwest::Response {
+pub(super) async fn upload(app: &TestApp, file_name: &str, content: &[u8]) -> reqwest::Response {
     let (list, action) =
         (format!("/surveys/{SHIPPED_SLUG}/codebooks"), format!("/surveys/{SHIPPED_SLUG}/codebooks/import"));
     upload_through_form(app, &list, &action, &[("file", Some(file_name), content)]).await
 }
 
-fn stored_draft(app: &TestApp, id: i64) -> CodebookFile {
+pub(super) fn stored_draft(app: &TestApp, id: i64) -> CodebookFile {
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     fieldwork::codebook::store::find(&conn, id).unwrap().expect("the codebook").draft
 }
 
 /// The codebook a redirect to `/codebooks/{id}` points at.
-fn codebook_in(response: &reqwest::Response) -> i64 {
+pub(super) fn codebook_in(response: &reqwest::Response) -> i64 {
     let location = crate::helpers::location(response);
     location.strip_prefix("/codebooks/").and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("{location}"))
 }
@@ -219,7 +219,7 @@ async fn a_broken_codebook_file_is_refused_with_its_place_and_nothing_is_importe
             b"format = 1\nname = \"Broken\"\n[[codes]]\nid = \"1st\"\nname = \"x\"\n",
             "codes[0].id",
         ),
-        ("no file", "", b"", "choose a .toml or .qdc file"),
+        ("no file", "", b"", "choose a .toml, .qdc or .csv file"),
     ];
     let before = || {
         let count = |table: &str| study.app.query_i64(&format!("SELECT COUNT(*) FROM {table}"));

@@ -10,10 +10,8 @@ use fieldwork::survey::model::SurveyDefinition;
 use serde_json::{Value as Json, json};
 
 use super::pyreadstat::{assert_same, code, expected, read_back};
+use super::synthetic;
 use super::*;
-
-#[path = "../../../benches/labelled/synthetic.rs"]
-mod synthetic;
 
 const RESPONSES: usize = 60;
 

@@ -9,9 +9,9 @@ mod row;
 
 use super::names::{self, Package};
 use super::{Dataset, Kind, Measure, MissingCodes, ValueLabel, Variable};
+use crate::answer::OTHER;
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::codebook::tree::Tree;
-use crate::respond::answers::OTHER;
 use crate::survey::messages;
 use crate::survey::model::{NumberKind, Question, QuestionType, SurveyDefinition};
 
@@ -139,6 +139,13 @@ impl<'a> Layout<'a> {
             }
         }
         rows
+    }
+}
+
+impl Mapped<'_> {
+    /// Whether it is a code of the coded layer (0/1) rather than a column of `responses`.
+    pub fn is_coded(&self) -> bool {
+        matches!(self.source, Source::Coded(_))
     }
 }
 

@@ -1,14 +1,14 @@
-//! One response's cells: its stored answers (question → item → value, as the `answers` table
-//! holds them and the current readers collect them), why unanswered questions are empty, and
-//! the codes of its open answers in the coded layer.
+//! One response's cells: its stored answers, each decoded once as an `answer::Answer` (so a
+//! single choice's Other, a ticked box and a rank read as in every other export), why unanswered
+//! questions are empty, and the codes of its open answers in the coded layer.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Layout, Mapped, Source};
+use crate::answer::{Answer, Rows as Answers};
 use crate::export::labelled::{Cell, LabelledError, Reason};
-use crate::respond::answers::OTHER;
-use crate::survey::model::{Question, QuestionType};
+use crate::survey::model::Question;
 
 /// What a row is made from.
 #[derive(Debug, Clone, Copy)]
@@ -16,8 +16,8 @@ pub struct Response<'r> {
     pub id: i64,
     pub complete: bool,
     pub language: &'r str,
-    /// Question → item (`""` for a single value) → value.
-    pub answers: &'r BTreeMap<String, BTreeMap<String, String>>,
+    /// The stored rows, question → item → value, each question's decoded as an `Answer`.
+    pub answers: &'r Answers,
     /// Why each unanswered question is empty, where known (issue 17's paradata).
     pub reasons: &'r BTreeMap<String, Reason>,
     /// The codes of each open answer in the coded layer; an answer the layer leaves out (not
@@ -42,25 +42,25 @@ fn cell<'r>(mapped: &Mapped<'_>, response: &Response<'r>) -> Result<Cell<'r>, La
             _ => Cell::Text(Cow::Borrowed(response.language)),
         });
     };
-    let Some(items) = response.answers.get(&q.code).filter(|items| !items.is_empty()) else {
+    let Some(answer) = Answer::of(q, response.answers) else {
         return Ok(response.reasons.get(&q.code).map_or(Cell::Empty, |reason| Cell::Missing(*reason)));
     };
-    let text = |value: Option<&'r String>| value.map_or(Cell::Empty, |v| Cell::Text(Cow::Borrowed(v.as_str())));
+    let text = |value: Option<&'r str>| value.map_or(Cell::Empty, |v| Cell::Text(Cow::Borrowed(v)));
+    let number = |v: &str| v.parse::<f64>().ok().filter(|n| n.is_finite()).map(Cell::Number);
     Ok(match &mapped.source {
-        Source::Value => match q.kind {
-            QuestionType::Number => parsed(response, q, items.get(""), |v| v.parse::<f64>().ok().map(Cell::Number))?,
-            QuestionType::Date => parsed(response, q, items.get(""), |v| v.parse().ok().map(Cell::Date))?,
-            _ => text(items.get("")),
+        Source::Value => match answer {
+            Answer::Number(value) => parsed(response, q, value, number)?,
+            Answer::Date(value) => parsed(response, q, value, |v| v.parse().ok().map(Cell::Date))?,
+            _ => text(answer.value()),
         },
-        Source::Choice => {
-            // Text typed under Other without ticking it counts as choosing Other.
-            let chosen = items.get("").map(String::as_str).or_else(|| items.contains_key(OTHER).then_some(OTHER));
-            chosen.map_or(Cell::Empty, |code| position(mapped, code))
-        }
-        Source::Ticked(code) => Cell::Number(if items.get(code).is_some_and(|v| v == "1") { 1.0 } else { 0.0 }),
-        Source::Row(row) => items.get(row).map_or(Cell::Empty, |code| position(mapped, code)),
-        Source::Rank(choice) => parsed(response, q, items.get(choice), |v| v.parse::<f64>().ok().map(Cell::Number))?,
-        Source::OtherText => text(items.get(OTHER)),
+        Source::Choice => answer.choice().map_or(Cell::Empty, |code| position(mapped, code)),
+        Source::Ticked(code) => Cell::Number(if answer.is_ticked(code) { 1.0 } else { 0.0 }),
+        Source::Row(row) => answer.row(row).map_or(Cell::Empty, |code| position(mapped, code)),
+        Source::Rank(choice) => match answer.rank_of(choice) {
+            Some(rank) => parsed(response, q, rank, number)?,
+            None => Cell::Empty,
+        },
+        Source::OtherText => text(answer.other_text()),
         Source::Coded(code) => match response.codes.and_then(|codes| codes.get(&q.code)) {
             Some(applied) => Cell::Number(if applied.contains(code) { 1.0 } else { 0.0 }),
             None => Cell::Empty,
@@ -78,10 +78,12 @@ fn position<'r>(mapped: &Mapped<'_>, code: &str) -> Cell<'r> {
 fn parsed<'r>(
     response: &Response<'r>,
     q: &Question,
-    value: Option<&'r String>,
+    value: &'r str,
     read: impl Fn(&str) -> Option<Cell<'r>>,
 ) -> Result<Cell<'r>, LabelledError> {
-    let Some(value) = value.filter(|v| !v.is_empty()) else { return Ok(Cell::Empty) };
+    if value.trim().is_empty() {
+        return Ok(Cell::Empty);
+    }
     read(value.trim()).ok_or_else(|| LabelledError::Answer {
         response: response.id,
         question: q.code.clone(),
