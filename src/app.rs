@@ -32,7 +32,7 @@ use crate::web::routes::Routes;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, server, static_files};
-use crate::{accounts, agreement, analysis, codebook, coding, dashboard, db, distribute, export, respond, survey};
+use crate::{accounts, agreement, analysis, api, codebook, coding, dashboard, db, distribute, export, respond, survey};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -135,6 +135,7 @@ fn staff_routes() -> Routes {
         .merge(export::web::router())
         .merge(distribute::web::router())
         .merge(mail::router())
+        .merge(api::web::account_router())
 }
 
 /// The respondent's pages: no account, no session.
@@ -142,10 +143,15 @@ fn respondent_routes() -> Routes {
     respond::web::router().merge(mail::opt_out_router())
 }
 
+/// The token API: no session, no CSRF (a token, never a cookie, says who asks), errors as JSON.
+fn api_routes() -> Routes {
+    api::web::router()
+}
+
 /// Every path the server answers, in the order of the route table (for tests that must cover
 /// every route).
 pub fn route_paths() -> Vec<&'static str> {
-    [staff_routes().paths(), respondent_routes().paths()].concat()
+    [staff_routes().paths(), respondent_routes().paths(), api_routes().paths()].concat()
 }
 
 /// Every route, and the layers around them.
@@ -168,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         // Outside the session layer too: a respondent's request has no session to load.
         .merge(respondent_routes().into_router())
+        .merge(api_routes().into_router().layer(from_fn(api::error::json_statuses)))
         // Listed innermost first: everything below the error pages gets a rendered page; every
         // response gets the headers and a log line.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

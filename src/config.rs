@@ -49,6 +49,9 @@ pub enum Command {
     /// (docs/machine-coder.md).
     #[command(subcommand)]
     Suggest(crate::suggest::cli::SuggestCommand),
+    /// Personal access tokens for the API: create (printed once), list, revoke (docs/api.md).
+    #[command(subcommand)]
+    Token(crate::api::cli::TokenCommand),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the live database to OUT through SQLite's online backup API (safe while serving), and

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agreement;
 pub mod analysis;
 pub mod answer;
+pub mod api;
 pub mod app;
 pub mod audit;
 pub mod backup;

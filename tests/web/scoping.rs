@@ -59,11 +59,12 @@ impl Who {
     }
 }
 
-/// A person with a browser of their own.
+/// A person with a browser of their own, and a read-write API token (none for Anonymous).
 pub struct Person {
     pub who: Who,
     pub id: i64,
     pub client: TestApp,
+    pub token: Option<String>,
 }
 
 impl Person {
@@ -103,6 +104,8 @@ pub struct World {
     pub theirs: Study,
     /// An account for the admin's pages to act on.
     pub target_user: i64,
+    /// An API token of `target_user`'s, which nobody else may revoke.
+    pub target_token: i64,
 }
 
 impl World {
@@ -131,11 +134,16 @@ impl World {
         );
         let mut people = Vec::new();
         for who in Who::ALL {
-            let person = Person { who, id: ids.get(&who).copied().unwrap_or(0), client: app.other_client() };
+            let id = ids.get(&who).copied().unwrap_or(0);
+            let token = (who != Who::Anonymous)
+                .then(|| crate::api::token_for(&app, id, fieldwork::api::tokens::Scope::Write, None));
+            let person = Person { who, id, client: app.other_client(), token };
             person.sign_in().await;
             people.push(person);
         }
-        World { app, people, ours, theirs, target_user }
+        crate::api::token_for(&app, target_user, fieldwork::api::tokens::Scope::Read, None);
+        let target_token = app.query_i64(&format!("SELECT id FROM api_tokens WHERE user_id = {target_user}"));
+        World { app, people, ours, theirs, target_user, target_token }
     }
 
     pub fn person(&self, who: Who) -> &Person {
@@ -216,6 +224,7 @@ pub enum Param {
     PageIndex,
     Token,
     StaticFile,
+    ApiToken,
 }
 
 impl Param {
@@ -242,6 +251,7 @@ impl Param {
             ("p", "index") => Param::PageIndex,
             ("resume", "token") => Param::Token,
             ("static", "*path") => Param::StaticFile,
+            ("tokens", "id") => Param::ApiToken,
             _ => panic!("a route parameter the access tests do not know: {{{name}}} after {before}/"),
         }
     }
@@ -274,6 +284,7 @@ impl Param {
             Param::PageIndex => "0".into(),
             Param::Token => "A".repeat(43),
             Param::StaticFile => "app.css".into(),
+            Param::ApiToken => world.target_token.to_string(),
         }
     }
 }
