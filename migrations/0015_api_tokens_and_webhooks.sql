@@ -60,10 +60,11 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     id              INTEGER PRIMARY KEY,
     webhook_id      INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     event           TEXT NOT NULL,         -- response.completed, test
+    response_id     INTEGER,               -- the response completed (no foreign key: the log outlives a purge)
     payload         TEXT NOT NULL,         -- the JSON body sent
     status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at INTEGER NOT NULL,      -- Unix seconds
+    next_attempt_at INTEGER NOT NULL,      -- Unix milliseconds
     last_status     INTEGER,               -- the receiver's HTTP status, if it answered
     last_error      TEXT,
     created_at      TEXT NOT NULL,
@@ -71,3 +72,6 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+-- A response is queued once per webhook, however often its completion is written.
+CREATE UNIQUE INDEX IF NOT EXISTS webhook_deliveries_once ON webhook_deliveries (webhook_id, response_id)
+    WHERE event = 'response.completed';

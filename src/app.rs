@@ -54,6 +54,8 @@ pub struct AppState {
     pub mail: Arc<Mailer>,
     /// The machine coder's trainings under way, with their progress.
     pub suggest_jobs: Arc<crate::suggest::jobs::Jobs>,
+    /// Wakes the webhook sender when an event is queued.
+    pub webhooks: Arc<tokio::sync::Notify>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -111,6 +113,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
         recent_begins: Arc::new(RecentBegins::default()),
         suggest_jobs: Arc::default(),
+        webhooks: Arc::default(),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),
     })
@@ -136,6 +139,7 @@ fn staff_routes() -> Routes {
         .merge(distribute::web::router())
         .merge(mail::router())
         .merge(api::web::account_router())
+        .merge(crate::webhooks::web::router())
 }
 
 /// The respondent's pages: no account, no session.
@@ -193,8 +197,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(housekeeping(state.clone()));
-    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-    let mailer = tokio::spawn(mail::worker::run(state.clone(), mail_stopped));
+    // Stops the background senders (mail, webhooks) between two sends.
+    let (stop_senders, stopping) = tokio::sync::watch::channel(false);
+    let mailer = tokio::spawn(mail::worker::run(state.clone(), stopping.clone()));
+    let webhooks = tokio::spawn(crate::webhooks::worker::run(state.clone(), stopping));
     let limits = server::Limits {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs),
         max_connections: state.config.max_connections,
@@ -208,9 +214,13 @@ pub async fn serve(
     server::serve(listener, router(state.clone()), limits, shutdown).await;
     sweeper.abort();
     // The sender finishes the message in hand (so it is recorded as sent, not left `sending`).
-    let _ = stop_mail.send(true);
+    let _ = stop_senders.send(true);
     if let Err(err) = mailer.await {
         tracing::error!(error = %err, "the mail sender stopped abnormally");
+    }
+    // The webhook sender records the attempt in hand; one not recorded is sent again next time.
+    if let Err(err) = webhooks.await {
+        tracing::error!(error = %err, "the webhook sender stopped abnormally");
     }
     state.db.close().await?;
     Ok(())

@@ -28,3 +28,4 @@ pub mod survey;
 pub mod terminal;
 pub mod text;
 pub mod web;
+pub mod webhooks;

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cli;
 pub mod error;
+pub mod lines;
 pub mod openapi;
 pub mod store;
 pub mod tokens;

@@ -28,7 +28,7 @@ use super::web::{agreement, export, participants, responses, surveys};
         ErrorBody,
         surveys::SurveySummary,
         surveys::SurveyDetail,
-        responses::ResponseLine,
+        super::lines::ResponseLine,
         participants::Imported,
         participants::LineProblem,
         participants::ImportRefused,

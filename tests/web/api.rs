@@ -5,6 +5,7 @@
 mod endpoints;
 mod openapi;
 mod tokens;
+mod webhooks;
 mod writes;
 
 use fieldwork::api::tokens::{NewToken, Scope};

@@ -91,6 +91,8 @@ pub struct Study {
     /// A passage coded by the study's coder on `response`.
     pub passage: i64,
     pub mailing: i64,
+    /// A webhook (to an address that does not resolve).
+    pub webhook: i64,
     /// A member who is there to be removed.
     pub spare_member: i64,
 }
@@ -199,7 +201,20 @@ fn study(app: &TestApp, slug: &str, researcher: i64, coder: i64, assignees: &[i6
     )
     .unwrap();
     let mailing = conn.last_insert_rowid();
-    Study { survey, slug: slug.to_string(), codebook, response, trashed, participant, passage, mailing, spare_member }
+    let webhook =
+        fieldwork::webhooks::store::insert(&conn, survey, "https://fieldwork-hook.invalid/", "secret", None).unwrap();
+    Study {
+        survey,
+        slug: slug.to_string(),
+        codebook,
+        response,
+        trashed,
+        participant,
+        passage,
+        mailing,
+        webhook,
+        spare_member,
+    }
 }
 
 /// What a route parameter names, told by its name and the path segment before it.
@@ -225,6 +240,7 @@ pub enum Param {
     Token,
     StaticFile,
     ApiToken,
+    Webhook,
 }
 
 impl Param {
@@ -252,13 +268,17 @@ impl Param {
             ("resume", "token") => Param::Token,
             ("static", "*path") => Param::StaticFile,
             ("tokens", "id") => Param::ApiToken,
+            ("webhooks", "id") => Param::Webhook,
             _ => panic!("a route parameter the access tests do not know: {{{name}}} after {before}/"),
         }
     }
 
     /// Whether it names a row of one survey (as opposed to the survey itself, or a name).
     pub fn is_nested_id(self) -> bool {
-        matches!(self, Param::Member | Param::Participant | Param::Response | Param::Passage | Param::Mailing)
+        matches!(
+            self,
+            Param::Member | Param::Participant | Param::Response | Param::Passage | Param::Mailing | Param::Webhook
+        )
     }
 
     /// Its value in `study`.
@@ -285,6 +305,7 @@ impl Param {
             Param::Token => "A".repeat(43),
             Param::StaticFile => "app.css".into(),
             Param::ApiToken => world.target_token.to_string(),
+            Param::Webhook => study.webhook.to_string(),
         }
     }
 }

@@ -7,17 +7,15 @@ use std::io::Write as _;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::answer::Answer;
 use crate::api::auth::ApiSurvey;
 use crate::api::error::{ApiResult, ErrorBody};
-use crate::api::store::{self, CompletedResponse};
+use crate::api::lines::ResponseLine;
+use crate::api::store;
 use crate::app::AppState;
 use crate::export::stream::{CsvExportError, streamed_body};
-use crate::survey::model::SurveyDefinition;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -25,41 +23,6 @@ pub struct ResponsesQuery {
     /// Only the responses completed after the one with this `seq` (0 or absent: all).
     #[serde(default)]
     pub since: Option<i64>,
-}
-
-/// One line of the stream.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResponseLine {
-    /// Its place in the order of completion: give the last one seen as `since` next time.
-    pub seq: i64,
-    pub id: i64,
-    pub language: String,
-    pub survey_version: i64,
-    /// RFC 3339, or only the date in an anonymous survey.
-    pub started_at: String,
-    pub submitted_at: Option<String>,
-    /// Each answered question by its code: a text, date or number; `{"choice", "other"?}`;
-    /// `{"choices": […], "other"?}`; `[{"choice", "rank"}]`; or `{row: choice}`.
-    #[schema(value_type = Object)]
-    pub answers: Map<String, Value>,
-}
-
-impl ResponseLine {
-    fn of(response: CompletedResponse, definition: &SurveyDefinition) -> ResponseLine {
-        let answers = definition
-            .questions()
-            .filter_map(|(_, question)| Some((question.code.clone(), Answer::of(question, &response.rows)?.to_json())))
-            .collect();
-        ResponseLine {
-            seq: response.seq,
-            id: response.id,
-            language: response.language,
-            survey_version: response.survey_version,
-            started_at: response.started_at,
-            submitted_at: response.submitted_at,
-            answers,
-        }
-    }
 }
 
 /// The complete responses (not in the trash), one JSON object a line.

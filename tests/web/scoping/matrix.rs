@@ -162,8 +162,13 @@ fn everything(world: &World) -> String {
         .collect();
     let mut all = String::new();
     for table in tables {
-        // A token's use is recorded (last_used_at) whatever the answer.
-        let columns = if table == "api_tokens" { "id, user_id, prefix, scope, expires_at, revoked_at" } else { "*" };
+        // A token's use is recorded (last_used_at) whatever the answer; the webhook sender records
+        // its attempts on its own time.
+        let columns = match table.as_str() {
+            "api_tokens" => "id, user_id, prefix, scope, expires_at, revoked_at",
+            "webhook_deliveries" => "id, webhook_id, event, response_id, payload",
+            _ => "*",
+        };
         let mut stmt = conn.prepare(&format!("SELECT {columns} FROM \"{table}\"")).unwrap();
         let columns = stmt.column_count();
         let mut rows = stmt.query([]).unwrap();
