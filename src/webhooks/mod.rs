@@ -44,11 +44,12 @@ pub fn retry_at(now_ms: i64, failed: i64, base_ms: u64) -> Option<i64> {
 /// Queues the completed response for each of its survey's webhooks, in the transaction that
 /// completes it. (Its place in the order of completion, the API's `since=`, a trigger records.)
 pub fn response_completed(tx: &Connection, response_id: i64) -> Result<(), DbError> {
-    let Some(response) = crate::api::store::completed(tx, response_id)? else { return Ok(()) };
-    let hooks = store::of_survey(tx, response.survey_id)?;
+    // Most surveys have none: one indexed lookup, before reading the response.
+    let hooks = store::of_response(tx, response_id)?;
     if hooks.is_empty() {
         return Ok(());
     }
+    let Some(response) = crate::api::store::completed(tx, response_id)? else { return Ok(()) };
     let slug = crate::survey::store::slug_of(tx, response.survey_id)?;
     let Some(survey) = crate::survey::store::find_by_slug(tx, &slug)? else { return Ok(()) };
     let line = ResponseLine::of(response, &survey.definition);

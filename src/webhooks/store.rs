@@ -43,6 +43,14 @@ pub fn of_survey(conn: &Connection, survey_id: i64) -> Result<Vec<Webhook>, DbEr
     Ok(rows)
 }
 
+/// The webhooks of the survey of response `response_id`.
+pub fn of_response(conn: &Connection, response_id: i64) -> Result<Vec<Webhook>, DbError> {
+    let sql = format!("{WEBHOOK} WHERE survey_id = (SELECT survey_id FROM responses WHERE id = ?1) ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([response_id], webhook_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// The survey's webhook `id` (None for another survey's).
 pub fn find(conn: &Connection, survey_id: i64, id: i64) -> Result<Option<Webhook>, DbError> {
     let sql = format!("{WEBHOOK} WHERE survey_id = ?1 AND id = ?2");
