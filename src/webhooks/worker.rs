@@ -26,12 +26,21 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
-        if let Err(err) = deliver_due(&state).await {
-            tracing::warn!(error = %err, "webhooks: could not read or record deliveries");
-        }
+        // One indexed read a second while nothing is due.
         let wait = match state.db.read(store::next_due).await {
+            Ok(Some(due)) if due <= now_ms() => match deliver_due(&state).await {
+                Ok(()) => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "webhooks: could not read or record deliveries");
+                    POLL
+                }
+            },
             Ok(Some(due)) => Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)).min(POLL),
-            _ => POLL,
+            Ok(None) => POLL,
+            Err(err) => {
+                tracing::warn!(error = %err, "webhooks: could not read the queue");
+                POLL
+            }
         };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
