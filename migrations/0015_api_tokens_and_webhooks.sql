@@ -41,6 +41,14 @@ CREATE TRIGGER IF NOT EXISTS response_inserted_complete AFTER INSERT ON response
 BEGIN
     INSERT OR IGNORE INTO response_completions (response_id, survey_id) VALUES (NEW.id, NEW.survey_id);
 END;
+-- A complete response restored from the trash takes a new place at the end, so that the next
+-- incremental pull brings it again.
+CREATE TRIGGER IF NOT EXISTS response_restored AFTER UPDATE OF deleted_at ON responses
+    WHEN OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NULL AND NEW.status = 'complete'
+BEGIN
+    DELETE FROM response_completions WHERE response_id = NEW.id;
+    INSERT INTO response_completions (response_id, survey_id) VALUES (NEW.id, NEW.survey_id);
+END;
 
 -- A URL a survey's researcher registered to be told of each completed response; `secret` signs
 -- every payload (HMAC-SHA256), shown to the researcher so that the receiver can check it.

@@ -100,6 +100,11 @@ async fn responses_stream_as_json_lines_in_the_order_they_were_completed_and_sin
     assert!(newer[0]["seq"].as_i64().unwrap() > last);
     let none = lines(&app, &token, &format!("/api/v1/surveys/team-survey/responses?since={}", newer[0]["seq"])).await;
     assert!(none.is_empty());
+    // Restored from the trash: at the end, so that the next pull brings it.
+    conn.execute("UPDATE responses SET deleted_at = NULL WHERE id = ?1", [trashed]).unwrap();
+    let restored =
+        lines(&app, &token, &format!("/api/v1/surveys/team-survey/responses?since={}", newer[0]["seq"])).await;
+    assert_eq!(restored.iter().map(|r| r["id"].as_i64().unwrap()).collect::<Vec<_>>(), [trashed]);
 
     let (status, message) =
         error_of(api_get(&app, Some(&token), "/api/v1/surveys/team-survey/responses?since=yesterday").await).await;
