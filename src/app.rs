@@ -32,7 +32,7 @@ use crate::web::routes::Routes;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, server, static_files};
-use crate::{accounts, agreement, analysis, codebook, coding, dashboard, db, distribute, export, respond, survey};
+use crate::{accounts, agreement, analysis, api, codebook, coding, dashboard, db, distribute, export, respond, survey};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -58,6 +58,8 @@ pub struct AppState {
     pub mail: Arc<Mailer>,
     /// The machine coder's trainings under way, with their progress.
     pub suggest_jobs: Arc<crate::suggest::jobs::Jobs>,
+    /// Wakes the webhook sender when an event is queued.
+    pub webhooks: Arc<tokio::sync::Notify>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -117,6 +119,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         assignments: Arc::default(),
         published: Arc::default(),
         suggest_jobs: Arc::default(),
+        webhooks: Arc::default(),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),
     })
@@ -142,6 +145,8 @@ fn staff_routes() -> Routes {
         .merge(crate::xlsform::web::router())
         .merge(distribute::web::router())
         .merge(mail::router())
+        .merge(api::web::account_router())
+        .merge(crate::webhooks::web::router())
 }
 
 /// The respondent's pages: no account, no session.
@@ -149,10 +154,15 @@ fn respondent_routes() -> Routes {
     respond::web::router().merge(mail::opt_out_router())
 }
 
+/// The token API: no session, no CSRF (a token, never a cookie, says who asks), errors as JSON.
+fn api_routes() -> Routes {
+    api::web::router()
+}
+
 /// Every path the server answers, in the order of the route table (for tests that must cover
 /// every route).
 pub fn route_paths() -> Vec<&'static str> {
-    [staff_routes().paths(), respondent_routes().paths()].concat()
+    [staff_routes().paths(), respondent_routes().paths(), api_routes().paths()].concat()
 }
 
 /// Every route, and the layers around them.
@@ -175,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         // Outside the session layer too: a respondent's request has no session to load.
         .merge(respondent_routes().into_router())
+        .merge(api_routes().into_router().layer(from_fn(api::error::json_statuses)))
         // Listed innermost first: everything below the error pages gets a rendered page; every
         // response gets the headers and a log line.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
@@ -193,8 +204,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(housekeeping(state.clone()));
-    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-    let mailer = tokio::spawn(mail::worker::run(state.clone(), mail_stopped));
+    // Stops the background senders (mail, webhooks) between two sends.
+    let (stop_senders, stopping) = tokio::sync::watch::channel(false);
+    let mailer = tokio::spawn(mail::worker::run(state.clone(), stopping.clone()));
+    let webhooks = tokio::spawn(crate::webhooks::worker::run(state.clone(), stopping));
     let limits = server::Limits {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs),
         max_connections: state.config.max_connections,
@@ -208,9 +221,13 @@ pub async fn serve(
     server::serve(listener, router(state.clone()), limits, shutdown).await;
     sweeper.abort();
     // The sender finishes the message in hand (so it is recorded as sent, not left `sending`).
-    let _ = stop_mail.send(true);
+    let _ = stop_senders.send(true);
     if let Err(err) = mailer.await {
         tracing::error!(error = %err, "the mail sender stopped abnormally");
+    }
+    // The webhook sender records the attempt in hand; one not recorded is sent again next time.
+    if let Err(err) = webhooks.await {
+        tracing::error!(error = %err, "the webhook sender stopped abnormally");
     }
     state.db.close().await?;
     Ok(())

@@ -49,6 +49,9 @@ pub enum Command {
     /// (docs/machine-coder.md).
     #[command(subcommand)]
     Suggest(crate::suggest::cli::SuggestCommand),
+    /// Personal access tokens for the API: create (printed once), list, revoke (docs/api.md).
+    #[command(subcommand)]
+    Token(crate::api::cli::TokenCommand),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the live database to OUT through SQLite's online backup API (safe while serving), and
@@ -120,6 +123,17 @@ pub struct ServeArgs {
     /// the proxy: limit connections per client there.
     #[arg(long, env = "FIELDWORK_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
     pub max_connections_per_address: usize,
+
+    /// Let webhooks reach addresses inside this server's network (loopback, private, link-local
+    /// such as cloud metadata): for tests, and for a receiver beside a self-hosted server. Off,
+    /// such addresses are refused when added and when sent to (docs/api.md, "Webhooks").
+    #[arg(long, env = "FIELDWORK_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+
+    /// Milliseconds before a failed webhook delivery is tried again; each later wait is twice the
+    /// one before (at most six hours), twelve attempts in all.
+    #[arg(long, env = "FIELDWORK_WEBHOOK_RETRY_MS", default_value_t = 30_000)]
+    pub webhook_retry_ms: u64,
 
     #[command(flatten)]
     pub password_hashing: PasswordHashingArgs,

@@ -3,6 +3,7 @@
 //! reader of answers — the respondent pages, the responses page, the coding context, the exports,
 //! the analysis and the check on survey changes — goes through it, so they all read alike.
 
+mod json;
 mod render;
 
 use std::collections::BTreeMap;

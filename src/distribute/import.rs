@@ -187,6 +187,31 @@ pub fn import_csv(
     Ok(Ok(new.len()))
 }
 
+/// The web's and the token API's import: an empty file refused, then every row checked and all
+/// of them stored in one write with its record in the audit log, or none.
+pub async fn import_in_one_write(
+    db: &crate::db::Db,
+    key: &std::sync::Arc<super::links::LinkKey>,
+    survey: &crate::survey::store::StoredSurvey,
+    user: &crate::accounts::User,
+    bytes: Vec<u8>,
+) -> Result<Result<usize, Vec<RowProblem>>, crate::db::DbError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        let message = "choose a CSV file or paste its text".to_string();
+        return Ok(Err(vec![RowProblem { line: 0, message }]));
+    }
+    let (id, languages, key, actor, slug) =
+        (survey.id, survey.definition.languages.clone(), key.clone(), user.clone(), survey.slug.clone());
+    db.write(move |tx| {
+        let imported = import_csv(tx, &key, id, &languages, &bytes)?;
+        if let Ok(count) = imported {
+            crate::audit::record(tx, Some(&actor), "participants.import", &slug, &format!("{count} participants"))?;
+        }
+        Ok(imported)
+    })
+    .await
+}
+
 /// A participant's name: one line without control characters (it goes into the `To:` header of
 /// their mail, where a line break would begin a header of its own), not too long.
 pub fn check_name(name: &str) -> Result<(), String> {

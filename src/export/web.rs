@@ -49,6 +49,12 @@ pub async fn download(
     };
     let (target, details) = (plan.survey.slug.clone(), plan.describe());
     state.db.write(move |tx| crate::audit::record(tx, Some(&user), "responses.export", &target, &details)).await?;
+    Ok(send(state.db.path(), what, plan))
+}
+
+/// The file of a resolved plan as a download (its type and name), written while it is sent: what
+/// the export page's and the token API's downloads answer.
+pub fn send(db_path: &std::path::Path, what: What, plan: stream::Plan) -> Response {
     let name = what.file_name(&plan.survey.slug);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
@@ -56,7 +62,7 @@ pub async fn download(
         (header::CONTENT_TYPE, HeaderValue::from_static(what.content_type())),
         (header::CONTENT_DISPOSITION, disposition),
     ];
-    Ok((headers, stream::body(state.db.path(), what, plan)).into_response())
+    (headers, stream::body(db_path, what, plan)).into_response()
 }
 
 /// `GET /surveys/{slug}/export`

@@ -99,6 +99,7 @@ impl Saving {
         responses::set_position(tx, response_id, &Position { page_index, language, version, anonymous })?;
         if self.next.is_none() {
             responses::complete(tx, response_id, anonymous)?;
+            crate::webhooks::response_completed(tx, response_id)?;
         }
         Ok(self.next.is_none())
     }

@@ -50,7 +50,7 @@ const CODER_B: [u8; 10] = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0];
 
 /// A survey with ten answers, the codebook, two coders (its members) who coded them all as in
 /// example A, and a researcher of the survey, rae. Returns the codebook.
-fn arrange(app: &TestApp) -> i64 {
+pub fn arrange(app: &TestApp) -> i64 {
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     let (survey_id, _) = fieldwork::survey::import_toml(&conn, SURVEY, None).unwrap();
     let file = fieldwork::codebook::model::from_toml(CODEBOOK).unwrap();

@@ -122,6 +122,10 @@ async fn a_study_under_way() -> Study {
     }
     fieldwork::codebook::store::set_modes(&conn, study.codebook, true, true).unwrap();
     crate::distribution::add_participant(&study.app, study.survey, "pia@example.org", &[("role", "maintainer")]);
+    // An API token, and a webhook with a delivery in its log.
+    crate::api::token_for(&study.app, study.researcher, fieldwork::api::tokens::Scope::Read, Some(30));
+    let hook = fieldwork::webhooks::store::insert(&conn, study.survey, "https://example.org/hook", "s", None).unwrap();
+    fieldwork::webhooks::queue_test(&conn, hook, "open-llm-governance").unwrap();
     study
 }
 
@@ -147,6 +151,8 @@ fn researcher_pages(study: &Study) -> Vec<String> {
         format!("/codebooks/{c}/agreement"),
         format!("{s}/analysis"),
         format!("{s}/export"),
+        format!("{s}/webhooks"),
+        "/account/tokens".into(),
     ]
 }
 

@@ -9,6 +9,7 @@ mod agreement_page;
 mod agreement_three_ways;
 mod analysis;
 mod answers;
+mod api;
 mod auth;
 mod browser;
 mod browser_coding;

@@ -59,11 +59,12 @@ impl Who {
     }
 }
 
-/// A person with a browser of their own.
+/// A person with a browser of their own, and a read-write API token (none for Anonymous).
 pub struct Person {
     pub who: Who,
     pub id: i64,
     pub client: TestApp,
+    pub token: Option<String>,
 }
 
 impl Person {
@@ -90,6 +91,8 @@ pub struct Study {
     /// A passage coded by the study's coder on `response`.
     pub passage: i64,
     pub mailing: i64,
+    /// A webhook (to an address that does not resolve).
+    pub webhook: i64,
     /// A member who is there to be removed.
     pub spare_member: i64,
 }
@@ -103,6 +106,8 @@ pub struct World {
     pub theirs: Study,
     /// An account for the admin's pages to act on.
     pub target_user: i64,
+    /// An API token of `target_user`'s, which nobody else may revoke.
+    pub target_token: i64,
 }
 
 impl World {
@@ -131,11 +136,16 @@ impl World {
         );
         let mut people = Vec::new();
         for who in Who::ALL {
-            let person = Person { who, id: ids.get(&who).copied().unwrap_or(0), client: app.other_client() };
+            let id = ids.get(&who).copied().unwrap_or(0);
+            let token = (who != Who::Anonymous)
+                .then(|| crate::api::token_for(&app, id, fieldwork::api::tokens::Scope::Write, None));
+            let person = Person { who, id, client: app.other_client(), token };
             person.sign_in().await;
             people.push(person);
         }
-        World { app, people, ours, theirs, target_user }
+        crate::api::token_for(&app, target_user, fieldwork::api::tokens::Scope::Read, None);
+        let target_token = app.query_i64(&format!("SELECT id FROM api_tokens WHERE user_id = {target_user}"));
+        World { app, people, ours, theirs, target_user, target_token }
     }
 
     pub fn person(&self, who: Who) -> &Person {
@@ -191,7 +201,20 @@ fn study(app: &TestApp, slug: &str, researcher: i64, coder: i64, assignees: &[i6
     )
     .unwrap();
     let mailing = conn.last_insert_rowid();
-    Study { survey, slug: slug.to_string(), codebook, response, trashed, participant, passage, mailing, spare_member }
+    let webhook =
+        fieldwork::webhooks::store::insert(&conn, survey, "https://fieldwork-hook.invalid/", "secret", None).unwrap();
+    Study {
+        survey,
+        slug: slug.to_string(),
+        codebook,
+        response,
+        trashed,
+        participant,
+        passage,
+        mailing,
+        webhook,
+        spare_member,
+    }
 }
 
 /// What a route parameter names, told by its name and the path segment before it.
@@ -218,6 +241,8 @@ pub enum Param {
     StaticFile,
     /// A published version of a codebook (the same number in every codebook, so not a nested id).
     Version,
+    ApiToken,
+    Webhook,
 }
 
 impl Param {
@@ -245,13 +270,18 @@ impl Param {
             ("resume", "token") => Param::Token,
             ("static", "*path") => Param::StaticFile,
             ("definitions", "version") => Param::Version,
+            ("tokens", "id") => Param::ApiToken,
+            ("webhooks", "id") => Param::Webhook,
             _ => panic!("a route parameter the access tests do not know: {{{name}}} after {before}/"),
         }
     }
 
     /// Whether it names a row of one survey (as opposed to the survey itself, or a name).
     pub fn is_nested_id(self) -> bool {
-        matches!(self, Param::Member | Param::Participant | Param::Response | Param::Passage | Param::Mailing)
+        matches!(
+            self,
+            Param::Member | Param::Participant | Param::Response | Param::Passage | Param::Mailing | Param::Webhook
+        )
     }
 
     /// Its value in `study`.
@@ -278,6 +308,8 @@ impl Param {
             Param::Token => "A".repeat(43),
             Param::StaticFile => "app.css".into(),
             Param::Version => "1".into(),
+            Param::ApiToken => world.target_token.to_string(),
+            Param::Webhook => study.webhook.to_string(),
         }
     }
 }

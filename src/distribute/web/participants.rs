@@ -152,22 +152,7 @@ pub(super) async fn import_bytes(
     user: &User,
     bytes: Vec<u8>,
 ) -> Result<Result<usize, Vec<RowProblem>>> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        let message = "choose a CSV file or paste its text".to_string();
-        return Ok(Err(vec![RowProblem { line: 0, message }]));
-    }
-    let (id, languages, key, actor, slug) =
-        (survey.id, survey.definition.languages.clone(), state.link_key.clone(), user.clone(), survey.slug.clone());
-    Ok(state
-        .db
-        .write(move |tx| {
-            let imported = import::import_csv(tx, &key, id, &languages, &bytes)?;
-            if let Ok(count) = imported {
-                audit::record(tx, Some(&actor), "participants.import", &slug, &format!("{count} participants"))?;
-            }
-            Ok(imported)
-        })
-        .await?)
+    Ok(import::import_in_one_write(&state.db, &state.link_key, survey, user, bytes).await?)
 }
 
 /// `POST /surveys/{slug}/participants`: one participant added by hand.

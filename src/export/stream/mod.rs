@@ -15,4 +15,4 @@ pub(crate) use plan::bad;
 pub use plan::{ANONYMOUS, CsvExportError, Plan, Target, find_survey};
 pub use request::{BadOption, ExportRequest, Opt};
 pub use what::{Format, Spec, What};
-pub use write::{Chunk, body, open_reader, spawn, write};
+pub use write::{ChannelWriter, Chunk, body, open_reader, spawn, streamed_body, write};

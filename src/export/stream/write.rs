@@ -91,24 +91,44 @@ impl Write for ChannelWriter {
 /// Starts writing the export (`write`) on a blocking thread with its own read connection, and
 /// returns the receiving end of the bounded channel the chunks arrive on.
 pub fn spawn(db_path: &Path, what: What, plan: Plan) -> mpsc::Receiver<Chunk> {
+    let label = format!("export {} of {}", what.name(), plan.survey.slug);
+    spawn_writing(db_path, label, move |conn, out| write(conn, what, &plan, out).map(drop))
+}
+
+/// Runs `work` on a blocking thread with a read connection of its own, writing into a bounded
+/// channel, and returns the channel's receiving end; `label` names the work in the log. A client
+/// that goes away stops it; a failure ends the stream with an error.
+fn spawn_writing(
+    db_path: &Path,
+    label: String,
+    work: impl FnOnce(&Connection, ChannelWriter) -> Result<(), CsvExportError> + Send + 'static,
+) -> mpsc::Receiver<Chunk> {
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
     let path = db_path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let result = open_reader(&path)
             .map_err(CsvExportError::from)
-            .and_then(|conn| write(&conn, what, &plan, ChannelWriter::new(tx.clone())).map(drop));
+            .and_then(|conn| work(&conn, ChannelWriter::new(tx.clone())));
         match result {
             Ok(()) => {}
-            Err(err) if err.is_cancelled() => {
-                tracing::info!(survey = %plan.survey.slug, what = what.name(), "export download cancelled");
-            }
+            Err(err) if err.is_cancelled() => tracing::info!(%label, "download cancelled"),
             Err(err) => {
-                tracing::error!(error = %err, survey = %plan.survey.slug, what = what.name(), "export failed");
-                let _ = tx.blocking_send(Err(io::Error::other("the export failed")));
+                tracing::error!(error = %err, %label, "streaming a download failed");
+                let _ = tx.blocking_send(Err(io::Error::other("the download failed")));
             }
         }
     });
     rx
+}
+
+/// What `work` writes (on a blocking thread, with a read connection of its own) as an HTTP body
+/// that is sent while it is written, as an export is: the token API's JSON lines.
+pub fn streamed_body(
+    db_path: &Path,
+    label: String,
+    work: impl FnOnce(&Connection, ChannelWriter) -> Result<(), CsvExportError> + Send + 'static,
+) -> Body {
+    Body::from_stream(Chunks(spawn_writing(db_path, label, work)))
 }
 
 /// The channel's receiving end as a stream of chunks.

@@ -25,6 +25,12 @@ enum Scope {
     Survey,
     /// A codebook's coding pages: also the member coders given answers in it.
     Coding,
+    /// Another person's API token (`/account/tokens/{id}/…`): nobody's but its owner's.
+    OwnToken,
+    /// The API's survey list: anyone with a token (each sees the surveys they manage).
+    ApiTokens,
+    /// The API under a survey: tokens of its researchers and of admins; its coders 403.
+    ApiSurvey,
 }
 
 /// A new route lands here: say who may reach it.
@@ -38,9 +44,16 @@ fn scope_of(path: &str) -> Scope {
     if path.starts_with("/s/")
         || path.starts_with("/static/")
         || ["/healthz", "/favicon.ico", "/login", "/logout", "/setup", "/account/set-password"].contains(&path)
+        || path == "/api/v1/openapi.json"
     {
         Scope::Public
-    } else if ["/", "/account/password", "/account/time-zone"].contains(&path) {
+    } else if path == "/api/v1/surveys" {
+        Scope::ApiTokens
+    } else if path.starts_with("/api/v1/surveys/{slug}") {
+        Scope::ApiSurvey
+    } else if path.starts_with("/account/tokens/{id}") {
+        Scope::OwnToken
+    } else if ["/", "/account/password", "/account/time-zone", "/account/tokens"].contains(&path) {
         Scope::SignedIn
     } else if path.starts_with("/admin/") {
         Scope::Admin
@@ -62,6 +75,8 @@ enum Expected {
     Forbidden,
     NotFound,
     LogIn,
+    /// The API without a token: 401.
+    Unauthorized,
     /// Public pages: anything but a server error.
     NoServerError,
 }
@@ -70,14 +85,18 @@ fn expected(scope: Scope, who: Who) -> Expected {
     use Expected::*;
     match (scope, who) {
         (Scope::Public, _) => NoServerError,
+        (Scope::ApiTokens | Scope::ApiSurvey, Who::Anonymous) => Unauthorized,
+        (Scope::ApiTokens, _) => Page,
+        (Scope::OwnToken, Who::Anonymous) => LogIn,
+        (Scope::OwnToken, _) => NotFound,
         (_, Who::Anonymous) => LogIn,
         (_, Who::Admin) | (Scope::SignedIn, _) => Page,
         (Scope::Admin, _) => Forbidden,
         (Scope::Researchers, Who::StrangerResearcher | Who::MemberResearcher) => Page,
         (Scope::Researchers, _) => Forbidden,
-        (Scope::Survey | Scope::Coding, Who::StrangerCoder | Who::StrangerResearcher) => NotFound,
-        (Scope::Survey, Who::MemberCoder) => Forbidden,
-        (Scope::Survey | Scope::Coding, _) => Page,
+        (Scope::Survey | Scope::Coding | Scope::ApiSurvey, Who::StrangerCoder | Who::StrangerResearcher) => NotFound,
+        (Scope::Survey | Scope::ApiSurvey, Who::MemberCoder) => Forbidden,
+        (Scope::Survey | Scope::Coding | Scope::ApiSurvey, _) => Page,
     }
 }
 
@@ -87,10 +106,22 @@ enum Method {
     Post,
 }
 
-/// The status and `Location` of `method path` asked by `person`.
+/// The status and `Location` of `method path` asked by `person`: with their session on pages, with
+/// their token (and their session's cookies not sent) on the API.
 async fn ask(world: &World, who: Who, method: Method, path: &str) -> (StatusCode, String) {
     let person = world.person(who);
     let url = person.client.url(path);
+    if path.starts_with("/api/") {
+        let client = crate::api::bare_client();
+        let mut request = match method {
+            Method::Get => client.get(url),
+            Method::Post => client.post(url).form(&form(&world.ours, "")),
+        };
+        if let Some(token) = &person.token {
+            request = request.bearer_auth(token);
+        }
+        return (request.send().await.expect("API request").status(), String::new());
+    }
     let response = match method {
         Method::Get => person.client.client.get(url).send().await.expect("GET"),
         Method::Post => {
@@ -110,6 +141,7 @@ fn matches(expected: Expected, got: (StatusCode, &str), method: Method, first: b
     match expected {
         Expected::NoServerError => !status.is_server_error(),
         Expected::LogIn => to_login,
+        Expected::Unauthorized => status == StatusCode::UNAUTHORIZED,
         Expected::Forbidden => status == StatusCode::FORBIDDEN,
         Expected::NotFound => status == StatusCode::NOT_FOUND,
         Expected::Page if method == Method::Get => status == StatusCode::OK,
@@ -122,8 +154,8 @@ fn matches(expected: Expected, got: (StatusCode, &str), method: Method, first: b
     }
 }
 
-/// Everything stored but sessions and login throttling, as text: what a refused request must
-/// leave as it was.
+/// Everything stored but sessions, login throttling and the tokens' bookkeeping (when each was
+/// last used), as text: what a refused request must leave as it was.
 fn everything(world: &World) -> String {
     let conn = fieldwork::db::open(&world.app.db_path).unwrap();
     let tables: Vec<String> = conn
@@ -135,7 +167,14 @@ fn everything(world: &World) -> String {
         .collect();
     let mut all = String::new();
     for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        // A token's use is recorded (last_used_at) whatever the answer; the webhook sender records
+        // its attempts on its own time.
+        let columns = match table.as_str() {
+            "api_tokens" => "id, user_id, prefix, scope, expires_at, revoked_at",
+            "webhook_deliveries" => "id, webhook_id, event, response_id, payload",
+            _ => "*",
+        };
+        let mut stmt = conn.prepare(&format!("SELECT {columns} FROM \"{table}\"")).unwrap();
         let columns = stmt.column_count();
         let mut rows = stmt.query([]).unwrap();
         while let Some(row) = rows.next().unwrap() {
@@ -164,7 +203,10 @@ async fn every_route_answers_each_kind_of_person_as_its_scope_says() {
             let asked = if scope == Scope::Public { &[Who::Anonymous][..] } else { &Who::ALL[..] };
             for &who in asked {
                 let expected = expected(scope, who);
-                let refused = matches!(expected, Expected::Forbidden | Expected::NotFound | Expected::LogIn);
+                let refused = matches!(
+                    expected,
+                    Expected::Forbidden | Expected::NotFound | Expected::LogIn | Expected::Unauthorized
+                );
                 let before = (method == Method::Post && refused).then(|| everything(&world));
                 let (status, location) = ask(&world, who, method, &path).await;
                 if let Some(was) = before
