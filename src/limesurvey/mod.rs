@@ -107,24 +107,22 @@ impl<'d> Reader<'d> {
 
     /// A translated field of the rows of `table` whose `key` field is `id`, as plain text; a text
     /// fieldwork cannot carry over is reported.
-    fn texts(&mut self, table: &str, key: &str, id: &str, field: &str) -> Text {
+    fn texts(&mut self, table: &str, key: &str, id: &str, field: &str, whose: &str) -> Text {
         let mut text = Text::new();
         let rows: Vec<&Row> = self.document.rows(table).iter().filter(|r| r.get(key) == id).collect();
         for row in rows {
             let html = row.get(field);
+            let language = match row.get("language") {
+                "" => row.get("surveyls_language"),
+                language => language,
+            };
             if let Some(why) = text::unsupported(html) {
-                self.report(
-                    row.line,
-                    format!("the {field} ({}) holds {why}, which is not supported", row.get("language")),
-                );
+                let field = field.trim_start_matches("surveyls_").replace("question", "text");
+                self.report(row.line, format!("{whose}'s {field} ({language}) holds {why}, which is not supported"));
             }
             let plain = text::plain(html);
             if !plain.is_empty() {
-                let language = row.get("language").to_string();
-                text.insert(
-                    if language.is_empty() { row.get("surveyls_language").to_string() } else { language },
-                    plain,
-                );
+                text.insert(language.to_string(), plain);
             }
         }
         text
@@ -148,10 +146,10 @@ impl<'d> Reader<'d> {
         }
         let sid = survey.get("sid").to_string();
         let settings = "surveys_languagesettings";
-        let title = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_title");
-        let description = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_description");
-        let welcome = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_welcometext");
-        let thank_you = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_endtext");
+        let title = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_title", "the survey");
+        let description = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_description", "the survey");
+        let welcome = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_welcometext", "the survey");
+        let thank_you = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_endtext", "the survey");
         let alias = document.rows(settings).iter().map(|r| r.get("surveyls_alias")).find(|a| !a.is_empty());
         let slug = match alias {
             Some(alias) if crate::survey::validate::is_slug(alias) => alias.to_string(),
@@ -186,7 +184,7 @@ impl<'d> Reader<'d> {
             let code = format!("G{gid}");
             let mut page = Page {
                 code: code.clone(),
-                title: self.texts("group_l10ns", "gid", gid, "group_name"),
+                title: self.texts("group_l10ns", "gid", gid, "group_name", &format!("the group {gid}")),
                 relevant: None,
                 questions: Vec::new(),
             };
@@ -194,7 +192,7 @@ impl<'d> Reader<'d> {
                 self.report(group.line, "the group's randomization group is not supported");
             }
             page.relevant = self.condition(group.line, group.get("grelevance"), &known);
-            let about = self.texts("group_l10ns", "gid", gid, "description");
+            let about = self.texts("group_l10ns", "gid", gid, "description", &format!("the group {gid}"));
             if !about.is_empty() {
                 page.questions.push(questions::display(format!("{code}_about"), about));
             }

@@ -108,9 +108,9 @@ fn question(reader: &mut Reader, row: &Row, known: &mut HashMap<String, Known>) 
         );
         return None;
     };
-    let text = reader.texts("question_l10ns", "qid", qid, "question");
+    let text = reader.texts("question_l10ns", "qid", qid, "question", &format!("the question {code}"));
     let mut q = blank(code.clone(), kind, text);
-    q.help = reader.texts("question_l10ns", "qid", qid, "help");
+    q.help = reader.texts("question_l10ns", "qid", qid, "help", &format!("the question {code}"));
     let document = reader.document;
     for l10n in document.rows("question_l10ns").iter().filter(|r| r.get("qid") == qid) {
         if !l10n.get("script").trim().is_empty() {
@@ -222,6 +222,7 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
     let mut answers: Vec<&Row> = document.rows("answers").iter().filter(|a| a.get("qid") == qid).collect();
     answers.sort_by_key(|a| (order(a, "scale_id"), order(a, "sortorder")));
     let mut codes = HashMap::new();
+    let whose = format!("an option of the question {}", q.code);
     let mut subquestion_choices = Vec::new();
     for s in &subquestions {
         if !matches!(s.get("relevance").trim(), "" | "1") {
@@ -231,7 +232,7 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
         let code = choice_code(s.get("title"));
         codes.insert(s.get("title").to_string(), code.clone());
         subquestion_choices
-            .push(Choice { code, label: reader.texts("question_l10ns", "qid", s.get("qid"), "question") });
+            .push(Choice { code, label: reader.texts("question_l10ns", "qid", s.get("qid"), "question", &whose) });
     }
     let mut answer_choices = Vec::new();
     for a in &answers {
@@ -242,8 +243,8 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
         let code = choice_code(a.get("code"));
         codes.insert(a.get("code").to_string(), code.clone());
         let label = match a.get("aid") {
-            "" => reader.texts("answer_l10ns", "qid", qid, "answer"),
-            aid => reader.texts("answer_l10ns", "aid", aid, "answer"),
+            "" => reader.texts("answer_l10ns", "qid", qid, "answer", &whose),
+            aid => reader.texts("answer_l10ns", "aid", aid, "answer", &whose),
         };
         answer_choices.push(Choice { code, label });
     }
