@@ -201,6 +201,12 @@ impl<'d> Reader<'d> {
             }
             pages.push(page);
         }
+        let gids: Vec<&str> = self.document.rows("groups").iter().map(|g| g.get("gid")).collect();
+        let document = self.document;
+        for orphan in document.rows("questions").iter().filter(|q| !gids.contains(&q.get("gid"))) {
+            let what = format!("the question {} belongs to no group of the file", orphan.get("title"));
+            self.report(orphan.line, what);
+        }
         pages
     }
 

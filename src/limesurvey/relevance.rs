@@ -205,7 +205,7 @@ impl Parser<'_> {
                 (QuestionType::MultipleChoice, Token::Text(t)) if t.is_empty() && matches!(op, "==" | "!=") => {
                     Ok(format!("count-selected(${{{name}}}) {} 0", if op == "==" { "=" } else { ">" }))
                 }
-                (QuestionType::SingleChoice, Token::Text(code)) if matches!(op, "==" | "!=") => {
+                (QuestionType::SingleChoice, Token::Text(code) | Token::Number(code)) if matches!(op, "==" | "!=") => {
                     let code = match code.as_str() {
                         "" => String::new(),
                         "-oth-" => OTHER.to_string(),
@@ -219,6 +219,9 @@ impl Parser<'_> {
                     Ok(format!("${{{name}}} {fieldwork_op} '{t}'"))
                 }
                 (QuestionType::Number, Token::Number(n)) => Ok(format!("${{{name}}} {fieldwork_op} {n}")),
+                (QuestionType::Number, Token::Text(n)) if n.trim().parse::<f64>().is_ok() => {
+                    Ok(format!("${{{name}}} {fieldwork_op} {}", n.trim()))
+                }
                 (QuestionType::Number, Token::Text(t)) if t.is_empty() && matches!(op, "==" | "!=") => {
                     Ok(format!("${{{name}}} {fieldwork_op} ''"))
                 }
@@ -266,6 +269,7 @@ mod tests {
             ("!is_empty(Q2.NAOK)", Some("count-selected(${Q2}) > 0")),
             ("18 <= AGE.NAOK", Some("${AGE} >= 18")),
             ("{AGE gt 5}", Some("${AGE} > 5")),
+            (r#"AGE.NAOK < "30" or Q1 == 1"#, Some("${AGE} < 30 or ${Q1} = 'c1'")),
         ];
         for (equation, expected) in cases {
             assert_eq!(translate(equation, &known()), Ok(expected.map(str::to_string)), "{equation}");
