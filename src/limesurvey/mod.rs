@@ -145,10 +145,22 @@ impl<'d> Reader<'d> {
             }
         }
         let sid = survey.get("sid").to_string();
+        for (field, what) in [("startdate", "start date"), ("expires", "expiry date")] {
+            if !survey.get(field).trim().is_empty() {
+                let when = survey.get(field).trim();
+                let why = "it has no time zone; set opens_at and closes_at";
+                self.report(survey.line, format!("the survey's {what} {when} is not carried over ({why})"));
+            }
+        }
         let settings = "surveys_languagesettings";
         let title = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_title", "the survey");
         let description = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_description", "the survey");
         let welcome = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_welcometext", "the survey");
+        // A data policy notice the respondent must accept (1) or only sees (2) is the consent.
+        let consent = match survey.get("showsurveypolicynotice") {
+            "1" | "2" => self.texts(settings, "surveyls_survey_id", &sid, "surveyls_policy_notice", "the survey"),
+            _ => Text::new(),
+        };
         let thank_you = self.texts(settings, "surveyls_survey_id", &sid, "surveyls_endtext", "the survey");
         let alias = document.rows(settings).iter().map(|r| r.get("surveyls_alias")).find(|a| !a.is_empty());
         let slug = match alias {
@@ -161,10 +173,11 @@ impl<'d> Reader<'d> {
             default_language,
             languages,
             anonymous: survey.get("anonymized") == "Y",
-            welcome_page: survey.get("showwelcome") != "N",
+            // Consent is asked on the welcome page, so a notice keeps it.
+            welcome_page: survey.get("showwelcome") != "N" || !consent.is_empty(),
             title,
             description: joined(description, welcome),
-            consent: Text::new(),
+            consent,
             thank_you,
             opens_at: None,
             closes_at: None,
