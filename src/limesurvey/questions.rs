@@ -242,10 +242,7 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
         }
         let code = choice_code(a.get("code"));
         codes.insert(a.get("code").to_string(), code.clone());
-        let label = match a.get("aid") {
-            "" => reader.texts("answer_l10ns", "qid", qid, "answer", &whose),
-            aid => reader.texts("answer_l10ns", "aid", aid, "answer", &whose),
-        };
+        let label = reader.texts("answer_l10ns", "aid", a.get("aid"), "answer", &whose);
         answer_choices.push(Choice { code, label });
     }
     match letter {
