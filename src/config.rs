@@ -270,13 +270,14 @@ pub struct LinkArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SurveyCommand {
-    /// Create a draft survey from a TOML questionnaire (docs/questionnaire-format.md) or an
-    /// XLSForm (.xlsx); prints its slug. Nothing is imported from a file with errors.
+    /// Create a draft survey from a TOML questionnaire (docs/questionnaire-format.md), an XLSForm
+    /// (.xlsx) or a LimeSurvey survey structure file (.lss); prints its slug. Nothing is imported
+    /// from a file with errors.
     Import {
         /// The questionnaire file.
         file: PathBuf,
-        /// XLSForm: leave out the rows fieldwork cannot hold (listed on standard error) instead
-        /// of refusing the file.
+        /// XLSForm and .lss: leave out the rows and parts fieldwork cannot hold (listed on
+        /// standard error) instead of refusing the file.
         #[arg(long)]
         skip_unsupported: bool,
     },

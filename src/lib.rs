@@ -18,6 +18,7 @@ pub mod db;
 pub mod distribute;
 pub mod error;
 pub mod export;
+pub mod limesurvey;
 pub mod logging;
 pub mod respond;
 #[cfg(test)]

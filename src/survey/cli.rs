@@ -50,10 +50,11 @@ fn export(conn: &rusqlite::Connection, slug: &str, format: SurveyFormat, out: Op
 
 fn import(conn: &rusqlite::Connection, path: &Path, skip_unsupported: bool) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    let text = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
-        from_xlsform(path, &bytes, skip_unsupported)?
-    } else {
-        String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))?
+    let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let text = match extension.as_deref() {
+        Some("xlsx") => from_xlsform(path, &bytes, skip_unsupported)?,
+        Some("lss") => from_limesurvey(path, &bytes, skip_unsupported)?,
+        _ => String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))?,
     };
     let tx = conn.unchecked_transaction()?;
     match import_toml(&tx, &text, None) {
@@ -89,6 +90,33 @@ fn from_xlsform(path: &Path, bytes: &[u8], skip_unsupported: bool) -> anyhow::Re
             bail!(
                 "nothing was imported: {} row(s) fieldwork cannot hold in {}; --skip-unsupported leaves them out",
                 unsupported.len(),
+                path.display()
+            )
+        }
+    }
+}
+
+/// A LimeSurvey `.lss` as the TOML it stands for; its unsupported parts refused, or left out and
+/// listed (each with its XML line).
+fn from_limesurvey(path: &Path, bytes: &[u8], skip_unsupported: bool) -> anyhow::Result<String> {
+    use crate::limesurvey::{Refused, read};
+    match read(bytes, skip_unsupported) {
+        Ok(read) => {
+            for skipped in &read.skipped {
+                eprintln!("{}: left out: {}", path.display(), for_terminal(&skipped.to_string()));
+            }
+            Ok(file::to_toml(&read.definition)?)
+        }
+        Err(Refused::Unreadable(problem)) => {
+            bail!("nothing was imported: {}: {}", path.display(), for_terminal(&problem.to_string()))
+        }
+        Err(Refused::Unsupported(parts)) => {
+            for part in &parts {
+                eprintln!("{}: {}", path.display(), for_terminal(&part.to_string()));
+            }
+            bail!(
+                "nothing was imported: {} part(s) fieldwork cannot hold in {}; --skip-unsupported leaves them out",
+                parts.len(),
                 path.display()
             )
         }

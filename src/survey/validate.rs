@@ -19,7 +19,7 @@ pub fn is_code(text: &str, max: usize) -> bool {
 }
 
 /// A survey address: 3–64 lowercase letters, digits and hyphens, not starting with a hyphen.
-fn is_slug(text: &str) -> bool {
+pub(crate) fn is_slug(text: &str) -> bool {
     (3..=64).contains(&text.len())
         && !text.starts_with('-')
         && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')

@@ -7,6 +7,7 @@
 mod access;
 mod builder;
 mod editor;
+mod limesurvey;
 mod manage;
 mod translations;
 mod xlsform;

@@ -69,6 +69,43 @@ pub async fn list(State(state): State<AppState>, Researcher(user): Researcher, p
     Ok(page.render("survey/list.html", context! { surveys, pasted => "" })?.into_response())
 }
 
+/// An uploaded questionnaire as TOML, with what was left out of it: an XLSForm (a zip) or a
+/// LimeSurvey `.lss` read as the TOML it stands for (their problems listed with their place),
+/// anything else as UTF-8 text.
+async fn read_upload(
+    uploaded: Vec<u8>,
+    file_name: &str,
+    skip: bool,
+) -> Result<(std::result::Result<String, Vec<DefinitionError>>, Vec<String>)> {
+    let place = |path: String, message: String| DefinitionError { path, message };
+    let read = if uploaded.starts_with(b"PK\x03\x04") {
+        crate::web::off_workers(move || crate::xlsform::read::read(&uploaded, skip))
+            .await?
+            .map(|r| (r.definition, r.skipped.iter().map(ToString::to_string).collect()))
+            .map_err(|rows| {
+                rows.into_iter().map(|row| place(format!("sheet {}, row {}", row.sheet, row.row), row.what)).collect()
+            })
+    } else if file_name.to_ascii_lowercase().ends_with(".lss") {
+        crate::web::off_workers(move || crate::limesurvey::read(&uploaded, skip))
+            .await?
+            .map(|r| (r.definition, r.skipped.iter().map(ToString::to_string).collect()))
+            .map_err(|refused| {
+                refused.problems().iter().map(|p| place(format!("line {}", p.line), p.what.clone())).collect()
+            })
+    } else {
+        let text =
+            String::from_utf8(uploaded).map_err(|_| vec![place(String::new(), "the file is not UTF-8 text".into())]);
+        return Ok((text, Vec::new()));
+    };
+    Ok(match read {
+        Ok((definition, skipped)) => {
+            let text = file::to_toml(&definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
+            (Ok(text), skipped)
+        }
+        Err(errors) => (Err(errors), Vec::new()),
+    })
+}
+
 /// `POST /surveys/import` (multipart: a `file` upload or a pasted `toml` text).
 pub async fn import(
     State(state): State<AppState>,
@@ -77,35 +114,24 @@ pub async fn import(
     mut multipart: Multipart,
 ) -> Result<Response> {
     let mut uploaded = Vec::new();
+    let mut file_name = String::new();
     let mut pasted = String::new();
     let mut skip_unsupported = false;
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
-            Some("file") => uploaded = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            Some("file") => {
+                file_name = field.file_name().unwrap_or_default().to_string();
+                uploaded = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            }
             Some("toml") => pasted = field.text().await.unwrap_or_default(),
             Some("skip_unsupported") => skip_unsupported = true,
             _ => {}
         }
     }
-    let mut skipped = Vec::new();
-    let text = if uploaded.is_empty() {
-        Ok(pasted.clone())
-    } else if uploaded.starts_with(b"PK\x03\x04") {
-        // A zip: an XLSForm (.xlsx), read as the TOML it stands for.
-        let read = crate::web::off_workers(move || crate::xlsform::read::read(&uploaded, skip_unsupported)).await?;
-        match read {
-            Ok(read) => {
-                skipped = read.skipped.iter().map(ToString::to_string).collect();
-                Ok(file::to_toml(&read.definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?)
-            }
-            Err(rows) => Err(rows
-                .into_iter()
-                .map(|row| DefinitionError { path: format!("sheet {}, row {}", row.sheet, row.row), message: row.what })
-                .collect()),
-        }
+    let (text, skipped) = if uploaded.is_empty() {
+        (Ok(pasted.clone()), Vec::new())
     } else {
-        String::from_utf8(uploaded)
-            .map_err(|_| vec![DefinitionError { path: String::new(), message: "the file is not UTF-8 text".into() }])
+        read_upload(uploaded, &file_name, skip_unsupported).await?
     };
     let outcome = match text {
         Ok(text) if text.trim().is_empty() => {
