@@ -58,6 +58,8 @@ pub struct AppState {
     pub mail: Arc<Mailer>,
     /// The machine coder's trainings under way, with their progress.
     pub suggest_jobs: Arc<crate::suggest::jobs::Jobs>,
+    /// The machine coder's models, decoded once for the coding screen's suggestions.
+    pub suggest_models: Arc<crate::suggest::cache::Models>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -117,6 +119,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         assignments: Arc::default(),
         published: Arc::default(),
         suggest_jobs: Arc::default(),
+        suggest_models: Arc::default(),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),
     })

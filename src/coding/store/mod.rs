@@ -90,6 +90,18 @@ pub fn apply_whole(conn: &Connection, by: Coder, unit: UnitRef, code: &str) -> R
     Ok(())
 }
 
+/// Applies a code to the whole answer from an accepted suggestion of the machine coder's model
+/// `model_hash`, which the coding keeps as its source (nothing happens if it is already applied).
+pub fn apply_suggested(conn: &Connection, by: Coder, unit: UnitRef, code: &str, model_hash: &str) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT INTO codings (codebook_id, response_id, question, coder_id, layer, code_key, codebook_version, created_at, source) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT (codebook_id, response_id, question, coder_id, layer, code_key) WHERE span_start IS NULL DO NOTHING",
+        params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer, code, by.codebook_version, now_rfc3339(), model_hash],
+    )?;
+    Ok(())
+}
+
 /// Applies a code to a passage (and to the whole answer, which the passage is evidence for).
 pub fn apply_span(
     conn: &Connection,
