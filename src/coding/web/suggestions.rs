@@ -19,7 +19,9 @@ use crate::web::scope::{CodebookScope, CodingCodebook};
 
 /// The accepting form: the code, and the model whose suggestion it was (a suggestion of a model
 /// replaced since the page was shown is refused rather than credited to the new one).
-#[derive(Deserialize)]
+/// Missing fields are empty, so that an answer not found is a 404 whatever was sent.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Accept {
     code: String,
     model: String,
