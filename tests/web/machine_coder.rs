@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use crate::helpers::TestApp;
 use crate::surveys::add_response;
 
-mod suggestions;
+pub(crate) mod suggestions;
 
 const SURVEY: &str = r#"
 format = 1

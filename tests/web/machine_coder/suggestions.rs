@@ -27,7 +27,7 @@ fn set_blind(app: &TestApp, a: &Arranged, blind: bool) {
 }
 
 /// A trained model, a codebook out of blind coding, and the admin signed in to code.
-async fn arranged() -> (TestApp, Arranged, String) {
+pub(crate) async fn arranged() -> (TestApp, Arranged, String) {
     let app = TestApp::spawn().await;
     app.setup_admin("admin@example.org").await;
     let a = arrange(&app);
@@ -36,7 +36,7 @@ async fn arranged() -> (TestApp, Arranged, String) {
     (app, a, hash)
 }
 
-fn unit(a: &Arranged) -> String {
+pub(crate) fn unit(a: &Arranged) -> String {
     format!("/codebooks/{}/code/{}/WHY", a.codebook, a.keyword)
 }
 
