@@ -237,7 +237,7 @@ async fn a_coding_from_an_accepted_suggestion_shows_its_model_in_the_exports() {
     let app = TestApp::spawn().await;
     app.setup_admin("admin@example.org").await;
     let a = arrange(&app);
-    // The coding screen will record it so (part 2 of issue 21): one coding made from a suggestion.
+    // One coding made from a suggestion, as the coding screen records it (machine_coder/suggestions.rs).
     let hash = "ab".repeat(32);
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     let coding: i64 = conn.query_row("SELECT MIN(id) FROM codings WHERE code_key = 'PRICE'", [], |r| r.get(0)).unwrap();

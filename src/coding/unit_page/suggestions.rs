@@ -80,7 +80,12 @@ pub fn suggestions(
         .filter(|(code, _)| !coder.applied.contains(*code))
         .filter_map(|(code, score)| {
             let entry = tree.get(code).filter(|e| e.kind == CodeKind::Code && !e.retired)?;
-            Some(Suggestion { code: entry.id.clone(), name: entry.name.clone(), score: *score, shown: format!("{score:.2}") })
+            Some(Suggestion {
+                code: entry.id.clone(),
+                name: entry.name.clone(),
+                score: *score,
+                shown: format!("{score:.2}"),
+            })
         })
         .collect();
     found.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.code.cmp(&b.code)));

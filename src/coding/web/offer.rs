@@ -31,8 +31,7 @@ pub(super) async fn offer(state: &AppState, ctx: &Context, text: &str, coder: &C
     if !suggestions::may_suggest(&settings, ctx.codebook.blind, coder) {
         return Ok(Offer::default());
     }
-    let Some(stored) = state.db.read_by_key(move |conn| crate::suggest::store::latest(conn, codebook_id)).await?
-    else {
+    let Some(stored) = state.db.read_by_key(move |conn| crate::suggest::store::latest(conn, codebook_id)).await? else {
         return Ok(Offer::default());
     };
     let model = state.suggest_models.get(state, codebook_id, &stored).await?;
@@ -43,4 +42,3 @@ pub(super) async fn offer(state: &AppState, ctx: &Context, text: &str, coder: &C
     let found = suggestions::suggestions(&settings, ctx.codebook.blind, coder, &prediction, &tree);
     Ok(Offer { short: short_hash(&stored.hash).to_owned(), model: stored.hash, suggestions: found })
 }
-

@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::context;
 use super::offer::offer;
 use super::workspace::{QueueQuery, Refused, Scope, Viewer, coder, parse_unit, unit_url, unit_view, with_saved};
-use super::context;
 use crate::app::AppState;
 use crate::coding::store;
 use crate::coding::unit_page::suggestions::CoderOnAnswer;
@@ -53,7 +53,8 @@ pub async fn accept(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let facts = crate::coding::unit_page::Facts { text: &text, codings: &codings, memos: Vec::new(), done_by: &done_by };
+    let facts =
+        crate::coding::unit_page::Facts { text: &text, codings: &codings, memos: Vec::new(), done_by: &done_by };
     let just_saved = query.saved.as_deref().and_then(parse_unit).is_some_and(|s| s == unit);
     let on_answer = CoderOnAnswer::of(&facts, user.id, just_saved);
     let offer = offer(&state, &ctx, &text, &on_answer).await?;
