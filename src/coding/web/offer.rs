@@ -35,9 +35,15 @@ pub(super) async fn offer(state: &AppState, ctx: &Context, text: &str, coder: &C
         return Ok(Offer::default());
     };
     let model = state.suggest_models.get(state, codebook_id, &stored).await?;
-    let scores = model.scores(text);
+    // Proportional to the answer's length (a long one costs milliseconds): off the async workers.
+    let owned = text.to_owned();
+    let scored: Vec<(String, f64)> = crate::web::off_workers(move || {
+        model.scores(&owned).into_iter().map(|(code, p)| (code.to_owned(), p)).collect()
+    })
+    .await?;
+    let scores: Vec<(&str, f64)> = scored.iter().map(|(code, p)| (code.as_str(), *p)).collect();
     let eligible: BTreeSet<String> = stored.figures.iter().filter(|f| f.eligible).map(|f| f.code.clone()).collect();
-    let prediction = Prediction { scores: &scores, eligible: &eligible, decision: model.params.fit.decision };
+    let prediction = Prediction { scores: &scores, eligible: &eligible, decision: stored.params.fit.decision };
     let tree = Tree::new(&ctx.published);
     let found = suggestions::suggestions(&settings, ctx.codebook.blind, coder, &prediction, &tree);
     Ok(Offer { short: short_hash(&stored.hash).to_owned(), model: stored.hash, suggestions: found })
