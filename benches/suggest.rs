@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use fieldwork::agreement::Bootstrap;
 use fieldwork::suggest::evaluate::{Settings, evaluate};
 use fieldwork::suggest::synthetic::{SyntheticCode, made_up_word, training_set};
-use fieldwork::suggest::{Params, train};
+use fieldwork::suggest::{Model, Params, train};
 
 const ANSWERS: usize = 10_000;
 const CODES: usize = 50;
@@ -71,6 +71,12 @@ fn main() {
 
     let bytes = trained.model.weights_bytes().expect("weights");
     println!("stored weights: {:.1} MiB", bytes.len() as f64 / (1024.0 * 1024.0));
+    // What the coding screen would pay per page without `suggest::cache`: decoding the weights.
+    let m = &trained.model;
+    let started = cpu_seconds();
+    let decoded = Model::from_stored(m.hash.clone(), m.params, m.seed, m.version, &bytes).expect("decoded");
+    println!("decoding the stored weights: {:.1} ms of CPU", (cpu_seconds() - started) * 1e3);
+    assert_eq!(decoded.hash, m.hash);
 
     let texts: Vec<&str> = set.answers.iter().take(1000).map(|a| a.text.as_str()).collect();
     let started = cpu_seconds();

@@ -60,6 +60,8 @@ pub struct AppState {
     pub suggest_jobs: Arc<crate::suggest::jobs::Jobs>,
     /// Wakes the webhook sender when an event is queued.
     pub webhooks: Arc<tokio::sync::Notify>,
+    /// The machine coder's models, decoded once for the coding screen's suggestions.
+    pub suggest_models: Arc<crate::suggest::cache::Models>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -120,6 +122,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         published: Arc::default(),
         suggest_jobs: Arc::default(),
         webhooks: Arc::default(),
+        suggest_models: Arc::default(),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),
     })

@@ -184,5 +184,7 @@ pub fn segments(text: &str, spans: &[(usize, usize, String)]) -> Vec<Segment> {
         .collect()
 }
 
+pub mod suggestions;
+
 #[cfg(test)]
 mod tests;

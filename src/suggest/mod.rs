@@ -3,6 +3,7 @@
 //! human coder, and allowed to suggest only the codes where that agreement is proven.
 //! See docs/machine-coder.md.
 
+pub mod cache;
 pub mod classifier;
 pub mod cli;
 pub mod evaluate;

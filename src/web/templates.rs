@@ -175,7 +175,7 @@ mod tests {
             strongest => vec![("“·teu”", 1.5)], figures => context! { eligible => false, reason => "12 positive examples; 20 needed" },
             ranked => vec![context! { probability => 0.9, question => "OPEN_WHY", text => "Ana <b>" }],
             // The coding screens' own.
-            view => sample_unit_page(), span_codes => vec![("A", "A")], then => "stay", then_choices => vec![("stay", "stay"), ("next", "next")],
+            view => sample_unit_page(), span_codes => vec![("A", "A")], accept_url => "/codebooks/1/code/1/Q/suggestion", offer => context! { model => "ab12", short => "ab12", suggestions => vec![context! { code => "A", name => "A", score => 0.91, shown => "0.91" }] }, then => "stay", then_choices => vec![("stay", "stay"), ("next", "next")],
             saved => context! { unit => context! { response_id => 1, question => "OPEN_WHY" }, names => vec!["A"], done => true },
             definitions_url => "/codebooks/1/definitions/2", back_url => "/", back_label => "Your coding",
             question_options => vec![("", "All"), ("OPEN_WHY", "OPEN_WHY: Why?")], next_page => "/n", previous_page => "/p",

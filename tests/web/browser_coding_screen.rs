@@ -3,7 +3,8 @@
 //! screen), the respondent's closed answers collapsed, long code labels beside their checkbox,
 //! the "d" on Done legible, two codes of an exclusive category flagged as soon as the second is
 //! ticked (and refused by the server), a definition shown in place, and Save saying what was
-//! saved and moving on as the coder chose. axe-core finds nothing serious or critical.
+//! saved and moving on as the coder chose. The machine coder's suggestions, shown after the save,
+//! keep Save and Done on the screen. axe-core finds nothing serious or critical.
 
 use fieldwork::accounts::Role;
 use serde_json::Value;
@@ -179,5 +180,33 @@ async fn save_says_what_was_saved_and_moves_on_as_the_coder_chose_and_a_definiti
     let mut mine = whole_codes(&codings(&study.app, study.codebook), first, ana);
     mine.sort();
     assert_eq!(mine, ["MOT_ACCESS", "MOT_LANGUAGE"]);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_suggestions_after_a_save_keep_save_and_done_on_the_screen_and_one_is_accepted() {
+    use crate::machine_coder::suggestions::{arranged, unit};
+    let (app, a, _) = arranged().await;
+    let size = "1280×900";
+    let browser = Browser::start(1280, 900).await;
+    log_in(&browser, &app, "admin@example.org").await;
+    browser.goto(&app.url(&unit(&a))).await;
+    let shown = "return document.getElementById('suggestions') !== null;";
+    assert_eq!(run(&browser, shown).await, Value::Bool(false), "nothing before the save");
+
+    assert_eq!(browser.and_wait(browser.click("#save-button")).await, unit(&a));
+    assert_eq!(run(&browser, shown).await, Value::Bool(true), "the suggestions after the save");
+    assert_on_screen(&browser, "#suggestions", size).await;
+    assert_on_screen(&browser, "#save-button", size).await;
+    assert_on_screen(&browser, "#done-button", size).await;
+    assert_eq!(run(&browser, "return window.scrollY;").await, Value::from(0), "nothing scrolled");
+    browser.screenshot("coding-screen-suggestions").await;
+    let violations = browser.serious_accessibility_violations().await;
+    assert!(violations.is_empty(), "coding screen with suggestions:\n{}", violations.join("\n"));
+
+    assert_eq!(browser.and_wait(browser.click("#accept-PRICE")).await, unit(&a));
+    let ticked = "return document.getElementById('code-PRICE').checked;";
+    assert_eq!(run(&browser, ticked).await, Value::Bool(true), "the accepted code is the coder's");
+    assert_eq!(run(&browser, shown).await, Value::Bool(false), "nothing left to suggest");
     browser.close().await;
 }

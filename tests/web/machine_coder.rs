@@ -15,6 +15,8 @@ use reqwest::StatusCode;
 use crate::helpers::TestApp;
 use crate::surveys::add_response;
 
+pub(crate) mod suggestions;
+
 const SURVEY: &str = r#"
 format = 1
 slug = "machine"
@@ -40,14 +42,17 @@ id = "RANDOM"
 name = "Random"
 "#;
 
-struct Arranged {
-    codebook: i64,
+pub(crate) struct Arranged {
+    pub codebook: i64,
+    pub survey: i64,
+    /// The uncoded answer with a keyword of PRICE.
+    pub keyword: i64,
 }
 
 /// 240 answers that two coders coded alike (PRICE follows keywords in three languages, but for a
 /// few answers; RANDOM is given at random), one answer only one coder coded, and two answers
 /// nobody coded.
-fn arrange(app: &TestApp) -> Arranged {
+pub(crate) fn arrange(app: &TestApp) -> Arranged {
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     let (survey, _) = fieldwork::survey::import_toml(&conn, SURVEY, None).unwrap();
     let file = fieldwork::codebook::model::from_toml(CODEBOOK).unwrap();
@@ -73,8 +78,8 @@ fn arrange(app: &TestApp) -> Arranged {
     let at = UnitRef { response_id: single, question: "WHY" };
     store::set_done(&conn, codebook, at, coders[0], true).unwrap();
     add_response(app, survey, "complete", &[("WHY", "", "the weather was fine")]);
-    add_response(app, survey, "complete", &[("WHY", "", "viel zu teuer für uns")]);
-    Arranged { codebook }
+    let keyword = add_response(app, survey, "complete", &[("WHY", "", "viel zu teuer für uns")]);
+    Arranged { codebook, survey, keyword }
 }
 
 /// Waits until the page no longer shows a training under way; the page's HTML.
@@ -232,7 +237,7 @@ async fn a_coding_from_an_accepted_suggestion_shows_its_model_in_the_exports() {
     let app = TestApp::spawn().await;
     app.setup_admin("admin@example.org").await;
     let a = arrange(&app);
-    // The coding screen will record it so (part 2 of issue 21): one coding made from a suggestion.
+    // One coding made from a suggestion, as the coding screen records it (machine_coder/suggestions.rs).
     let hash = "ab".repeat(32);
     let conn = fieldwork::db::open(&app.db_path).unwrap();
     let coding: i64 = conn.query_row("SELECT MIN(id) FROM codings WHERE code_key = 'PRICE'", [], |r| r.get(0)).unwrap();

@@ -81,11 +81,28 @@ pub struct Coder<'a> {
 
 /// Applies a code to the whole answer (nothing happens if it is already applied).
 pub fn apply_whole(conn: &Connection, by: Coder, unit: UnitRef, code: &str) -> Result<(), DbError> {
+    insert_whole(conn, by, unit, code, None)
+}
+
+/// Applies a code to the whole answer from an accepted suggestion of the machine coder's model
+/// `model_hash`, which the coding keeps as its source (nothing happens if it is already applied).
+pub fn apply_suggested(
+    conn: &Connection,
+    by: Coder,
+    unit: UnitRef,
+    code: &str,
+    model_hash: &str,
+) -> Result<(), DbError> {
+    insert_whole(conn, by, unit, code, Some(model_hash))
+}
+
+/// A coding of the whole answer with its source (none: the coder's own).
+fn insert_whole(conn: &Connection, by: Coder, unit: UnitRef, code: &str, source: Option<&str>) -> Result<(), DbError> {
     conn.execute(
-        "INSERT INTO codings (codebook_id, response_id, question, coder_id, layer, code_key, codebook_version, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+        "INSERT INTO codings (codebook_id, response_id, question, coder_id, layer, code_key, codebook_version, created_at, source) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
          ON CONFLICT (codebook_id, response_id, question, coder_id, layer, code_key) WHERE span_start IS NULL DO NOTHING",
-        params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer, code, by.codebook_version, now_rfc3339()],
+        params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer, code, by.codebook_version, now_rfc3339(), source],
     )?;
     Ok(())
 }

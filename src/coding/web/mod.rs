@@ -5,9 +5,11 @@
 mod assign;
 mod definitions;
 mod memos;
+mod offer;
 mod queue;
 mod reconcile;
 mod spans;
+mod suggestions;
 mod workspace;
 
 use std::collections::HashMap;
@@ -33,6 +35,7 @@ pub fn router() -> Routes {
         .route("/codebooks/{id}/code/{response_id}/{question}/span", post(spans::add_span))
         .route("/codebooks/{id}/code/{response_id}/{question}/span/{coding_id}/delete", post(spans::delete_span))
         .route("/codebooks/{id}/code/{response_id}/{question}/memo", post(memos::add_memo))
+        .route("/codebooks/{id}/code/{response_id}/{question}/suggestion", post(suggestions::accept))
         .route("/codebooks/{id}/definitions/{version}", get(definitions::page))
         .route("/codebooks/{id}/journal", get(memos::journal).post(memos::add_journal_memo))
         .route("/codebooks/{id}/assign", get(assign::form).post(assign::run))

@@ -21,6 +21,7 @@ use crate::coding::blind::Blinding;
 use crate::coding::questions;
 use crate::coding::store::queue::{Around, Counts, Direction, Queue, any_assignments};
 use crate::coding::store::{self, Coder};
+use crate::coding::unit_page::suggestions::CoderOnAnswer;
 use crate::coding::unit_page::{self, Facts};
 use crate::coding::units::Unit;
 use crate::db::DbError;
@@ -35,7 +36,7 @@ use crate::web::scope::{CodebookScope, CodingCodebook};
 pub struct QueueQuery {
     question: Option<String>,
     then: Option<String>,
-    saved: Option<String>,
+    pub(super) saved: Option<String>,
 }
 
 /// Where the coder goes after Save.
@@ -99,6 +100,12 @@ fn suffix(only: Option<&str>, then: Then) -> String {
 
 pub(super) fn unit_url(codebook_id: i64, unit: &Unit, suffix: &str) -> String {
     format!("/codebooks/{codebook_id}/code/{}/{}{suffix}", unit.response_id, urlencode(&unit.question))
+}
+
+/// `url` (with the kept `suffix`) saying that the coder just saved `saved`.
+pub(super) fn with_saved(url: &str, suffix: &str, saved: &Unit) -> String {
+    let joint = if suffix.is_empty() { "?" } else { "&" };
+    format!("{url}{suffix}{joint}saved={}", urlencode(&format!("{}/{}", saved.response_id, saved.question)))
 }
 
 pub(super) fn question_text(ctx: &Context, code: &str) -> String {
@@ -238,7 +245,13 @@ pub(super) async fn unit_view(
     let read = state.db.read_by_key(move |conn| read(conn, &scope, &u, saved)).await?.ok_or(AppError::NotFound)?;
     let tree = Tree::new(&ctx.published);
     let facts = Facts { text: &read.text, codings: &read.codings, memos: read.memos, done_by: &read.done_by };
+    let just_saved = read.saved.as_ref().is_some_and(|s| &s.unit == unit);
+    let on_answer = CoderOnAnswer::of(&facts, user.id, just_saved);
     let page = unit_page::unit_page(facts, user.id, &tree, Blinding::of(&ctx.codebook), ticked);
+    let offer = super::offer::offer(state, ctx, &read.text, &on_answer).await?;
+    // Accepting says whether the page followed the save, as the page itself knew.
+    let accept = format!("{}/suggestion", unit_url(ctx.codebook.id, unit, ""));
+    let accept_url = if just_saved { with_saved(&accept, &query.suffix(), unit) } else { accept + &query.suffix() };
     let context_answers = if ctx.codebook.coders_see_closed_answers {
         closed_answers(state, ctx, unit.response_id).await?
     } else {
@@ -256,7 +269,7 @@ pub(super) async fn unit_view(
         page.codes.iter().filter(|c| !c.category && !c.retired).map(|c| (c.id.as_str(), c.name.as_str())).collect();
     Ok(context! {
         codebook => super::codebook_view(&ctx.codebook), unit, question_text => question_text(ctx, &unit.question),
-        view => &page, span_codes, error, context_answers, suffix, counts => read.counts, saved, back_url, back_label,
+        view => &page, span_codes, offer, accept_url, error, context_answers, suffix, counts => read.counts, saved, back_url, back_label,
         prev_url => url(&read.around.prev), next_url => url(&read.around.next), next_open_url => url(&read.around.next_open),
         published => ctx.codebook.published_version > 0, then => query.then(), then_choices => Then::ALL,
         definitions_url => format!("/codebooks/{}/definitions/{}", ctx.codebook.id, ctx.codebook.published_version),
@@ -264,7 +277,7 @@ pub(super) async fn unit_view(
 }
 
 /// `RESPONSE/QUESTION`, as the `saved` parameter names an answer.
-fn parse_unit(text: &str) -> Option<Unit> {
+pub(super) fn parse_unit(text: &str) -> Option<Unit> {
     let (response, question) = text.split_once('/')?;
     Some(Unit { response_id: response.parse().ok()?, question: question.to_string() })
 }
@@ -417,10 +430,9 @@ pub async fn save(
             }
         }
     };
-    let saved = format!("saved={}", urlencode(&format!("{}/{}", unit.response_id, unit.question)));
     let url = match target {
         Some(to) if matches!(action.as_str(), "next" | "prev") => unit_url(id, &to, &suffix),
-        Some(to) => format!("{}{}{saved}", unit_url(id, &to, &suffix), if suffix.is_empty() { "?" } else { "&" }),
+        Some(to) => with_saved(&unit_url(id, &to, ""), &suffix, &unit),
         // Nothing left to do: the queue, which says so.
         None => format!("/codebooks/{id}/code{suffix}"),
     };
