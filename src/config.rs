@@ -447,6 +447,11 @@ pub struct ExportArgs {
     /// Include partial (not submitted) responses; by default only complete ones.
     #[arg(long)]
     pub include_partial: bool,
+    /// responses and codebook-dictionary: `codes` writes in each empty answer cell the survey's
+    /// code for why it is empty (not shown, not reached, skipped; -66, -77, -99 unless the survey
+    /// sets its own); `empty` (the default) leaves them empty.
+    #[arg(long, value_name = "empty|codes")]
+    pub missing: Option<String>,
     /// qdpx: one text source per open answer (default) or per respondent.
     #[arg(long, value_name = "answer|respondent")]
     pub per: Option<String>,

@@ -18,6 +18,7 @@ pub mod distribute;
 pub mod error;
 pub mod export;
 pub mod logging;
+pub mod paradata;
 pub mod respond;
 pub mod survey;
 pub mod terminal;

@@ -22,6 +22,7 @@ pub fn options(args: &ExportArgs) -> ExportOptions {
         by: args.by.clone(),
         per: args.per.clone(),
         texts: args.texts.clone(),
+        missing: args.missing.clone(),
         include_partial: args.include_partial,
         csv: CsvOptions { bom: args.bom, protect_formulas: !args.no_formula_protection },
     }

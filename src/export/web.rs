@@ -22,7 +22,7 @@ pub fn router() -> Routes {
 }
 
 /// The query parameters a download takes: the command line's flags, with `_` (or `-`).
-pub const OPTIONS: [&str; 10] = [
+pub const OPTIONS: [&str; 11] = [
     "codebook",
     "layer",
     "labels",
@@ -30,6 +30,7 @@ pub const OPTIONS: [&str; 10] = [
     "by",
     "per",
     "texts",
+    "missing",
     "include_partial",
     "bom",
     "no_formula_protection",
@@ -58,6 +59,7 @@ pub fn parse_query(query: &str) -> Result<ExportOptions, String> {
             "by" => options.by = text,
             "per" => options.per = text,
             "texts" => options.texts = text,
+            "missing" => options.missing = text,
             "include_partial" => options.include_partial = flag(&key, &value)?,
             "bom" => options.csv.bom = flag(&key, &value)?,
             "no_formula_protection" => options.csv.protect_formulas = !flag(&key, &value)?,
@@ -117,8 +119,8 @@ pub async fn download(
 /// The options each file takes, as the page offers them.
 fn options_of(what: What) -> &'static [&'static str] {
     match what {
-        What::Responses => &["labels", "include_partial"],
-        What::CodebookDictionary => &["labels"],
+        What::Responses => &["labels", "missing", "include_partial"],
+        What::CodebookDictionary => &["labels", "missing"],
         What::Codings => &["codebook", "question", "include_partial"],
         What::CodeMatrix | What::Tallies | What::Cooccurrence => &["codebook", "layer", "question", "include_partial"],
         What::Crosstab => &["codebook", "layer", "question", "by", "include_partial"],
@@ -197,7 +199,7 @@ pub async fn page(
         .collect();
     let own = context! {
         survey => &survey, codebooks => &codebooks, files, layers, open_questions => open, by_questions => by,
-        languages => &d.languages, default_language => &d.default_language,
+        languages => &d.languages, default_language => &d.default_language, missing_codes => &d.missing_codes,
     };
     Ok(page.render("export/page.html", own)?.into_response())
 }

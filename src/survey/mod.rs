@@ -9,6 +9,8 @@ pub mod logic;
 pub mod members;
 pub mod messages;
 pub mod model;
+pub mod order;
+pub mod pipe;
 pub mod store;
 pub mod translations;
 pub mod validate;

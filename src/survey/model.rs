@@ -78,7 +78,33 @@ pub struct SurveyDefinition {
     /// Overrides of the built-in respondent interface texts (buttons, messages), by key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub messages: BTreeMap<String, Text>,
+    /// The codes the wide export writes, with `--missing codes`, for each reason a cell is empty.
+    #[serde(default, skip_serializing_if = "MissingCodes::is_default")]
+    pub missing_codes: MissingCodes,
     pub pages: Vec<Page>,
+}
+
+/// Why an answer cell is empty, as a number written in its place on request (SPSS and Stata take
+/// numeric user-missing values): hidden by display logic, on a page the respondent never reached,
+/// or shown and left unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MissingCodes {
+    pub not_shown: i64,
+    pub not_reached: i64,
+    pub skipped: i64,
+}
+
+impl Default for MissingCodes {
+    fn default() -> MissingCodes {
+        MissingCodes { not_shown: -66, not_reached: -77, skipped: -99 }
+    }
+}
+
+impl MissingCodes {
+    fn is_default(&self) -> bool {
+        *self == MissingCodes::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +115,10 @@ pub struct Page {
     pub title: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relevant: Option<String>,
+    /// Whether the page's questions are shown in an order drawn for each response (within their
+    /// `order_group`s, when any question has one; display texts keep their place).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub randomize: bool,
     #[serde(default)]
     pub questions: Vec<Question>,
 }
@@ -196,6 +226,18 @@ pub struct Question {
     pub min_selected: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_selected: Option<u32>,
+    /// An XLSForm-style condition the answer must meet (`.` is the answer), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub constraint_message: Text,
+    /// Whether the choices (a matrix: its rows) are shown in an order drawn for each response;
+    /// anchored and exclusive choices keep their place.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub randomize: bool,
+    /// On a page with `randomize`: the questions of one group change places among themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_group: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -208,6 +250,30 @@ pub struct Question {
 pub struct Choice {
     pub code: String,
     pub label: Text,
+    /// Keeps its place when the question's order is randomised ("Prefer not to say").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub anchor: bool,
+    /// A multiple choice's answer that excludes every other ("None of these", "Don't know").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub exclusive: bool,
+}
+
+impl Choice {
+    /// A choice with a label in one language.
+    pub fn new(code: &str, language: &str, label: &str) -> Choice {
+        Choice {
+            code: code.to_string(),
+            label: Text::from([(language.to_string(), label.to_string())]),
+            anchor: false,
+            exclusive: false,
+        }
+    }
+
+    /// Whether the choice keeps its place when the order is randomised: anchored, or exclusive
+    /// (a "None of these" among shuffled choices would be hard to find).
+    pub fn keeps_place(&self) -> bool {
+        self.anchor || self.exclusive
+    }
 }
 
 impl SurveyDefinition {
@@ -245,6 +311,7 @@ impl SurveyDefinition {
                 texts.push((format!("{at}.text"), &mut question.text));
                 texts.push((format!("{at}.help"), &mut question.help));
                 texts.push((format!("{at}.pattern_message"), &mut question.pattern_message));
+                texts.push((format!("{at}.constraint_message"), &mut question.constraint_message));
                 let choices = question
                     .choices
                     .iter_mut()
@@ -274,7 +341,8 @@ impl SurveyDefinition {
             opens_at: None,
             closes_at: None,
             messages: BTreeMap::new(),
-            pages: vec![Page { code: "p1".into(), title: Text::new(), relevant: None, questions: Vec::new() }],
+            missing_codes: MissingCodes::default(),
+            pages: vec![Page::new("p1")],
         }
     }
 
@@ -292,7 +360,48 @@ impl SurveyDefinition {
     }
 }
 
+impl Page {
+    /// An empty page with this code.
+    pub fn new(code: &str) -> Page {
+        Page { code: code.to_string(), title: Text::new(), relevant: None, randomize: false, questions: Vec::new() }
+    }
+
+    /// Whether anything on the page is shown in an order drawn for each response.
+    pub fn randomises(&self) -> bool {
+        self.randomize || self.questions.iter().any(|q| q.randomize)
+    }
+}
+
 impl Question {
+    /// A question of `kind` with its text in one language and nothing else set.
+    pub fn new(code: &str, kind: QuestionType, language: &str, text: &str) -> Question {
+        Question {
+            code: code.into(),
+            kind,
+            text: Text::from([(language.to_string(), text.to_string())]),
+            help: Text::new(),
+            required: false,
+            relevant: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            pattern_message: Text::new(),
+            number_kind: None,
+            min: None,
+            max: None,
+            display: None,
+            other: false,
+            min_selected: None,
+            max_selected: None,
+            constraint: None,
+            constraint_message: Text::new(),
+            randomize: false,
+            order_group: None,
+            choices: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
     pub fn number_kind(&self) -> NumberKind {
         self.number_kind.unwrap_or_default()
     }

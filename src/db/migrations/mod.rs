@@ -4,6 +4,7 @@
 //! in the same transaction and recorded with it; a step is as frozen as a landed SQL file.
 
 mod line_breaks;
+mod paradata_columns;
 
 use std::path::Path;
 
@@ -30,6 +31,8 @@ fn rust_step(version: i64) -> Option<Step> {
     match version {
         // Answers and notes with LF line breaks, passages moved to keep their text.
         6 => Some(line_breaks::migrate),
+        // The paradata columns of `responses`, added where missing.
+        14 => Some(paradata_columns::migrate),
         _ => None,
     }
 }

@@ -115,6 +115,9 @@ pub struct ExportOptions {
     pub per: Option<String>,
     /// Where a `qdpx` puts the sources' texts: `inline` (in project.qde) or `files`.
     pub texts: Option<String>,
+    /// What an empty answer cell holds (`responses`, and the dictionary says so): `empty`, or
+    /// `codes`, the survey's code for why it is empty.
+    pub missing: Option<String>,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -132,6 +135,8 @@ pub struct Plan {
     pub by: Option<GroupBy>,
     pub per: SourcePer,
     pub texts: Texts,
+    /// Empty answer cells hold the code of their reason (not shown, not reached, skipped).
+    pub missing_codes: bool,
     pub include_partial: bool,
     pub csv: CsvOptions,
 }
@@ -162,6 +167,9 @@ impl Plan {
                 if self.per == SourcePer::Answer { "answer" } else { "respondent" }
             ));
             parts.push(if self.texts == Texts::Inline { "texts inline" } else { "texts in files" }.into());
+        }
+        if self.missing_codes {
+            parts.push("missing-data codes".into());
         }
         if self.include_partial {
             parts.push("with partial responses".into());
@@ -298,6 +306,14 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         (Some("files"), _) => Texts::Files,
         (Some(other), _) => return Err(bad(format!("texts: \"{other}\" is not inline or files"))),
     };
+    let missing_codes = match (options.missing.as_deref(), what) {
+        (None | Some("empty"), _) => false,
+        (Some(_), w) if !matches!(w, What::Responses | What::CodebookDictionary) => {
+            return Err(bad("missing applies only to responses and codebook-dictionary"));
+        }
+        (Some("codes"), _) => true,
+        (Some(other), _) => return Err(bad(format!("missing: \"{other}\" is not empty or codes"))),
+    };
     if what == What::Qdpx {
         // The project has every complete response and open question, in no spreadsheet: a CSV
         // option would be silently ignored, so it is refused.
@@ -327,6 +343,7 @@ pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOption
         by,
         per,
         texts,
+        missing_codes,
         include_partial: options.include_partial,
         csv: options.csv,
         survey,

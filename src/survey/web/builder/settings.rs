@@ -55,11 +55,26 @@ pub async fn save_settings(
     edited.default_language = field(&fields, "default_language").trim().to_string();
     edited.anonymous = field(&fields, "anonymous") == "on";
     edited.welcome_page = field(&fields, "welcome_page") == "on";
-    let mut time_errors = Vec::new();
+    let mut form_errors = Vec::new();
     for (name, slot) in [("opens_at", &mut edited.opens_at), ("closes_at", &mut edited.closes_at)] {
         match typed_time(&fields, name, &user.time_zone) {
             Ok(time) => *slot = time,
-            Err(error) => time_errors.push(error),
+            Err(error) => form_errors.push(error),
+        }
+    }
+    let codes = &mut edited.missing_codes;
+    for (name, slot) in
+        [("not_shown", &mut codes.not_shown), ("not_reached", &mut codes.not_reached), ("skipped", &mut codes.skipped)]
+    {
+        let typed = field(&fields, &format!("missing.{name}")).trim();
+        match typed.parse() {
+            Ok(code) => *slot = code,
+            // An older form without the field keeps the code as it was.
+            Err(_) if typed.is_empty() => {}
+            Err(_) => form_errors.push(DefinitionError {
+                path: format!("missing_codes.{name}"),
+                message: format!("\"{typed}\" is not a whole number"),
+            }),
         }
     }
     let languages = edited.languages.clone();
@@ -82,9 +97,9 @@ pub async fn save_settings(
     edited.drop_unlisted_languages();
     let replacement = edited.clone();
     let result = apply(&state, &user, survey.clone(), &fields, "edited settings", |d| {
-        if !time_errors.is_empty() {
-            // Report the other problems of the form too, not only the times.
-            let mut all = time_errors;
+        if !form_errors.is_empty() {
+            // Report the other problems of the form too, not only the times and codes typed.
+            let mut all = form_errors;
             if let Err(more) = CompiledSurvey::compile(replacement) {
                 all.extend(more);
             }
