@@ -82,7 +82,7 @@ pub fn breakoff(
 ) -> Result<Breakoff, DbError> {
     let from =
         FILTERED.replacen("WHERE r.survey_id", "LEFT JOIN page_visits v ON v.response_id = r.id WHERE +r.survey_id", 1);
-    let sql = format!("SELECT r.id, r.status = 'complete', r.page_index, v.page {from} ORDER BY r.id");
+    let sql = format!("SELECT r.id, r.is_complete, r.page_index, v.page {from} ORDER BY r.id");
     let mut stmt = conn.prepare(&sql)?;
     let f = filter;
     let mut rows = stmt.query(params![survey_id, f.status, f.language, f.from, f.to, f.participant])?;

@@ -28,6 +28,7 @@ mod exports;
 mod layout;
 mod login_flood;
 mod mail;
+mod methods;
 mod respond;
 mod scoping;
 mod security;
