@@ -15,6 +15,7 @@ mod browser_coding;
 mod browser_distribution;
 mod browser_line_breaks;
 mod browser_members;
+mod browser_methods;
 mod browser_respond;
 mod browser_smoke;
 mod cli;
