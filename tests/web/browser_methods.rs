@@ -43,7 +43,9 @@ fn candidate_values(question: &Question) -> Vec<Vec<String>> {
         QuestionType::MultipleChoice => {
             assert!(codes.len() <= 8, "{} has too many choices to try every set", question.code);
             (0..1u32 << codes.len())
-                .map(|set| codes.iter().enumerate().filter(|(i, _)| set & (1 << i) != 0).map(|(_, c)| c.clone()).collect())
+                .map(|set| {
+                    codes.iter().enumerate().filter(|(i, _)| set & (1 << i) != 0).map(|(_, c)| c.clone()).collect()
+                })
                 .collect()
         }
         kind => panic!("no candidate answers for a {kind:?} question"),
@@ -89,8 +91,11 @@ async fn the_script_decides_as_the_server_on_every_condition_of_the_shipped_ques
         }
         browser.goto(&app.url(&format!("/s/{SHIPPED_SLUG}/p/{page}"))).await;
         let on_page: Vec<&Question> = d.pages[page].questions.iter().collect();
-        let conditional: Vec<&str> =
-            on_page.iter().filter(|q| survey.question_conditions.contains_key(&q.code)).map(|q| q.code.as_str()).collect();
+        let conditional: Vec<&str> = on_page
+            .iter()
+            .filter(|q| survey.question_conditions.contains_key(&q.code))
+            .map(|q| q.code.as_str())
+            .collect();
         let read: Vec<String> = conditional
             .iter()
             .flat_map(|c| survey.question_conditions[*c].referenced_codes())
@@ -100,7 +105,10 @@ async fn the_script_decides_as_the_server_on_every_condition_of_the_shipped_ques
         for controlling in read.iter().collect::<std::collections::BTreeSet<_>>() {
             let question = survey.question(controlling).unwrap();
             for values in candidate_values(question) {
-                let shown = browser.client.execute(SET_AND_READ, vec![controlling.as_str().into(), values.clone().into()]).await;
+                let shown = browser
+                    .client
+                    .execute(SET_AND_READ, vec![controlling.as_str().into(), values.clone().into()])
+                    .await;
                 let mut by_script: Vec<String> = serde_json::from_value(shown.expect("the script ran")).unwrap();
                 by_script.sort();
                 let mut answers: AnswerSet = stored.clone();
@@ -235,7 +243,11 @@ async fn the_other_box_shows_while_other_is_chosen_and_an_exclusive_choice_untic
 
     let next = browser.click_and_wait("button[name=action][value=next]").await;
     assert_eq!(next, "/s/choices/done");
-    assert_eq!(answer_items(&app, "MANY"), [("none".to_string(), "1".to_string())].into(), "the hidden Other text is not sent");
+    assert_eq!(
+        answer_items(&app, "MANY"),
+        [("none".to_string(), "1".to_string())].into(),
+        "the hidden Other text is not sent"
+    );
     assert_eq!(answer_items(&app, "ONE"), [(String::new(), "a".to_string())].into());
     browser.close().await;
 }

@@ -660,7 +660,10 @@ async fn the_export_page_offers_every_file_with_its_options_and_the_overview_lin
     assert!(page.contains("name=\"texts\"") && page.contains("value=\"inline\"") && page.contains("value=\"files\""));
     assert!(page.contains(&format!("value=\"coder:{}\"", a.coders[1])), "each coder's layer is offered");
     assert!(page.contains("name=\"no_formula_protection\"") && page.contains("name=\"bom\""));
-    assert!(page.contains("id=\"responses-missing\" name=\"missing\"") && page.contains("-66 not shown"), "missing codes");
+    assert!(
+        page.contains("id=\"responses-missing\" name=\"missing\"") && page.contains("-66 not shown"),
+        "missing codes"
+    );
     let (_, overview) = app.get_page("/surveys/exp").await;
     assert!(overview.contains("href=\"/surveys/exp/export\""));
 }

@@ -377,7 +377,8 @@ async fn the_builder_sets_randomised_order_constraints_exclusive_choices_and_mis
     assert_eq!(tools.order_group.as_deref(), Some("tools"));
     assert_eq!(tools.constraint.as_deref(), Some("count-selected(.) <= 2"));
     assert_eq!(tools.constraint_message["es"], "Dos como máximo.");
-    let marks: Vec<(&str, bool, bool)> = tools.choices.iter().map(|c| (c.code.as_str(), c.anchor, c.exclusive)).collect();
+    let marks: Vec<(&str, bool, bool)> =
+        tools.choices.iter().map(|c| (c.code.as_str(), c.anchor, c.exclusive)).collect();
     assert_eq!(marks, [("git", false, false), ("hg", true, false), ("none", false, true)]);
     let (_, shown) = question_form(&app, "TOOLS").await;
     assert_eq!(value_of(&shown, "choice.3.exclusive"), Some("on"), "the form shows the marks again");
@@ -388,7 +389,11 @@ async fn the_builder_sets_randomised_order_constraints_exclusive_choices_and_mis
     let refused = submit(&app, &path, &fields).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.unwrap();
-    assert!(listed_errors(&html).iter().any(|e| e.contains(".constraint: at character 9: not a valid regular expression")), "{:?}", listed_errors(&html));
+    assert!(
+        listed_errors(&html).iter().any(|e| e.contains(".constraint: at character 9: not a valid regular expression")),
+        "{:?}",
+        listed_errors(&html)
+    );
     assert_eq!(value_of(&form_fields(&html, &path), "constraint"), Some("regex(., '(')"));
 
     let settings = format!("{}/settings", build_path());
