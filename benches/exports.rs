@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use fieldwork::coding::layers::Layer;
-use fieldwork::export::stream::{self, ExportOptions, What};
+use fieldwork::export::stream::{self, ExportRequest, Plan, Target, What};
 use rusqlite::params;
 
 const SLUG: &str = "bench";
@@ -68,6 +68,12 @@ fn main() {
     }
 }
 
+/// The checked request for `what` on the benchmark's survey.
+fn plan(conn: &rusqlite::Connection, what: What, request: &ExportRequest) -> Plan {
+    let survey = stream::find_survey(conn, SLUG).expect("survey");
+    request.resolve(conn, survey, Target::File(what)).expect("plan")
+}
+
 /// Runs one task and prints `seconds peak_rss_kib what-it-produced`.
 fn child(task: &str, db: &Path, n: usize) {
     let started = Instant::now();
@@ -75,24 +81,25 @@ fn child(task: &str, db: &Path, n: usize) {
         "fill" => fill(db, n),
         "baseline" => {
             let conn = fieldwork::db::open(db).expect("open");
-            let plan = stream::resolve(&conn, SLUG, What::Responses, &ExportOptions::default()).expect("plan");
+            let plan = plan(&conn, What::Responses, &ExportRequest::default());
             format!("plan for {} questions", plan.survey.definition.questions().count())
         }
         "responses-file" => {
             let conn = fieldwork::db::open(db).expect("open");
-            let plan = stream::resolve(&conn, SLUG, What::Responses, &ExportOptions::default()).expect("plan");
+            let plan = plan(&conn, What::Responses, &ExportRequest::default());
             let file = BufWriter::new(std::fs::File::create(db.with_extension("csv")).expect("create"));
-            let out = stream::write_csv(&conn, &plan, Counting { inner: file, bytes: 0, newlines: 0 }).expect("export");
+            let out = stream::write(&conn, What::Responses, &plan, Counting { inner: file, bytes: 0, newlines: 0 })
+                .expect("export");
             format!("{} MiB, {} lines", out.bytes / (1024 * 1024), out.newlines)
         }
         "responses-channel" => {
             let conn = fieldwork::db::open(db).expect("open");
-            let plan = stream::resolve(&conn, SLUG, What::Responses, &ExportOptions::default()).expect("plan");
+            let plan = plan(&conn, What::Responses, &ExportRequest::default());
             drop(conn);
             let runtime =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
             let (bytes, newlines) = runtime.block_on(async move {
-                let mut rx = stream::spawn(db, plan);
+                let mut rx = stream::spawn(db, What::Responses, plan);
                 let (mut bytes, mut newlines) = (0usize, 0usize);
                 while let Some(chunk) = rx.recv().await {
                     let chunk = chunk.expect("chunk");
@@ -106,22 +113,19 @@ fn child(task: &str, db: &Path, n: usize) {
         "codings" | "code-matrix" => {
             let conn = fieldwork::db::open(db).expect("open");
             let what = What::parse(task).expect("what");
-            let plan = stream::resolve(&conn, SLUG, what, &ExportOptions::default()).expect("plan");
+            let plan = plan(&conn, what, &ExportRequest::default());
             let out = Counting { inner: std::io::sink(), bytes: 0, newlines: 0 };
-            let out = stream::write_csv(&conn, &plan, out).expect("export");
+            let out = stream::write(&conn, what, &plan, out).expect("export");
             format!("{} MiB, {} lines", out.bytes / (1024 * 1024), out.newlines)
         }
         "tallies+crosstab" => {
             let conn = fieldwork::db::open(db).expect("open");
-            let options = ExportOptions {
-                layer: Some(Layer::Default.name()),
-                by: Some("SC1".into()),
-                ..ExportOptions::default()
-            };
+            let tallies = ExportRequest { layer: Some(Layer::Default.name()), ..ExportRequest::default() };
+            let crosstab = ExportRequest { by: Some("SC1".into()), ..tallies.clone() };
             let mut sizes = Vec::new();
-            for what in [What::Tallies, What::Crosstab] {
-                let plan = stream::resolve(&conn, SLUG, what, &options).expect("plan");
-                let out = stream::write_csv(&conn, &plan, Vec::new()).expect("export");
+            for (what, request) in [(What::Tallies, tallies), (What::Crosstab, crosstab)] {
+                let plan = plan(&conn, what, &request);
+                let out = stream::write(&conn, what, &plan, Vec::new()).expect("export");
                 sizes.push(format!("{} {} rows", what.name(), out.iter().filter(|b| **b == b'\n').count()));
             }
             sizes.join(", ")
@@ -129,11 +133,10 @@ fn child(task: &str, db: &Path, n: usize) {
         "qdpx-inline" | "qdpx-files" => {
             let conn = fieldwork::db::open(db).expect("open");
             let texts = task.strip_prefix("qdpx-").map(str::to_string);
-            let options = ExportOptions { texts, ..ExportOptions::default() };
-            let plan = stream::resolve(&conn, SLUG, What::Qdpx, &options).expect("plan");
+            let plan = plan(&conn, What::Qdpx, &ExportRequest { texts, ..ExportRequest::default() });
             let path = db.with_extension("qdpx");
             let file = BufWriter::new(std::fs::File::create(&path).expect("create"));
-            stream::write_project(&conn, &plan, file).expect("export");
+            stream::write(&conn, What::Qdpx, &plan, file).expect("export");
             // Only the size: reading the zip's directory back would count in this process's peak.
             let bytes = std::fs::metadata(&path).expect("size").len();
             format!("{} MiB zip", bytes / (1024 * 1024))

@@ -52,6 +52,8 @@ pub struct AppState {
     pub link_key: Arc<LinkKey>,
     /// Invitations and reminders: the SMTP server, the pace, and the sender's wake-up call.
     pub mail: Arc<Mailer>,
+    /// The machine coder's trainings under way, with their progress.
+    pub suggest_jobs: Arc<crate::suggest::jobs::Jobs>,
     /// The first-run setup token, while no account exists.
     setup_token: Arc<Mutex<Option<String>>>,
 }
@@ -108,6 +110,7 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
         rendered: Arc::new(RenderedPages::default()),
         new_responses: Arc::new(NewResponseLimiter::new(config.new_responses_per_client)),
         recent_begins: Arc::new(RecentBegins::default()),
+        suggest_jobs: Arc::default(),
         config: Arc::new(config),
         setup_token: Arc::new(Mutex::new(setup_token)),
     })
@@ -118,13 +121,16 @@ pub fn build(db_path: &Path, config: ServeArgs) -> anyhow::Result<AppState> {
 fn staff_routes() -> Routes {
     Routes::new()
         .route("/", get(dashboard::home))
+        .route("/study-kit", axum::routing::post(dashboard::import_study_kit))
         .route("/healthz", get(dashboard::healthz))
         .route("/static/{*path}", get(static_files::serve))
+        .route("/favicon.ico", get(static_files::favicon))
         .merge(accounts::web::router())
         .merge(survey::web::router())
         .merge(codebook::web::router())
         .merge(coding::web::router())
         .merge(agreement::web::router())
+        .merge(crate::suggest::web::router())
         .merge(analysis::web::router())
         .merge(export::web::router())
         .merge(distribute::web::router())

@@ -45,6 +45,10 @@ pub enum Command {
     /// or a 0/1 matrix in a coding layer) and the analysis tables; or a REFI-QDA project (.qdpx)
     /// for ATLAS.ti, MAXQDA or NVivo. See docs/exports.md.
     Export(ExportArgs),
+    /// The machine coder: train it on a codebook's consensus and see how it measures as a coder
+    /// (docs/machine-coder.md).
+    #[command(subcommand)]
+    Suggest(crate::suggest::cli::SuggestCommand),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the live database to OUT through SQLite's online backup API (safe while serving), and
@@ -405,7 +409,8 @@ pub enum CodebookFormat {
     Qdc,
 }
 
-/// What to export and how; the web download takes the same options as query parameters.
+/// What to export and how. The options are the web download's query parameters
+/// (`export::stream::ExportRequest`), spelled as flags.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The survey's address (slug).
@@ -417,48 +422,8 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output (required for qdpx).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Which codebook (codings, code-matrix, tallies, crosstab, cooccurrence, qdpx), when the
-    /// survey has several.
-    #[arg(long)]
-    pub codebook: Option<i64>,
-    /// The coding layer (code-matrix, the analysis tables and qdpx): default (the consensus where
-    /// reconciled, else the codes the coders who finished an answer agree on; an answer they
-    /// disagree on is left out until reconciled, and the count is printed; for qdpx every coder's
-    /// codings and the consensus), union, intersection, consensus, or coder:ID.
-    #[arg(long, default_value = "default")]
-    pub layer: String,
-    /// Choice labels in this language instead of codes (responses), and the language of the
-    /// data dictionary.
-    #[arg(long, value_name = "LANG")]
-    pub labels: Option<String>,
-    /// Start with a UTF-8 byte-order mark, so that Excel reads the file as UTF-8.
-    #[arg(long)]
-    pub bom: bool,
-    /// Write cells starting with = + - @ as they are, without the leading ' that keeps a
-    /// spreadsheet from running them as formulas (for R, pandas, SPSS).
-    #[arg(long)]
-    pub no_formula_protection: bool,
-    /// Only this open question (codings, code-matrix, tallies, crosstab, cooccurrence).
-    #[arg(long, value_name = "CODE")]
-    pub question: Option<String>,
-    /// Cross-tab groups: a single or multiple choice question's code, or `language`.
-    #[arg(long, value_name = "CODE|language")]
-    pub by: Option<String>,
-    /// Include partial (not submitted) responses; by default only complete ones.
-    #[arg(long)]
-    pub include_partial: bool,
-    /// responses and codebook-dictionary: `codes` writes in each empty answer cell the survey's
-    /// code for why it is empty (not shown, not reached, skipped; -66, -77, -99 unless the survey
-    /// sets its own); `empty` (the default) leaves them empty.
-    #[arg(long, value_name = "empty|codes")]
-    pub missing: Option<String>,
-    /// qdpx: one text source per open answer (default) or per respondent.
-    #[arg(long, value_name = "answer|respondent")]
-    pub per: Option<String>,
-    /// qdpx: each text source's text as its own file in the zip (files, the default: what every
-    /// QDA program reads, QualCoder only this) or inside project.qde (inline).
-    #[arg(long, value_name = "files|inline")]
-    pub texts: Option<String>,
+    #[command(flatten)]
+    pub request: crate::export::stream::ExportRequest,
 }
 
 #[derive(Debug, Args)]

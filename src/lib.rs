@@ -20,6 +20,10 @@ pub mod export;
 pub mod logging;
 pub mod paradata;
 pub mod respond;
+#[cfg(test)]
+mod shared_folder;
+pub mod study_kit;
+pub mod suggest;
 pub mod survey;
 pub mod terminal;
 pub mod text;

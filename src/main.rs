@@ -42,6 +42,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(args) => fieldwork::export::cli::run(&cli.db, args),
+        Command::Suggest(command) => fieldwork::suggest::cli::run(&cli.db, command),
         Command::Migrate => {
             let report = db::migrate(&cli.db)?;
             if report.from == report.to {

@@ -9,7 +9,7 @@ use tower_sessions::Session;
 use super::{Role, User, store};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::web::page::session_of;
+use crate::web::session_of;
 
 const USER_KEY: &str = "user_id";
 const EPOCH_KEY: &str = "epoch";

@@ -1,4 +1,5 @@
-//! The `users` table.
+//! The accounts' tables: `users`, the set-password links (`account_tokens`, made in `tokens.rs`)
+//! and the failed logins the throttle counts (`login_failures`, `throttle.rs`).
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -123,4 +124,92 @@ pub fn other_active_admins(conn: &Connection, except: i64) -> Result<i64, DbErro
         [except],
         |row| row.get(0),
     )?)
+}
+
+// ----- Set-password links -----------------------------------------------------------------------
+
+/// Stores a new set-password link (its token's SHA-256) for the user, replacing any unused one.
+pub fn replace_account_token(
+    conn: &Connection,
+    user_id: i64,
+    purpose: &str,
+    token_hash: &[u8],
+    expires_at: i64,
+) -> Result<(), DbError> {
+    conn.execute("DELETE FROM account_tokens WHERE user_id = ?1 AND used_at IS NULL", [user_id])?;
+    conn.execute(
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![user_id, purpose, token_hash, now_rfc3339(), expires_at],
+    )?;
+    Ok(())
+}
+
+/// The active user whose unused link has this token hash and expires after `now` (Unix seconds).
+pub fn account_token_user(conn: &Connection, token_hash: &[u8], now: i64) -> Result<Option<i64>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT t.user_id FROM account_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = ?1 AND t.used_at IS NULL AND t.expires_at > ?2 AND u.active = 1",
+            params![token_hash, now],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+pub fn mark_account_token_used(conn: &Connection, token_hash: &[u8]) -> Result<(), DbError> {
+    conn.execute("UPDATE account_tokens SET used_at = ?2 WHERE token_hash = ?1", params![token_hash, now_rfc3339()])?;
+    Ok(())
+}
+
+// ----- Failed logins ----------------------------------------------------------------------------
+
+/// Whose failures a count is of: one email's, or one client address's.
+#[derive(Debug, Clone, Copy)]
+pub enum FailuresOf {
+    Email,
+    Client,
+}
+
+/// Forgets the failures from before `before` (Unix seconds).
+pub fn forget_failures_before(conn: &Connection, before: i64) -> Result<(), DbError> {
+    conn.prepare_cached("DELETE FROM login_failures WHERE failed_at < ?1")?.execute([before])?;
+    Ok(())
+}
+
+/// Records a failure (or an attempt reserved as one); returns its id.
+pub fn record_failure(conn: &Connection, email: &str, client: &str, at: i64) -> Result<i64, DbError> {
+    conn.prepare_cached("INSERT INTO login_failures (email, client, failed_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![email, client, at])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn delete_failure(conn: &Connection, id: i64) -> Result<(), DbError> {
+    conn.prepare_cached("DELETE FROM login_failures WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+pub fn delete_failures_of_email(conn: &Connection, email: &str) -> Result<(), DbError> {
+    conn.execute("DELETE FROM login_failures WHERE email = ?1", [email])?;
+    Ok(())
+}
+
+/// The time of the `nth` latest failure (0: the latest) of `key` after `since`, if it has that many.
+pub fn nth_latest_failure(
+    conn: &Connection,
+    of: FailuresOf,
+    key: &str,
+    since: i64,
+    nth: i64,
+) -> Result<Option<i64>, DbError> {
+    let sql = match of {
+        FailuresOf::Email => {
+            "SELECT failed_at FROM login_failures WHERE email = ?1 AND failed_at > ?2 \
+             ORDER BY failed_at DESC LIMIT 1 OFFSET ?3"
+        }
+        FailuresOf::Client => {
+            "SELECT failed_at FROM login_failures WHERE client = ?1 AND failed_at > ?2 \
+             ORDER BY failed_at DESC LIMIT 1 OFFSET ?3"
+        }
+    };
+    Ok(conn.prepare_cached(sql)?.query_row(params![key, since, nth], |row| row.get(0)).optional()?)
 }

@@ -5,8 +5,9 @@
 //! reservation are one write, so simultaneous attempts cannot all slip under the limit. A
 //! reservation stands as a failure unless the password was right (or never checked).
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
+use super::store::{self, FailuresOf};
 use crate::db::DbError;
 
 /// Failures allowed within the window before attempts are refused.
@@ -31,50 +32,31 @@ pub enum Attempt {
 /// records it. Run it in a write transaction, so that no other attempt counts in between.
 pub fn reserve(conn: &Connection, email: &str, client: &str) -> Result<Attempt, DbError> {
     // Keep the table small: nothing older than the window matters.
-    conn.prepare_cached("DELETE FROM login_failures WHERE failed_at < ?1")?.execute([now() - WINDOW_SECS])?;
+    store::forget_failures_before(conn, now() - WINDOW_SECS)?;
     if let Some(wait) = retry_after(conn, email, client)? {
         return Ok(Attempt::Refused { retry_after_secs: wait });
     }
-    conn.prepare_cached("INSERT INTO login_failures (email, client, failed_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![email, client, now()])?;
-    Ok(Attempt::Reserved { id: conn.last_insert_rowid() })
+    Ok(Attempt::Reserved { id: store::record_failure(conn, email, client, now())? })
 }
 
 /// Takes back a reservation: the password was right, or was never checked.
 pub fn release(conn: &Connection, id: i64) -> Result<(), DbError> {
-    conn.prepare_cached("DELETE FROM login_failures WHERE id = ?1")?.execute([id])?;
-    Ok(())
+    store::delete_failure(conn, id)
 }
 
 /// Seconds until another attempt is allowed for this email or client, or None if one is allowed
-/// now.
+/// now. Each is refused while it has MAX_FAILURES failures within the window, until the oldest of
+/// those ages out.
 fn retry_after(conn: &Connection, email: &str, client: &str) -> Result<Option<i64>, DbError> {
     let since = now() - WINDOW_SECS;
-    let by_email = oldest_counted_failure(conn, "email", email, since)?;
-    let by_client = oldest_counted_failure(conn, "client", client, since)?;
+    let by_email = store::nth_latest_failure(conn, FailuresOf::Email, email, since, MAX_FAILURES - 1)?;
+    let by_client = store::nth_latest_failure(conn, FailuresOf::Client, client, since, MAX_FAILURES - 1)?;
     Ok(by_email.into_iter().chain(by_client).max().map(|oldest| (oldest + WINDOW_SECS - now()).max(1)))
-}
-
-/// When `key` has at least MAX_FAILURES failures since `since`, the time of the one that must age
-/// out before another attempt is allowed.
-fn oldest_counted_failure(conn: &Connection, column: &str, key: &str, since: i64) -> Result<Option<i64>, DbError> {
-    // `column` is one of two constants chosen above, never user input.
-    let sql = format!(
-        "SELECT failed_at FROM login_failures WHERE {column} = ?1 AND failed_at > ?2 \
-         ORDER BY failed_at DESC LIMIT 1 OFFSET ?3"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params![key, since, MAX_FAILURES - 1])?;
-    Ok(match rows.next()? {
-        Some(row) => Some(row.get(0)?),
-        None => None,
-    })
 }
 
 /// A successful login forgives the account's earlier failures.
 pub fn clear_for_email(conn: &Connection, email: &str) -> Result<(), DbError> {
-    conn.execute("DELETE FROM login_failures WHERE email = ?1", [email])?;
-    Ok(())
+    store::delete_failures_of_email(conn, email)
 }
 
 #[cfg(test)]

@@ -154,7 +154,8 @@ fn aligned(cells: &[String; 9], widths: &[usize; 9]) -> String {
     line.trim_end().to_owned()
 }
 
-fn decimal(value: Option<f64>) -> String {
+/// A figure as the agreement CSV writes it (six decimals, empty when undefined).
+pub(crate) fn decimal(value: Option<f64>) -> String {
     // A value that rounds to zero is printed as 0, not as a puzzling "-0.000000".
     let unsigned_zero = |value: f64| if value.abs() < 5e-7 { 0.0 } else { value };
     value.map_or_else(String::new, |value| format!("{:.6}", unsigned_zero(value)))

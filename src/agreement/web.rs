@@ -124,6 +124,8 @@ pub async fn page(
     Query(filter): Query<Filter>,
 ) -> Result<Response> {
     let (ctx, report) = load(&state, scope, &filter).await?;
+    // The machine coder's figures: a section of their own, never rows of the table below.
+    let machine = crate::suggest::web::agreement_section(&state, &ctx.codebook).await?;
     // One index of the codebook for every path on the page (a path alone walks the whole file).
     let tree = Tree::new(&ctx.codebook.draft);
     let rows: Vec<ShownRow> = report.rows.iter().map(|row| ShownRow::of(row, &tree)).collect();
@@ -136,7 +138,7 @@ pub async fn page(
         filter.version.map(|v| format!("&version={v}")).unwrap_or_default()
     );
     let own = context! {
-        codebook => &ctx.codebook, survey => &ctx.survey, rows, unused, summary, questions => &ctx.questions,
+        codebook => &ctx.codebook, survey => &ctx.survey, rows, unused, summary, questions => &ctx.questions, machine,
         question => &filter.question, version => filter.version, query, double_coded => report.double_coded,
         interpretation => super::report::INTERPRETATION,
     };

@@ -83,18 +83,15 @@ pub fn crosstab<W: Write>(
     w.record(&totals)
 }
 
-pub fn cooccurrence<W: Write>(
-    w: &mut CsvWriter<W>,
-    data: &Data,
-    file: &CodebookFile,
-    question: Option<&str>,
-) -> csv::Result<()> {
-    let x = tables::cooccurrence(data, file, question);
+/// Every pair of the codebook's codes, in codebook order, including those that never occur.
+pub fn cooccurrence<W: Write>(w: &mut CsvWriter<W>, data: &Data, question: Option<&str>) -> csv::Result<()> {
     w.record(["code_a", "code_b", "answers", "respondents", "c_coefficient"])?;
-    for (i, (a, _)) in x.codes.iter().enumerate() {
-        for (j, (b, _)) in x.codes.iter().enumerate() {
-            let coefficient = x.c[i][j].map_or_else(String::new, |v| format!("{v:.4}"));
-            w.record([a.as_str(), b, &x.answers[i][j].to_string(), &x.respondents[i][j].to_string(), &coefficient])?;
+    for (i, a) in data.codes.iter().enumerate() {
+        for (j, b) in data.codes.iter().enumerate() {
+            let pair = data.pair(question, i, j);
+            let coefficient =
+                tables::c_coefficient(data, question, i, j).map_or_else(String::new, |v| format!("{v:.4}"));
+            w.record([a.as_str(), b, &pair.answers.to_string(), &pair.respondents.to_string(), &coefficient])?;
         }
     }
     Ok(())

@@ -3,32 +3,19 @@
 //! at a time, and only counts are kept — so memory depends on the codebook and the questions,
 //! not on the number of responses.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use super::store::Filter;
+use super::store::{FILTERED, Params};
 use crate::answer::{Answer, OTHER, Rows};
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::codebook::tree::Tree;
 use crate::coding::layers::{Layer, UnitStatements};
 use crate::db::{DbError, take_rows_for};
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
-
-/// Which responses count.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filter {
-    /// Partial responses too (default: complete only).
-    pub include_partial: bool,
-    pub language: Option<String>,
-    /// Started on or after this date (YYYY-MM-DD).
-    pub from: Option<String>,
-    /// Started on or before this date (YYYY-MM-DD).
-    pub to: Option<String>,
-    /// Only respondents who gave this answer: (question code, choice code).
-    pub answer: Option<(String, String)>,
-    /// A participant attribute (organisation, role, ...) whose values become cross-tab groups.
-    pub group_attribute: Option<String>,
-}
 
 /// The scope of a count: one open question, or (the empty string) all of them.
 pub const ALL_QUESTIONS: &str = "";
@@ -68,11 +55,21 @@ pub struct Data {
     /// [scope] → answers left out of the layer while their coders' disagreement awaits
     /// reconciliation (default layer only).
     awaiting: Vec<usize>,
-    /// [scope] → answers and respondents with both codes of a pair.
-    pair_answers: Vec<Vec<Vec<usize>>>,
-    pair_respondents: Vec<Vec<Vec<usize>>>,
+    /// [scope] → (a, b), indices into `codes` with a ≤ b → (answers, respondents) with both
+    /// codes (a = b: with the code). Only pairs that occur are kept, so memory follows the
+    /// codings, not the square of the codebook.
+    pairs: Vec<HashMap<(usize, usize), Pair>>,
     /// Per closed question (a matrix row as `Q/row`).
     pub closed: HashMap<String, ClosedCounts>,
+}
+
+/// How often two codes (or, for a code with itself, one code) apply together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pair {
+    /// Answers with both codes.
+    pub answers: usize,
+    /// Respondents with both codes (on any of their answers in the scope).
+    pub respondents: usize,
 }
 
 /// A cross-tab group of a respondent: by language, or by a choice of a closed question.
@@ -164,7 +161,7 @@ impl Data {
             (name.to_string(), of_value)
         });
         let group_at = groups.iter().enumerate().map(|(i, group)| (group.clone(), i)).collect();
-        let (s, e, g, c) = (scopes.len(), entries.len(), groups.len(), codes.len());
+        let (s, e, g) = (scopes.len(), entries.len(), groups.len());
         let data = Data {
             included: 0,
             answered: vec![0; s],
@@ -172,8 +169,7 @@ impl Data {
             entry_counts: vec![(0, 0); s * e],
             group_totals: vec![0; s * g],
             cross: vec![0; s * e * g],
-            pair_answers: vec![vec![vec![0; c]; c]; s],
-            pair_respondents: vec![vec![vec![0; c]; c]; s],
+            pairs: vec![HashMap::new(); s],
             scopes,
             entries,
             groups,
@@ -237,23 +233,28 @@ impl Data {
         }
     }
 
-    /// The pair matrices (answers, respondents) of the scope, indexed like `codes`.
-    pub fn pairs(&self, question: Option<&str>) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
-        let empty = vec![vec![0; self.codes.len()]; self.codes.len()];
-        match self.scope(question) {
-            Some(s) => (self.pair_answers[s].clone(), self.pair_respondents[s].clone()),
-            None => (empty.clone(), empty),
-        }
+    /// Answers and respondents with both codes `a` and `b` (indices into `codes`) in the scope.
+    pub fn pair(&self, question: Option<&str>, a: usize, b: usize) -> Pair {
+        let key = (a.min(b), a.max(b));
+        self.scope(question).and_then(|s| self.pairs[s].get(&key)).copied().unwrap_or_default()
+    }
+
+    /// Every pair of codes that occurs together in the scope (and each code that occurs, as
+    /// (a, a)), in no particular order.
+    pub fn pairs(&self, question: Option<&str>) -> impl Iterator<Item = ((usize, usize), Pair)> + '_ {
+        self.scope(question).into_iter().flat_map(|s| self.pairs[s].iter().map(|(k, v)| (*k, *v)))
     }
 }
 
-/// The responses that count, in id order: `+survey_id` keeps SQLite from reading them through
-/// the survey's index, so they come in rowid order and SQLite never sorts (memory stays flat).
-/// ?2 partial ones too, ?3 a language, ?4 and ?5 the first and last day started.
-pub const RESPONSES: &str = "SELECT id, language, participant_id FROM live_responses \
-     WHERE +survey_id = ?1 AND (?2 OR is_complete) AND (?3 IS NULL OR language = ?3) \
-     AND (?4 IS NULL OR substr(started_at, 1, 10) >= ?4) AND (?5 IS NULL OR substr(started_at, 1, 10) <= ?5) \
-     ORDER BY id";
+/// The responses that count, in id order, under a filter (`store::FILTERED`, with its named
+/// parameters and `:survey`): `+survey_id` keeps SQLite from reading them through the survey's
+/// index, so they come in rowid order and SQLite never sorts (memory stays flat).
+pub static RESPONSES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT r.id, r.language, r.participant_id FROM live_responses r \
+         WHERE +r.survey_id = :survey AND {FILTERED} ORDER BY r.id"
+    )
+});
 
 /// Their answers, read beside them in the same order (each response's from the answers' primary
 /// key; the LEFT JOIN keeps the responses the outer loop, and a response without answers gives
@@ -279,14 +280,11 @@ pub fn load(
         None => None,
     };
     let (mut data, plan) = Data::new(definition, file.as_ref(), attribute);
-    // Only respondents who gave this answer (a single choice, a ticked box, or for `other` Other);
-    // a question the survey does not have matches nobody.
-    let wanted = filter.answer.as_ref().map(|(question, choice)| (definition.question(question), choice.as_str()));
     let mut attribute_of = conn.prepare(
         "SELECT CAST(j.value AS TEXT) FROM participants p, json_each(p.attributes) j WHERE p.id = ?1 AND j.key = ?2",
     )?;
 
-    let mut responses = conn.prepare(RESPONSES)?;
+    let mut responses = conn.prepare(&RESPONSES)?;
     let mut answers = conn.prepare(ANSWERS)?;
     let mut answer_rows = answers
         .query_map(params![survey_id, filter.include_partial], |r| {
@@ -302,10 +300,10 @@ pub fn load(
         Some(statements) => Some(statements.reader()?),
         None => None,
     };
-    let rows = responses
-        .query_map(params![survey_id, filter.include_partial, filter.language, filter.from, filter.to], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
-        })?;
+    let filtered = Params::of(filter).with(":survey", survey_id);
+    let rows = responses.query_map(&*filtered.named(), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
+    })?;
     for row in rows {
         let (response, language, participant) = row?;
         let mut given = Rows::new();
@@ -313,11 +311,6 @@ pub fn load(
             if let (Some(question), Some(item), Some(value)) = answer {
                 given.entry(question).or_default().insert(item, value);
             }
-        }
-        if let Some((question, choice)) = wanted
-            && !question.and_then(|q| Answer::of(q, &given)).is_some_and(|answer| answer.gave(choice))
-        {
-            continue;
         }
         let mut coded: Vec<(usize, BTreeSet<String>)> = Vec::new();
         if let (Some(reader), Some((_, layer))) = (units.as_mut(), codebook) {
@@ -387,34 +380,37 @@ impl Data {
     }
 
     fn add_codes(&mut self, plan: &Plan, coded: &[(usize, BTreeSet<String>)], scopes: &[usize], groups: &[usize]) {
-        let (e_len, g_len, c_len) = (self.entries.len(), self.groups.len(), self.codes.len());
-        // What this respondent has, per scope: entries and codes.
-        let mut has_entry = vec![false; self.scopes.len() * e_len];
-        let mut has_code = vec![false; self.scopes.len() * c_len];
+        let (e_len, g_len) = (self.entries.len(), self.groups.len());
+        // What this respondent has, per scope: entries and codes (each counted once below).
+        let mut has: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
         for (scope, codes) in coded {
-            let mut hit = vec![false; e_len];
-            let indices: Vec<usize> = codes.iter().filter_map(|c| plan.code_entries.get(c)).map(|(i, _)| *i).collect();
-            for (_, entries) in codes.iter().filter_map(|c| plan.code_entries.get(c)) {
-                for &e in entries {
-                    hit[e] = true;
-                }
-            }
+            let found: Vec<&(usize, Vec<usize>)> = codes.iter().filter_map(|c| plan.code_entries.get(c)).collect();
+            let mut entries: Vec<usize> = found.iter().flat_map(|(_, entries)| entries.iter().copied()).collect();
+            entries.sort_unstable();
+            entries.dedup();
+            let mut indices: Vec<usize> = found.iter().map(|(index, _)| *index).collect();
+            indices.sort_unstable();
             for s in [*scope, 0] {
-                for (e, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
+                for &e in &entries {
                     self.entry_counts[s * e_len + e].0 += 1;
-                    has_entry[s * e_len + e] = true;
                 }
-                for &a in &indices {
-                    has_code[s * c_len + a] = true;
-                    for &b in &indices {
-                        self.pair_answers[s][a][b] += 1;
+                for (n, &a) in indices.iter().enumerate() {
+                    for &b in &indices[n..] {
+                        self.pairs[s].entry((a, b)).or_default().answers += 1;
                     }
                 }
+                let (has_entries, has_codes) = has.entry(s).or_default();
+                has_entries.extend(&entries);
+                has_codes.extend(&indices);
             }
         }
-        for s in 0..self.scopes.len() {
+        for (s, (mut entries, mut codes)) in has {
+            entries.sort_unstable();
+            entries.dedup();
+            codes.sort_unstable();
+            codes.dedup();
             let answered = scopes.contains(&s);
-            for e in (0..e_len).filter(|e| has_entry[s * e_len + e]) {
+            for e in entries {
                 self.entry_counts[s * e_len + e].1 += 1;
                 if answered {
                     for &g in groups {
@@ -422,10 +418,9 @@ impl Data {
                     }
                 }
             }
-            let present: Vec<usize> = (0..c_len).filter(|c| has_code[s * c_len + c]).collect();
-            for &a in &present {
-                for &b in &present {
-                    self.pair_respondents[s][a][b] += 1;
+            for (n, &a) in codes.iter().enumerate() {
+                for &b in &codes[n..] {
+                    self.pairs[s].entry((a, b)).or_default().respondents += 1;
                 }
             }
         }

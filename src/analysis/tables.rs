@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::data::{Data, choice_group, language_group};
+use super::seriation;
 use crate::codebook::model::{CodeKind, CodebookFile};
 use crate::survey::model::{QuestionType, SurveyDefinition};
 
@@ -146,9 +147,17 @@ pub fn crosstab(
     Crosstab { groups, rows }
 }
 
+/// At most this many codes in the co-occurrence matrix and heat map of the page: the most
+/// frequent of those that occur. The CSV has every pair, however many codes there are.
+pub const SHOWN_CODES: usize = 30;
+
+/// At most this many of the strongest pairs are listed beside the heat map.
+pub const STRONGEST_PAIRS: usize = 10;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Cooccurrence {
-    /// (id, name) of each code, in codebook order.
+    /// (id, name) of the codes shown: those that occur in the scope (at most `SHOWN_CODES`, the
+    /// most frequent), ordered so that codes that occur together sit together.
     pub codes: Vec<(String, String)>,
     /// Answers where both codes apply (the diagonal: answers with the code).
     pub answers: Vec<Vec<usize>>,
@@ -156,26 +165,70 @@ pub struct Cooccurrence {
     pub respondents: Vec<Vec<usize>>,
     /// The c-coefficient n12 / (n1 + n2 − n12), over answers.
     pub c: Vec<Vec<Option<f64>>>,
+    /// How many codes occur in the scope: more than are shown when past `SHOWN_CODES`.
+    pub occurring: usize,
+    /// The pairs of different codes that occur together most strongly, by c-coefficient.
+    pub strongest: Vec<StrongPair>,
 }
 
-/// Code × code co-occurrence over answers and over respondents.
+/// Two codes that occur together, for the list beside the heat map.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StrongPair {
+    pub a: String,
+    pub b: String,
+    pub answers: usize,
+    pub respondents: usize,
+    pub c: f64,
+}
+
+/// The c-coefficient of codes `a` and `b` (indices into `data.codes`): n12 / (n1 + n2 − n12)
+/// over answers, undefined when neither occurs.
+pub fn c_coefficient(data: &Data, question: Option<&str>, a: usize, b: usize) -> Option<f64> {
+    let (n1, n2, n12) =
+        (data.pair(question, a, a).answers, data.pair(question, b, b).answers, data.pair(question, a, b).answers);
+    let denominator = n1 + n2 - n12;
+    (denominator > 0).then(|| n12 as f64 / denominator as f64)
+}
+
+/// Code × code co-occurrence over answers and over respondents, of the codes that occur.
 pub fn cooccurrence(data: &Data, file: &CodebookFile, question: Option<&str>) -> Cooccurrence {
-    let codes: Vec<(String, String)> =
-        data.codes.iter().map(|id| (id.clone(), file.entry(id).map_or(id.clone(), |e| e.name.clone()))).collect();
-    let n = codes.len();
-    let (answers, respondents) = data.pairs(question);
-    let c = (0..n)
-        .map(|a| {
-            (0..n)
-                .map(|b| {
-                    let (n1, n2, n12) = (answers[a][a], answers[b][b], answers[a][b]);
-                    let denominator = n1 + n2 - n12;
-                    (denominator > 0).then(|| n12 as f64 / denominator as f64)
-                })
-                .collect()
+    let name = |i: usize| {
+        let id = &data.codes[i];
+        (id.clone(), file.entry(id).map_or(id.clone(), |e| e.name.clone()))
+    };
+    // The codes that occur, the most frequent first, then in codebook order.
+    let mut occurring: Vec<(usize, usize)> =
+        data.pairs(question).filter(|((a, b), _)| a == b).map(|((a, _), pair)| (a, pair.answers)).collect();
+    occurring.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let top: Vec<usize> = occurring.iter().take(SHOWN_CODES).map(|(code, _)| *code).collect();
+    let order = seriation::order(top.len(), |i, j| c_coefficient(data, question, top[i], top[j]).unwrap_or(0.0));
+    let shown: Vec<usize> = order.into_iter().map(|k| top[k]).collect();
+    let matrix = |cell: &dyn Fn(usize, usize) -> usize| -> Vec<Vec<usize>> {
+        shown.iter().map(|&a| shown.iter().map(|&b| cell(a, b)).collect()).collect()
+    };
+    let mut strongest: Vec<StrongPair> = data
+        .pairs(question)
+        .filter(|((a, b), pair)| a != b && pair.answers > 0)
+        .map(|((a, b), pair)| StrongPair {
+            a: name(a).1,
+            b: name(b).1,
+            answers: pair.answers,
+            respondents: pair.respondents,
+            c: c_coefficient(data, question, a, b).unwrap_or(0.0),
         })
         .collect();
-    Cooccurrence { codes, answers, respondents, c }
+    strongest.sort_by(|x, y| {
+        y.c.total_cmp(&x.c).then(y.answers.cmp(&x.answers)).then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+    });
+    strongest.truncate(STRONGEST_PAIRS);
+    Cooccurrence {
+        answers: matrix(&|a, b| data.pair(question, a, b).answers),
+        respondents: matrix(&|a, b| data.pair(question, a, b).respondents),
+        c: shown.iter().map(|&a| shown.iter().map(|&b| c_coefficient(data, question, a, b)).collect()).collect(),
+        codes: shown.iter().map(|&i| name(i)).collect(),
+        occurring: occurring.len(),
+        strongest,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -21,14 +21,8 @@ pub fn run(db_path: &Path, command: CodebookCommand) -> anyhow::Result<()> {
     }
 }
 
-fn survey_id(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<i64> {
-    Ok(crate::survey::store::find_by_slug(conn, slug)?
-        .with_context(|| format!("there is no survey with the address \"{slug}\""))?
-        .id)
-}
-
 fn import(conn: &rusqlite::Connection, slug: &str, path: &Path) -> anyhow::Result<()> {
-    let survey = survey_id(conn, slug)?;
+    let survey = crate::survey::at_address(conn, slug)?.id;
     let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let (file, notes) = match super::parse_file(&bytes, name) {
@@ -58,7 +52,7 @@ fn export(
     format: CodebookFormat,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let survey = survey_id(conn, slug)?;
+    let survey = crate::survey::at_address(conn, slug)?.id;
     let given = codebook.map(|id| id.to_string());
     let book = store::choose(conn, survey, slug, given.as_deref())??;
     let text = match format {

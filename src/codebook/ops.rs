@@ -1,7 +1,7 @@
 //! Changing a codebook without losing a coding: edits of the draft are described code by code
 //! for the history, and merging and splitting carry the codings along.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
 use super::model::{CodeEntry, CodeKind, CodebookError, CodebookFile};
 use super::store;
@@ -53,7 +53,7 @@ pub fn check_removals(
     let mut errors = Vec::new();
     let new_tree = Tree::new(new);
     for entry in old.codes.iter().filter(|e| new_tree.get(&e.id).is_none()) {
-        if codings_of(conn, codebook_id, &entry.id)? > 0 {
+        if store::codings_of_code(conn, codebook_id, &entry.id)? > 0 {
             errors.push(CodebookError {
                 path: format!("codes.{}", entry.id),
                 message: format!(
@@ -64,14 +64,6 @@ pub fn check_removals(
         }
     }
     Ok(errors)
-}
-
-fn codings_of(conn: &Connection, codebook_id: i64, key: &str) -> Result<i64, DbError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM codings WHERE codebook_id = ?1 AND code_key = ?2",
-        params![codebook_id, key],
-        |r| r.get(0),
-    )?)
 }
 
 /// Saves an edited draft (refused if someone saved since `revision`) and files its changes.
@@ -129,29 +121,7 @@ pub fn merge(
     if !store::save_draft(conn, codebook_id, revision, &draft)? {
         return Ok(Err(stale()));
     }
-    // Whole-answer codings that would be duplicates after the merge are dropped first.
-    conn.execute(
-        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NULL AND EXISTS (
-             SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
-             AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
-             AND t.code_key = ?3 AND t.span_start IS NULL)",
-        params![codebook_id, from, into],
-    )?;
-    conn.execute(
-        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NOT NULL AND EXISTS (
-             SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
-             AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
-             AND t.code_key = ?3 AND t.span_start = codings.span_start AND t.span_end = codings.span_end)",
-        params![codebook_id, from, into],
-    )?;
-    conn.execute(
-        "UPDATE codings SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
-        params![codebook_id, from, into],
-    )?;
-    conn.execute(
-        "UPDATE memos SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
-        params![codebook_id, from, into],
-    )?;
+    store::move_codings(conn, codebook_id, from, into)?;
     store::record_change(conn, codebook_id, actor, "merged", from, &format!("into {into}"))?;
     Ok(Ok(()))
 }
@@ -193,37 +163,12 @@ pub fn split(
     if !store::save_draft(conn, codebook_id, revision, &draft)? {
         return Ok(Err(stale()));
     }
-    conn.execute(
-        "UPDATE codings SET needs_review = 1 WHERE codebook_id = ?1 AND code_key = ?2",
-        params![codebook_id, key],
-    )?;
+    store::flag_for_review(conn, codebook_id, key)?;
     store::record_change(conn, codebook_id, actor, "split", key, &format!("into {}", names.join(", ")))?;
     for name in &names {
         store::record_change(conn, codebook_id, actor, "added", name, &format!("split from {key}"))?;
     }
     Ok(Ok(()))
-}
-
-/// Reassigns a coding flagged by a split to `code` (or keeps it where it is) and clears the flag.
-pub fn resolve_review(conn: &Connection, codebook_id: i64, coding_id: i64, code: &str) -> Result<bool, DbError> {
-    // A whole-answer coding that already exists for the new code makes this one a duplicate.
-    let duplicate: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM codings c JOIN codings t ON t.codebook_id = c.codebook_id AND t.response_id = c.response_id
-             AND t.question = c.question AND t.coder_id = c.coder_id AND t.layer = c.layer AND t.code_key = ?3
-             AND t.span_start IS c.span_start AND t.span_end IS c.span_end AND t.id != c.id
-         WHERE c.id = ?2 AND c.codebook_id = ?1)",
-        params![codebook_id, coding_id, code],
-        |r| r.get(0),
-    )?;
-    let changed = if duplicate {
-        conn.execute("DELETE FROM codings WHERE id = ?2 AND codebook_id = ?1", params![codebook_id, coding_id])?
-    } else {
-        conn.execute(
-            "UPDATE codings SET code_key = ?3, needs_review = 0 WHERE id = ?2 AND codebook_id = ?1 AND needs_review = 1",
-            params![codebook_id, coding_id, code],
-        )?
-    };
-    Ok(changed == 1)
 }
 
 fn not_found() -> Vec<CodebookError> {

@@ -1,5 +1,6 @@
-//! The `codebooks`, `codebook_versions` and `codebook_changes` tables, and what the overview and
-//! the review page count and list of a codebook's codings.
+//! The `codebooks`, `codebook_versions` and `codebook_changes` tables, what the overview and the
+//! review page count and list of a codebook's codings, and how merges and splits (`ops.rs`) carry
+//! the codings along.
 
 use std::collections::HashMap;
 
@@ -291,4 +292,75 @@ pub fn flagged(conn: &Connection, id: i64) -> Result<Vec<Flagged>, DbError> {
 /// How many codings wait for review, counted as `flagged` lists them.
 pub fn flagged_count(conn: &Connection, id: i64) -> Result<i64, DbError> {
     Ok(conn.query_row(&format!("SELECT COUNT(*) {FLAGGED}"), [id], |r| r.get(0))?)
+}
+
+// ----- Codings carried along by merges and splits ------------------------------------------------
+
+/// How many codings apply the code `key` in the codebook.
+pub fn codings_of_code(conn: &Connection, codebook_id: i64, key: &str) -> Result<i64, DbError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM codings WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, key],
+        |r| r.get(0),
+    )?)
+}
+
+/// Makes every coding and memo of code `from` one of `into`; a coding `into` already has (the
+/// same answer, or passage, coder and layer) is dropped instead of doubled.
+pub fn move_codings(conn: &Connection, codebook_id: i64, from: &str, into: &str) -> Result<(), DbError> {
+    // Whole-answer codings that would be duplicates after the merge are dropped first.
+    conn.execute(
+        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NULL AND EXISTS (
+             SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
+             AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
+             AND t.code_key = ?3 AND t.span_start IS NULL)",
+        params![codebook_id, from, into],
+    )?;
+    conn.execute(
+        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NOT NULL AND EXISTS (
+             SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
+             AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
+             AND t.code_key = ?3 AND t.span_start = codings.span_start AND t.span_end = codings.span_end)",
+        params![codebook_id, from, into],
+    )?;
+    conn.execute(
+        "UPDATE codings SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, from, into],
+    )?;
+    conn.execute(
+        "UPDATE memos SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, from, into],
+    )?;
+    Ok(())
+}
+
+/// Flags every coding of `key` for review (the code was split: each goes to one of the new codes).
+pub fn flag_for_review(conn: &Connection, codebook_id: i64, key: &str) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE codings SET needs_review = 1 WHERE codebook_id = ?1 AND code_key = ?2",
+        params![codebook_id, key],
+    )?;
+    Ok(())
+}
+
+/// Reassigns a coding flagged by a split to `code` (or keeps it where it is) and clears the flag.
+pub fn resolve_review(conn: &Connection, codebook_id: i64, coding_id: i64, code: &str) -> Result<bool, DbError> {
+    // A whole-answer coding that already exists for the new code makes this one a duplicate.
+    let duplicate: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM codings c JOIN codings t ON t.codebook_id = c.codebook_id AND t.response_id = c.response_id
+             AND t.question = c.question AND t.coder_id = c.coder_id AND t.layer = c.layer AND t.code_key = ?3
+             AND t.span_start IS c.span_start AND t.span_end IS c.span_end AND t.id != c.id
+         WHERE c.id = ?2 AND c.codebook_id = ?1)",
+        params![codebook_id, coding_id, code],
+        |r| r.get(0),
+    )?;
+    let changed = if duplicate {
+        conn.execute("DELETE FROM codings WHERE id = ?2 AND codebook_id = ?1", params![codebook_id, coding_id])?
+    } else {
+        conn.execute(
+            "UPDATE codings SET code_key = ?3, needs_review = 0 WHERE id = ?2 AND codebook_id = ?1 AND needs_review = 1",
+            params![codebook_id, coding_id, code],
+        )?
+    };
+    Ok(changed == 1)
 }

@@ -236,6 +236,13 @@ impl Db {
         result.await.map_err(|_| DbError::TaskFailed)?
     }
 
+    /// Whether the database can be read: a statement that reads nothing, on a reader.
+    pub async fn check_reading(&self) -> Result<(), DbError> {
+        self.read(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))?))
+            .await
+            .map(drop)
+    }
+
     /// Whether saving works: Ok at once when the last batch of writes was saved; otherwise a
     /// write that changes nothing is tried now, so that the answer changes as soon as saving works
     /// again (a full disk cleared, files writable again), with or without other writes.

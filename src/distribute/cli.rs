@@ -7,7 +7,8 @@ use anyhow::{Context as _, bail};
 
 use super::access::{self, Access};
 use super::import;
-use super::links::{LinkColumns, LinkKey, write_csv};
+use super::links::LinkKey;
+use super::participants::{LinkColumns, write_links};
 use crate::config::{AccessArg, LinkKeyArgs, ParticipantsCommand};
 use crate::terminal::lines_for_terminal;
 use crate::{audit, db};
@@ -20,11 +21,11 @@ pub fn run(db_path: &Path, command: ParticipantsCommand) -> anyhow::Result<()> {
             import_file(&conn, &link_key(db_path, &key)?, &survey, &file)
         }
         ParticipantsCommand::Links { survey, links, key } => {
-            let found = crate::survey::cli::find(&conn, &survey)?;
+            let found = crate::survey::at_address(&conn, &survey)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let key = link_key(db_path, &key)?;
-            write_csv(&conn, &key, &links.base_url, (found.id, &found.slug), LinkColumns::Plain, &mut out)?;
+            write_links(&conn, &key, &links.base_url, (found.id, &found.slug), LinkColumns::Plain, &mut out)?;
             out.flush()?;
             audit::record(&conn, None, "participants.links", &found.slug, "from the command line")?;
             Ok(())
@@ -38,7 +39,7 @@ fn link_key(db_path: &Path, args: &LinkKeyArgs) -> anyhow::Result<LinkKey> {
 }
 
 fn import_file(conn: &rusqlite::Connection, key: &LinkKey, slug: &str, path: &Path) -> anyhow::Result<()> {
-    let survey = crate::survey::cli::find(conn, slug)?;
+    let survey = crate::survey::at_address(conn, slug)?;
     let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
     let tx = conn.unchecked_transaction()?;
     match import::import_csv(&tx, key, survey.id, &survey.definition.languages, &bytes)? {
@@ -64,7 +65,7 @@ fn import_file(conn: &rusqlite::Connection, key: &LinkKey, slug: &str, path: &Pa
 }
 
 pub fn set_access(conn: &rusqlite::Connection, slug: &str, mode: AccessArg) -> anyhow::Result<()> {
-    let survey = crate::survey::cli::find(conn, slug)?;
+    let survey = crate::survey::at_address(conn, slug)?;
     let access = match mode {
         AccessArg::Public => Access::Public,
         AccessArg::Invitation => Access::Invitation,

@@ -120,44 +120,6 @@ pub fn opt_out_link(base_url: &str, slug: &str, token: &str) -> String {
     format!("{}/s/{slug}/opt-out?t={token}", base_url.trim_end_matches('/'))
 }
 
-/// Which columns a list of links has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkColumns {
-    /// `email,link`: what the command line prints.
-    Plain,
-    /// `email,name,language,status,link`: for a mail merge in one's own mail tool.
-    ForMailMerge,
-}
-
-/// Writes every participant's personal link as CSV, one participant at a time.
-pub fn write_csv(
-    conn: &rusqlite::Connection,
-    key: &LinkKey,
-    base_url: &str,
-    survey: (i64, &str),
-    columns: LinkColumns,
-    out: impl std::io::Write,
-) -> Result<(), crate::db::DbError> {
-    let (survey_id, slug) = survey;
-    let failed = |e: csv::Error| crate::db::DbError::Backup(format!("writing the links: {e}"));
-    let options = crate::csv_out::CsvOptions::default();
-    let mut csv = crate::csv_out::CsvWriter::new(out, options).map_err(|e| failed(e.into()))?;
-    match columns {
-        LinkColumns::Plain => csv.record(["email", "link"]),
-        LinkColumns::ForMailMerge => csv.record(["email", "name", "language", "status", "link"]),
-    }
-    .map_err(failed)?;
-    super::participants::for_each(conn, survey_id, |p| {
-        let link = personal_link(base_url, slug, &key.token(&p.token_salt));
-        match columns {
-            LinkColumns::Plain => csv.record([p.email.as_str(), &link]),
-            LinkColumns::ForMailMerge => csv.record([p.email.as_str(), &p.name, &p.language, &p.status, &link]),
-        }
-        .map_err(failed)
-    })?;
-    csv.flush().map_err(|e| failed(e.into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

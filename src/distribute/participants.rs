@@ -1,13 +1,21 @@
-//! The `participants` table: the people invited to a survey, their personal links (salt and hash
-//! only) and the facts their status is made of.
+//! The people invited to a survey: who they are, their personal and opt-out links (made here from
+//! a salt of their own under the link key, as `links` describes; only the salts and the tokens'
+//! SHA-256 are stored), the facts their status is made of, and the list of their links. The SQL
+//! is in `participants/store.rs`; its plain reads and writes are this module's too.
+
+mod store;
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::Connection;
 use serde::Serialize;
 
-use super::links::{LinkKey, new_salt};
-use crate::db::{DbError, now_rfc3339};
+pub use self::store::{
+    attribute_names, counts, emails, erase, find, for_each, has_response, list, mark_completed, mark_started, opt_out,
+    remove, update,
+};
+use super::links::{LinkKey, new_salt, personal_link};
+use crate::db::DbError;
 use crate::web::token_digest;
 
 /// Custom columns of a participant (organisation, project, role, ...), by column name.
@@ -46,115 +54,6 @@ pub struct NewParticipant {
     pub attributes: Attributes,
 }
 
-const COLUMNS: &str = "id, survey_id, email, name, language, attributes, token_salt, status, invited_at, reminded_at, \
-                       reminders, started_at, completed_at, opted_out_at, mail_error";
-
-fn from_row(row: &Row) -> rusqlite::Result<Participant> {
-    let attributes: String = row.get(5)?;
-    Ok(Participant {
-        id: row.get(0)?,
-        survey_id: row.get(1)?,
-        email: row.get(2)?,
-        name: row.get(3)?,
-        language: row.get(4)?,
-        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
-        token_salt: row.get(6)?,
-        status: row.get(7)?,
-        invited_at: row.get(8)?,
-        reminded_at: row.get(9)?,
-        reminders: row.get(10)?,
-        started_at: row.get(11)?,
-        completed_at: row.get(12)?,
-        opted_out_at: row.get(13)?,
-        mail_error: row.get(14)?,
-    })
-}
-
-fn attributes_json(attributes: &Attributes) -> String {
-    serde_json::to_string(attributes).unwrap_or_else(|_| "{}".to_string())
-}
-
-/// Adds a participant with a fresh personal link and opt-out link; returns its id.
-pub fn insert(conn: &Connection, key: &LinkKey, survey_id: i64, new: &NewParticipant) -> Result<i64, DbError> {
-    let salt = new_salt();
-    let hash = token_digest(&key.token(&salt));
-    let now = now_rfc3339();
-    conn.prepare_cached(
-        "INSERT INTO participants (survey_id, email, name, language, attributes, token_salt, token_hash, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-    )?
-    .execute(params![survey_id, new.email, new.name, new.language, attributes_json(&new.attributes), &salt[..], &hash[..], now])?;
-    let id = conn.last_insert_rowid();
-    new_opt_out_token(conn, key, id)?;
-    Ok(id)
-}
-
-/// The participant's opt-out token, made (and its hash stored) if they have none yet: participants
-/// added before opt-out links had their own get theirs when first mailed. It stays the same for
-/// the participant's life, through new personal links, so every message's opt-out link works.
-pub fn opt_out_token(conn: &Connection, key: &LinkKey, id: i64) -> Result<String, DbError> {
-    let salt: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT salt FROM opt_out_tokens WHERE participant_id = ?1 AND salt IS NOT NULL")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
-    match salt {
-        Some(salt) => Ok(key.opt_out_token(&salt)),
-        None => new_opt_out_token(conn, key, id),
-    }
-}
-
-fn new_opt_out_token(conn: &Connection, key: &LinkKey, id: i64) -> Result<String, DbError> {
-    let salt = new_salt();
-    let token = key.opt_out_token(&salt);
-    conn.prepare_cached("INSERT INTO opt_out_tokens (token_hash, participant_id, salt) VALUES (?1, ?2, ?3)")?
-        .execute(params![&token_digest(&token)[..], id, &salt[..]])?;
-    Ok(token)
-}
-
-/// Changes a participant's email, name, language and attributes.
-pub fn update(conn: &Connection, survey_id: i64, id: i64, new: &NewParticipant) -> Result<bool, DbError> {
-    let changed = conn.execute(
-        "UPDATE participants SET email = ?3, name = ?4, language = ?5, attributes = ?6, updated_at = ?7 \
-         WHERE survey_id = ?1 AND id = ?2",
-        params![survey_id, id, new.email, new.name, new.language, attributes_json(&new.attributes), now_rfc3339()],
-    )?;
-    Ok(changed == 1)
-}
-
-/// Gives a participant a new personal link; the old one stops working.
-pub fn reissue_link(conn: &Connection, key: &LinkKey, survey_id: i64, id: i64) -> Result<bool, DbError> {
-    let salt = new_salt();
-    let hash = token_digest(&key.token(&salt));
-    let changed = conn.execute(
-        "UPDATE participants SET token_salt = ?3, token_hash = ?4, updated_at = ?5 WHERE survey_id = ?1 AND id = ?2",
-        params![survey_id, id, &salt[..], &hash[..], now_rfc3339()],
-    )?;
-    Ok(changed == 1)
-}
-
-pub fn find(conn: &Connection, survey_id: i64, id: i64) -> Result<Option<Participant>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM participants WHERE survey_id = ?1 AND id = ?2");
-    Ok(conn.query_row(&sql, params![survey_id, id], from_row).optional()?)
-}
-
-/// The participant whose personal link carries `token`.
-pub fn find_by_token(conn: &Connection, survey_id: i64, token: &str) -> Result<Option<Participant>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM participants WHERE survey_id = ?1 AND token_hash = ?2");
-    let hash = token_digest(token);
-    Ok(conn.prepare_cached(&sql)?.query_row(params![survey_id, &hash[..]], from_row).optional()?)
-}
-
-/// The participant whose opt-out link carries `token`. A personal link's token finds nobody here,
-/// except one that was mailed as the opt-out link before opt-out links had their own.
-pub fn find_by_opt_out_token(conn: &Connection, survey_id: i64, token: &str) -> Result<Option<Participant>, DbError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM participants \
-         WHERE survey_id = ?1 AND id = (SELECT participant_id FROM opt_out_tokens WHERE token_hash = ?2)"
-    );
-    let hash = token_digest(token);
-    Ok(conn.prepare_cached(&sql)?.query_row(params![survey_id, &hash[..]], from_row).optional()?)
-}
-
 /// Which participants a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct ParticipantFilter {
@@ -162,39 +61,6 @@ pub struct ParticipantFilter {
     pub status: String,
     /// Part of an email address or name.
     pub search: String,
-}
-
-/// Participants of a survey in the order they were added, `limit` from `offset`.
-pub fn list(
-    conn: &Connection,
-    survey_id: i64,
-    filter: &ParticipantFilter,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<Participant>, DbError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM participants WHERE survey_id = ?1 AND (?2 = '' OR status = ?2) \
-         AND (?3 = '' OR instr(lower(email), lower(?3)) > 0 OR instr(lower(name), lower(?3)) > 0) \
-         ORDER BY id LIMIT ?4 OFFSET ?5"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![survey_id, filter.status, filter.search, limit, offset], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Every participant of a survey, one at a time, in the order they were added.
-pub fn for_each(
-    conn: &Connection,
-    survey_id: i64,
-    mut each: impl FnMut(Participant) -> Result<(), DbError>,
-) -> Result<(), DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM participants WHERE survey_id = ?1 ORDER BY id");
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([survey_id])?;
-    while let Some(row) = rows.next()? {
-        each(from_row(row)?)?;
-    }
-    Ok(())
 }
 
 /// How many participants have each status, in the order of [`STATUSES`], and in all.
@@ -210,108 +76,89 @@ impl StatusCounts {
     }
 }
 
-pub fn counts(conn: &Connection, survey_id: i64) -> Result<StatusCounts, DbError> {
-    let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM participants WHERE survey_id = ?1 GROUP BY status")?;
-    let found: BTreeMap<String, i64> =
-        stmt.query_map([survey_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    let by_status: Vec<_> = STATUSES.iter().map(|s| (*s, found.get(*s).copied().unwrap_or(0))).collect();
-    let total = by_status.iter().map(|(_, n)| n).sum();
-    Ok(StatusCounts { by_status, total })
-}
-
-/// The names of the custom attributes of a survey's participants, sorted.
-pub fn attribute_names(conn: &Connection, survey_id: i64) -> Result<Vec<String>, DbError> {
-    let mut stmt = conn.prepare(
-        "SELECT DISTINCT j.key FROM participants p, json_each(p.attributes) j WHERE p.survey_id = ?1 ORDER BY 1",
-    )?;
-    let names = stmt.query_map([survey_id], |r| r.get::<_, String>(0))?;
-    Ok(names.collect::<Result<_, _>>()?)
-}
-
-/// The emails already taken in a survey (lower-cased), to report duplicates on import.
-pub fn emails(conn: &Connection, survey_id: i64) -> Result<std::collections::HashSet<String>, DbError> {
-    let mut stmt = conn.prepare("SELECT lower(email) FROM participants WHERE survey_id = ?1")?;
-    let emails = stmt.query_map([survey_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(emails)
-}
-
 /// What an anonymous survey stores as a participant's start and completion: that they happened,
 /// not when. Responses keep their dates, and on a day with one completion a participant's date
 /// would pair them with it.
 pub const UNDATED: &str = "undated";
 
-/// Marks the participant started; false when they had started already. In an anonymous survey
-/// without a date and without touching `updated_at` (see [`UNDATED`]).
-pub fn mark_started(conn: &Connection, id: i64, anonymous: bool) -> Result<bool, DbError> {
-    let changed = if anonymous {
-        conn.execute(
-            "UPDATE participants SET started_at = ?2 WHERE id = ?1 AND started_at IS NULL",
-            params![id, UNDATED],
-        )?
-    } else {
-        conn.execute(
-            "UPDATE participants SET started_at = ?2, updated_at = ?2 WHERE id = ?1 AND started_at IS NULL",
-            params![id, now_rfc3339()],
-        )?
-    };
-    Ok(changed == 1)
+/// Adds a participant with a fresh personal link and opt-out link; returns its id.
+pub fn insert(conn: &Connection, key: &LinkKey, survey_id: i64, new: &NewParticipant) -> Result<i64, DbError> {
+    let salt = new_salt();
+    let id = store::insert(conn, survey_id, new, &salt, &token_digest(&key.token(&salt)))?;
+    new_opt_out_token(conn, key, id)?;
+    Ok(id)
 }
 
-/// Marks the participant completed (once); in an anonymous survey without a date.
-pub fn mark_completed(conn: &Connection, id: i64, anonymous: bool) -> Result<(), DbError> {
-    if anonymous {
-        conn.execute(
-            "UPDATE participants SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL",
-            params![id, UNDATED],
-        )?;
-    } else {
-        conn.execute(
-            "UPDATE participants SET completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND completed_at IS NULL",
-            params![id, now_rfc3339()],
-        )?;
+/// The participant's opt-out token, made (and its hash stored) if they have none yet: participants
+/// added before opt-out links had their own get theirs when first mailed. It stays the same for
+/// the participant's life, through new personal links, so every message's opt-out link works.
+pub fn opt_out_token(conn: &Connection, key: &LinkKey, id: i64) -> Result<String, DbError> {
+    match store::opt_out_salt(conn, id)? {
+        Some(salt) => Ok(key.opt_out_token(&salt)),
+        None => new_opt_out_token(conn, key, id),
     }
-    Ok(())
 }
 
-/// Stops all further mail to the participant. False when they had already opted out.
-pub fn opt_out(conn: &Connection, id: i64) -> Result<bool, DbError> {
-    let now = now_rfc3339();
-    let changed = conn.execute(
-        "UPDATE participants SET opted_out_at = ?2, updated_at = ?2 WHERE id = ?1 AND opted_out_at IS NULL",
-        params![id, now],
-    )?;
-    Ok(changed == 1)
+fn new_opt_out_token(conn: &Connection, key: &LinkKey, id: i64) -> Result<String, DbError> {
+    let salt = new_salt();
+    let token = key.opt_out_token(&salt);
+    store::insert_opt_out_token(conn, id, &salt, &token_digest(&token))?;
+    Ok(token)
 }
 
-/// Whether the participant has a response (in the trash or not); such a participant is erased,
-/// not removed, so that no response is lost by accident.
-pub fn has_response(conn: &Connection, id: i64) -> Result<bool, DbError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM responses WHERE participant_id = ?1) \
-         OR EXISTS (SELECT 1 FROM participants WHERE id = ?1 AND started_at IS NOT NULL)",
-        [id],
-        |r| r.get(0),
-    )?)
+/// Gives a participant a new personal link; the old one stops working.
+pub fn reissue_link(conn: &Connection, key: &LinkKey, survey_id: i64, id: i64) -> Result<bool, DbError> {
+    let salt = new_salt();
+    store::set_link(conn, survey_id, id, &salt, &token_digest(&key.token(&salt)))
 }
 
-/// Removes a participant who has not responded. False when there was none to remove.
-pub fn remove(conn: &Connection, survey_id: i64, id: i64) -> Result<bool, DbError> {
-    let changed = conn.execute(
-        "DELETE FROM participants WHERE survey_id = ?1 AND id = ?2 AND started_at IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM responses WHERE participant_id = ?2)",
-        params![survey_id, id],
-    )?;
-    Ok(changed == 1)
+/// The participant whose personal link carries `token`.
+pub fn find_by_token(conn: &Connection, survey_id: i64, token: &str) -> Result<Option<Participant>, DbError> {
+    store::find_by_token_hash(conn, survey_id, &token_digest(token))
 }
 
-/// Erases a participant for good: their row (email, name, attributes, link), their response with
-/// its answers, codings and memos, and their mail records. The caller checkpoints the WAL after
-/// the commit so that no copy of the erased data is left in the database files.
-pub fn erase(conn: &Connection, survey_id: i64, id: i64) -> Result<bool, DbError> {
-    // Responses, deliveries and codings go by ON DELETE CASCADE; secure_delete (set on every
-    // connection) zeroes the freed space instead of leaving the old bytes in the file.
-    let changed = conn.execute("DELETE FROM participants WHERE survey_id = ?1 AND id = ?2", params![survey_id, id])?;
-    Ok(changed == 1)
+/// The participant whose opt-out link carries `token`. A personal link's token finds nobody here,
+/// except one that was mailed as the opt-out link before opt-out links had their own.
+pub fn find_by_opt_out_token(conn: &Connection, survey_id: i64, token: &str) -> Result<Option<Participant>, DbError> {
+    store::find_by_opt_out_hash(conn, survey_id, &token_digest(token))
+}
+
+/// Which columns a list of links has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkColumns {
+    /// `email,link`: what the command line prints.
+    Plain,
+    /// `email,name,language,status,link`: for a mail merge in one's own mail tool.
+    ForMailMerge,
+}
+
+/// Writes every participant's personal link as CSV, one participant at a time.
+pub fn write_links(
+    conn: &rusqlite::Connection,
+    key: &LinkKey,
+    base_url: &str,
+    survey: (i64, &str),
+    columns: LinkColumns,
+    out: impl std::io::Write,
+) -> Result<(), crate::db::DbError> {
+    let (survey_id, slug) = survey;
+    let failed = |e: csv::Error| crate::db::DbError::Backup(format!("writing the links: {e}"));
+    let options = crate::csv_out::CsvOptions::default();
+    let mut csv = crate::csv_out::CsvWriter::new(out, options).map_err(|e| failed(e.into()))?;
+    match columns {
+        LinkColumns::Plain => csv.record(["email", "link"]),
+        LinkColumns::ForMailMerge => csv.record(["email", "name", "language", "status", "link"]),
+    }
+    .map_err(failed)?;
+    for_each(conn, survey_id, |p| {
+        let link = personal_link(base_url, slug, &key.token(&p.token_salt));
+        match columns {
+            LinkColumns::Plain => csv.record([p.email.as_str(), &link]),
+            LinkColumns::ForMailMerge => csv.record([p.email.as_str(), &p.name, &p.language, &p.status, &link]),
+        }
+        .map_err(failed)
+    })?;
+    csv.flush().map_err(|e| failed(e.into()))
 }
 
 #[cfg(test)]

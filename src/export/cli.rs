@@ -2,39 +2,30 @@
 //! standard output by the same writers.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write as _};
+use std::io::{self, BufWriter};
 use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::stream::{self, ExportOptions, What};
+use super::stream::{self, CsvExportError, Target};
 use crate::config::ExportArgs;
-use crate::csv_out::CsvOptions;
 use crate::db;
 
-/// The options the flags give.
-pub fn options(args: &ExportArgs) -> ExportOptions {
-    ExportOptions {
-        codebook: args.codebook,
-        layer: Some(args.layer.clone()),
-        labels: args.labels.clone(),
-        question: args.question.clone(),
-        by: args.by.clone(),
-        per: args.per.clone(),
-        texts: args.texts.clone(),
-        missing: args.missing.clone(),
-        include_partial: args.include_partial,
-        csv: CsvOptions { bom: args.bom, protect_formulas: !args.no_formula_protection },
-    }
-}
-
 pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
-    if args.what == What::Qdpx && args.out.is_none() {
-        anyhow::bail!("qdpx is a zip file and needs a file to write to: give --out FILE.qdpx");
+    if let (stream::Format::File { extension, .. }, None) = (args.what.spec().format, &args.out) {
+        anyhow::bail!(
+            "{} is not a text file and needs a file to write to: give --out FILE.{extension}",
+            args.what.name()
+        );
     }
     db::migrate(db_path)?;
     let conn = db::open(db_path)?;
-    let plan = stream::resolve(&conn, &args.survey, args.what, &options(&args))?;
+    let plan = stream::find_survey(&conn, &args.survey)
+        .and_then(|survey| args.request.resolve(&conn, survey, Target::File(args.what)))
+        .map_err(|err| match err {
+            CsvExportError::BadOption(bad) => anyhow::anyhow!(bad.for_command_line()),
+            other => other.into(),
+        })?;
     crate::audit::record(
         &conn,
         None,
@@ -43,20 +34,15 @@ pub fn run(db_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
         &format!("{}, from the command line", plan.describe()),
     )?;
     let awaiting = match &plan.codebook {
-        Some(book) if plan.what.follows_layer() => super::codings::awaiting_reconciliation(&conn, &plan, book)?,
+        Some(book) if args.what.spec().follows_layer => super::codings::awaiting_reconciliation(&conn, &plan, book)?,
         _ => 0,
     };
     match &args.out {
         Some(path) => write_whole(path, |file| {
-            let out = BufWriter::new(file);
-            if plan.what.is_csv() {
-                stream::write_csv(&conn, &plan, out)?.flush()?;
-            } else {
-                stream::write_project(&conn, &plan, out)?;
-            }
+            stream::write(&conn, args.what, &plan, BufWriter::new(file))?;
             Ok(())
         })?,
-        None => match stream::write_csv(&conn, &plan, BufWriter::new(io::stdout().lock())) {
+        None => match stream::write(&conn, args.what, &plan, BufWriter::new(io::stdout().lock())) {
             // `| head` closed the pipe: the reader has what it wanted.
             Err(err) if err.is_cancelled() => {}
             other => {

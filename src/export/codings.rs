@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 use std::io::Write;
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
-use super::stream::{CsvExportError, Plan};
+use super::store;
+use super::stream::{CsvExportError, Opt, Plan, bad};
 use crate::codebook::model::CodeKind;
 use crate::codebook::store::StoredCodebook;
 use crate::codebook::tree::Tree;
@@ -15,7 +16,7 @@ use crate::coding::layers::{self, Layer, UnitCodings};
 use crate::csv_out::CsvWriter;
 
 /// The header of `codings`.
-pub const LONG_HEADER: [&str; 14] = [
+pub const LONG_HEADER: [&str; 15] = [
     "response_id",
     "question",
     "coder",
@@ -30,53 +31,8 @@ pub const LONG_HEADER: [&str; 14] = [
     "memo",
     "unit",
     "done",
+    "source",
 ];
-
-/// The coder's memos on the answer, oldest first (`x` is the coding or done mark's alias).
-macro_rules! memos_of {
-    ($x:literal) => {
-        concat!(
-            "(SELECT group_concat(m.body, char(10) || char(10) ORDER BY m.id) FROM memos m \
-             WHERE m.codebook_id = ",
-            $x,
-            ".codebook_id AND m.kind = 'answer' AND m.response_id = ",
-            $x,
-            ".response_id AND m.question = ",
-            $x,
-            ".question AND m.author_id = ",
-            $x,
-            ".coder_id)"
-        )
-    };
-}
-
-/// Every coding of a codebook with its coder, answer, the coder's memos on that answer and
-/// whether the coder marked the answer done (a consensus has no done mark), in a stable order.
-/// The codings index gives the order by answer; SQLite sorts only within an answer.
-const LONG_QUERY: &str = concat!(
-    "SELECT c.response_id, c.question, u.email, c.layer, c.code_key, c.codebook_version, \
-     c.span_start, c.span_end, a.value, ",
-    memos_of!("c"),
-    ", CASE WHEN c.layer = 'coder' THEN EXISTS (SELECT 1 FROM coding_done d WHERE d.codebook_id = c.codebook_id \
-        AND d.response_id = c.response_id AND d.question = c.question AND d.coder_id = c.coder_id) END \
-     FROM codings c JOIN users u ON u.id = c.coder_id JOIN responses r ON r.id = c.response_id \
-     LEFT JOIN answers a ON a.response_id = c.response_id AND a.question = c.question AND a.item = '' \
-     WHERE c.codebook_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') AND (?3 IS NULL OR c.question = ?3) \
-     ORDER BY c.response_id, c.question, c.layer, u.email, c.code_key, c.span_start IS NOT NULL, c.span_start, c.span_end"
-);
-
-/// The answers a coder marked done without applying a code ("no code applies"), in the order of
-/// `LONG_QUERY` (the done marks' primary key gives the order by answer).
-const DONE_WITHOUT_CODE_QUERY: &str = concat!(
-    "SELECT d.response_id, d.question, u.email, a.value, ",
-    memos_of!("d"),
-    " FROM coding_done d JOIN users u ON u.id = d.coder_id JOIN responses r ON r.id = d.response_id \
-     LEFT JOIN answers a ON a.response_id = d.response_id AND a.question = d.question AND a.item = '' \
-     WHERE d.codebook_id = ?1 AND r.deleted_at IS NULL AND (?2 OR r.status = 'complete') AND (?3 IS NULL OR d.question = ?3) \
-       AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.codebook_id = d.codebook_id AND c.response_id = d.response_id \
-           AND c.question = d.question AND c.coder_id = d.coder_id AND c.layer = 'coder') \
-     ORDER BY d.response_id, d.question, u.email"
-);
 
 /// The passage `[start, end)` of `text`, counted in Unicode code points as coders' spans are.
 pub fn passage(text: &str, start: i64, end: i64) -> &str {
@@ -107,6 +63,8 @@ struct LongRow {
     memo: String,
     /// Whether the coder marked the answer done; `None` for a consensus.
     done: Option<bool>,
+    /// The machine coder's model whose suggestion the coder accepted; `None` for their own coding.
+    source: Option<String>,
 }
 
 impl LongRow {
@@ -123,6 +81,7 @@ impl LongRow {
             answer: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
             memo: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
             done: r.get(10)?,
+            source: r.get(11)?,
         })
     }
 
@@ -138,6 +97,7 @@ impl LongRow {
             answer: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
             memo: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
             done: Some(true),
+            source: None,
         })
     }
 
@@ -169,6 +129,7 @@ impl LongRow {
             &self.memo,
             &unit_name(self.response_id, &self.question),
             done,
+            self.source.as_deref().unwrap_or_default(),
         ])?;
         Ok(())
     }
@@ -176,17 +137,14 @@ impl LongRow {
 
 /// Writes `codings`, one row per stored coding and one with an empty code per answer a coder
 /// marked done without a code, as the rows are read: the two queries are merged in file order.
-pub fn write_long<W: Write>(
-    conn: &Connection,
-    plan: &Plan,
-    book: &StoredCodebook,
-    w: &mut CsvWriter<W>,
-) -> Result<(), CsvExportError> {
+pub fn write_long<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
+    let book = codebook(plan)?;
     w.record(LONG_HEADER)?;
     let tree = Tree::new(&book.draft);
-    let arguments = params![book.id, plan.include_partial, plan.question];
-    let mut codings = conn.prepare(LONG_QUERY)?;
-    let mut done_without_code = conn.prepare(DONE_WITHOUT_CODE_QUERY)?;
+    let params = store::codings_params(book.id, &plan.filter, plan.question.as_deref());
+    let arguments = &*params.named();
+    let mut codings = conn.prepare(&store::CODINGS)?;
+    let mut done_without_code = conn.prepare(&store::DONE_WITHOUT_CODE)?;
     let mut uncoded = done_without_code.query_map(arguments, LongRow::done_without_code)?.peekable();
     for row in codings.query_map(arguments, LongRow::coding)? {
         let row = row?;
@@ -204,21 +162,13 @@ pub fn write_long<W: Write>(
 /// Writes `code-matrix`: a row per answer coded in the plan's layer, a 0/1 column per code in
 /// codebook order (categories are not applied, so they have none; codes no longer in the codebook
 /// follow, sorted).
-pub fn write_matrix<W: Write>(
-    conn: &Connection,
-    plan: &Plan,
-    book: &StoredCodebook,
-    w: &mut CsvWriter<W>,
-) -> Result<(), CsvExportError> {
+pub fn write_matrix<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> Result<(), CsvExportError> {
+    let book = codebook(plan)?;
     let mut codes: Vec<&str> =
         book.draft.tree().into_iter().filter(|(_, e)| e.kind == CodeKind::Code).map(|(_, e)| e.id.as_str()).collect();
     let listed: HashSet<&str> = codes.iter().copied().collect();
     // Codes used in codings but no longer in the codebook still get a column (a cheap, small query).
-    let used: Vec<String> = {
-        let mut stmt =
-            conn.prepare("SELECT DISTINCT code_key FROM codings WHERE codebook_id = ?1 ORDER BY code_key")?;
-        stmt.query_map([book.id], |r| r.get(0))?.collect::<Result<_, _>>()?
-    };
+    let used = store::used_codes(conn, book.id)?;
     let unlisted: Vec<&str> = used.iter().map(String::as_str).filter(|c| !listed.contains(c)).collect();
     codes.extend(unlisted);
 
@@ -254,23 +204,22 @@ fn each_unit(
     book: &StoredCodebook,
     mut visit: impl FnMut(i64, &str, &UnitCodings) -> Result<(), CsvExportError>,
 ) -> Result<(), CsvExportError> {
-    // One response at a time, in id order (NOT INDEXED: no sort), so memory stays flat.
-    let mut responses = conn.prepare(
-        "SELECT id FROM responses NOT INDEXED WHERE survey_id = ?1 AND deleted_at IS NULL AND (?2 OR status = 'complete') \
-         ORDER BY id",
-    )?;
-    let ids = responses.query_map(rusqlite::params![plan.survey.id, plan.include_partial], |r| r.get::<_, i64>(0))?;
+    // One response at a time, in id order, so memory stays flat.
     let mut statements = layers::UnitStatements::prepare(conn, book.id)?;
     let mut reader = statements.reader()?;
-    for id in ids {
-        let id = id?;
+    store::each_response(conn, plan.survey.id, &plan.filter, |id| {
         for (question, unit) in reader.response(id)? {
             if plan.question.as_deref().is_none_or(|q| q == question) {
                 visit(id, &question, &unit)?;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
+}
+
+/// The plan's codebook, which every coding export has.
+fn codebook(plan: &Plan) -> Result<&StoredCodebook, CsvExportError> {
+    plan.codebook.as_ref().ok_or_else(|| bad(Opt::Codebook, "the coding files need a codebook"))
 }
 
 #[cfg(test)]

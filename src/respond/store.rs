@@ -73,15 +73,13 @@ fn response_row(row: &rusqlite::Row) -> rusqlite::Result<ResponseRow> {
     })
 }
 
-/// The columns `response_row` reads, after `FROM responses`.
-const ROW: &str = "id, status = 'complete', language, page_index, COALESCE(order_seed, id)";
+/// The columns `response_row` reads, after `FROM live_responses`.
+const ROW: &str = "id, is_complete, language, page_index, COALESCE(order_seed, id)";
 
 /// The response a resume token belongs to; one in the trash is not found.
 pub fn find_by_resume(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {ROW} FROM responses WHERE survey_id = ?1 AND resume_hash = ?2 AND deleted_at IS NULL"
-        ))?
+        .prepare_cached(&format!("SELECT {ROW} FROM live_responses WHERE survey_id = ?1 AND resume_hash = ?2"))?
         .query_row(params![survey_id, resume_hash], response_row)
         .optional()?)
 }
@@ -100,8 +98,7 @@ pub fn find_resume_link(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -
     Ok(conn
         .query_row(
             &format!(
-                "SELECT {ROW}, started_at, participant_id FROM responses \
-                 WHERE survey_id = ?1 AND resume_hash = ?2 AND deleted_at IS NULL"
+                "SELECT {ROW}, started_at, participant_id FROM live_responses WHERE survey_id = ?1 AND resume_hash = ?2"
             ),
             params![survey_id, resume_hash],
             |row| Ok(ResumeLink { row: response_row(row)?, started_at: row.get(5)?, participant_id: row.get(6)? }),
@@ -113,7 +110,7 @@ pub fn find_resume_link(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -
 pub fn find_by_participant(conn: &Connection, participant_id: i64) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn
         .query_row(
-            &format!("SELECT {ROW} FROM responses WHERE participant_id = ?1 AND deleted_at IS NULL"),
+            &format!("SELECT {ROW} FROM live_responses WHERE participant_id = ?1"),
             [participant_id],
             response_row,
         )

@@ -6,25 +6,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
-use super::store::{self, Status};
+pub use super::store::SurveyMeta;
+use super::store::{self, meta_by_slug};
 use super::validate::CompiledSurvey;
 use crate::db::{Db, DbError};
-use crate::distribute::access::{self, Distribution};
-
-/// What respondent pages need to know about a survey besides its definition.
-#[derive(Debug, Clone)]
-pub struct SurveyMeta {
-    pub id: i64,
-    pub slug: String,
-    pub status: Status,
-    pub version: i64,
-    /// Changes with every saved edit, also of a draft (whose version stays 1).
-    pub updated_at: String,
-    /// Access mode, response limit and grace period.
-    pub distribution: Distribution,
-}
 
 /// A compiled definition and the (version, updated_at) it was compiled from.
 type Entry = (i64, String, Arc<CompiledSurvey>);
@@ -32,31 +19,6 @@ type Entry = (i64, String, Arc<CompiledSurvey>);
 #[derive(Default)]
 pub struct SurveyCache {
     compiled: RwLock<HashMap<i64, Entry>>,
-}
-
-fn find_meta(conn: &Connection, slug: &str) -> Result<Option<SurveyMeta>, DbError> {
-    // Read on every respondent request: the statement is prepared once per connection.
-    let sql = format!("SELECT id, slug, status, version, updated_at, {} FROM surveys WHERE slug = ?1", access::COLUMNS);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    Ok(stmt
-        .query_row([slug], |row| {
-            let status: String = row.get(2)?;
-            let status = match status.as_str() {
-                "open" => Status::Open,
-                "closed" => Status::Closed,
-                _ => Status::Draft,
-            };
-            let distribution = access::from_row(row, 5)?;
-            Ok(SurveyMeta {
-                id: row.get(0)?,
-                slug: row.get(1)?,
-                status,
-                version: row.get(3)?,
-                updated_at: row.get(4)?,
-                distribution,
-            })
-        })
-        .optional()?)
 }
 
 impl SurveyCache {
@@ -80,7 +42,7 @@ impl SurveyCache {
         let slug = slug.to_string();
         let found = db
             .read_by_key(move |conn| {
-                let Some(meta) = find_meta(conn, &slug)? else { return Ok(None) };
+                let Some(meta) = meta_by_slug(conn, &slug)? else { return Ok(None) };
                 let extra = also(conn, &meta)?;
                 Ok(Some((meta, extra)))
             })

@@ -20,16 +20,8 @@ pub struct Answered {
 
 impl Answered {
     pub fn load(conn: &Connection, survey_id: i64) -> Result<Answered, DbError> {
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT a.question, a.item, CASE WHEN length(a.value) <= 32 THEN a.value ELSE '' END \
-             FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.survey_id = ?1",
-        )?;
         let mut answered = Answered::default();
-        let rows = stmt.query_map([survey_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
-        })?;
-        for row in rows {
-            let (question, item, value) = row?;
+        for (question, item, value) in super::store::answered(conn, survey_id)? {
             answered.rows.entry(question).or_default().push(Items::from([(item, value)]));
         }
         Ok(answered)
@@ -44,6 +36,21 @@ impl Answered {
     fn answers<'a>(&'a self, question: &Question) -> Option<Vec<Answer<'a>>> {
         let rows = self.rows.get(&question.code)?;
         Some(rows.iter().filter_map(|items| Answer::decode(question, items)).collect())
+    }
+
+    /// Whether the question `code` has a stored answer.
+    pub fn has_answers(&self, code: &str) -> bool {
+        self.rows.contains_key(code)
+    }
+
+    /// Whether some stored answer chose `choice` of `question`.
+    pub fn chose(&self, question: &Question, choice: &str) -> bool {
+        self.answers(question).is_some_and(|answers| answers.iter().any(|a| a.uses_choice(choice)))
+    }
+
+    /// Whether some stored answer answered the row `row` of the matrix `question`.
+    pub fn answered_row(&self, question: &Question, row: &str) -> bool {
+        self.answers(question).is_some_and(|answers| answers.iter().any(|a| a.uses_row(row)))
     }
 }
 

@@ -18,7 +18,7 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
     match command {
         SurveyCommand::Import { file } => import(&conn, &file),
         SurveyCommand::Export { slug } => {
-            let survey = find(&conn, &slug)?;
+            let survey = super::at_address(&conn, &slug)?;
             print!("{}", file::to_toml(&survey.definition)?);
             Ok(())
         }
@@ -28,10 +28,6 @@ pub fn run(db_path: &Path, command: SurveyCommand) -> anyhow::Result<()> {
         SurveyCommand::Access { survey, mode } => crate::distribute::cli::set_access(&conn, &survey, mode),
         SurveyCommand::Members { survey, change } => super::members::cli::run(&conn, &survey, change),
     }
-}
-
-pub(crate) fn find(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<store::StoredSurvey> {
-    store::find_by_slug(conn, slug)?.with_context(|| format!("there is no survey with the address \"{slug}\""))
 }
 
 fn import(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
@@ -74,7 +70,7 @@ fn list(conn: &rusqlite::Connection) -> anyhow::Result<()> {
 }
 
 fn set_status(conn: &rusqlite::Connection, slug: &str, status: Status) -> anyhow::Result<()> {
-    let survey = find(conn, slug)?;
+    let survey = super::at_address(conn, slug)?;
     let tx = conn.unchecked_transaction()?;
     store::set_status(&tx, survey.id, status)?;
     let action = if status == Status::Open { "survey.publish" } else { "survey.close" };

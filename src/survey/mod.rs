@@ -10,6 +10,7 @@ pub mod members;
 pub mod messages;
 pub mod model;
 pub mod order;
+pub mod overview;
 pub mod pipe;
 pub mod store;
 pub mod translations;
@@ -20,6 +21,13 @@ use rusqlite::Connection;
 
 use crate::db::DbError;
 use validate::DefinitionError;
+
+/// The survey at `slug`, or an error naming the address: what every command that takes a survey's
+/// address looks up first.
+pub fn at_address(conn: &Connection, slug: &str) -> anyhow::Result<store::StoredSurvey> {
+    use anyhow::Context as _;
+    store::find_by_slug(conn, slug)?.with_context(|| format!("there is no survey with the address \"{slug}\""))
+}
 
 /// Why an import was refused.
 #[derive(Debug, thiserror::Error)]

@@ -138,6 +138,19 @@ pub enum QuestionType {
 }
 
 impl QuestionType {
+    /// Every type, in the order the builder offers them.
+    pub const ALL: [QuestionType; 9] = [
+        QuestionType::ShortText,
+        QuestionType::LongText,
+        QuestionType::SingleChoice,
+        QuestionType::MultipleChoice,
+        QuestionType::Matrix,
+        QuestionType::Number,
+        QuestionType::Date,
+        QuestionType::Ranking,
+        QuestionType::Display,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             QuestionType::ShortText => "short_text",
@@ -150,6 +163,67 @@ impl QuestionType {
             QuestionType::Ranking => "ranking",
             QuestionType::Display => "display",
         }
+    }
+
+    /// What a person calls the type: "Short text", not `short_text`.
+    pub fn label(self) -> &'static str {
+        match self {
+            QuestionType::ShortText => "Short text",
+            QuestionType::LongText => "Long text",
+            QuestionType::SingleChoice => "Single choice",
+            QuestionType::MultipleChoice => "Multiple choice",
+            QuestionType::Matrix => "Matrix",
+            QuestionType::Number => "Number",
+            QuestionType::Date => "Date",
+            QuestionType::Ranking => "Ranking",
+            QuestionType::Display => "Text display",
+        }
+    }
+
+    /// Whether a question of this type takes `setting`, one of [`QuestionType::SETTINGS`]: the
+    /// builder shows only these, and a definition that sets another is refused.
+    pub fn takes(self, setting: &str) -> bool {
+        use QuestionType::*;
+        match setting {
+            "required" => self != Display,
+            "min_length" | "max_length" => matches!(self, ShortText | LongText),
+            "pattern" | "pattern_message" => self == ShortText,
+            "number_kind" | "min" | "max" => self == Number,
+            "display" => self == SingleChoice,
+            "other" => matches!(self, SingleChoice | MultipleChoice),
+            "min_selected" | "max_selected" => self == MultipleChoice,
+            "choices" => self.has_choices(),
+            "rows" => self == Matrix,
+            "constraint" | "constraint_message" => self != Display,
+            "randomize" => matches!(self, SingleChoice | MultipleChoice | Ranking | Matrix),
+            _ => false,
+        }
+    }
+
+    /// The settings a question has besides its code, type, text, help and display logic.
+    pub const SETTINGS: [&'static str; 17] = [
+        "required",
+        "min_length",
+        "max_length",
+        "pattern",
+        "pattern_message",
+        "number_kind",
+        "min",
+        "max",
+        "display",
+        "other",
+        "min_selected",
+        "max_selected",
+        "choices",
+        "rows",
+        "constraint",
+        "constraint_message",
+        "randomize",
+    ];
+
+    /// Which of [`QuestionType::SETTINGS`] this type takes, by name (for the builder's form).
+    pub fn settings(self) -> std::collections::BTreeMap<&'static str, bool> {
+        QuestionType::SETTINGS.into_iter().map(|s| (s, self.takes(s))).collect()
     }
 
     /// Whether the question's answers are free text (what coders code).
@@ -402,6 +476,41 @@ impl Question {
         }
     }
 
+    /// Clears the settings its type does not take (after a change of type, say), so that what
+    /// the builder's form no longer shows is not kept.
+    pub fn clear_settings_its_type_does_not_take(&mut self) {
+        let kind = self.kind;
+        let keep = |setting: &str| kind.takes(setting);
+        self.required &= keep("required");
+        if !keep("min_length") {
+            (self.min_length, self.max_length) = (None, None);
+        }
+        if !keep("pattern") {
+            (self.pattern, self.pattern_message) = (None, Text::new());
+        }
+        if !keep("min") {
+            (self.number_kind, self.min, self.max) = (None, None, None);
+        }
+        if !keep("display") {
+            self.display = None;
+        }
+        self.other &= keep("other");
+        if !keep("min_selected") {
+            (self.min_selected, self.max_selected) = (None, None);
+        }
+        if !keep("choices") {
+            self.choices.clear();
+        }
+        if !keep("constraint") {
+            (self.constraint, self.constraint_message) = (None, Text::new());
+        }
+        // Not `order_group`: it places the question within its page's random order, whatever its type.
+        self.randomize &= keep("randomize");
+        if !keep("rows") {
+            self.rows.clear();
+        }
+    }
+
     pub fn number_kind(&self) -> NumberKind {
         self.number_kind.unwrap_or_default()
     }
@@ -412,5 +521,27 @@ impl Question {
 
     pub fn takes_choices(&self) -> bool {
         self.kind.has_choices()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYPES: [QuestionType; 9] = QuestionType::ALL;
+
+    #[test]
+    fn every_setting_belongs_to_some_type_and_types_have_human_names() {
+        for setting in QuestionType::SETTINGS {
+            assert!(TYPES.iter().any(|t| t.takes(setting)), "{setting}");
+        }
+        assert!(!QuestionType::Date.takes("nonsense"));
+        for t in TYPES {
+            assert!(!t.label().contains('_') && t.label().chars().next().is_some_and(char::is_uppercase), "{t:?}");
+            assert_eq!(t.takes("choices"), t.has_choices());
+        }
+        assert_eq!(QuestionType::ShortText.label(), "Short text");
+        let number = QuestionType::Number.settings();
+        assert!(number["min"] && number["required"] && !number["choices"] && !number["pattern"]);
     }
 }

@@ -1,10 +1,13 @@
 //! The `surveys` and `survey_versions` tables.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::model::SurveyDefinition;
 use crate::db::{DbError, now_rfc3339};
+use crate::distribute::access::{self, Distribution};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -191,4 +194,88 @@ pub fn response_counts(conn: &Connection, survey_id: i64) -> Result<(i64, i64), 
 /// When the survey was last changed, read inside a write transaction to catch concurrent edits.
 pub fn updated_at(conn: &Connection, id: i64) -> Result<Option<String>, DbError> {
     Ok(conn.query_row("SELECT updated_at FROM surveys WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+}
+
+/// The responses (not in the trash) with an answer someone coded or marked done in codebook
+/// `codebook_id`, in id order: what a survey's overview reads its coding progress from.
+pub fn coded_responses(conn: &Connection, codebook_id: i64) -> Result<Vec<i64>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT response_id FROM codings WHERE codebook_id = ?1 UNION SELECT response_id FROM coding_done WHERE codebook_id = ?1 \
+         INTERSECT SELECT id FROM live_responses ORDER BY 1",
+    )?;
+    Ok(stmt.query_map([codebook_id], |r| r.get(0))?.collect::<Result<_, _>>()?)
+}
+
+/// The slug of the survey with this id.
+pub fn slug_of(conn: &Connection, id: i64) -> Result<String, DbError> {
+    Ok(conn.query_row("SELECT slug FROM surveys WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+/// What respondent pages need to know about a survey besides its definition.
+#[derive(Debug, Clone)]
+pub struct SurveyMeta {
+    pub id: i64,
+    pub slug: String,
+    pub status: Status,
+    pub version: i64,
+    /// Changes with every saved edit, also of a draft (whose version stays 1).
+    pub updated_at: String,
+    /// Access mode, response limit and grace period.
+    pub distribution: Distribution,
+}
+
+/// The survey at `slug` as respondent pages need it.
+pub fn meta_by_slug(conn: &Connection, slug: &str) -> Result<Option<SurveyMeta>, DbError> {
+    // Read on every respondent request: the statement is prepared once per connection.
+    let sql = format!("SELECT id, slug, status, version, updated_at, {} FROM surveys WHERE slug = ?1", access::COLUMNS);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt
+        .query_row([slug], |row| {
+            Ok(SurveyMeta {
+                id: row.get(0)?,
+                slug: row.get(1)?,
+                status: Status::parse(&row.get::<_, String>(2)?),
+                version: row.get(3)?,
+                updated_at: row.get(4)?,
+                distribution: access::from_row(row, 5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The (question, item, value) of every stored answer of a survey, once each, with the value only
+/// where it is short enough to be a choice's code (empty otherwise): what edits are checked against.
+/// Answers in the trash count: a restored response must still fit its survey.
+pub fn answered(conn: &Connection, survey_id: i64) -> Result<Vec<(String, String, String)>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT a.question, a.item, CASE WHEN length(a.value) <= 32 THEN a.value ELSE '' END \
+         FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.survey_id = ?1",
+    )?;
+    let rows = stmt.query_map([survey_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records that the translation of the text at `path` into `language` was made from the default
+/// text with this digest.
+pub fn record_translation_source(
+    conn: &Connection,
+    survey_id: i64,
+    path: &str,
+    language: &str,
+    source_digest: &[u8],
+) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO translation_sources (survey_id, path, language, source_digest) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (survey_id, path, language) DO UPDATE SET source_digest = excluded.source_digest",
+    )?
+    .execute(params![survey_id, path, language, source_digest])?;
+    Ok(())
+}
+
+/// The digest of the default text each translation was made from, by (path, language).
+pub fn translation_sources(conn: &Connection, survey_id: i64) -> Result<HashMap<(String, String), Vec<u8>>, DbError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT path, language, source_digest FROM translation_sources WHERE survey_id = ?1")?;
+    let rows = stmt.query_map([survey_id], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

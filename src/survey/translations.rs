@@ -2,11 +2,12 @@
 //! languages lack it, and which translations are out of date because their source text changed
 //! after they were written.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::model::{SurveyDefinition, Text};
+use super::store;
 use crate::db::DbError;
 
 /// One translatable text and where it is.
@@ -70,10 +71,6 @@ pub fn record_sources(
 ) -> Result<(), DbError> {
     let before: std::collections::HashMap<String, &Text> =
         old.map(|d| texts(d).into_iter().map(|e| (e.path, e.text)).collect()).unwrap_or_default();
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO translation_sources (survey_id, path, language, source_digest) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (survey_id, path, language) DO UPDATE SET source_digest = excluded.source_digest",
-    )?;
     for entry in texts(new) {
         let source = entry.text.get(&new.default_language).map_or("", String::as_str);
         for (language, translation) in entry.text {
@@ -82,7 +79,7 @@ pub fn record_sources(
             }
             let unchanged = before.get(&entry.path).and_then(|t| t.get(language)) == Some(translation);
             if !unchanged {
-                upsert.execute(params![survey_id, entry.path, language, digest(source)])?;
+                store::record_translation_source(conn, survey_id, &entry.path, language, &digest(source))?;
             }
         }
     }
@@ -114,10 +111,7 @@ pub struct TextStatus {
 
 /// The state of every translation of every text.
 pub fn status(conn: &Connection, survey_id: i64, d: &SurveyDefinition) -> Result<Vec<TextStatus>, DbError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT path, language, source_digest FROM translation_sources WHERE survey_id = ?1")?;
-    let recorded: std::collections::HashMap<(String, String), Vec<u8>> =
-        stmt.query_map([survey_id], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let recorded = store::translation_sources(conn, survey_id)?;
     let others: Vec<&String> = d.languages.iter().filter(|l| **l != d.default_language).collect();
     Ok(texts(d)
         .into_iter()
@@ -174,6 +168,40 @@ pub fn summarise(statuses: &[TextStatus], d: &SurveyDefinition) -> Vec<LanguageS
         .collect()
 }
 
+/// The texts one language lacks, by what a person calls them, in reading order.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Missing {
+    pub language: String,
+    pub labels: Vec<String>,
+}
+
+/// Per language with any, the texts that have no translation: respondents who choose that
+/// language see the default language's text there. What opening a survey warns of.
+pub fn missing(statuses: &[TextStatus]) -> Vec<Missing> {
+    let mut by_language: Vec<Missing> = Vec::new();
+    for status in statuses {
+        for translation in status.translations.iter().filter(|t| t.state == State::Missing) {
+            let label = status.label.clone();
+            match by_language.iter_mut().find(|m| m.language == translation.language) {
+                Some(found) => found.labels.push(label),
+                None => by_language.push(Missing { language: translation.language.clone(), labels: vec![label] }),
+            }
+        }
+    }
+    by_language
+}
+
+impl Missing {
+    /// "es: Q1 text, Page p2 title and 3 more": a short line for a message.
+    pub fn summary(&self, at_most: usize) -> String {
+        let shown = self.labels.iter().take(at_most).cloned().collect::<Vec<_>>().join(", ");
+        match self.labels.len().saturating_sub(at_most) {
+            0 => format!("{}: {shown}", self.language),
+            more => format!("{}: {shown} and {more} more", self.language),
+        }
+    }
+}
+
 /// Sets the translation at `path` in `language` (used by the translation editor).
 pub fn set(d: &mut SurveyDefinition, path: &str, language: &str, value: &str) -> bool {
     let Some(text) = text_mut(d, path) else { return false };
@@ -206,5 +234,34 @@ fn text_mut<'a>(d: &'a mut SurveyDefinition, path: &str) -> Option<&'a mut Text>
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(label: &str, states: &[(&str, State)]) -> TextStatus {
+        let translations = states
+            .iter()
+            .map(|(language, state)| Translation { language: language.to_string(), text: String::new(), state: *state })
+            .collect();
+        TextStatus { path: label.into(), label: label.into(), source: "s".into(), translations }
+    }
+
+    #[test]
+    fn missing_texts_are_listed_per_language_in_reading_order() {
+        let statuses = [
+            text("Survey title", &[("es", State::Current), ("fr", State::Missing)]),
+            text("Q1 text", &[("es", State::Missing), ("fr", State::OutOfDate)]),
+            text("Q2 text", &[("es", State::Missing), ("fr", State::Missing)]),
+        ];
+        let missing = missing(&statuses);
+        assert_eq!(
+            missing[0],
+            Missing { language: "fr".into(), labels: vec!["Survey title".into(), "Q2 text".into()] }
+        );
+        assert_eq!(missing[1].summary(1), "es: Q1 text and 1 more");
+        assert_eq!(missing[1].summary(5), "es: Q1 text, Q2 text");
     }
 }

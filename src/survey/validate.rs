@@ -307,25 +307,24 @@ impl Checker<'_> {
         if !q.constraint_message.is_empty() && q.constraint.is_none() {
             self.error(format!("{path}.constraint_message"), "says why a constraint failed: add the constraint");
         }
-        let misplaced = |present: bool, allowed: bool| present && !allowed;
         let kind = q.kind;
-        let rules: [(&str, bool, bool); 13] = [
-            ("required", q.required, kind != Display),
-            ("min_length", q.min_length.is_some(), matches!(kind, ShortText | LongText)),
-            ("max_length", q.max_length.is_some(), matches!(kind, ShortText | LongText)),
-            ("pattern", q.pattern.is_some(), kind == ShortText),
-            ("number_kind", q.number_kind.is_some(), kind == Number),
-            ("min", q.min.is_some(), kind == Number),
-            ("max", q.max.is_some(), kind == Number),
-            ("display", q.display.is_some(), kind == SingleChoice),
-            ("other", q.other, matches!(kind, SingleChoice | MultipleChoice)),
-            ("min_selected", q.min_selected.is_some() || q.max_selected.is_some(), kind == MultipleChoice),
-            ("rows", !q.rows.is_empty(), kind == Matrix),
-            ("constraint", q.constraint.is_some(), kind != Display),
-            ("randomize", q.randomize, matches!(kind, SingleChoice | MultipleChoice | Ranking | Matrix)),
+        let set: [(&str, bool); 13] = [
+            ("required", q.required),
+            ("min_length", q.min_length.is_some()),
+            ("max_length", q.max_length.is_some()),
+            ("pattern", q.pattern.is_some()),
+            ("number_kind", q.number_kind.is_some()),
+            ("min", q.min.is_some()),
+            ("max", q.max.is_some()),
+            ("display", q.display.is_some()),
+            ("other", q.other),
+            ("min_selected", q.min_selected.is_some() || q.max_selected.is_some()),
+            ("rows", !q.rows.is_empty()),
+            ("constraint", q.constraint.is_some()),
+            ("randomize", q.randomize),
         ];
-        for (key, present, allowed) in rules {
-            if misplaced(present, allowed) {
+        for (key, present) in set {
+            if present && !kind.takes(key) {
                 self.error(format!("{path}.{key}"), format!("does not apply to a {} question", kind.as_str()));
             }
         }

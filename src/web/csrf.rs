@@ -1,9 +1,11 @@
 //! CSRF protection for every state-changing request. Each session holds one random token; forms
-//! send it back in a hidden `csrf_token` field (or, for uploads and scripts, the `X-CSRF-Token`
-//! header or the query string). A request whose token is missing or wrong changes nothing.
+//! send it back in a hidden `csrf_token` field (urlencoded or, for uploads, multipart), scripts in
+//! the `X-CSRF-Token` header. Never in the URL: a form with an upload that comes back with its
+//! problems would leave the token in the address bar, the history and the logs. A request whose
+//! token is missing or wrong changes nothing.
 
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{FromRequest as _, Multipart, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -41,9 +43,14 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
         Ok(bytes) => bytes,
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
-    let provided = token_in_header(&parts)
-        .or_else(|| token_in_query(parts.uri.query()))
-        .or_else(|| is_form(&parts).then(|| token_in_query(std::str::from_utf8(&bytes).ok())).flatten());
+    let provided = match token_in_header(&parts) {
+        Some(token) => Some(token),
+        None if has_content_type(&parts, "application/x-www-form-urlencoded") => {
+            token_in_urlencoded(std::str::from_utf8(&bytes).ok())
+        }
+        None if has_content_type(&parts, "multipart/form-data") => token_in_multipart(&parts, &bytes).await,
+        None => None,
+    };
     let valid = match (expected, provided) {
         (Some(expected), Some(provided)) => super::secrets_match(&expected, &provided),
         _ => false,
@@ -59,16 +66,26 @@ fn token_in_header(parts: &axum::http::request::Parts) -> Option<String> {
     parts.headers.get(HEADER)?.to_str().ok().map(str::to_string)
 }
 
-fn is_form(parts: &axum::http::request::Parts) -> bool {
-    parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+fn has_content_type(parts: &axum::http::request::Parts, expected: &str) -> bool {
+    parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(expected))
 }
 
-/// The token in an `a=b&c=d` string (a query string or a urlencoded form body).
-fn token_in_query(query: Option<&str>) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+/// The token in a urlencoded form body (`a=b&c=d`).
+fn token_in_urlencoded(body: Option<&str>) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body?).ok()?;
     pairs.into_iter().find(|(name, _)| name == FIELD).map(|(_, value)| value)
+}
+
+/// The token in a multipart form body (an upload form), read from the body already in memory.
+/// Forms put the field first, so the parts after it are not looked at.
+async fn token_in_multipart(parts: &axum::http::request::Parts, bytes: &Bytes) -> Option<String> {
+    let mut request = Request::new(Body::from(bytes.clone()));
+    request.headers_mut().insert(header::CONTENT_TYPE, parts.headers.get(header::CONTENT_TYPE)?.clone());
+    let mut multipart = Multipart::from_request(request, &()).await.ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

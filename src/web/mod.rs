@@ -20,6 +20,13 @@ use sha2::{Digest as _, Sha256};
 
 pub use page::Page;
 
+/// The session the session layer put on the request (for the page context and the login
+/// extractors alike).
+pub fn session_of(parts: &axum::http::request::Parts) -> crate::error::Result<tower_sessions::Session> {
+    let session = parts.extensions.get::<tower_sessions::Session>().cloned();
+    session.ok_or_else(|| anyhow::anyhow!("no session layer").into())
+}
+
 /// Runs `work` on a blocking thread, off the async workers that serve every request: parsing an
 /// upload, checking a template, anything that grows with what a person sent. A panic in it
 /// becomes an internal error.

@@ -35,17 +35,12 @@ impl FromRequestParts<AppState> for Page {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = session_of(parts)?;
+        let session = super::session_of(parts)?;
         let csrf_token = super::csrf::session_token(&session).await?;
         let user = current_user(parts, state).await?;
         let flash = session.remove::<Flash>(FLASH_KEY).await.ok().flatten();
         Ok(Page { session, csrf_token, user, flash, templates: state.templates.clone() })
     }
-}
-
-/// The session the session layer put on the request.
-pub fn session_of(parts: &Parts) -> Result<Session, AppError> {
-    parts.extensions.get::<Session>().cloned().ok_or_else(|| anyhow::anyhow!("no session layer").into())
 }
 
 impl Page {

@@ -12,7 +12,17 @@ static STATIC: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
 
 /// `GET /static/{*path}`.
 pub async fn serve(Path(path): Path<String>) -> Result<Response, AppError> {
-    let file = STATIC.get_file(&path).ok_or(AppError::NotFound)?;
+    embedded(&path)
+}
+
+/// `GET /favicon.ico`, where browsers look for a site's icon when a page names none (the
+/// respondent pages, error pages of other origins' links). Made by `scripts/favicon.py`.
+pub async fn favicon() -> Result<Response, AppError> {
+    embedded("favicon.ico")
+}
+
+fn embedded(path: &str) -> Result<Response, AppError> {
+    let file = STATIC.get_file(path).ok_or(AppError::NotFound)?;
     let content_type = match path.rsplit_once('.').map(|(_, ext)| ext) {
         Some("css") => "text/css; charset=utf-8",
         Some("js") => "text/javascript; charset=utf-8",

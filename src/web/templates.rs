@@ -16,10 +16,8 @@ impl Templates {
     pub fn load() -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
-        // `{{ stamp|local_time(current_user.time_zone) }}`: a stored UTC time in the reader's zone.
-        env.add_filter("local_time", |utc: String, zone: Option<String>| {
-            super::time_zone::display(&utc, zone.as_deref().unwrap_or("UTC"))
-        });
+        // `{{ stamp|local_time }}`: a stored time in the reader's zone, the one format of every page.
+        env.add_filter("local_time", local_time);
         // `?q={{ typed|urlencode }}`: a value typed by a person, safe inside a query string.
         env.add_filter("urlencode", |value: String| crate::error::urlencode(&value));
         for (name, source) in embedded() {
@@ -37,6 +35,16 @@ impl Templates {
     pub fn names(&self) -> Vec<String> {
         embedded().map(|(name, _)| name.to_string()).collect()
     }
+}
+
+/// The `local_time` filter: a stored UTC time (or date) as `time_zone::display` shows it, in the
+/// zone given, else the signed-in person's (`current_user.time_zone`), else UTC. Nothing stored
+/// (none) is shown as nothing.
+fn local_time(state: &minijinja::State, stored: Option<String>, zone: Option<String>) -> String {
+    let Some(stored) = stored else { return String::new() };
+    let reader = || state.lookup("current_user")?.get_attr("time_zone").ok()?.as_str().map(str::to_string);
+    let zone = zone.or_else(reader).unwrap_or_else(|| "UTC".to_string());
+    super::time_zone::display(&stored, &zone)
 }
 
 fn embedded() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -105,12 +113,22 @@ mod tests {
             prev_url => "/p", next_url => "/n", next_open_url => "/u", published => true, blind => true, first_open => context! { response_id => 1, question => "Q" },
             items => Vec::<i32>::new(), journal => vec![context! { body => "j", author => "a", created_at => "t" }], code_memos => Vec::<i32>::new(),
             people => vec![context! { id => 1, email => "c@example.org", role => "coder" }], coder_progress => vec![("c@example.org", 1, 2)], runs => vec![("all", 0.2, 2, 7, "t")],
-            tallies => vec![context! { key => "A", name => "A", depth => 1, category => false, answers => 2, respondents => 2, share => 0.5 }], answered => 4,
-            crosstab => context! { groups => vec![context! { key => "g", label => "G", total => 2 }], rows => vec![context! { key => "A", name => "A", depth => 0, category => false, counts => vec![1], percents => vec![50.0] }] },
-            cooccurrence => context! { codes => vec![("A", "A")], answers => vec![vec![2]], respondents => vec![vec![2]], c => vec![vec![1.0]] },
-            frequencies => vec![context! { key => "Q", text => "Q?", answered => 2, rows => vec![context! { key => "a", label => "A", count => 1, percent => 50.0 }], other_texts => vec!["x"] }],
-            closed_questions => vec![context! { code => "Q", text => "Q?", choices => vec![context! { code => "a", label => "A" }] }],
-            q => context! { layer => "default", question => "", partial => "", language => "", from => "", to => "", answer => "", by => "Q" }, encoded => "codebook=1", responses => 4,
+            // The analysis page (`analysis::view`) and the export page's option fields (`export::fields`).
+            fields => vec![
+                context! { name => "answer", label => "Only respondents who answered", kind => "select", value => "Q=a", help => "", options => vec![context! { value => "", label => "(everyone)" }, context! { label => "Q: Q?", options => vec![context! { value => "Q=a", label => "Ana <b>" }] }] },
+                context! { name => "by", label => "Cross-tab codes by", kind => "select", value => "", help => "No participant attributes.", options => vec![context! { value => "language", label => "Language" }] },
+                context! { name => "from", label => "Started from", kind => "date", value => "2026-01-01", help => "" },
+                context! { name => "include_partial", label => "Include partial responses", kind => "checkbox", value => "1" },
+            ],
+            files => vec![context! { what => "tallies", url => "tallies.csv", title => "Code tallies", description => "d", csv => true, needs_codebook => true, fields => vec![context! { name => "bom", label => "BOM", kind => "checkbox", value => "" }] }],
+            has_codebook => true, responses => 4, answered => 4,
+            analysis => context! {
+                sections => [("tallies", "Code tallies")], responses => 4, awaiting => 1, codebook => context! { id => 1 }, question => "Q",
+                tallies => context! { chart => "<svg></svg>", csv => "/e", svg => "/s", answered => 4, rows => vec![context! { key => "A", name => "Ana <b>", depth => 1, category => false, answers => 2, respondents => 2, share => 0.5 }] },
+                crosstab => context! { by => "language", csv => "/e", table => context! { groups => vec![context! { key => "g", label => "G", total => 2 }], rows => vec![context! { key => "A", name => "A", depth => 0, category => false, counts => vec![1], percents => vec![50.0] }] } },
+                cooccurrence => context! { codes => vec![("A", "A")], answers => vec![vec![2]], respondents => vec![vec![2]], c => vec![vec![1.0]], chart => "<svg></svg>", csv => "/e", svg => "/s", capped => "Showing 30", strongest => vec![context! { a => "A", b => "B", answers => 1, respondents => 1, c => 0.5 }] },
+                closed => context! { csv => "/e", frequencies => vec![context! { key => "Q", text => "Q?", answered => 2, chart => "<svg></svg>", svg => "/s", rows => vec![context! { key => "a", label => "A", count => 1, percent => 50.0 }], other_texts => vec!["x"] }] },
+            },
             open_questions => vec!["OPEN_WHY"], suggested_seed => 7, open => true, code => "A", version => 1, query => "?question=", double_coded => 3, interpretation => "guide", coders => std::collections::BTreeMap::from([("a@example.org", (vec!["A"], vec![context! { code => "A", passage => "p" }]))]), names => context! { A => "A" }, all => vec!["A"], ticked => vec!["A"], reconciliation => ("a", "note", "t"),
             resume_token => "r", resume_link => "http://127.0.0.1:8080/s/x/resume/r", body => "Body",
             participants => vec![context! { id => 1, email => "p@example.org", name => "Ana <b>", language => "es", status => "invited", attributes => "role: lead", last_mail => "2026-01-01 10:00 CET", mail_error => "550 no" }],
@@ -128,7 +146,40 @@ mod tests {
             members => vec![context! { user_id => 2, email => "r@example.org", name => "Ana <b>", role => "researcher", active => false, added_at => "2026-01-01T00:00:00Z", added_by => "a@example.org" }],
             member_roles => ["researcher", "coder"], member_form => context! { member_email => "c@example.org", member_role => "coder" },
             member_errors => context! { member_email => "no such account", member_role => "choose one" },
+            // The survey's overview: its next steps, where it stands, what is not translated.
+            next_steps => vec![
+                context! { label => "Open for responses", href => "/surveys/s/status", why => "w", opens => true },
+                context! { label => "Review", href => "/surveys/s/build", why => "w", opens => false },
+            ],
+            progress => context! { complete => 1, partial => 1, participants => 2, codebooks => vec![
+                context! { id => 1, name => "Ana <b>", published => true, coded => 2, awaiting => 1 },
+                context! { id => 2, name => "B", published => false, coded => 0, awaiting => 0 },
+            ] },
+            coded => 2, awaiting => 1, access => "both",
+            // The builder: its outline, a question's settings and removals, a confirmation.
+            outline => vec![context! { code => "p1", title => "Ana <b>", relevant => "${A} = 1", questions => vec![
+                context! { code => "Q1", type_label => "Short text", required => true, relevant => "${A} = 1", text => "Why?" },
+            ] }],
+            uses => crate::survey::model::QuestionType::MultipleChoice.settings(), type_label => "Multiple choice",
+            removals => vec![context! { kind => "choice", code => "b", label => "Ana <b>", answered => true }], confirmed => false,
+            shown_texts => vec![context! { path => "title", label => "Survey title", source => "T", translation => context! { language => "es", text => "<b>", state => "missing" } }],
+            total => 3, other_languages => vec!["es", "fr"], language => "es", show => "missing",
+            what => "the question Q1", lines => vec!["Nobody has answered Q1 yet."], can => true,
+            missing_translations => vec![context! { language => "es", labels => vec!["Q1 text"; 9] }],
+            // The machine coder's pages and its section of the agreement page.
+            latest => sample_machine(), machine => sample_machine(), running => true, percent => 40, offered => true,
+            job => context! { started_at => "t", done => 2, total => 5, outcome => context! { Err => "failed" } },
+            settings => context! { threshold => 0.8, min_positives => 20, suggestions => true }, problems => context! { threshold => "bad" },
+            versions => vec![2, 1], model => "0123456789ab", code_choices => vec![("A", "A")], code_name => "A", unknown => "Z", uncoded => 3,
+            strongest => vec![("“·teu”", 1.5)], figures => context! { eligible => false, reason => "12 positive examples; 20 needed" },
+            ranked => vec![context! { probability => 0.9, question => "OPEN_WHY", text => "Ana <b>" }],
         }
+    }
+
+    fn sample_machine() -> minijinja::Value {
+        let figures = context! { code => "A", positives => 30, alpha => 0.9, alpha_low => 0.85, alpha_high => 0.95, cohen_kappa => 0.9, precision => 0.9, recall => 0.8, eligible => true, reason => "reaches" };
+        let model = context! { hash => "0123456789abcdef", trained_at => "t", answers => 100, version => 1, seed => 1 };
+        context! { model, short => "0123456789ab", coder => "machine:0123456789ab", rows => vec![context! { name => "A", figures }], eligible => 1 }
     }
 
     fn sample_codebook() -> minijinja::Value {
@@ -167,6 +218,43 @@ mod tests {
             let html = templates.render(&name, sample_context()).unwrap_or_else(|e| panic!("{name}: {e:#}"));
             assert!(!html.contains("Ana <b>"), "{name} must escape user text");
         }
+    }
+
+    #[test]
+    fn local_time_shows_a_stored_time_in_the_readers_zone() {
+        let templates = Templates::load().unwrap();
+        let render = |source: &str, ctx: minijinja::Value| templates.env.render_str(source, ctx).unwrap();
+        let madrid =
+            context! { current_user => context! { time_zone => "Europe/Madrid" }, at => "2026-07-15T07:00:00Z" };
+        assert_eq!(render("{{ at|local_time }}", madrid.clone()), "15 Jul 2026, 09:00 CEST");
+        assert_eq!(render("{{ at|local_time('Asia/Tokyo') }}", madrid), "15 Jul 2026, 16:00 JST");
+        let signed_out = context! { at => "2026-07-15T07:00:00Z", never => () };
+        assert_eq!(render("{{ at|local_time }}|{{ never|local_time }}", signed_out), "15 Jul 2026, 07:00 UTC|");
+    }
+
+    #[test]
+    fn the_form_macros_tie_label_help_and_error_to_their_field() {
+        let templates = Templates::load().unwrap();
+        let render = |source: &str| {
+            let source = format!("{{% import \"partials/forms.html\" as forms %}}{source}");
+            let template = templates.env.template_from_named_str("probe.html", &source).unwrap();
+            template.render(context! { errors => context! { n => "Too long." } }).unwrap()
+        };
+        let input = render(r#"{{ forms.input("n", "Name", value="<b>", errors=errors, help="Short.", id="x-n") }}"#);
+        assert!(input.contains(r#"<label for="x-n">Name</label>"#), "{input}");
+        assert!(input.contains(r#"id="x-n" name="n" type="text" value="&lt;b&gt;""#), "{input}");
+        assert!(input.contains(r#"aria-describedby="x-n-help x-n-error" aria-invalid="true""#), "{input}");
+        let select =
+            render(r#"{{ forms.select("k", "Kind", [("a", "A"), ("b", "B <i>")], selected="b", blank="any") }}"#);
+        assert!(select.contains(r#"<option value="">any</option>"#), "{select}");
+        assert!(select.contains(r#"<option value="b" selected>B &lt;i&gt;</option>"#), "{select}");
+        let plain = render(r#"{{ forms.select("l", "Language", ["en", "es"], selected="es") }}"#);
+        assert!(plain.contains(r#"<option value="es" selected>es</option>"#) && !plain.contains("aria-"), "{plain}");
+        let boxes = render(
+            r#"{{ forms.checkbox("r", "Required", checked=true) }}{{ forms.textarea("t", "Text", "a", attrs={"spellcheck": "false"}) }}"#,
+        );
+        assert!(boxes.contains(r#"<input id="r" name="r" type="checkbox" value="on" checked>"#), "{boxes}");
+        assert!(boxes.contains(r#"rows="3" spellcheck="false">a</textarea>"#), "{boxes}");
     }
 
     #[test]

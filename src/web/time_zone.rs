@@ -27,10 +27,17 @@ pub fn to_local(utc: &str, zone: &str) -> String {
     at.to_zoned(tz).datetime().strftime("%Y-%m-%dT%H:%M").to_string()
 }
 
-/// A stored UTC time for people to read: local date and time with the zone's abbreviation.
-pub fn display(utc: &str, zone: &str) -> String {
-    let (Ok(at), Some(tz)) = (utc.parse::<Timestamp>(), find(zone)) else { return utc.to_string() };
-    at.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string()
+/// A stored time for people to read, the one format of every page: "15 Jul 2026, 16:00 CEST",
+/// the local date and time in `zone` with the zone's abbreviation. A date without a time (what an
+/// anonymous survey keeps of a response) is shown as a date, "15 Jul 2026"; anything else as it is.
+pub fn display(stored: &str, zone: &str) -> String {
+    if let (Ok(at), Some(tz)) = (stored.parse::<Timestamp>(), find(zone)) {
+        return at.to_zoned(tz).strftime("%-d %b %Y, %H:%M %Z").to_string();
+    }
+    match stored.parse::<jiff::civil::Date>() {
+        Ok(date) if stored.len() == 10 => date.strftime("%-d %b %Y").to_string(),
+        _ => stored.to_string(),
+    }
 }
 
 /// A local date-time typed in `zone` as RFC 3339 UTC. A time that a clock change skips is
@@ -55,7 +62,17 @@ mod tests {
         assert_eq!(from_local("2026-07-15T09:00", "Europe/Madrid").unwrap(), "2026-07-15T07:00:00Z");
         assert_eq!(to_local("2026-07-15T07:00:00Z", "Europe/Madrid"), "2026-07-15T09:00");
         assert_eq!(to_local("2026-07-15T07:00:00Z", "UTC"), "2026-07-15T07:00");
-        assert_eq!(display("2026-07-15T07:00:00Z", "Asia/Tokyo"), "2026-07-15 16:00 JST");
+        assert_eq!(display("2026-07-15T07:00:00Z", "Asia/Tokyo"), "15 Jul 2026, 16:00 JST");
+    }
+
+    #[test]
+    fn every_stored_time_reads_the_same_way() {
+        assert_eq!(display("2026-01-05T23:30:00Z", "Europe/Madrid"), "6 Jan 2026, 00:30 CET");
+        assert_eq!(display("2026-01-05T23:30:00Z", "UTC"), "5 Jan 2026, 23:30 UTC");
+        // Anonymous surveys keep dates only; what is not a time at all is shown as it is.
+        assert_eq!(display("2026-01-05", "Europe/Madrid"), "5 Jan 2026");
+        assert_eq!(display("undated", "UTC"), "undated");
+        assert_eq!(display("", "UTC"), "");
     }
 
     #[test]

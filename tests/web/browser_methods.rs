@@ -84,7 +84,7 @@ async fn the_script_decides_as_the_server_on_every_condition_of_the_shipped_ques
     browser.click_and_wait("button[type=submit]").await;
 
     let mut compared = Vec::new();
-    for (code, _) in &survey.question_conditions {
+    for code in survey.question_conditions.keys() {
         let page = survey.page_of(code).unwrap();
         if compared.iter().any(|(p, _): &(usize, _)| *p == page) {
             continue;

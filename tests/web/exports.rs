@@ -477,21 +477,22 @@ async fn codings_list_every_applied_code_with_passages_memos_and_the_consensus()
             "answer_text",
             "memo",
             "unit",
-            "done"
+            "done",
+            "source"
         ]
     );
     let (ann, bob, memos) = ("ann@example.org", "bob@example.org", "memo one\n\nmemo two");
     let (u1, u2) = (format!("{r1}:WHY"), format!("{r2}:WHY"));
     #[rustfmt::skip]
     let expected = [
-        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "25", "26", "🙂", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "", "", "", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "17", "24", "science", WHY_1, memos, &u1, "1"]),
-        row(&[&r1, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", WHY_1, "'=bob's memo", &u1, "1"]),
-        row(&[&r1, "WHY", ann, "consensus", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, ""]),
-        row(&[&r2, "WHY", ann, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1"]),
-        row(&[&r2, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1"]),
+        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "coder", "ACCESS", "Motivations / Access", "1", "25", "26", "🙂", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "", "", "", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "coder", "SCIENCE", "Motivations / Science", "1", "17", "24", "science", WHY_1, memos, &u1, "1", ""]),
+        row(&[&r1, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", WHY_1, "'=bob's memo", &u1, "1", ""]),
+        row(&[&r1, "WHY", ann, "consensus", "ACCESS", "Motivations / Access", "1", "", "", "", WHY_1, memos, &u1, "", ""]),
+        row(&[&r2, "WHY", ann, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1", ""]),
+        row(&[&r2, "WHY", bob, "coder", "CAREER", "Career", "1", "", "", "", "'=1+1", "", &u2, "1", ""]),
     ];
     assert_eq!(rows[1..], expected);
     assert_eq!(parse_with_python(&app, &body), rows);
@@ -574,10 +575,6 @@ async fn web_downloads_equal_the_command_line_for_the_same_options_and_are_audit
         assert_eq!(String::from_utf8_lossy(&web), String::from_utf8_lossy(&output.stdout), "{what}?{query}");
         assert!(parse_csv(&web).len() > 1, "{what} has rows");
     }
-    // The tallies are the analysis module's: the same file as the analysis page's download.
-    let analysis = download(&app, &format!("/surveys/exp/analysis/tallies.csv?codebook={book}&layer=union")).await;
-    assert_eq!(download(&app, &format!("/surveys/exp/export/tallies.csv?codebook={book}&layer=union")).await, analysis);
-
     // --out writes the same bytes to a file.
     let out = app.dir.path().join("codings.csv");
     let output = cli(&app, &["--survey", "exp", "--what", "codings", "--out", out.to_str().unwrap()]);
@@ -613,21 +610,34 @@ async fn exports_are_for_researchers_and_bad_requests_get_a_clear_answer() {
     }
     let book = a.codebook;
     let cases = [
-        ("responses", "layer=bogus".to_string(), "is not one of default, union, intersection, consensus or coder:ID"),
+        (
+            "code-matrix",
+            "layer=bogus".to_string(),
+            "layer: \"bogus\" is not one of default, union, intersection, consensus or coder:ID",
+        ),
+        ("responses", "layer=union".to_string(), "layer: does not apply to responses, which takes labels"),
         ("code-matrix", "layer=coder:x".into(), "is not one of default"),
         ("code-matrix", "layer=coder:9999".into(), "there is no account with the id 9999"),
-        ("codings", "codebook=abc".into(), "codebook must be a codebook"),
+        ("codings", "codebook=abc".into(), "codebook: must be a number, not \"abc\""),
         ("codings", "codebook=9999".into(), "survey exp has no codebook 9999"),
         ("responses", "labels=fr".into(), "the survey has no language"),
         ("codings", format!("codebook={book}&question=NOPE"), "the survey has no question NOPE"),
         ("tallies", format!("codebook={book}&question=ROLE"), "ROLE is not an open (text) question"),
         ("crosstab", format!("codebook={book}&by=WHY"), "WHY is not a single or multiple choice question"),
-        ("crosstab", format!("codebook={book}"), "crosstab needs by"),
-        ("responses", "bom=maybe".into(), "bom is a yes/no option"),
+        ("crosstab", format!("codebook={book}"), "by: crosstab needs it"),
+        ("responses", "bom=maybe".into(), "bom: is a yes/no option"),
         ("responses", "colour=red".into(), "there is no option"),
-        ("responses", "bom=%FF%FE".into(), "bom is a yes/no option"),
-        ("responses", "per=answer".into(), "per applies only to qdpx"),
-        ("codings", format!("codebook={book}&texts=files"), "texts applies only to qdpx"),
+        ("responses", "bom=%FF%FE".into(), "bom: is a yes/no option"),
+        ("responses", "per=answer".into(), "per: does not apply to responses"),
+        ("codings", format!("codebook={book}&texts=files"), "texts: does not apply to codings"),
+        ("responses", "question=WHY".into(), "question: does not apply to responses"),
+        ("responses", "language=fr".into(), "language: the survey has no language \"fr\""),
+        ("responses", "from=2026-02-30".into(), "from: \"2026-02-30\" is not a day written YYYY-MM-DD"),
+        ("responses", "from=2026-03-02&to=2026-03-01".into(), "to: 2026-03-01 is before from"),
+        ("responses", "answer=ROLE".into(), "answer: \"ROLE\": give QUESTION=CHOICE"),
+        ("responses", "answer=ROLE=astronaut".into(), "answer: ROLE has no choice astronaut"),
+        ("responses", "answer=WHY=x".into(), "answer: WHY is not a single or multiple choice question"),
+        ("responses", "by=a&by=b".into(), "by: is given twice"),
     ];
     for (what, query, message) in cases {
         let (status, page) = app.get_page(&format!("/surveys/exp/export/{what}.csv?{query}")).await;
@@ -638,9 +648,36 @@ async fn exports_are_for_researchers_and_bad_requests_get_a_clear_answer() {
     // The command line refuses the same options with the same message.
     let output = cli(&app, &["--survey", "exp", "--what", "crosstab", "--codebook", &book.to_string()]);
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("crosstab needs by"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--by: crosstab needs it"));
     let output = cli(&app, &["--survey", "nope", "--what", "responses"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("there is no survey with the address \"nope\""));
+}
+
+#[tokio::test]
+async fn a_refused_download_brings_the_export_page_back_with_the_message_at_its_field_and_the_options_kept() {
+    let app = TestApp::spawn().await;
+    let a = arrange(&app);
+    researcher(&app).await;
+    let query = format!("codebook={}&by=WHY&language=es&include_partial=1", a.codebook);
+    let (status, page) = app.get_page(&format!("/surveys/exp/export/crosstab.csv?{query}")).await;
+    let page = unescape(&page);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = "by: WHY is not a single or multiple choice question";
+    assert!(page.contains(&format!("<a href=\"#crosstab-by\">{message}")), "the summary links to the field: {page}");
+    assert!(page.contains(&format!("id=\"crosstab-by-error\">{message}")), "the message at the field");
+    let form =
+        page.split("action=\"/surveys/exp/export/crosstab.csv\"").nth(1).unwrap().split("</form>").next().unwrap();
+    assert!(form.contains("<option value=\"es\" selected>es</option>"), "the options as given: {form}");
+    assert!(
+        form.contains("id=\"crosstab-include_partial\" name=\"include_partial\" type=\"checkbox\" value=\"1\" checked")
+    );
+    let other =
+        page.split("action=\"/surveys/exp/export/responses.csv\"").nth(1).unwrap().split("</form>").next().unwrap();
+    assert!(!other.contains(" selected>es<") && !other.contains("aria-invalid"), "other files' forms as they were");
+    // An option the file has no field for: the message at its form.
+    let (status, page) = app.get_page("/surveys/exp/export/closed.csv?question=WHY").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(unescape(&page).contains("<a href=\"#closed-options\">question: does not apply to closed"), "{page}");
 }
 
 #[tokio::test]
@@ -698,10 +735,11 @@ async fn a_large_export_streams_every_row() {
     assert!(rows[1..].iter().all(|r| r[langs] == "chinese" && r[chinese] == "1"));
 
     // Responses are read in id order without SQLite sorting them in memory.
+    let params = fieldwork::export::store::responses_params(survey, &Default::default());
     let plan: Vec<String> = conn
-        .prepare(&format!("EXPLAIN QUERY PLAN {}", fieldwork::export::responses::QUERY))
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", *fieldwork::export::store::RESPONSES))
         .unwrap()
-        .query_map(rusqlite::params![survey, false], |r| r.get::<_, String>(3))
+        .query_map(&*params.named(), |r| r.get::<_, String>(3))
         .unwrap()
         .map(Result::unwrap)
         .collect();

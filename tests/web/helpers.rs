@@ -15,6 +15,12 @@ use reqwest::cookie::Jar;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Files of the reference folder `../shared/`, for the tests that check against them: the unit
+/// tests' own helper, compiled here by its path.
+#[path = "../../src/shared_folder.rs"]
+mod shared_folder;
+pub use shared_folder::shared_file;
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Cheap argon2 parameters: tests log in hundreds of times.

@@ -269,7 +269,7 @@ impl Param {
             Param::CodeKey => "MOT_ACCESS".into(),
             Param::MailKind => "invitation".into(),
             Param::Language => "en".into(),
-            Param::AnalysisFile => "closed.csv".into(),
+            Param::AnalysisFile => "tallies.svg".into(),
             Param::ExportFile => "responses.csv".into(),
             Param::PageIndex => "0".into(),
             Param::Token => "A".repeat(43),

@@ -76,6 +76,34 @@ async fn the_csrf_token_is_also_accepted_in_a_header() {
 }
 
 #[tokio::test]
+async fn a_token_in_the_url_is_refused_and_upload_forms_carry_theirs_in_the_body() {
+    let app = TestApp::spawn().await;
+    app.add_user("ana@example.org", Role::Admin);
+    app.login("ana@example.org", PASSWORD).await;
+    let token = app.csrf_token().await;
+
+    // A URL is kept in the address bar, the history and logs: a token there does not count.
+    let in_url = app.url(&format!("/admin/users?csrf_token={token}"));
+    let form = app.client.post(&in_url).form(&[("email", "new@example.org"), ("role", "coder")]).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::FORBIDDEN);
+    let toml = crate::surveys::SMALL;
+    let upload = [("file", Some("q.toml"), toml.as_bytes())];
+    let uploaded = crate::surveys::post_multipart(&app, &format!("/surveys/import?csrf_token={token}"), &upload).await;
+    assert_eq!(uploaded.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM users WHERE email = 'new@example.org'"), 0);
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM surveys"), 0);
+
+    // The upload form sends it as a field of its body (`upload_through_form` checks the form's
+    // action has no query), so a failed upload comes back at an address without it.
+    let nonsense = [("file", Some("q.toml"), &b"nonsense"[..])];
+    let failed = crate::surveys::upload_through_form(&app, "/surveys", "/surveys/import", &nonsense).await;
+    assert_eq!(failed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(failed.url().query(), None);
+    let imported = crate::surveys::upload_through_form(&app, "/surveys", "/surveys/import", &upload).await;
+    assert_eq!(imported.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
 async fn a_coder_cannot_reach_account_management() {
     let app = TestApp::spawn().await;
     app.add_user("cody@example.org", Role::Coder);

@@ -172,13 +172,30 @@ pub async fn post_multipart(app: &TestApp, path: &str, parts: &[Part<'_>]) -> re
 /// A file to upload: its name and content.
 pub type Upload<'a> = (&'a str, &'a [u8]);
 
-/// Submits the import form as a browser does: the token in the action's query string, a file
-/// part (empty when no file was chosen) and the pasted text.
+/// Submits the import form as a browser does: a file part (empty when no file was chosen) and the
+/// pasted text.
 pub async fn import(app: &TestApp, file: Option<Upload<'_>>, pasted: &str) -> reqwest::Response {
-    let list = page(app, "/surveys").await;
-    let action = form_action(&list, "/surveys/import?").expect("the import form");
     let (filename, content) = file.unwrap_or(("", b""));
-    post_multipart(app, &action, &[("file", Some(filename), content), ("toml", None, pasted.as_bytes())]).await
+    let parts = [("file", Some(filename), content), ("toml", None, pasted.as_bytes())];
+    upload_through_form(app, "/surveys", "/surveys/import", &parts).await
+}
+
+/// Submits the upload form whose action is `action` on the page at `page_path`, as a browser does:
+/// the form's own CSRF field first (in the body: never in the action's URL), then `parts`.
+pub async fn upload_through_form(
+    app: &TestApp,
+    page_path: &str,
+    action: &str,
+    parts: &[Part<'_>],
+) -> reqwest::Response {
+    let html = page(app, page_path).await;
+    assert_eq!(form_action(&html, action).as_deref(), Some(action), "the upload form, its action without a query");
+    let fields = form_fields(&html, action);
+    let token = fields.iter().find(|(name, _)| name == "csrf_token").map(|(_, v)| v.clone());
+    let token = token.expect("the upload form carries the CSRF token in a field");
+    let mut all: Vec<Part<'_>> = vec![("csrf_token", None, token.as_bytes())];
+    all.extend_from_slice(parts);
+    post_multipart(app, action, &all).await
 }
 
 /// POSTs exactly these fields.

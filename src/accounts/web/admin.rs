@@ -234,10 +234,7 @@ pub async fn audit(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response> {
     let (prefix, actor) = (query.action.trim().to_string(), query.actor.trim().to_string());
-    let mut entries = state.db.read(move |conn| audit::recent(conn, &prefix, &actor, 500)).await?;
-    for entry in &mut entries {
-        entry.at = crate::web::time_zone::display(&entry.at, &admin.time_zone);
-    }
+    let entries = state.db.read(move |conn| audit::recent(conn, &prefix, &actor, 500)).await?;
     let own = context! { entries, action => query.action, actor => query.actor, time_zone => admin.time_zone };
     Ok(page.render("accounts/audit.html", own)?.into_response())
 }

@@ -361,7 +361,7 @@ pub async fn resolve_review(
         .write(move |tx| {
             let mut resolved = 0;
             for (coding, code) in &choices {
-                if ops::resolve_review(tx, id, *coding, code)? {
+                if store::resolve_review(tx, id, *coding, code)? {
                     resolved += 1;
                 }
             }

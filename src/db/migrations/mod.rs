@@ -3,6 +3,7 @@
 //! A migration that SQL cannot express also has a step in Rust (`rust_step`), run after its SQL
 //! in the same transaction and recorded with it; a step is as frozen as a landed SQL file.
 
+mod coding_source;
 mod line_breaks;
 mod paradata_columns;
 
@@ -31,6 +32,8 @@ fn rust_step(version: i64) -> Option<Step> {
     match version {
         // Answers and notes with LF line breaks, passages moved to keep their text.
         6 => Some(line_breaks::migrate),
+        // The `source` column of codings, where it is missing.
+        13 => Some(coding_source::migrate),
         // The paradata columns of `responses`, added where missing.
         14 => Some(paradata_columns::migrate),
         _ => None,

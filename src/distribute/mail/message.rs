@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::fill::fill;
-use super::{Kind, defaults, store};
+use super::{Kind, Template, defaults, store};
 use crate::db::DbError;
 use crate::distribute::participants::Attributes;
 use crate::survey::model::SurveyDefinition;
@@ -18,21 +18,6 @@ use crate::survey::model::SurveyDefinition;
 /// Longest subject and body a researcher may save, in characters.
 const MAX_SUBJECT: usize = 300;
 const MAX_BODY: usize = 20_000;
-
-/// A message's subject and body, as minijinja sources.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Template {
-    pub subject: String,
-    pub body: String,
-    /// True when the survey has its own; false for a built-in one.
-    pub custom: bool,
-}
-
-impl Template {
-    fn built_in((subject, body): (&str, &str)) -> Template {
-        Template { subject: subject.to_string(), body: body.to_string(), custom: false }
-    }
-}
 
 /// The language a participant is written to: theirs when the survey offers it, else the
 /// survey's default.

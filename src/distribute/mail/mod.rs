@@ -21,6 +21,22 @@ use serde::Serialize;
 pub use smtp::Mailer;
 pub use web::{opt_out_router, router};
 
+/// A message's subject and body, as minijinja sources: a survey's own (`store`) or a built-in
+/// one (`defaults`), which `message` chooses between and renders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Template {
+    pub subject: String,
+    pub body: String,
+    /// True when the survey has its own; false for a built-in one.
+    pub custom: bool,
+}
+
+impl Template {
+    fn built_in((subject, body): (&str, &str)) -> Template {
+        Template { subject: subject.to_string(), body: body.to_string(), custom: false }
+    }
+}
+
 /// What a message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -4,8 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::Kind;
-use super::message::Template;
+use super::{Kind, Template};
 use crate::db::{DbError, now_rfc3339};
 
 /// The error recorded for a delivery found `sending` at start-up.

@@ -112,7 +112,7 @@ async fn recover(state: &AppState) -> Result<(), DbError> {
         .write(|tx| {
             let affected = store::fail_interrupted(tx)?;
             for (mailing, survey, count) in &affected {
-                let slug = survey_slug(tx, *survey)?;
+                let slug = crate::survey::store::slug_of(tx, *survey)?;
                 let details = format!("mailing {mailing}: {count} message(s) may or may not have been delivered");
                 audit::record(tx, None, "mail.interrupted", &slug, &details)?;
             }
@@ -123,10 +123,6 @@ async fn recover(state: &AppState) -> Result<(), DbError> {
         tracing::warn!(mailing, count, "deliveries interrupted by a stop were marked failed; retry them by hand");
     }
     Ok(())
-}
-
-fn survey_slug(conn: &Connection, survey_id: i64) -> Result<String, DbError> {
-    Ok(conn.query_row("SELECT slug FROM surveys WHERE id = ?1", [survey_id], |r| r.get(0))?)
 }
 
 /// A message committed as `sending`, ready for the SMTP server.
@@ -189,7 +185,7 @@ fn compose(conn: &Connection, next: &Next, key: &LinkKey, base_url: &str) -> Res
     let Some(participant) = participants::find(conn, next.survey_id, next.participant_id)? else {
         return Ok(Err("the participant was removed".into()));
     };
-    let slug = survey_slug(conn, next.survey_id)?;
+    let slug = crate::survey::store::slug_of(conn, next.survey_id)?;
     let Some(survey) = crate::survey::store::find_by_slug(conn, &slug)? else {
         return Ok(Err("the survey was removed".into()));
     };

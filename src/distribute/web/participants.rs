@@ -15,8 +15,7 @@ use crate::app::AppState;
 use crate::audit;
 use crate::distribute::access;
 use crate::distribute::import::{self, RowProblem};
-use crate::distribute::links::{self, LinkColumns};
-use crate::distribute::participants::{self, Participant, ParticipantFilter};
+use crate::distribute::participants::{self, LinkColumns, Participant, ParticipantFilter};
 use crate::error::Result;
 use crate::survey::store::StoredSurvey;
 use crate::web::page::flash;
@@ -219,7 +218,7 @@ pub async fn links_csv(
         .db
         .read(move |conn| {
             let mut out = Vec::new();
-            links::write_csv(conn, &key, &base_url, (id, &file_slug), LinkColumns::ForMailMerge, &mut out)?;
+            participants::write_links(conn, &key, &base_url, (id, &file_slug), LinkColumns::ForMailMerge, &mut out)?;
             Ok(out)
         })
         .await?;

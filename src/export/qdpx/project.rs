@@ -107,6 +107,11 @@ pub fn memo_guid(id: i64) -> String {
     derived_guid("fieldwork-memo", &id.to_string())
 }
 
+/// The note about a machine-coder model that the codings accepted from its suggestions refer to.
+pub fn model_note_guid(hash: &str) -> String {
+    derived_guid("fieldwork-model", hash)
+}
+
 /// A stored RFC 3339 time; `None` for anything else, such as an anonymous response's date alone.
 fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()

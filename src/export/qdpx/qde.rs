@@ -12,7 +12,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
 use rusqlite::Connection;
 
-use super::project::{Journal, Project, Summary, memo_guid, user_guid};
+use super::project::{Journal, Project, Summary, memo_guid, model_note_guid, user_guid};
 use super::rows::{self, AnswerMemo, MemoOn, Statements};
 use super::selections::{self, Choice, Selection};
 use super::sources::{self, Source, source_text};
@@ -162,11 +162,40 @@ fn notes<W: Write>(
         end(w, "Note")?;
         Ok(())
     })?;
+    for (hash, trained_at, version) in rows::model_sources(conn, project.codebook_id)? {
+        wrapper.child(w)?;
+        model_note(w, &hash, trained_at.as_deref(), version)?;
+    }
     if let Some(journal) = &summary.journal {
         wrapper.child(w)?;
         journal_note(w, conn, project, journal)?;
     }
     Ok(wrapper.close(w)?)
+}
+
+/// The note about a machine-coder model, which each coding accepted from its suggestions refers
+/// to (`<Coding><NoteRef>`): the coder applied the code, and the model suggested it.
+fn model_note<W: Write>(
+    w: &mut Writer<W>,
+    hash: &str,
+    trained_at: Option<&str>,
+    version: Option<i64>,
+) -> std::io::Result<()> {
+    let guid = model_note_guid(hash);
+    let name = format!("Machine coder {}", crate::suggest::model::short_hash(hash));
+    start(w, "Note", &[("guid", guid.as_str()), ("name", &name)])?;
+    let trained = match (trained_at, version) {
+        (Some(at), Some(version)) => format!(" It was trained at {at} on the consensus of codebook version {version}."),
+        _ => String::new(),
+    };
+    let body = format!(
+        "The codings that refer to this note were suggested by fieldwork's machine coder, model {hash} \
+         (coder machine:{}), and accepted by the coder named on each coding.{trained} See fieldwork's \
+         docs/machine-coder.md for how the model was trained and measured.",
+        crate::suggest::model::short_hash(hash)
+    );
+    text(w, "PlainTextContent", &body)?;
+    end(w, "Note")
 }
 
 /// A memo on an answer, with a selection of the whole answer in its source (`answer`, `None`
@@ -299,6 +328,9 @@ fn selection_element<W: Write>(
         attrs.extend(by.iter().copied());
         start(w, "Coding", &attrs)?;
         empty(w, "CodeRef", &[("targetGUID", code_guid)])?;
+        if let Some(hash) = &selection.coding.source {
+            empty(w, "NoteRef", &[("targetGUID", &model_note_guid(hash))])?;
+        }
         end(w, "Coding")?;
     }
     end(w, "PlainTextSelection")

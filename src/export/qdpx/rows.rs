@@ -54,6 +54,8 @@ pub struct CodingRow {
     pub code_key: String,
     pub passage: Option<(i64, i64)>,
     pub created_at: String,
+    /// The machine coder's model hash when the coding was an accepted suggestion.
+    pub source: Option<String>,
 }
 
 /// A memo on an answer.
@@ -81,7 +83,7 @@ pub const RESPONSES: &str = "SELECT r.id, r.updated_at, a.question, a.item, a.va
      WHERE +r.survey_id = ?1 ORDER BY r.id";
 
 /// A codebook's codings in the order of the `codings_unit` index: no sort.
-const CODINGS: &str = "SELECT response_id, id, question, coder_id, layer, code_key, span_start, span_end, created_at \
+const CODINGS: &str = "SELECT response_id, id, question, coder_id, layer, code_key, span_start, span_end, created_at, source \
      FROM codings WHERE codebook_id = ?1 ORDER BY response_id, question, id";
 
 /// Memos on answers in the order of the `memos_unit` index.
@@ -146,6 +148,7 @@ impl<'c> Statements<'c> {
                     code_key: r.get(5)?,
                     passage: span.0.zip(span.1),
                     created_at: r.get(8)?,
+                    source: r.get(9)?,
                 })
             };
             let memo: fn(&rusqlite::Row) -> rusqlite::Result<AnswerMemo> = |r| {
@@ -282,6 +285,21 @@ pub fn for_each_memo(
         each(memo?)?;
     }
     Ok(())
+}
+
+/// A machine-coder model whose suggestions codings came from: (hash, when it was trained,
+/// codebook version), the last two unknown for a model no longer stored.
+pub type ModelSource = (String, Option<String>, Option<i64>);
+
+/// The models whose suggestions codings of the codebook came from.
+pub fn model_sources(conn: &Connection, codebook_id: i64) -> Result<Vec<ModelSource>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT s.source, m.trained_at, m.codebook_version FROM (SELECT DISTINCT source FROM codings \
+         WHERE codebook_id = ?1 AND source IS NOT NULL) s \
+         LEFT JOIN suggest_models m ON m.codebook_id = ?1 AND m.hash = s.source ORDER BY s.source",
+    )?;
+    let rows = stmt.query_map([codebook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// (id, email, name) of each of these users, by id; the name is the email for an account without one.

@@ -29,6 +29,8 @@ pub struct Selection {
 pub struct CodingRef {
     pub guid: String,
     pub code_key: String,
+    /// The model hash of an accepted suggestion: the coding refers to the model's note.
+    pub source: Option<String>,
 }
 
 /// What decides which codings become selections.
@@ -108,6 +110,7 @@ pub fn attach(sources: &mut [Source], respondent: &Respondent, choice: &Choice) 
             coding: CodingRef {
                 guid: derived_guid("fieldwork-coding", &row.id.to_string()),
                 code_key: row.code_key.clone(),
+                source: row.source.clone(),
             },
             made: row.id,
         });

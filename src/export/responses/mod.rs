@@ -1,21 +1,23 @@
 //! The wide `responses` file: one row per response, its own columns, its paradata (consent, the
 //! device class, the furthest page reached, the seconds spent on each page, the orders randomised
 //! elements were shown in), then one column per answer in survey order. Answers are stored long
-//! and pivoted here while they stream out of SQLite: the rows come ordered by response, and a row
-//! is written each time the response changes. `cells.rs` turns a response into its cells, with a
-//! code in every empty answer cell that says why it is empty when missing-data codes are asked for.
+//! and pivoted here while they stream out of SQLite: the rows (`store::RESPONSES`) come ordered by
+//! response, and a row is written each time the response changes. `cells.rs` turns a response
+//! into its cells, with a code in every empty answer cell that says why it is empty when
+//! missing-data codes are asked for.
 
 mod cells;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
-use super::stream::{CsvExportError, Plan};
+use super::store;
+use super::stream::{BadOption, CsvExportError, Plan};
 use crate::answer::{Naming, OTHER, Rows};
 use crate::csv_out::CsvWriter;
-use crate::paradata::{self, trail::Trail, trail::Visit};
+use crate::paradata::{self, trail::Trail};
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
 use crate::survey::validate::CompiledSurvey;
@@ -23,22 +25,6 @@ use crate::survey::validate::CompiledSurvey;
 /// The response's own columns, first in every row.
 pub const RESPONSE_COLUMNS: [&str; 7] =
     ["response_id", "status", "survey_version", "language", "started_at", "submitted_at", "duration_s"];
-
-/// Every response of a survey with its answers, ordered by response. Responses are read in rowid
-/// order (the `+` keeps SQLite from reading them through the survey's index), so SQLite never
-/// sorts: each response's answers come from the answers table's primary key as the scan reaches
-/// it, and memory does not grow with the survey.
-pub const QUERY: &str = "SELECT r.id, r.status, r.survey_version, r.language, r.started_at, r.submitted_at, \
-     r.duration_s, a.question, a.item, a.value, r.participant_id, r.consent_version, r.consent_at, r.device, \
-     r.page_index FROM live_responses r LEFT JOIN answers a ON a.response_id = r.id \
-     WHERE +r.survey_id = ?1 AND (?2 OR r.is_complete) ORDER BY r.id";
-
-/// A response's page visits, in the order they were saved (the table's key: no sorting).
-pub const VISITS: &str =
-    "SELECT page, language, shown_at, saved_at FROM page_visits WHERE response_id = ?1 ORDER BY seq";
-
-/// The orders a response was shown its randomised elements in.
-const ORDERS: &str = "SELECT element, codes FROM shown_orders WHERE response_id = ?1";
 
 /// Where a column's cells come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,9 +78,7 @@ pub fn participant_columns(conn: &Connection, survey: &StoredSurvey) -> Result<V
     if survey.definition.anonymous {
         return Ok(Vec::new());
     }
-    let any: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM participants WHERE survey_id = ?1)", [survey.id], |r| r.get(0))?;
-    if !any {
+    if !store::has_participants(conn, survey.id)? {
         return Ok(Vec::new());
     }
     let attributes = crate::distribute::participants::attribute_names(conn, survey.id)?;
@@ -108,13 +92,7 @@ const PARTICIPANT_COLUMNS: [&str; 3] = ["participant_email", "participant_name",
 
 /// The participant columns' values for the participant `id`.
 fn participant_values(conn: &Connection, id: i64) -> Result<BTreeMap<String, String>, CsvExportError> {
-    let mut stmt = conn.prepare_cached("SELECT email, name, language, attributes FROM participants WHERE id = ?1")?;
-    let found = stmt
-        .query_row([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-        })
-        .optional()?;
-    let Some((email, name, language, attributes)) = found else { return Ok(BTreeMap::new()) };
+    let Some((email, name, language, attributes)) = store::participant(conn, id)? else { return Ok(BTreeMap::new()) };
     let mut values: BTreeMap<String, String> =
         PARTICIPANT_COLUMNS.iter().map(|c| (*c).to_string()).zip([email, name, language]).collect();
     let attributes: BTreeMap<String, String> = serde_json::from_str(&attributes).unwrap_or_default();
@@ -226,26 +204,15 @@ fn text_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<String> {
     })
 }
 
-/// The paradata of the response `id` read in `r` (a row of `QUERY`), with its visits and orders.
+/// The paradata of the response `id` read in `r` (a row of `store::RESPONSES`), with its visits and orders.
 fn row_paradata(
     conn: &Connection,
     definition: &SurveyDefinition,
     r: &rusqlite::Row,
     id: i64,
 ) -> Result<RowParadata, CsvExportError> {
-    let visits = conn
-        .prepare_cached(VISITS)?
-        .query_map([id], |v| {
-            Ok(Visit { page: v.get(0)?, language: v.get(1)?, shown_at: v.get(2)?, saved_at: v.get(3)? })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let orders = if paradata::randomised(definition).is_empty() {
-        HashMap::new()
-    } else {
-        conn.prepare_cached(ORDERS)?
-            .query_map([id], |o| Ok((o.get::<_, String>(0)?, o.get::<_, String>(1)?)))?
-            .collect::<Result<HashMap<_, _>, _>>()?
-    };
+    let visits = store::visits(conn, id)?;
+    let orders = if paradata::randomised(definition).is_empty() { HashMap::new() } else { store::orders(conn, id)? };
     let position = r.get::<_, i64>(14)?.max(0) as usize;
     Ok(RowParadata {
         complete: r.get::<_, String>(1)? == "complete",
@@ -270,14 +237,16 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
     // Display logic decides which empty cells were hidden: the definition is compiled once.
     let survey = CompiledSurvey::compile_stored(definition.clone()).map_err(|errors| {
         let problems = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-        CsvExportError::BadOption(format!("the survey's definition does not compile: {problems}"))
+        let reason = format!("the survey's definition does not compile: {problems}");
+        CsvExportError::BadOption(BadOption { option: None, reason })
     })?;
     let missing = plan.missing_codes.then_some(definition.missing_codes);
     let cells = cells::Cells { naming, survey: &survey, missing };
     let mut emit = |row: &Row| w.record(cells.record(&columns, row));
 
-    let mut stmt = conn.prepare(QUERY)?;
-    let mut rows = stmt.query(params![plan.survey.id, plan.include_partial])?;
+    let mut stmt = conn.prepare(&store::RESPONSES)?;
+    let params = store::responses_params(plan.survey.id, &plan.filter);
+    let mut rows = stmt.query(&*params.named())?;
     let mut current: Option<(i64, Row)> = None;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;

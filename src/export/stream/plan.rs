@@ -1,10 +1,13 @@
-//! What an export is asked for (`What`, `ExportOptions`), checked against the survey and its
-//! codebooks: `resolve` gives the `Plan` the writers follow, or says what is wrong.
+//! A request checked: `ExportRequest::resolve` checks every option given against the survey, its
+//! codebooks and what the target (an export file, or the analysis page) takes, and gives the
+//! `Plan` the writers and the page follow, or says which option is wrong and why.
 
 use std::io;
 
 use rusqlite::Connection;
 
+use super::request::{BadOption, ExportRequest, Opt};
+use super::what::What;
 use crate::analysis::data::Filter;
 use crate::analysis::tables::GroupBy;
 use crate::codebook::store::{self as codebooks, NotChosen, StoredCodebook};
@@ -12,120 +15,47 @@ use crate::coding::layers::Layer;
 use crate::csv_out::CsvOptions;
 use crate::db::DbError;
 use crate::export::qdpx::{self, SourcePer, Texts};
-use crate::survey::model::QuestionType;
+use crate::survey::model::{QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
 
-/// The export files, by the name used on the command line and in URLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum What {
-    /// One row per response, one column per answer (wide).
-    Responses,
-    /// What each column of `responses` holds.
-    CodebookDictionary,
-    /// One row per code applied to an answer (long).
-    Codings,
-    /// One row per coded answer, one 0/1 column per code, in a coding layer.
-    CodeMatrix,
-    /// Answers and respondents per code.
-    Tallies,
-    /// Codes by the choices of a closed question, or by language.
-    Crosstab,
-    /// Pairs of codes applied to the same answer.
-    Cooccurrence,
-    /// Frequencies of the closed questions' answers.
-    Closed,
-    /// A REFI-QDA project (a zip) for ATLAS.ti, MAXQDA, NVivo or QualCoder; needs --out.
-    Qdpx,
+/// What a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// One export file.
+    File(What),
+    /// The analysis page, which shows the tables of several files under one set of options.
+    AnalysisPage,
 }
 
-impl What {
-    pub const ALL: [What; 9] = [
-        What::Responses,
-        What::CodebookDictionary,
-        What::Codings,
-        What::CodeMatrix,
-        What::Tallies,
-        What::Crosstab,
-        What::Cooccurrence,
-        What::Closed,
-        What::Qdpx,
-    ];
-
-    pub fn name(self) -> &'static str {
+impl Target {
+    /// The options the target takes; any other one given is refused.
+    pub fn takes(self) -> Vec<Opt> {
         match self {
-            What::Responses => "responses",
-            What::CodebookDictionary => "codebook-dictionary",
-            What::Codings => "codings",
-            What::CodeMatrix => "code-matrix",
-            What::Tallies => "tallies",
-            What::Crosstab => "crosstab",
-            What::Cooccurrence => "cooccurrence",
-            What::Closed => "closed",
-            What::Qdpx => "qdpx",
+            Target::File(what) => what.takes(),
+            Target::AnalysisPage => super::what::CROSSTAB.to_vec(),
         }
     }
 
-    pub fn parse(name: &str) -> Option<What> {
-        What::ALL.into_iter().find(|w| w.name() == name)
+    fn required(self) -> &'static [Opt] {
+        match self {
+            Target::File(what) => what.spec().required,
+            Target::AnalysisPage => &[],
+        }
     }
 
-    /// Whether the file is about coding, and so needs a codebook.
-    pub fn needs_codebook(self) -> bool {
-        matches!(
-            self,
-            What::Codings | What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence | What::Qdpx
-        )
-    }
-
-    /// Whether the file holds the codes of one coding layer (`qdpx` takes a layer too, but by
-    /// default every coder's codings and the consensus).
-    pub fn follows_layer(self) -> bool {
-        matches!(self, What::CodeMatrix | What::Tallies | What::Crosstab | What::Cooccurrence)
-    }
-
-    /// Every file is CSV but the REFI-QDA project, a zip.
-    pub fn is_csv(self) -> bool {
-        self != What::Qdpx
-    }
-
-    /// The file's name in its download address (`/surveys/SLUG/export/…`).
-    pub fn url_file(self) -> String {
-        if self.is_csv() { format!("{}.csv", self.name()) } else { "project.qdpx".into() }
-    }
-
-    /// The name a download is saved under.
-    pub fn file_name(self, slug: &str) -> String {
-        if self.is_csv() { format!("{slug}-{}.csv", self.name()) } else { format!("{slug}.qdpx") }
+    /// For messages: `crosstab` or `the analysis page`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Target::File(what) => what.name(),
+            Target::AnalysisPage => "the analysis page",
+        }
     }
 }
 
-/// The options of an export as given (command-line flags or query parameters), not yet checked.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExportOptions {
-    pub codebook: Option<i64>,
-    /// `default`, `union`, `intersection`, `consensus` or `coder:ID`.
-    pub layer: Option<String>,
-    /// Choice labels in this language instead of codes (`responses`), or the dictionary's language.
-    pub labels: Option<String>,
-    /// Only this open question (coding exports and analysis tables).
-    pub question: Option<String>,
-    /// Cross-tab groups: a closed question's code, or `language`.
-    pub by: Option<String>,
-    /// What one text source of a `qdpx` holds: `answer` or `respondent`.
-    pub per: Option<String>,
-    /// Where a `qdpx` puts the sources' texts: `inline` (in project.qde) or `files`.
-    pub texts: Option<String>,
-    /// What an empty answer cell holds (`responses`, and the dictionary says so): `empty`, or
-    /// `codes`, the survey's code for why it is empty.
-    pub missing: Option<String>,
-    pub include_partial: bool,
-    pub csv: CsvOptions,
-}
-
-/// A checked export: everything needed to write it.
+/// A checked request: everything needed to write an export or show the analysis page.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub what: What,
+    pub target: Target,
     pub survey: StoredSurvey,
     pub codebook: Option<StoredCodebook>,
     pub layer: Layer,
@@ -137,8 +67,11 @@ pub struct Plan {
     pub texts: Texts,
     /// Empty answer cells hold the code of their reason (not shown, not reached, skipped).
     pub missing_codes: bool,
-    pub include_partial: bool,
+    /// Which responses count (and the participant attribute a cross-tab groups by).
+    pub filter: Filter,
     pub csv: CsvOptions,
+    /// The request as it was given, for links to the same tables.
+    pub request: ExportRequest,
 }
 
 impl Plan {
@@ -149,7 +82,7 @@ impl Plan {
 
     /// The export and its options, for the audit log.
     pub fn describe(&self) -> String {
-        let mut parts = vec![self.what.name().to_string()];
+        let mut parts = vec![self.target.describe().to_string()];
         if let Some(book) = &self.codebook {
             parts.push(format!("codebook {}", book.id));
             parts.push(format!("layer {}", self.layer.name()));
@@ -161,7 +94,7 @@ impl Plan {
             GroupBy::Question(code) => format!("by {code}"),
             GroupBy::Attribute(name) => format!("by participant attribute {name}"),
         }));
-        if self.what == What::Qdpx {
+        if self.target == Target::File(What::Qdpx) {
             parts.push(format!(
                 "one source per {}",
                 if self.per == SourcePer::Answer { "answer" } else { "respondent" }
@@ -171,22 +104,18 @@ impl Plan {
         if self.missing_codes {
             parts.push("missing-data codes".into());
         }
-        if self.include_partial {
+        let f = &self.filter;
+        parts.extend(f.language.as_ref().map(|l| format!("responses in {l}")));
+        parts.extend(f.from.as_ref().map(|d| format!("started from {d}")));
+        parts.extend(f.to.as_ref().map(|d| format!("started until {d}")));
+        parts.extend(f.answer.as_ref().map(|(q, c)| format!("respondents who answered {q}={c}")));
+        if f.include_partial {
             parts.push("with partial responses".into());
         }
         if !self.csv.protect_formulas {
             parts.push("without formula protection".into());
         }
         parts.join(", ")
-    }
-
-    /// The analysis filter the same options mean.
-    pub(super) fn filter(&self) -> Filter {
-        let group_attribute = match &self.by {
-            Some(GroupBy::Attribute(name)) => Some(name.clone()),
-            _ => None,
-        };
-        Filter { include_partial: self.include_partial, group_attribute, ..Filter::default() }
     }
 }
 
@@ -196,9 +125,9 @@ pub enum CsvExportError {
     /// The survey does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// An option that cannot be used; the message says why and what would do.
+    /// An option that cannot be used; the message says which, why and what would do.
     #[error("{0}")]
-    BadOption(String),
+    BadOption(BadOption),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("could not write the CSV: {0}")]
@@ -212,6 +141,12 @@ pub enum CsvExportError {
 impl From<rusqlite::Error> for CsvExportError {
     fn from(err: rusqlite::Error) -> Self {
         CsvExportError::Db(err.into())
+    }
+}
+
+impl From<BadOption> for CsvExportError {
+    fn from(bad: BadOption) -> Self {
+        CsvExportError::BadOption(bad)
     }
 }
 
@@ -236,129 +171,187 @@ impl CsvExportError {
     }
 }
 
-pub(super) fn bad(message: impl Into<String>) -> CsvExportError {
-    CsvExportError::BadOption(message.into())
+pub(crate) fn bad(option: Opt, reason: impl Into<String>) -> CsvExportError {
+    CsvExportError::BadOption(BadOption::new(option, reason))
 }
 
-/// Checks the options against the survey and its codebooks.
-pub fn resolve(conn: &Connection, slug: &str, what: What, options: &ExportOptions) -> Result<Plan, CsvExportError> {
-    let survey = crate::survey::store::find_by_slug(conn, slug)?
-        .ok_or_else(|| CsvExportError::NotFound(format!("there is no survey with the address \"{slug}\"")))?;
-    let definition = &survey.definition;
-    let layer_text = options.layer.as_deref().unwrap_or("default");
-    let layer = Layer::parse(layer_text).ok_or_else(|| {
-        bad(format!("layer \"{layer_text}\" is not one of default, union, intersection, consensus or coder:ID"))
-    })?;
-    if let Layer::Coder(id) = layer {
-        let known: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)", [id], |r| r.get(0))?;
-        if !known {
-            return Err(bad(format!("layer coder:{id}: there is no account with the id {id}")));
+/// The survey at `slug`, or why not: what the command line asks first.
+pub fn find_survey(conn: &Connection, slug: &str) -> Result<StoredSurvey, CsvExportError> {
+    crate::survey::store::find_by_slug(conn, slug)?
+        .ok_or_else(|| CsvExportError::NotFound(format!("there is no survey with the address \"{slug}\"")))
+}
+
+impl ExportRequest {
+    /// Checks the request for `target` against `survey` and its codebooks: every option given
+    /// must be one the target takes, with a value the survey has.
+    pub fn resolve(&self, conn: &Connection, survey: StoredSurvey, target: Target) -> Result<Plan, CsvExportError> {
+        let (takes, given) = (target.takes(), self.given());
+        if let Some(option) = given.iter().find(|o| !takes.contains(o)) {
+            let names: Vec<&str> = takes.iter().map(|o| o.name()).collect();
+            let reason = format!("does not apply to {}, which takes {}", target.describe(), names.join(", "));
+            return Err(bad(*option, reason));
         }
+        if let Some(option) = target.required().iter().find(|o| !given.contains(o)) {
+            return Err(bad(*option, format!("{} needs it: {}", target.describe(), BY_VALUES)));
+        }
+        let definition = &survey.definition;
+        let by = self.group_by(conn, &survey)?;
+        let filter = Filter {
+            include_partial: self.include_partial,
+            language: self.language.as_ref().map(|l| language(definition, Opt::Language, l)).transpose()?,
+            from: self.from.as_ref().map(|d| day(Opt::From, d)).transpose()?,
+            to: self.to.as_ref().map(|d| day(Opt::To, d)).transpose()?,
+            answer: self.answer.as_ref().map(|a| answer(definition, a)).transpose()?,
+            group_attribute: match &by {
+                Some(GroupBy::Attribute(name)) => Some(name.clone()),
+                _ => None,
+            },
+        };
+        if let (Some(from), Some(to)) = (&filter.from, &filter.to)
+            && from > to
+        {
+            return Err(bad(Opt::To, format!("{to} is before from ({from}): no response could start in between")));
+        }
+        if let Some(code) = &self.question {
+            definition.open_question(code).map_err(|why| bad(Opt::Question, why))?;
+        }
+        Ok(Plan {
+            target,
+            layer: self.layer(conn)?,
+            labels: self.labels.as_ref().map(|l| language(definition, Opt::Labels, l)).transpose()?,
+            question: self.question.clone(),
+            by,
+            per: match self.per.as_deref() {
+                None | Some("answer") => SourcePer::Answer,
+                Some("respondent") => SourcePer::Respondent,
+                Some(other) => return Err(bad(Opt::Per, format!("\"{other}\" is not answer or respondent"))),
+            },
+            texts: match self.texts.as_deref() {
+                None => Texts::default(),
+                Some("inline") => Texts::Inline,
+                Some("files") => Texts::Files,
+                Some(other) => return Err(bad(Opt::Texts, format!("\"{other}\" is not inline or files"))),
+            },
+            missing_codes: match self.missing.as_deref() {
+                None | Some("empty") => false,
+                Some("codes") => true,
+                Some(other) => return Err(bad(Opt::Missing, format!("\"{other}\" is not empty or codes"))),
+            },
+            filter,
+            csv: CsvOptions { bom: self.bom, protect_formulas: !self.no_formula_protection },
+            codebook: self.codebook(conn, &survey, target)?,
+            request: self.clone(),
+            survey,
+        })
     }
-    if let Some(language) = &options.labels
-        && !definition.languages.contains(language)
-    {
-        let known = definition.languages.join(", ");
-        return Err(bad(format!("labels: the survey has no language \"{language}\" (it has {known})")));
+
+    fn layer(&self, conn: &Connection) -> Result<Layer, CsvExportError> {
+        let text = self.layer.as_deref().unwrap_or("default");
+        let layer = Layer::parse(text).ok_or_else(|| {
+            bad(Opt::Layer, format!("\"{text}\" is not one of default, union, intersection, consensus or coder:ID"))
+        })?;
+        if let Layer::Coder(id) = layer
+            && crate::accounts::store::find(conn, id)?.is_none()
+        {
+            return Err(bad(Opt::Layer, format!("coder:{id}: there is no account with the id {id}")));
+        }
+        Ok(layer)
     }
-    if let Some(code) = &options.question {
-        definition.open_question(code).map_err(|why| bad(format!("question: {why}")))?;
-    }
-    let by = match options.by.as_deref() {
-        None => None,
-        Some("language") => Some(GroupBy::Language),
-        Some(by) if by.starts_with("attribute:") => {
-            let name = &by["attribute:".len()..];
-            let known = crate::distribute::participants::attribute_names(conn, survey.id)?;
+
+    fn group_by(&self, conn: &Connection, survey: &StoredSurvey) -> Result<Option<GroupBy>, CsvExportError> {
+        let definition = &survey.definition;
+        let Some(by) = self.by.as_deref() else { return Ok(None) };
+        if by == "language" {
+            return Ok(Some(GroupBy::Language));
+        }
+        if let Some(name) = by.strip_prefix("attribute:") {
             if definition.anonymous {
-                return Err(bad("by: an anonymous survey links no response to a participant's attributes".to_string()));
+                return Err(bad(Opt::By, ANONYMOUS));
             }
+            let known = crate::distribute::participants::attribute_names(conn, survey.id)?;
             if !known.iter().any(|k| k == name) {
-                return Err(bad(format!(
-                    "by: the participant list has no attribute \"{name}\" (it has: {})",
-                    known.join(", ")
-                )));
+                let has = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                return Err(bad(Opt::By, format!("the participant list has no attribute \"{name}\" (it has: {has})")));
             }
-            Some(GroupBy::Attribute(name.to_string()))
+            return Ok(Some(GroupBy::Attribute(name.to_string())));
         }
-        Some(code) => match definition.question(code) {
-            Some(q) if matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice) => {
-                Some(GroupBy::Question(code.to_string()))
-            }
-            Some(_) => return Err(bad(format!("by: {code} is not a single or multiple choice question"))),
-            None => return Err(bad(format!("by: the survey has no question {code} (or use by=language)"))),
-        },
-    };
-    if what == What::Crosstab && by.is_none() {
-        return Err(bad("crosstab needs by: a single or multiple choice question's code, or language"));
-    }
-    let per = match (options.per.as_deref(), what) {
-        (None, _) => SourcePer::Answer,
-        (Some(_), w) if w.is_csv() => return Err(bad("per applies only to qdpx")),
-        (Some("answer"), _) => SourcePer::Answer,
-        (Some("respondent"), _) => SourcePer::Respondent,
-        (Some(other), _) => return Err(bad(format!("per: \"{other}\" is not answer or respondent"))),
-    };
-    let texts = match (options.texts.as_deref(), what) {
-        (None, _) => Texts::default(),
-        (Some(_), w) if w.is_csv() => return Err(bad("texts applies only to qdpx")),
-        (Some("inline"), _) => Texts::Inline,
-        (Some("files"), _) => Texts::Files,
-        (Some(other), _) => return Err(bad(format!("texts: \"{other}\" is not inline or files"))),
-    };
-    let missing_codes = match (options.missing.as_deref(), what) {
-        (None | Some("empty"), _) => false,
-        (Some(_), w) if !matches!(w, What::Responses | What::CodebookDictionary) => {
-            return Err(bad("missing applies only to responses and codebook-dictionary"));
-        }
-        (Some("codes"), _) => true,
-        (Some(other), _) => return Err(bad(format!("missing: \"{other}\" is not empty or codes"))),
-    };
-    if what == What::Qdpx {
-        // The project has every complete response and open question, in no spreadsheet: a CSV
-        // option would be silently ignored, so it is refused.
-        let csv_only = [
-            ("labels", options.labels.is_some()),
-            ("question", options.question.is_some()),
-            ("by", options.by.is_some()),
-            ("include_partial", options.include_partial),
-            ("bom", options.csv.bom),
-            ("no_formula_protection", !options.csv.protect_formulas),
-        ];
-        if let Some((name, _)) = csv_only.iter().find(|(_, given)| *given) {
-            return Err(bad(format!("{name} applies only to the CSV files, not to qdpx")));
+        match definition.question(by) {
+            Some(q) if is_choice(q.kind) => Ok(Some(GroupBy::Question(by.to_string()))),
+            Some(_) => Err(bad(Opt::By, format!("{by} is not a single or multiple choice question; {BY_VALUES}"))),
+            None => Err(bad(Opt::By, format!("the survey has no question {by}; {BY_VALUES}"))),
         }
     }
-    // A project is addressed by its codebook: an unknown one is not found. For a CSV file it is
-    // one option among others.
-    let unknown = if what == What::Qdpx { CsvExportError::NotFound } else { CsvExportError::BadOption };
-    let codebook =
-        if what.needs_codebook() { Some(choose_codebook(conn, &survey, options.codebook, unknown)?) } else { None };
-    Ok(Plan {
-        what,
-        codebook,
-        layer,
-        labels: options.labels.clone(),
-        question: options.question.clone(),
-        by,
-        per,
-        texts,
-        missing_codes,
-        include_partial: options.include_partial,
-        csv: options.csv,
-        survey,
-    })
+
+    fn codebook(
+        &self,
+        conn: &Connection,
+        survey: &StoredSurvey,
+        target: Target,
+    ) -> Result<Option<StoredCodebook>, CsvExportError> {
+        if let Target::File(what) = target
+            && !what.spec().needs_codebook
+        {
+            return Ok(None);
+        }
+        let given = self.codebook.map(|id| id.to_string());
+        let chosen = codebooks::choose(conn, survey.id, &survey.slug, given.as_deref())?;
+        match (chosen, target) {
+            (Ok(book), _) => Ok(Some(book)),
+            // The page shows the first of several codebooks, and the closed questions without one.
+            (Err(NotChosen::Several { .. } | NotChosen::NoCodebook { .. }), Target::AnalysisPage) => {
+                Ok(codebooks::for_survey(conn, survey.id)?.into_iter().next())
+            }
+            // A project is addressed by its codebook: an unknown one is not found.
+            (Err(why @ NotChosen::Unknown { .. }), Target::File(What::Qdpx)) => {
+                Err(CsvExportError::NotFound(format!("codebook: {why}")))
+            }
+            (Err(why), _) => Err(bad(Opt::Codebook, why.to_string())),
+        }
+    }
 }
 
-fn choose_codebook(
-    conn: &Connection,
-    survey: &StoredSurvey,
-    id: Option<i64>,
-    unknown: fn(String) -> CsvExportError,
-) -> Result<StoredCodebook, CsvExportError> {
-    let given = id.map(|id| id.to_string());
-    codebooks::choose(conn, survey.id, &survey.slug, given.as_deref())?.map_err(|why| match why {
-        NotChosen::Unknown { .. } => unknown(format!("codebook: {why}")),
-        other => bad(other.to_string()),
-    })
+/// What `by` may be.
+const BY_VALUES: &str = "give a single or multiple choice question's code, language, or attribute:NAME";
+
+/// Why an anonymous survey has no cross-tab by participant attribute.
+pub const ANONYMOUS: &str = "the survey is anonymous, so no response is linked to a participant and there are no \
+                             participant attributes to group by";
+
+fn is_choice(kind: QuestionType) -> bool {
+    matches!(kind, QuestionType::SingleChoice | QuestionType::MultipleChoice)
+}
+
+/// A language of the survey.
+fn language(definition: &SurveyDefinition, option: Opt, given: &str) -> Result<String, CsvExportError> {
+    if definition.languages.iter().any(|l| l == given) {
+        return Ok(given.to_string());
+    }
+    let known = definition.languages.join(", ");
+    Err(bad(option, format!("the survey has no language \"{given}\" (it has {known})")))
+}
+
+/// A day, `YYYY-MM-DD`.
+fn day(option: Opt, given: &str) -> Result<String, CsvExportError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(given, &format)
+        .map(|_| given.to_string())
+        .map_err(|_| bad(option, format!("\"{given}\" is not a day written YYYY-MM-DD, such as 2026-03-31")))
+}
+
+/// `QUESTION=CHOICE`: a choice (or `other`) of a single or multiple choice question.
+fn answer(definition: &SurveyDefinition, given: &str) -> Result<(String, String), CsvExportError> {
+    let example = "give QUESTION=CHOICE, a single or multiple choice question's code and one of its choices";
+    let (code, choice) = given.split_once('=').ok_or_else(|| bad(Opt::Answer, format!("\"{given}\": {example}")))?;
+    let (code, choice) = (code.trim(), choice.trim());
+    let question = match definition.question(code) {
+        Some(q) if is_choice(q.kind) => q,
+        Some(_) => return Err(bad(Opt::Answer, format!("{code} is not a single or multiple choice question"))),
+        None => return Err(bad(Opt::Answer, format!("the survey has no question {code}; {example}"))),
+    };
+    if question.choice(choice).is_none() && !(question.other && choice == "other") {
+        let mut choices: Vec<&str> = question.choices.iter().map(|c| c.code.as_str()).collect();
+        choices.extend(question.other.then_some("other"));
+        return Err(bad(Opt::Answer, format!("{code} has no choice {choice} (it has {})", choices.join(", "))));
+    }
+    Ok((code.to_string(), choice.to_string()))
 }

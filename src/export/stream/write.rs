@@ -1,4 +1,5 @@
-//! Writing an export as it is read: a CSV file row by row or a REFI-QDA project, to any `Write`
+//! Writing an export as it is read: a CSV file row by row or any other file as its writer
+//! produces it (a REFI-QDA project), to any `Write`
 //! (a file or standard output for the command line), or through a bounded channel to an HTTP
 //! body for the web.
 
@@ -11,12 +12,11 @@ use axum::body::{Body, Bytes};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
-use super::plan::{CsvExportError, Plan, What, bad};
-use crate::analysis::data;
+use super::files::{Writer, writer};
+use super::plan::{CsvExportError, Plan};
+use super::what::What;
 use crate::csv_out::CsvWriter;
 use crate::db::DbError;
-use crate::export::qdpx::{self, QdpxOptions};
-use crate::export::{codings, dictionary, responses};
 
 /// Bytes gathered before a chunk goes into the channel.
 const CHUNK_BYTES: usize = 32 * 1024;
@@ -24,53 +24,21 @@ const CHUNK_BYTES: usize = 32 * 1024;
 /// about 128 KiB of an export wait in memory however large it is and however slow the client.
 const CHANNEL_CHUNKS: usize = 4;
 
-/// Writes the export to `out`, row by row, and returns `out` flushed. Everything is read in one
-/// read transaction, so the file is one consistent snapshot even while people keep answering.
-pub fn write_csv<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<W, CsvExportError> {
+/// Writes the export to `out` as it is read, and returns `out` flushed: a CSV file record by
+/// record, any other file as its writer produces it. Everything is read in one read transaction,
+/// so the file is one consistent snapshot even while people keep answering.
+pub fn write<W: Write>(conn: &Connection, what: What, plan: &Plan, mut out: W) -> Result<W, CsvExportError> {
     let snapshot = conn.unchecked_transaction()?;
-    let mut w = CsvWriter::new(out, plan.csv)?;
-    let definition = &plan.survey.definition;
-    let question = plan.question.as_deref();
-    let analysis = |conn: &Connection| {
-        let chosen = plan.codebook.as_ref().map(|c| (c.id, plan.layer));
-        data::load(conn, plan.survey.id, definition, chosen, &plan.filter())
-    };
-    match (plan.what, &plan.codebook) {
-        (What::Responses, _) => responses::write(&snapshot, plan, &mut w)?,
-        (What::CodebookDictionary, _) => dictionary::write(&snapshot, plan, &mut w)?,
-        (What::Codings, Some(book)) => codings::write_long(&snapshot, plan, book, &mut w)?,
-        (What::CodeMatrix, Some(book)) => codings::write_matrix(&snapshot, plan, book, &mut w)?,
-        (What::Tallies, Some(book)) => {
-            crate::analysis::csv::tallies(&mut w, &analysis(&snapshot)?, &book.draft, question)?
+    match writer(what) {
+        Writer::Csv(write) => {
+            let mut w = CsvWriter::new(&mut out as &mut dyn Write, plan.csv)?;
+            write(&snapshot, plan, &mut w)?;
+            w.into_inner()?;
         }
-        (What::Crosstab, Some(book)) => {
-            let by = plan.by.as_ref().ok_or_else(|| bad("crosstab needs by"))?;
-            crate::analysis::csv::crosstab(&mut w, &analysis(&snapshot)?, definition, &book.draft, question, by)?
-        }
-        (What::Cooccurrence, Some(book)) => {
-            crate::analysis::csv::cooccurrence(&mut w, &analysis(&snapshot)?, &book.draft, question)?
-        }
-        (What::Closed, _) => crate::analysis::csv::closed(&mut w, &analysis(&snapshot)?, definition)?,
-        (What::Qdpx, _) => return Err(bad("qdpx is a zip file, not CSV")),
-        (_, None) => return Err(bad(format!("{} needs a codebook", plan.what.name()))),
+        Writer::File(write) => write(&snapshot, plan, &mut out)?,
     }
-    let mut out = w.into_inner()?;
     out.flush()?;
     Ok(out)
-}
-
-/// Writes the REFI-QDA project to `out` as it is read (see `qdpx::write_qdpx`), from one read
-/// transaction, like the CSV files.
-pub fn write_project<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
-    let book = plan.codebook.as_ref().ok_or_else(|| bad("qdpx needs a codebook"))?;
-    let snapshot = conn.unchecked_transaction()?;
-    let options = QdpxOptions { source_per: plan.per, texts: plan.texts, layer: plan.layer };
-    Ok(qdpx::write_qdpx(&snapshot, plan.survey.id, book.id, &options, out)?)
-}
-
-/// Writes the export to `out`, a CSV file or a project, as it is read.
-fn write_any<W: Write>(conn: &Connection, plan: &Plan, out: W) -> Result<(), CsvExportError> {
-    if plan.what.is_csv() { write_csv(conn, plan, out).map(drop) } else { write_project(conn, plan, out) }
 }
 
 /// A read-only connection of its own for one export, so that a slow download does not hold one of
@@ -120,22 +88,22 @@ impl Write for ChannelWriter {
     }
 }
 
-/// Starts writing the export (`write_any`) on a blocking thread with its own read connection, and
+/// Starts writing the export (`write`) on a blocking thread with its own read connection, and
 /// returns the receiving end of the bounded channel the chunks arrive on.
-pub fn spawn(db_path: &Path, plan: Plan) -> mpsc::Receiver<Chunk> {
+pub fn spawn(db_path: &Path, what: What, plan: Plan) -> mpsc::Receiver<Chunk> {
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
     let path = db_path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let result = open_reader(&path)
             .map_err(CsvExportError::from)
-            .and_then(|conn| write_any(&conn, &plan, ChannelWriter::new(tx.clone())));
+            .and_then(|conn| write(&conn, what, &plan, ChannelWriter::new(tx.clone())).map(drop));
         match result {
             Ok(()) => {}
             Err(err) if err.is_cancelled() => {
-                tracing::info!(survey = %plan.survey.slug, what = plan.what.name(), "export download cancelled");
+                tracing::info!(survey = %plan.survey.slug, what = what.name(), "export download cancelled");
             }
             Err(err) => {
-                tracing::error!(error = %err, survey = %plan.survey.slug, what = plan.what.name(), "export failed");
+                tracing::error!(error = %err, survey = %plan.survey.slug, what = what.name(), "export failed");
                 let _ = tx.blocking_send(Err(io::Error::other("the export failed")));
             }
         }
@@ -155,6 +123,6 @@ impl futures_core::Stream for Chunks {
 }
 
 /// The export as an HTTP body that is written while it is sent (chunked, no Content-Length).
-pub fn body(db_path: &Path, plan: Plan) -> Body {
-    Body::from_stream(Chunks(spawn(db_path, plan)))
+pub fn body(db_path: &Path, what: What, plan: Plan) -> Body {
+    Body::from_stream(Chunks(spawn(db_path, what, plan)))
 }

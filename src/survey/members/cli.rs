@@ -7,7 +7,7 @@ use super::store;
 use crate::config::MembersCommand;
 
 pub fn run(conn: &Connection, slug: &str, change: Option<MembersCommand>) -> anyhow::Result<()> {
-    let survey = crate::survey::cli::find(conn, slug)?;
+    let survey = crate::survey::at_address(conn, slug)?;
     match change {
         None => list(conn, survey.id),
         Some(MembersCommand::Add { email, role }) => {

@@ -19,14 +19,14 @@ use crate::error::{AppError, Result};
 use crate::survey::members::{self, MemberRole, Need};
 use crate::survey::store::{self, Status};
 use crate::survey::validate::DefinitionError;
-use crate::survey::{ImportError, file, import_toml, translations};
+use crate::survey::{ImportError, file, import_toml, overview, translations};
 use crate::web::Page;
 use crate::web::page::flash;
 use crate::web::scope::ManagedSurvey;
 
 /// A survey with its response counts, for lists.
 #[derive(serde::Serialize)]
-struct SurveyRow {
+pub(crate) struct SurveyRow {
     slug: String,
     title: String,
     status: Status,
@@ -37,7 +37,7 @@ struct SurveyRow {
 }
 
 /// The surveys `user` may manage (every one for an admin), with their counts.
-async fn survey_rows(state: &AppState, user: &User) -> Result<Vec<SurveyRow>> {
+pub(crate) async fn survey_rows(state: &AppState, user: &User) -> Result<Vec<SurveyRow>> {
     let (user_id, account) = (user.id, user.role);
     Ok(state
         .db
@@ -140,28 +140,29 @@ pub(super) async fn render_overview(
 ) -> Result<Response> {
     let survey = &scope.survey;
     let (id, definition) = (survey.id, survey.definition.clone());
-    let ((complete, partial), texts, mut members) = state
+    let (progress, distribution, texts, members) = state
         .db
         .read(move |conn| {
             Ok((
-                store::response_counts(conn, id)?,
+                overview::progress(conn, id)?,
+                crate::distribute::access::load(conn, id)?,
                 translations::status(conn, id, &definition)?,
                 members::store::list(conn, id)?,
             ))
         })
         .await?;
-    for member in &mut members {
-        member.added_at = crate::web::time_zone::display(&member.added_at, &scope.user.time_zone);
-    }
     let d = &survey.definition;
     let own = context! {
         survey => survey,
         title => d.text(&d.title, &d.default_language),
         questions => d.questions().count(),
         pages => d.pages.len(),
-        complete, partial,
-        public_link => format!("{}/s/{}", state.base_url(), survey.slug),
+        next_steps => overview::next_steps(&survey.slug, survey.status, distribution.access, &progress),
+        coded => progress.coded(), awaiting => progress.awaiting(), progress,
+        access => distribution.access,
+        public_link => distribution.access.admits_public().then(|| format!("{}/s/{}", state.base_url(), survey.slug)),
         translation_gaps => translations::summarise(&texts, d),
+        missing_translations => translations::missing(&texts),
         members, member_roles => MemberRole::ALL, member_form, member_errors,
     };
     Ok(page.render_with_status(status, "survey/overview.html", own)?.into_response())
@@ -197,8 +198,25 @@ pub async fn set_status(
         })
         .await?;
     let what = if status == Status::Open { "open: respondents can answer" } else { "closed: it takes no new answers" };
-    flash(&page.session, "success", format!("The survey is {what}.")).await;
+    let untranslated = if status == Status::Open { untranslated(&state, &survey).await? } else { None };
+    match untranslated {
+        Some(warning) => flash(&page.session, "warning", format!("The survey is {what}. {warning}")).await,
+        None => flash(&page.session, "success", format!("The survey is {what}.")).await,
+    }
     Ok(Redirect::to(&format!("/surveys/{slug}")).into_response())
+}
+
+/// What opening a survey with missing translations warns of, if anything.
+async fn untranslated(state: &AppState, survey: &crate::survey::store::StoredSurvey) -> Result<Option<String>> {
+    let (id, definition) = (survey.id, survey.definition.clone());
+    let texts = state.db.read(move |conn| translations::status(conn, id, &definition)).await?;
+    let missing = translations::missing(&texts);
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let lines = missing.iter().map(|m| m.summary(5)).collect::<Vec<_>>().join("; ");
+    let language = &survey.definition.default_language;
+    Ok(Some(format!("Not translated yet (respondents who choose these languages see the {language} text): {lines}.")))
 }
 
 #[derive(Deserialize, Default)]
@@ -207,8 +225,8 @@ pub struct DuplicateForm {
     new_slug: String,
 }
 
-/// `POST /surveys/{slug}/duplicate`: a draft copy under a new address, whose researcher is the
-/// person who copied it.
+/// `POST /surveys/{slug}/duplicate`: a draft copy under a new address, titled "… (copy)", whose
+/// researcher is the person who copied it.
 pub async fn duplicate(
     State(state): State<AppState>,
     ManagedSurvey { user, survey, .. }: ManagedSurvey,
@@ -218,6 +236,9 @@ pub async fn duplicate(
     let slug = survey.slug.clone();
     let mut definition = survey.definition.clone();
     definition.slug = form.new_slug.trim().to_string();
+    // The copy's title tells it from the original in every list.
+    let language = definition.default_language.clone();
+    definition.title.entry(language).and_modify(|title| title.push_str(" (copy)"));
     let text = file::to_toml(&definition).map_err(|e| anyhow::anyhow!("serialising a definition: {e}"))?;
     let outcome = state
         .db

@@ -11,6 +11,8 @@ use axum::routing::{get, post};
 
 use crate::web::routes::Routes;
 
+pub(crate) use manage::survey_rows;
+
 pub fn router() -> Routes {
     Routes::new()
         .route("/surveys", get(manage::list))
@@ -30,8 +32,15 @@ pub fn router() -> Routes {
         .route("/surveys/{slug}/build/pages", post(builder::add_page))
         .route("/surveys/{slug}/build/pages/{code}", get(builder::page_form).post(builder::save_page))
         .route("/surveys/{slug}/build/pages/{code}/questions", post(builder::add_question))
-        .route("/surveys/{slug}/build/pages/{code}/{action}", post(builder::page_action))
+        .route("/surveys/{slug}/build/pages/{code}/move", post(builder::move_page))
+        .route(
+            "/surveys/{slug}/build/pages/{code}/delete",
+            get(builder::confirm_delete_page).post(builder::delete_page),
+        )
         .route("/surveys/{slug}/build/questions/{code}", get(builder::question_form).post(builder::save_question))
         .route("/surveys/{slug}/build/questions/{code}/move", post(builder::move_question))
-        .route("/surveys/{slug}/build/questions/{code}/delete", post(builder::delete_question))
+        .route(
+            "/surveys/{slug}/build/questions/{code}/delete",
+            get(builder::confirm_delete_question).post(builder::delete_question),
+        )
 }

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 
 use super::Study;
 use crate::helpers::unescape;
-use crate::surveys::{SHIPPED_SLUG, form_action, form_fields, listed_errors, page, post_multipart, set, submit};
+use crate::surveys::{SHIPPED_SLUG, form_fields, listed_errors, page, set, submit, upload_through_form};
 
 /// A TOML codebook of `chains` chains, each `levels` deep: categories down to one code, and
 /// beside them a top category `SIDE` holding the code `SIDE_CODE`.
@@ -43,9 +43,9 @@ fn nested_qdc(levels: usize) -> String {
 }
 
 async fn upload(study: &Study, file_name: &str, content: &[u8]) -> reqwest::Response {
-    let list = page(&study.app, &format!("/surveys/{SHIPPED_SLUG}/codebooks")).await;
-    let action = form_action(&list, &format!("/surveys/{SHIPPED_SLUG}/codebooks/import?")).expect("the import form");
-    post_multipart(&study.app, &action, &[("file", Some(file_name), content)]).await
+    let (list, action) =
+        (format!("/surveys/{SHIPPED_SLUG}/codebooks"), format!("/surveys/{SHIPPED_SLUG}/codebooks/import"));
+    upload_through_form(&study.app, &list, &action, &[("file", Some(file_name), content)]).await
 }
 
 fn imported(response: &reqwest::Response) -> i64 {

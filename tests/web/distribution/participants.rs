@@ -4,13 +4,17 @@ use reqwest::StatusCode;
 
 use super::open_small_survey;
 use crate::helpers::{location, unescape};
-use crate::surveys::{SMALL_SLUG, audit, page, post_multipart};
+use crate::surveys::{SMALL_SLUG, audit, page, upload_through_form};
 
 /// Posts a CSV to the import form of the participants page.
 async fn import_csv(app: &crate::helpers::TestApp, csv: &str) -> reqwest::Response {
-    let token = app.csrf_token().await;
-    let path = format!("/surveys/{SMALL_SLUG}/participants/import?csrf_token={token}");
-    post_multipart(app, &path, &[("file", Some("people.csv"), csv.as_bytes())]).await
+    upload_csv(app, csv.as_bytes()).await
+}
+
+async fn upload_csv(app: &crate::helpers::TestApp, csv: &[u8]) -> reqwest::Response {
+    let (page_path, action) =
+        (format!("/surveys/{SMALL_SLUG}/participants"), format!("/surveys/{SMALL_SLUG}/participants/import"));
+    upload_through_form(app, &page_path, &action, &[("file", Some("people.csv"), csv)]).await
 }
 
 #[tokio::test]
@@ -45,9 +49,7 @@ async fn a_file_with_any_bad_row_imports_nothing_and_names_each_problem_by_line(
         (b"email,name\nx@example.org,\xe9t\xe9\n", &["Line 2:", "not UTF-8 text"]),
     ];
     for (csv, expected) in cases {
-        let token = app.csrf_token().await;
-        let path = format!("/surveys/{SMALL_SLUG}/participants/import?csrf_token={token}");
-        let response = post_multipart(&app, &path, &[("file", Some("people.csv"), csv)]).await;
+        let response = upload_csv(&app, csv).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = unescape(&response.text().await.unwrap());
         for text in expected {

@@ -218,12 +218,18 @@ async fn control_characters_in_a_code_name_or_an_answer_never_reach_the_xml_and_
         }
     }
     let qdc = fieldwork::codebook::qdc::to_qdc(&a_codebook(&a));
-    let path = app.dir.path().join("control.qdc");
-    std::fs::write(&path, &qdc).unwrap();
-    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/refi-qda/Codebook.xsd");
-    let lint =
-        std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&schema).arg(&path).output().unwrap();
-    assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stderr));
+    if let Some(schema) = crate::helpers::shared_file("refi-qda/Codebook.xsd") {
+        let path = app.dir.path().join("control.qdc");
+        std::fs::write(&path, &qdc).unwrap();
+        let lint = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&schema)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stderr));
+    }
     assert!(qdc.contains("name=\"Fun\u{fffd}\""));
 }
 

@@ -109,14 +109,12 @@ async fn a_survey_chooses_its_own_codes_and_the_option_is_checked() {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("missing applies only to responses and codebook-dictionary")
-    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--missing: does not apply to closed, which takes"));
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_fieldwork"))
         .arg("--db")
         .arg(&app.db_path)
         .args(["export", "--survey", "methods", "--what", "responses", "--missing", "zeros"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&output.stderr).contains("missing: \"zeros\" is not empty or codes"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--missing: \"zeros\" is not empty or codes"));
 }

@@ -32,14 +32,14 @@ fn scope_of(path: &str) -> Scope {
     const CODING: [&str; 3] = ["/codebooks/{id}/code", "/codebooks/{id}/journal", "/codebooks/{id}/colours.css"];
     if path.starts_with("/s/")
         || path.starts_with("/static/")
-        || ["/healthz", "/login", "/logout", "/setup", "/account/set-password"].contains(&path)
+        || ["/healthz", "/favicon.ico", "/login", "/logout", "/setup", "/account/set-password"].contains(&path)
     {
         Scope::Public
     } else if ["/", "/account/password", "/account/time-zone"].contains(&path) {
         Scope::SignedIn
     } else if path.starts_with("/admin/") {
         Scope::Admin
-    } else if ["/surveys", "/surveys/import", "/surveys/new"].contains(&path) {
+    } else if ["/surveys", "/surveys/import", "/surveys/new", "/study-kit"].contains(&path) {
         Scope::Researchers
     } else if CODING.iter().any(|c| path == *c || path.starts_with(&format!("{c}/"))) {
         Scope::Coding

@@ -4,7 +4,9 @@
 use fieldwork::accounts::Role;
 use reqwest::StatusCode;
 
-use super::{SMALL, SMALL_SLUG, add_survey, audit, page, post_multipart, signed_in_as, signed_in_researcher, stored};
+use super::{
+    SMALL, SMALL_SLUG, add_survey, audit, form_fields, page, post_multipart, signed_in_as, signed_in_researcher, stored,
+};
 use crate::helpers::{TestApp, location};
 
 const GETS: [&str; 10] = [
@@ -73,11 +75,11 @@ async fn post_with_token(app: &TestApp, path: &str, fields: &[(&'static str, Str
     app.post_form(path, &borrowed).await
 }
 
-/// The import form's upload, token in the query string as the form sends it.
+/// The import form's upload, token in its field as the form sends it.
 async fn upload(app: &TestApp, token: &str) -> reqwest::Response {
     let toml = SMALL.replace("team-survey", "uploaded-survey");
-    post_multipart(app, &format!("/surveys/import?csrf_token={token}"), &[("file", Some("q.toml"), toml.as_bytes())])
-        .await
+    let parts = [("csrf_token", None, token.as_bytes()), ("file", Some("q.toml"), toml.as_bytes())];
+    post_multipart(app, "/surveys/import", &parts).await
 }
 
 #[tokio::test]
@@ -131,7 +133,8 @@ async fn survey_posts_without_the_csrf_token_are_refused_and_change_nothing() {
     add_survey(&app, SMALL);
     let before = everything(&app);
     let based_on = stored(&app, SMALL_SLUG).updated_at;
-    assert!(page(&app, "/surveys").await.contains("csrf_token="), "the import form carries the token");
+    let list = page(&app, "/surveys").await;
+    assert!(form_fields(&list, "/surveys/import").iter().any(|(n, _)| n == "csrf_token"), "the import form's token");
 
     for (path, fields) in posts(&based_on) {
         let borrowed: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();

@@ -125,7 +125,8 @@ async fn the_question_form_saves_code_type_texts_required_logic_and_choices() {
 
     let response = submit(&app, &path, &fields).await;
 
-    assert_eq!(location(&response), format!("{}#question-FAVOURITE", build_path()));
+    // A new type takes other settings: its form comes back to show them.
+    assert_eq!(location(&response), format!("{}/questions/FAVOURITE", build_path()));
     let definition = stored(&app, SMALL_SLUG).definition;
     assert!(definition.question("DRAFTQ").is_none(), "renamed");
     let q = definition.question("FAVOURITE").expect("the edited question");
@@ -172,7 +173,10 @@ async fn questions_move_up_and_down_across_pages_and_are_deleted() {
     }
 
     let deleted = app
-        .post_form(&format!("{}/questions/ROLE/delete", build_path()), &[("based_on", &fresh_based_on(&app).await)])
+        .post_form(
+            &format!("{}/questions/ROLE/delete", build_path()),
+            &[("based_on", &fresh_based_on(&app).await), ("confirm", "yes")],
+        )
         .await;
 
     let shown = follow(&app, deleted).await;
@@ -238,7 +242,10 @@ async fn a_change_based_on_an_outdated_copy_is_refused_and_changes_nothing() {
 
     let stale_edit = submit(&app, &role_path, &role_form).await;
     let stale_delete = app
-        .post_form(&format!("{}/questions/TOOLS/delete", build_path()), &[("based_on", &based_on(&outline_before))])
+        .post_form(
+            &format!("{}/questions/TOOLS/delete", build_path()),
+            &[("based_on", &based_on(&outline_before)), ("confirm", "yes")],
+        )
         .await;
 
     assert_eq!(stale_edit.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -323,7 +330,8 @@ async fn a_page_form_saves_code_titles_and_condition_and_only_an_empty_page_can_
     assert_eq!((closing.title["en"].as_str(), closing.title["es"].as_str()), ("Last words", "Últimas palabras"));
 
     let page_action = |action: &str| format!("{}/pages/closing/{action}", build_path());
-    let delete = app.post_form(&page_action("delete"), &[("based_on", &fresh_based_on(&app).await)]).await;
+    let delete =
+        app.post_form(&page_action("delete"), &[("based_on", &fresh_based_on(&app).await), ("confirm", "yes")]).await;
     let (kind, message) = super::flash(&follow(&app, delete).await).expect("a message");
     assert_eq!(kind, "error");
     assert!(message.contains("move or delete its questions first"), "{message}");
@@ -337,7 +345,10 @@ async fn a_page_form_saves_code_titles_and_condition_and_only_an_empty_page_can_
         .await;
     assert_eq!(stored(&app, SMALL_SLUG).definition.pages.len(), 3);
     let spare = format!("{}/pages/spare/delete", build_path());
-    let deleted = app.post_form(&spare, &[("based_on", &fresh_based_on(&app).await)]).await;
+    let unconfirmed = app.post_form(&spare, &[("based_on", &fresh_based_on(&app).await)]).await;
+    assert_eq!(location(&unconfirmed), spare, "without the confirmation page's yes, it asks");
+    assert_eq!(stored(&app, SMALL_SLUG).definition.pages.len(), 3);
+    let deleted = app.post_form(&spare, &[("based_on", &fresh_based_on(&app).await), ("confirm", "yes")]).await;
 
     assert_eq!(super::flash(&follow(&app, deleted).await).map(|f| f.0).as_deref(), Some("success"));
     assert_eq!(outline(&app), pages(&[("p1", &["ROLE", "TOOLS"]), ("closing", &["COMMENT"])]));

@@ -9,7 +9,7 @@ use super::{
     RESEARCHER, SHIPPED, SHIPPED_SLUG, SMALL, SMALL_SLUG, add_response, add_survey, audit, based_on, follow,
     form_fields, listed_errors, page, set, set_status, signed_in_researcher, stored, submit, value_of,
 };
-use crate::helpers::{TestApp, location};
+use crate::helpers::{TestApp, location, unescape};
 
 /// The editor's form as shown: its fields (CSRF token and the whole questionnaire as `text`).
 async fn editor_form(app: &TestApp) -> Vec<(String, String)> {
@@ -136,7 +136,10 @@ async fn deleting_an_answered_question_is_refused_in_the_editor_and_the_builder(
 
     let in_editor = save_text(&app, &without_comment).await;
     let in_builder = app
-        .post_form(&format!("/surveys/{SMALL_SLUG}/build/questions/ROLE/delete"), &[("based_on", &based_on(&build))])
+        .post_form(
+            &format!("/surveys/{SMALL_SLUG}/build/questions/ROLE/delete"),
+            &[("based_on", &based_on(&build)), ("confirm", "yes")],
+        )
         .await;
 
     assert_eq!(in_editor.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -196,6 +199,20 @@ async fn an_answered_question_takes_text_edits_and_loses_unanswered_choices() {
     let mut fields = form_fields(&page(&app, &path).await, &path);
     set(&mut fields, "text.en", "Which role fits you best?");
     set(&mut fields, "choice.3.code", "");
+
+    // Removing a choice asks first, saying what happens to answers, and keeps what was typed.
+    let asked = submit(&app, &path, &fields).await;
+    assert_eq!(asked.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unescape(&asked.text().await.unwrap());
+    assert!(
+        html.contains("The choice <code>ops</code> “Operations”: nobody chose it yet, so no answer is lost."),
+        "{html}"
+    );
+    let kept = form_fields(&html, &path);
+    assert_eq!(value_of(&kept, "text.en"), Some("Which role fits you best?"));
+    assert_eq!(stored(&app, SMALL_SLUG).version, 1, "nothing saved yet");
+    let mut fields = kept;
+    set(&mut fields, "confirm_removal", "on");
 
     let response = submit(&app, &path, &fields).await;
 

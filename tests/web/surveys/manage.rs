@@ -61,9 +61,9 @@ async fn the_overview_shows_pages_questions_response_counts_and_the_public_link(
     assert!(overview.contains("<h1>Open LLM development and governance</h1>"));
     assert!(overview.contains("status-open\">open</strong> · version 1"), "{overview}");
     assert!(overview.contains(&format!("{pages} pages, {questions} questions")), "{overview}");
-    assert!(overview.contains("2 complete, 1 partial response"), "{overview}");
+    assert!(overview.contains("2 complete, 1 partial</a>"), "{overview}");
     let link = format!("{}/s/{SHIPPED_SLUG}", app.address);
-    assert!(overview.contains(&format!("<a href=\"{link}\">{link}</a>")), "{overview}");
+    assert!(overview.contains(&format!("<a href=\"{link}\" id=\"public-link\">{link}</a>")), "{overview}");
     assert!(overview.contains("<tr><td>es</td><td>0</td><td>0</td></tr>"), "Spanish is complete: {overview}");
 }
 
@@ -219,6 +219,14 @@ async fn duplicating_an_open_survey_makes_a_draft_copy_under_the_new_address() {
     let original = stored(&app, SHIPPED_SLUG);
     let mut definition = copy.definition.clone();
     definition.slug = SHIPPED_SLUG.into();
+    // Told apart from the original in every list by its title, in the default language.
+    let title = |d: &fieldwork::survey::model::SurveyDefinition| d.title["en"].clone();
+    assert_eq!(title(&definition), format!("{} (copy)", title(&original.definition)));
+    assert_eq!(
+        definition.title["es"], original.definition.title["es"],
+        "the other languages are the researcher's to adapt"
+    );
+    definition.title = original.definition.title.clone();
     assert_eq!(definition, original.definition);
     assert_eq!(original.status, Status::Open, "the original is untouched");
     assert_eq!(

@@ -1,8 +1,10 @@
-//! The questionnaire builder: the outline of pages and questions with add, edit, move and delete,
-//! a form per question (texts in every language, validation, logic, choices), a form per page,
-//! and the survey's settings. Every change goes through the same whole-definition check as an
-//! import, and an edit based on an outdated copy is refused rather than silently applied.
+//! The questionnaire builder: the outline of pages and questions, one line each, with add, edit,
+//! move and delete (which asks first: `deleting`), a form per question showing the settings its
+//! type takes (texts in every language, validation, logic, choices), a form per page, and the
+//! survey's settings. Every change goes through the same whole-definition check as an import, and
+//! an edit based on an outdated copy is refused rather than silently applied.
 
+mod deleting;
 mod questions;
 mod settings;
 
@@ -15,7 +17,7 @@ use crate::accounts::User;
 use crate::app::AppState;
 use crate::audit;
 use crate::error::{AppError, Result};
-use crate::survey::model::{Page as SurveyPage, SurveyDefinition};
+use crate::survey::model::{Page as SurveyPage, QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
 use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, SurveyDefinitionInput, update};
@@ -23,8 +25,8 @@ use crate::web::Page;
 use crate::web::page::flash;
 use crate::web::scope::ManagedSurvey;
 
-use questions::QUESTION_TYPES;
-pub use questions::{add_question, delete_question, move_question, question_form, save_question};
+pub use deleting::{confirm_delete_page, confirm_delete_question, delete_page, delete_question};
+pub use questions::{add_question, move_question, question_form, save_question};
 pub use settings::{save_settings, settings_form};
 
 /// Submitted form fields, in order (repeated names allowed).
@@ -83,10 +85,33 @@ async fn outcome(page: &Page, slug: &str, result: Result<(), Vec<DefinitionError
     Redirect::to(&format!("/surveys/{slug}/build")).into_response()
 }
 
-/// `GET /surveys/{slug}/build`
+/// The question types as (value, what a person calls it), for a select.
+fn type_choices() -> Vec<(&'static str, &'static str)> {
+    QuestionType::ALL.iter().map(|t| (t.as_str(), t.label())).collect()
+}
+
+/// `GET /surveys/{slug}/build`: every page with its questions, one line each.
 pub async fn outline(ManagedSurvey { survey, .. }: ManagedSurvey, page: Page) -> Result<Response> {
-    let types: Vec<&str> = QUESTION_TYPES.iter().map(|t| t.as_str()).collect();
-    Ok(page.render("survey/build.html", context! { survey => &survey, types })?.into_response())
+    let d = &survey.definition;
+    let outline: Vec<_> = d
+        .pages
+        .iter()
+        .map(|p| {
+            let questions: Vec<_> = p
+                .questions
+                .iter()
+                .map(|q| {
+                    context! {
+                        code => &q.code, type_label => q.kind.label(), required => q.required,
+                        relevant => &q.relevant, text => d.text(&q.text, &d.default_language),
+                    }
+                })
+                .collect();
+            context! { code => &p.code, title => d.text(&p.title, &d.default_language), relevant => &p.relevant, questions }
+        })
+        .collect();
+    let own = context! { survey => &survey, outline, types => type_choices() };
+    Ok(page.render("survey/build.html", own)?.into_response())
 }
 
 /// `POST /surveys/{slug}/build/pages`: adds a page at the end.
@@ -106,34 +131,28 @@ pub async fn add_page(
     Ok(outcome(&page, &slug, result, &format!("Added page {code}.")).await)
 }
 
-/// `POST /surveys/{slug}/build/pages/{code}/move` and `/delete`
-pub async fn page_action(
+/// `POST /surveys/{slug}/build/pages/{code}/move` with `direction=up|down`.
+pub async fn move_page(
     State(state): State<AppState>,
     ManagedSurvey { user, survey, .. }: ManagedSurvey,
     page: Page,
-    Path((slug, code, action)): Path<(String, String, String)>,
+    Path((slug, code)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Fields>,
 ) -> Result<Response> {
     let up = field(&fields, "direction") == "up";
-    let result = apply(&state, &user, survey, &fields, &format!("{action} page {code}"), |d| {
+    let result = apply(&state, &user, survey, &fields, &format!("moved page {code}"), |d| {
         let Some(p) = d.pages.iter().position(|page| page.code == code) else {
             return Err(problem("page", "that page no longer exists"));
         };
-        match action.as_str() {
-            "move" if up && p > 0 => d.pages.swap(p, p - 1),
-            "move" if !up && p + 1 < d.pages.len() => d.pages.swap(p, p + 1),
-            "delete" if !d.pages[p].questions.is_empty() => {
-                return Err(problem("page", "move or delete its questions first"));
-            }
-            "delete" => {
-                d.pages.remove(p);
-            }
+        match up {
+            true if p > 0 => d.pages.swap(p, p - 1),
+            false if p + 1 < d.pages.len() => d.pages.swap(p, p + 1),
             _ => {}
         }
         Ok(())
     })
     .await?;
-    Ok(outcome(&page, &slug, result, &format!("Page {code}: done.")).await)
+    Ok(outcome(&page, &slug, result, &format!("Moved page {code}.")).await)
 }
 
 /// `GET /surveys/{slug}/build/pages/{code}` and the page settings form.

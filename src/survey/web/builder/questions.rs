@@ -17,22 +17,11 @@ use crate::web::Page;
 use crate::web::page::flash;
 use crate::web::scope::ManagedSurvey;
 
+use super::deleting::Removal;
 use super::*;
 
-pub(super) const QUESTION_TYPES: [QuestionType; 9] = [
-    QuestionType::ShortText,
-    QuestionType::LongText,
-    QuestionType::SingleChoice,
-    QuestionType::MultipleChoice,
-    QuestionType::Matrix,
-    QuestionType::Number,
-    QuestionType::Date,
-    QuestionType::Ranking,
-    QuestionType::Display,
-];
-
 fn parse_type(text: &str) -> Option<QuestionType> {
-    QUESTION_TYPES.into_iter().find(|t| t.as_str() == text)
+    QuestionType::ALL.into_iter().find(|t| t.as_str() == text)
 }
 
 /// Where a question is: (page index, position on the page).
@@ -117,38 +106,33 @@ pub async fn move_question(
     Ok(outcome(&page, &slug, result, &format!("Moved {code}.")).await)
 }
 
-/// `POST /surveys/{slug}/build/questions/{code}/delete`
-pub async fn delete_question(
-    State(state): State<AppState>,
-    ManagedSurvey { user, survey, .. }: ManagedSurvey,
-    page: Page,
-    Path((slug, code)): Path<(String, String)>,
-    axum::Form(fields): axum::Form<Fields>,
-) -> Result<Response> {
-    let result = apply(&state, &user, survey, &fields, &format!("deleted {code}"), |d| {
-        for p in &mut d.pages {
-            p.questions.retain(|q| q.code != code);
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(outcome(&page, &slug, result, &format!("Deleted {code}.")).await)
+/// What a question's form shows besides the question: its problems, and the choices and rows it
+/// would remove, with whether that was confirmed.
+#[derive(Default)]
+struct Shown<'a> {
+    errors: &'a [DefinitionError],
+    removals: &'a [Removal],
+    confirmed: bool,
 }
 
-/// A question's form, with the submitted values and problems when it is shown again.
+/// A question's form, showing the settings its type takes, with the submitted values and
+/// problems when it is shown again.
 fn render_question_form(
     page: &Page,
     survey: &StoredSurvey,
     question: &Question,
-    errors: &[DefinitionError],
+    shown: Shown<'_>,
     status: StatusCode,
 ) -> Result<Response> {
-    let types: Vec<&str> = QUESTION_TYPES.iter().map(|t| t.as_str()).collect();
     let blank = placeholder_choice("", "", "");
     // Three empty lines to add choices and rows without JavaScript.
     let choices: Vec<&Choice> = question.choices.iter().chain(std::iter::repeat_n(&blank, 3)).collect();
     let rows: Vec<&Choice> = question.rows.iter().chain(std::iter::repeat_n(&blank, 3)).collect();
-    let own = context! { survey, question, types, choices, rows, errors, based_on => &survey.updated_at };
+    let own = context! {
+        survey, question, types => super::type_choices(), type_label => question.kind.label(),
+        uses => question.kind.settings(), choices, rows, errors => shown.errors,
+        removals => shown.removals, confirmed => shown.confirmed, based_on => &survey.updated_at,
+    };
     Ok(page.render_with_status(status, "survey/question_form.html", own)?.into_response())
 }
 
@@ -159,7 +143,7 @@ pub async fn question_form(
     Path((_, code)): Path<(String, String)>,
 ) -> Result<Response> {
     let question = survey.definition.question(&code).ok_or(AppError::NotFound)?.clone();
-    render_question_form(&page, &survey, &question, &[], StatusCode::OK)
+    render_question_form(&page, &survey, &question, Shown::default(), StatusCode::OK)
 }
 
 /// `POST /surveys/{slug}/build/questions/{code}`
@@ -172,6 +156,15 @@ pub async fn save_question(
 ) -> Result<Response> {
     let original = survey.definition.question(&code).ok_or(AppError::NotFound)?.clone();
     let (edited, mut errors) = question_from_form(&original, &survey.definition, &fields);
+    let answered = super::deleting::answered(&state, survey.id).await?;
+    let removals = super::deleting::removals(&survey.definition, &answered, &original, &edited);
+    // A removal that would lose nothing is asked about; one of an answered choice is refused
+    // below anyway, with the reason.
+    let confirmed = removals.iter().all(|r| r.answered) || field(&fields, "confirm_removal") == "on";
+    if errors.is_empty() && !confirmed {
+        let shown = Shown { errors: &[], removals: &removals, confirmed };
+        return render_question_form(&page, &survey, &edited, shown, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     if errors.is_empty() {
         let replacement = edited.clone();
         let result = apply(&state, &user, survey.clone(), &fields, &format!("edited {code}"), |d| {
@@ -183,6 +176,16 @@ pub async fn save_question(
         })
         .await?;
         match result {
+            // A new type takes other settings: its form again, to set them.
+            Ok(()) if edited.kind != original.kind => {
+                let message = format!(
+                    "Saved {}, now a question of the type {}: its settings are below.",
+                    edited.code,
+                    edited.kind.label()
+                );
+                flash(&page.session, "success", message).await;
+                return Ok(Redirect::to(&format!("/surveys/{slug}/build/questions/{}", edited.code)).into_response());
+            }
             Ok(()) => {
                 flash(&page.session, "success", format!("Saved {}.", edited.code)).await;
                 return Ok(Redirect::to(&format!("/surveys/{slug}/build#question-{}", edited.code)).into_response());
@@ -190,7 +193,8 @@ pub async fn save_question(
             Err(found) => errors = found,
         }
     }
-    render_question_form(&page, &survey, &edited, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+    let shown = Shown { errors: &errors, removals: &removals, confirmed };
+    render_question_form(&page, &survey, &edited, shown, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 /// Reads a question from its form; numbers that do not parse are reported by field.
@@ -222,7 +226,7 @@ fn question_from_form(original: &Question, d: &SurveyDefinition, fields: &Fields
     let (min_selected, max_selected) = (whole(number("min_selected")), whole(number("max_selected")));
     let kind = parse_type(field(fields, "type")).unwrap_or(original.kind);
     let optional = |name: &str| Some(field(fields, name).trim().to_string()).filter(|v| !v.is_empty());
-    let question = Question {
+    let mut question = Question {
         code: field(fields, "code").trim().to_string(),
         kind,
         text: text_of("text"),
@@ -249,6 +253,7 @@ fn question_from_form(original: &Question, d: &SurveyDefinition, fields: &Fields
         choices: options_from_form(d, fields, "choice"),
         rows: options_from_form(d, fields, "row"),
     };
+    question.clear_settings_its_type_does_not_take();
     (question, errors)
 }
 
