@@ -84,15 +84,37 @@ pub struct SurveyDefinition {
     pub pages: Vec<Page>,
 }
 
-/// Why an answer cell is empty, as a number written in its place on request (SPSS and Stata take
-/// numeric user-missing values): hidden by display logic, on a page the respondent never reached,
-/// or shown and left unanswered.
+/// Why an answer cell is empty: the question was hidden by display logic, the respondent stopped
+/// before its page, or they saw it and gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    NotShown,
+    NotReached,
+    Skipped,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 3] = [Reason::NotShown, Reason::NotReached, Reason::Skipped];
+
+    /// The label its code is given (the data dictionary, SPSS, Stata, R).
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::NotShown => "not shown",
+            Reason::NotReached => "not reached",
+            Reason::Skipped => "shown and skipped",
+        }
+    }
+}
+
+/// The number written for each `Reason` in an empty cell, on request (SPSS and Stata take numeric
+/// user-missing values); -66, -77 and -99 unless the survey sets its own. 32 bits: what a Stata
+/// `long` holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MissingCodes {
-    pub not_shown: i64,
-    pub not_reached: i64,
-    pub skipped: i64,
+    pub not_shown: i32,
+    pub not_reached: i32,
+    pub skipped: i32,
 }
 
 impl Default for MissingCodes {
@@ -104,6 +126,19 @@ impl Default for MissingCodes {
 impl MissingCodes {
     fn is_default(&self) -> bool {
         *self == MissingCodes::default()
+    }
+
+    pub fn code(&self, reason: Reason) -> i32 {
+        match reason {
+            Reason::NotShown => self.not_shown,
+            Reason::NotReached => self.not_reached,
+            Reason::Skipped => self.skipped,
+        }
+    }
+
+    /// The bytes of the longest code written as text (what a string must hold).
+    pub fn longest_digits(&self) -> usize {
+        Reason::ALL.iter().map(|r| self.code(*r).to_string().len()).max().unwrap_or(0)
     }
 }
 

@@ -9,30 +9,8 @@ use std::borrow::Cow;
 use super::{Column, Paradata, Row, Source};
 use crate::answer::{Answer, Naming, OTHER};
 use crate::respond::flow;
-use crate::survey::model::{MissingCodes, Question};
+use crate::survey::model::{MissingCodes, Question, Reason};
 use crate::survey::validate::CompiledSurvey;
-
-/// Why a cell is empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    /// Display logic hid the question (or its page), or the Other box of an answer without Other.
-    NotShown,
-    /// A partial response stopped on an earlier page.
-    NotReached,
-    /// Shown, and left unanswered.
-    Skipped,
-}
-
-impl Reason {
-    /// The reason's code in `codes`.
-    pub fn code(self, codes: &MissingCodes) -> i64 {
-        match self {
-            Reason::NotShown => codes.not_shown,
-            Reason::NotReached => codes.not_reached,
-            Reason::Skipped => codes.skipped,
-        }
-    }
-}
 
 pub(super) struct Cells<'a> {
     pub(super) naming: Naming<'a>,
@@ -74,7 +52,7 @@ impl Cells<'_> {
     /// An empty cell, or the code of its reason.
     fn missing<'r>(&self, reason: impl FnOnce() -> Reason) -> Cow<'r, str> {
         match &self.missing {
-            Some(codes) => Cow::Owned(reason().code(codes).to_string()),
+            Some(codes) => Cow::Owned(codes.code(reason()).to_string()),
             None => Cow::Borrowed(""),
         }
     }
