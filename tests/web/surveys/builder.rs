@@ -297,6 +297,8 @@ async fn settings_that_do_not_check_out_are_refused_and_the_form_keeps_what_was_
     let mut fields = form_fields(&page(&app, &path).await, &path);
     set(&mut fields, "languages", "en, es, Spanish!");
     set(&mut fields, "closes_at", "next tuesday");
+    // A missing-data code is a 32-bit number, as SPSS and Stata take it.
+    set(&mut fields, "missing.skipped", "9999999999");
 
     let response = submit(&app, &path, &fields).await;
 
@@ -305,9 +307,12 @@ async fn settings_that_do_not_check_out_are_refused_and_the_form_keeps_what_was_
     let errors = listed_errors(&html);
     assert!(errors.iter().any(|e| e.starts_with("languages[2]: ")), "{errors:#?}");
     assert!(errors.iter().any(|e| e.starts_with("closes_at: ")), "{errors:#?}");
+    let too_big = "missing_codes.skipped: \"9999999999\" is not a whole number from -2147483648 to 2147483647";
+    assert!(errors.iter().any(|e| e == too_big), "{errors:#?}");
     let kept = form_fields(&html, &path);
     assert_eq!(value_of(&kept, "languages"), Some("en, es, Spanish!"));
     assert_eq!(value_of(&kept, "closes_at"), Some("next tuesday"));
+    assert_eq!(value_of(&kept, "missing.skipped"), Some("9999999999"));
     assert_eq!(stored(&app, SMALL_SLUG).definition, before.definition);
 }
 
