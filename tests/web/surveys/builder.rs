@@ -426,4 +426,16 @@ async fn the_builder_sets_randomised_order_constraints_exclusive_choices_and_mis
     for key in ["randomize = true", "order_group = \"tools\"", "exclusive = true", "anchor = true", "[missing_codes]"] {
         assert!(toml.contains(key), "{key} in {toml}");
     }
+
+    // Another type drops the settings it does not take, sent by the form of the type before.
+    let (path, mut fields) = question_form(&app, "TOOLS").await;
+    set(&mut fields, "type", "display");
+    // A display text has no choices: their removal is confirmed.
+    set(&mut fields, "confirm_removal", "on");
+    let saved = submit(&app, &path, &fields).await;
+    assert_eq!(location(&saved), format!("{}/questions/TOOLS", build_path()), "{}", saved.text().await.unwrap());
+    let definition = stored(&app, SMALL_SLUG).definition;
+    let tools = definition.question("TOOLS").unwrap();
+    assert!(!tools.randomize && tools.constraint.is_none() && tools.constraint_message.is_empty());
+    assert_eq!(tools.order_group.as_deref(), Some("tools"), "its place in the page's order stays");
 }
