@@ -19,6 +19,7 @@ pub mod distribute;
 pub mod error;
 pub mod export;
 pub mod logging;
+pub mod paradata;
 pub mod respond;
 #[cfg(test)]
 mod shared_folder;

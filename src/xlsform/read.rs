@@ -12,7 +12,9 @@ use std::io::Cursor;
 use calamine::{Data, Range, Reader as _, Xlsx, open_workbook_from_rs};
 
 use crate::answer::OTHER;
-use crate::survey::model::{Choice, ChoiceDisplay, NumberKind, Page, Question, QuestionType, SurveyDefinition, Text};
+use crate::survey::model::{
+    Choice, ChoiceDisplay, MissingCodes, NumberKind, Page, Question, QuestionType, SurveyDefinition, Text,
+};
 
 /// A row fieldwork cannot hold (or a sheet that is missing), with its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,7 +167,7 @@ impl Reader {
                     self.skip(sheet.name, *row, format!("the column {column} (media, filters) is not supported"));
                 }
             }
-            let choice = Choice { code: name.clone(), label: self.text(values, "label") };
+            let choice = Choice { label: self.text(values, "label"), ..Choice::new(name, "", "") };
             lists.entry(list.clone()).or_default().push(choice);
         }
         lists
@@ -189,12 +191,7 @@ impl Reader {
             match words.as_slice() {
                 ["begin_group" | "begin group"] if !in_page => {
                     let title = self.text(values, "label");
-                    pages.push(Page {
-                        code: name,
-                        title,
-                        relevant: values.get("relevant").cloned(),
-                        questions: Vec::new(),
-                    });
+                    pages.push(Page { title, relevant: values.get("relevant").cloned(), ..Page::new(&name) });
                     in_page = true;
                 }
                 ["begin_group" | "begin group"] if matrix.is_none() => {
@@ -214,7 +211,7 @@ impl Reader {
                         let code = name.strip_prefix(&format!("{}_", q.code)).unwrap_or(&name).to_string();
                         q.choices = lists.get(*list).cloned().unwrap_or_default();
                         q.required |= is_yes(values.get("required"));
-                        q.rows.push(Choice { code, label: Text::new() });
+                        q.rows.push(Choice { label: Text::new(), ..Choice::new(&code, "", "") });
                     }
                     let label = self.text(values, "label");
                     if let Some(last) = matrix.as_mut().and_then(|q| q.rows.last_mut()) {
@@ -231,12 +228,7 @@ impl Reader {
                     Some(q) => {
                         // A question outside any group is a page of its own.
                         if !in_page {
-                            pages.push(Page {
-                                code: format!("p_{}", q.code),
-                                title: Text::new(),
-                                relevant: None,
-                                questions: Vec::new(),
-                            });
+                            pages.push(Page::new(&format!("p_{}", q.code)));
                         }
                         if let Some(page) = pages.last_mut() {
                             page.questions.push(q);
@@ -267,6 +259,7 @@ impl Reader {
             opens_at: None,
             closes_at: None,
             messages: BTreeMap::new(),
+            missing_codes: MissingCodes::default(),
             pages,
         }
     }
@@ -343,8 +336,7 @@ impl Reader {
             other: false,
             min_selected: None,
             max_selected: None,
-            choices: Vec::new(),
-            rows: Vec::new(),
+            ..Question::new("", kind, "", "")
         }
     }
 }
