@@ -92,6 +92,12 @@ pub fn fill<'t>(text: &'t str, answer: impl Fn(&str) -> Option<String>) -> Cow<'
     Cow::Owned(filled)
 }
 
+/// `text` with each reference's fallback dropped, `${CODE|the project}` → `${CODE}`: XLSForm's
+/// form, which has no fallback (a respondent of ODK sees nothing where no answer was given).
+pub fn without_fallbacks(text: &str) -> Cow<'_, str> {
+    fill(text, |code| Some(format!("${{{code}}}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +131,13 @@ mod tests {
         assert_eq!(fill("Who leads ${OTHER|it}? ${NONE}.", answer), "Who leads it? .");
         assert_eq!(fill("Left as typed: ${ and ${1}", answer), "Left as typed: ${ and ${1}");
         assert!(matches!(fill("no references", answer), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fallbacks_are_dropped_for_xlsform() {
+        assert_eq!(
+            without_fallbacks("How is ${PROJECT|the project} run, ${NAME}? ${"),
+            "How is ${PROJECT} run, ${NAME}? ${"
+        );
     }
 }
