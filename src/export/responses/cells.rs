@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::{Column, Paradata, Row, Source};
 use crate::answer::{Answer, Naming, OTHER};
-use crate::respond::flow;
+use crate::export::reasons::Progress;
 use crate::survey::model::{MissingCodes, Question, Reason};
 use crate::survey::validate::CompiledSurvey;
 
@@ -111,27 +111,17 @@ impl Cells<'_> {
         }
     }
 
-    /// Why `q` has no answer in `row`: a partial response stopped before its page, display logic
-    /// hid it, or it was left unanswered.
-    fn question_reason(&self, q: &Question, row: &Row) -> Reason {
-        let Some(page) = self.survey.page_of(&q.code) else { return Reason::NotShown };
-        if !row.paradata.complete && row.paradata.trail.beyond(page) {
-            Reason::NotReached
-        } else if !flow::shown(self.survey, page, q, &row.answers) {
-            Reason::NotShown
-        } else {
-            Reason::Skipped
-        }
+    /// How far `row` went: what its empty cells' reasons are decided from (`export::reasons`).
+    fn progress<'r>(&'r self, row: &'r Row) -> Progress<'r> {
+        let (complete, trail) = (row.paradata.complete, &row.paradata.trail);
+        Progress { survey: self.survey, complete, trail, answers: &row.answers }
     }
 
-    /// Why page `index` has no time (or order) in `row`, by the same rules.
+    fn question_reason(&self, q: &Question, row: &Row) -> Reason {
+        self.progress(row).question(q)
+    }
+
     fn page_reason(&self, index: usize, row: &Row) -> Reason {
-        if !row.paradata.complete && row.paradata.trail.beyond(index) {
-            Reason::NotReached
-        } else if !flow::page_visible(self.survey, index, &row.answers) {
-            Reason::NotShown
-        } else {
-            Reason::Skipped
-        }
+        self.progress(row).page(index)
     }
 }

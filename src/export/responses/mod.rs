@@ -14,13 +14,12 @@ use std::io::Write;
 use rusqlite::Connection;
 
 use super::store;
-use super::stream::{BadOption, CsvExportError, Plan};
+use super::stream::{CsvExportError, Plan};
 use crate::answer::{Naming, OTHER, Rows};
 use crate::csv_out::CsvWriter;
 use crate::paradata::{self, trail::Trail};
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
-use crate::survey::validate::CompiledSurvey;
 
 /// The response's own columns, first in every row.
 pub const RESPONSE_COLUMNS: [&str; 7] =
@@ -235,11 +234,7 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
         None => Naming::Codes,
     };
     // Display logic decides which empty cells were hidden: the definition is compiled once.
-    let survey = CompiledSurvey::compile_stored(definition.clone()).map_err(|errors| {
-        let problems = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-        let reason = format!("the survey's definition does not compile: {problems}");
-        CsvExportError::BadOption(BadOption { option: None, reason })
-    })?;
+    let survey = super::reasons::compiled(definition)?;
     let missing = plan.missing_codes.then_some(definition.missing_codes);
     let cells = cells::Cells { naming, survey: &survey, missing };
     let mut emit = |row: &Row| w.record(cells.record(&columns, row));

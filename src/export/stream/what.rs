@@ -86,9 +86,18 @@ pub const CROSSTAB: &[Opt] = &[
 ];
 
 /// The options of the statistics packages' files: the codebook whose layer becomes 0/1
-/// variables, the language of the labels, and the filters.
-const LABELLED: &[Opt] =
-    &[Opt::Codebook, Opt::Layer, Opt::Labels, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer];
+/// variables, the language of the labels, the missing-data codes, and the filters.
+const LABELLED: &[Opt] = &[
+    Opt::Codebook,
+    Opt::Layer,
+    Opt::Labels,
+    Opt::Missing,
+    Opt::IncludePartial,
+    Opt::Language,
+    Opt::From,
+    Opt::To,
+    Opt::Answer,
+];
 
 /// The options of the analysis tables: the coding layer, one open question and the filters.
 const TABLE: &[Opt] =

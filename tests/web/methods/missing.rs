@@ -2,6 +2,8 @@
 //! shown (display logic), not reached (after the furthest page of a partial response), skipped —
 //! in the survey's own codes, and the dictionary lists them; without the option they stay empty.
 
+use serde_json::{Value as Json, json};
+
 use super::*;
 
 /// A complete response (a developer: the leads' question hidden; the project name and Q2 left
@@ -117,4 +119,82 @@ async fn a_survey_chooses_its_own_codes_and_the_option_is_checked() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("--missing: \"zeros\" is not empty or codes"));
+}
+
+/// `fieldwork export --what WHAT` of the methods survey into `name`, read back by pyreadstat.
+fn statistics_read_back(app: &TestApp, python: &std::path::Path, what: &str, name: &str, args: &[&str]) -> Json {
+    let out = app.dir.path().join(name);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .arg("--db")
+        .arg(&app.db_path)
+        .args(["export", "--survey", "methods", "--what", what, "--include-partial", "--out"])
+        .arg(&out)
+        .args(args)
+        .output()
+        .expect("run fieldwork export");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let kind = if what == "spss" { "sav" } else { "dta" };
+    crate::labelled_readers::pyreadstat::read_back(python, kind, &out)
+}
+
+/// The cell of variable `name` in row `row` (0: the complete response, 1: the partial one).
+fn variable<'j>(back: &'j Json, rows: &str, row: usize, name: &str) -> &'j Json {
+    let at = back["names"].as_array().unwrap().iter().position(|n| n == name).unwrap_or_else(|| panic!("{name}"));
+    &back[rows][row][at]
+}
+
+#[tokio::test]
+async fn the_spss_and_stata_files_hold_each_empty_answers_reason_as_a_missing_value() {
+    let test = "the_spss_and_stata_files_hold_each_empty_answers_reason_as_a_missing_value";
+    let app = TestApp::spawn().await;
+    open_methods(&app, false);
+    two_responses(&app).await;
+    let Some(python) = crate::labelled_readers::readers_python(test) else { return };
+    let (done, stopped) = (0, 1);
+
+    // SPSS: user-missing values, read as themselves; a string keeps the code's digits.
+    let sav = statistics_read_back(&app, &python, "spss", "codes.sav", &["--missing", "codes"]);
+    for (row, name, expected) in [
+        (done, "LEAD_WHY", json!("-66")),
+        (done, "PROJECT", json!("-99")),
+        (done, "YEARS", json!(4.0)),
+        (stopped, "YEARS", json!(-99.0)),
+        (stopped, "MOTIV_science", json!(-99.0)),
+        (stopped, "Q1", json!("-77")),
+        (stopped, "LAST", json!("-77")),
+    ] {
+        assert_eq!(variable(&sav, "rows", row, name), &expected, ".sav row {row}, {name}");
+    }
+    assert_eq!(sav["missing_ranges"]["YEARS"][2], json!({"lo": -99.0, "hi": -99.0}), "declared user-missing");
+    assert_eq!(variable(&sav, "plain_rows", stopped, "YEARS"), &Json::Null, "missing to a reader that asks");
+
+    // Stata: a number's reason is an extended missing value, .c for skipped.
+    let dta = statistics_read_back(&app, &python, "stata", "codes.dta", &["--missing", "codes"]);
+    assert_eq!(variable(&dta, "rows", stopped, "YEARS"), &json!("c"));
+    assert_eq!(variable(&dta, "plain_rows", stopped, "YEARS"), &Json::Null);
+    assert_eq!(variable(&dta, "plain_rows", stopped, "Q1"), &json!("-77"));
+    assert_eq!(variable(&dta, "plain_rows", done, "LEAD_WHY"), &json!("-66"));
+    assert_eq!(dta["value_labels"]["YEARS"]["c"], json!("shown and skipped"));
+
+    // R: the CSV keeps the codes, the script reads them as NA and says what each meant.
+    let zip = app.dir.path().join("codes.zip");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .arg("--db")
+        .arg(&app.db_path)
+        .args(["export", "--survey", "methods", "--what", "r", "--include-partial", "--missing", "codes", "--out"])
+        .arg(&zip)
+        .output()
+        .expect("run fieldwork export");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let files = crate::export_qdpx::unzip(&std::fs::read(&zip).unwrap());
+    let script = &files["methods.R"];
+    assert!(
+        script.contains("# Missing-data codes, read as NA: -66 not shown, -77 not reached, -99 shown and skipped.")
+    );
+    assert!(files["methods.csv"].contains(",-77"), "the CSV keeps the codes");
+
+    // Without the option an empty cell is plain missing.
+    let plain = statistics_read_back(&app, &python, "spss", "plain.sav", &[]);
+    assert_eq!(variable(&plain, "rows", stopped, "YEARS"), &Json::Null);
+    assert_eq!(variable(&plain, "rows", stopped, "Q1"), &json!(""));
 }
