@@ -29,6 +29,8 @@ use crate::survey::messages;
 use crate::survey::model::{Choice, ChoiceDisplay, NumberKind, Question, QuestionType, SurveyDefinition, Text};
 use crate::survey::pipe;
 
+use super::constraint::constraint;
+
 /// A row: column → value.
 pub type Row = BTreeMap<String, String>;
 
@@ -208,66 +210,3 @@ fn row_of(kind: &str, name: &str) -> Row {
 
 /// The `parameters` cell of a select whose choices are shuffled (pyxform: `randomize(…)`).
 pub const RANDOMIZE: &str = "randomize=true";
-
-/// The condition that `choice`, exclusive, is the only one ticked when it is ticked.
-pub fn exclusive(choice: &str) -> String {
-    format!("not(selected(., {}) and count-selected(.) > 1)", quoted(choice))
-}
-
-/// The question's checks as one XPath condition on `.`, the answer: the bounds, each exclusive
-/// choice, then the question's own constraint (in parentheses when it has an `or` of its own, so
-/// that the `and`s around it do not bind into it).
-fn constraint(q: &Question) -> Option<String> {
-    let number = |n: f64| if n.fract() == 0.0 { format!("{}", n as i64) } else { n.to_string() };
-    let mut parts = Vec::new();
-    parts.extend(q.min.map(|n| format!(". >= {}", number(n))));
-    parts.extend(q.max.map(|n| format!(". <= {}", number(n))));
-    parts.extend(q.min_length.map(|n| format!("string-length(.) >= {n}")));
-    parts.extend(q.max_length.map(|n| format!("string-length(.) <= {n}")));
-    parts.extend(q.pattern.as_ref().map(|p| format!("regex(., {})", quoted(p))));
-    parts.extend(q.min_selected.map(|n| format!("count-selected(.) >= {n}")));
-    parts.extend(q.max_selected.map(|n| format!("count-selected(.) <= {n}")));
-    if q.kind == QuestionType::MultipleChoice {
-        parts.extend(q.choices.iter().filter(|c| c.exclusive).map(|c| exclusive(&c.code)));
-    }
-    if let Some(own) = &q.constraint {
-        let bare = parts.is_empty() || split_and(own).is_some();
-        parts.push(if bare { own.clone() } else { format!("({own})") });
-    }
-    (!parts.is_empty()).then(|| parts.join(" and "))
-}
-
-/// An XPath string literal (XPath 1.0 has no escapes: the other quote encloses a quote).
-fn quoted(text: &str) -> String {
-    if text.contains('\'') { format!("\"{text}\"") } else { format!("'{text}'") }
-}
-
-/// `condition`'s operands of its top-level `and`s (outside parentheses and string literals), or
-/// `None` when it also has a top-level `or` (which binds looser: `a or b and c` is not a list).
-pub fn split_and(condition: &str) -> Option<Vec<&str>> {
-    let (mut depth, mut quote, mut parts, mut from) = (0i32, None::<char>, Vec::new(), 0);
-    let bytes = condition.as_bytes();
-    let word_at = |at: usize, word: &str| {
-        condition[at..].starts_with(word)
-            && at > 0
-            && bytes[at - 1].is_ascii_whitespace()
-            && bytes.get(at + word.len()).is_some_and(u8::is_ascii_whitespace)
-    };
-    for (at, c) in condition.char_indices() {
-        match (quote, c) {
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => depth -= 1,
-            (None, _) if depth == 0 && word_at(at, "or") => return None,
-            (None, _) if depth == 0 && at >= from && word_at(at, "and") => {
-                parts.push(condition[from..at].trim());
-                from = at + "and".len();
-            }
-            _ => {}
-        }
-    }
-    parts.push(condition[from..].trim());
-    Some(parts)
-}
