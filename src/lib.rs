@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod limesurvey;
 pub mod logging;
+pub mod paradata;
 pub mod respond;
 #[cfg(test)]
 mod shared_folder;

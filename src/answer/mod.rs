@@ -235,6 +235,19 @@ impl<'a> Answer<'a> {
         }
     }
 
+    /// The answer as display logic and constraints read it, in XLSForm's terms: a text, number or
+    /// date as stored; a single choice's code; a multiple choice's codes space-separated (Other
+    /// as `other`, last); a ranking's choices, first rank first; a matrix's answered rows.
+    pub fn logic_value(&self) -> String {
+        match self {
+            Answer::Text(value) | Answer::Number(value) | Answer::Date(value) => value.to_string(),
+            Answer::Single { choice, .. } => choice.to_string(),
+            Answer::Multiple { .. } => self.codes().join(" "),
+            Answer::Ranking(ranked) => ranked.iter().map(|r| r.choice).collect::<Vec<_>>().join(" "),
+            Answer::Matrix(rows) => rows.iter().map(|(row, _)| *row).collect::<Vec<_>>().join(" "),
+        }
+    }
+
     /// Whether the answer gives the matrix row `code`.
     pub fn uses_row(&self, code: &str) -> bool {
         self.row(code).is_some()

@@ -100,4 +100,21 @@ impl Answer<'_> {
     pub fn line(&self, question: &Question, naming: Naming) -> String {
         self.parts(question, naming).join(JOIN)
     }
+
+    /// The answer as a text pipes it into another (`${CODE}`): a value as stored, a choice by its
+    /// label, Other by the text typed under it, a multiple choice's choices joined with ", ".
+    /// Rankings and matrices are not piped (the validator refuses them).
+    pub fn piped(&self, question: &Question, naming: Naming) -> String {
+        let other = |text: Option<&str>| text.map_or_else(|| naming.other().into_owned(), str::to_string);
+        match self {
+            Answer::Text(value) | Answer::Number(value) | Answer::Date(value) => value.to_string(),
+            Answer::Single { choice, other: text } if *choice == OTHER => other(*text),
+            Answer::Single { choice, .. } => naming.choice(question, choice).into_owned(),
+            Answer::Multiple { ticked, other: text } => {
+                let named = ticked.iter().map(|code| naming.choice(question, code).into_owned());
+                named.chain(text.is_some().then(|| other(*text))).collect::<Vec<_>>().join(", ")
+            }
+            Answer::Ranking(_) | Answer::Matrix(_) => self.line(question, naming),
+        }
+    }
 }

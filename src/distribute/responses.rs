@@ -7,7 +7,9 @@ mod store;
 use rusqlite::Connection;
 use serde::Serialize;
 
-pub use self::store::{count, count_partial_before, delete, delete_partial_before, find, list, restore, trash};
+pub use self::store::{
+    breakoff, count, count_partial_before, delete, delete_partial_before, find, list, restore, trash,
+};
 use crate::db::DbError;
 
 /// How long a deleted response waits in the trash before it is purged for good.

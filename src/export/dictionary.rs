@@ -1,7 +1,8 @@
 //! The data dictionary (`codebook-dictionary`): one row per column of the `responses` file, in
 //! the same order, saying which question it comes from, what it holds and what its codes mean, in
-//! one language of the survey; and the mapping to the statistics packages' files: the variable
-//! each column becomes in SPSS, Stata and R and the number each code is written as, then (with a
+//! one language of the survey, with which missing-data codes its empty cells hold (when the
+//! export writes codes); and the mapping to the statistics packages' files: the variable each
+//! column becomes in SPSS, Stata and R and the number each code is written as, then (with a
 //! codebook) a row per coded variable.
 
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use rusqlite::Connection;
 
 use super::labelled::names::Package;
 use super::labelled::survey::Layout;
-use super::responses::{self, Column, Source};
+use super::responses::{self, Column, Paradata, Source};
 use super::statistics;
 use super::stream::{CsvExportError, Plan};
 use crate::answer::OTHER;
@@ -21,8 +22,20 @@ use crate::survey::messages;
 use crate::survey::model::{Choice, NumberKind, Question, QuestionType, SurveyDefinition};
 
 /// The dictionary's header.
-pub const HEADER: [&str; 11] =
-    ["column", "question", "question_text", "item", "item_label", "type", "choices", "spss", "stata", "r", "values"];
+pub const HEADER: [&str; 12] = [
+    "column",
+    "question",
+    "question_text",
+    "item",
+    "item_label",
+    "type",
+    "choices",
+    "spss",
+    "stata",
+    "r",
+    "values",
+    "missing",
+];
 
 /// What the response's own columns hold, in `responses::RESPONSE_COLUMNS` order.
 const RESPONSE_COLUMNS: [(&str, &str); 7] = [
@@ -41,12 +54,20 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
     let language = plan.language();
     let participant = responses::participant_columns(conn, &plan.survey)?;
     w.record(HEADER)?;
+    let codes = &definition.missing_codes;
+    let missing = format!(
+        "{}=not shown (hidden by display logic); {}=not reached (after the furthest page of a partial \
+         response); {}=skipped (shown, not answered)",
+        codes.not_shown, codes.not_reached, codes.skipped
+    );
     let layout = statistics::layout(plan);
     let mapping = Mapping::new(&layout);
     for column in responses::columns(definition, &participant) {
-        let [name, question, text, item, item_label, kind, choices] = row(definition, language, &column);
-        let mapped = mapping.of(&column.name);
-        w.record([name, question, text, item, item_label, kind, choices].into_iter().chain(mapped))?;
+        let [name, question, text, item, label, kind, values] = row(definition, language, &column);
+        let coded = plan.missing_codes && takes_missing_codes(&column);
+        let missing = if coded { missing.clone() } else { String::new() };
+        let fixed = [name, question, text, item, label, kind, values];
+        w.record(fixed.into_iter().chain(mapping.of(&column.name)).chain([missing]))?;
     }
     let tree = plan.codebook.as_ref().map(|book| Tree::new(&book.draft));
     for (i, coded) in layout.columns.iter().enumerate().filter(|(_, c)| c.is_coded()) {
@@ -55,7 +76,7 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
         let item = coded.item.clone().unwrap_or_default();
         let path = tree.as_ref().map(|tree| tree.path(&item)).unwrap_or_default();
         let fixed = [coded.column.clone(), question, text, item, path, "coded".into(), "0=not coded; 1=coded".into()];
-        w.record(fixed.into_iter().chain(mapping.at(i)))?;
+        w.record(fixed.into_iter().chain(mapping.at(i)).chain([String::new()]))?;
     }
     Ok(())
 }
@@ -95,6 +116,80 @@ impl<'l> Mapping<'l> {
     }
 }
 
+/// Whether an empty cell of the column holds a missing-data code: answers, time on a page and
+/// orders shown do; the response's own columns, consent, device and the last page do not.
+fn takes_missing_codes(column: &Column) -> bool {
+    column.question.is_some() || matches!(column.source, Source::Paradata(Paradata::Time(_) | Paradata::Order { .. }))
+}
+
+/// The dictionary row of a paradata column: question, text, item, item label, type, values.
+fn paradata_row(definition: &SurveyDefinition, language: &str, paradata: &Paradata) -> [String; 6] {
+    let page_title = |index: usize| {
+        definition.pages.get(index).map(|p| (p.code.clone(), definition.text(&p.title, language).to_string()))
+    };
+    let none = String::new;
+    match paradata {
+        Paradata::ConsentVersion => [
+            none(),
+            "Version of the survey whose consent text the respondent accepted (empty without one)".into(),
+            none(),
+            none(),
+            "integer".into(),
+            none(),
+        ],
+        Paradata::ConsentAt => [
+            none(),
+            "When the consent was accepted: RFC 3339 UTC, or the date only in an anonymous survey".into(),
+            none(),
+            none(),
+            "datetime".into(),
+            none(),
+        ],
+        Paradata::Device => [
+            none(),
+            "Class of the device the response was begun on, from the browser's User-Agent (not kept)".into(),
+            none(),
+            none(),
+            "device".into(),
+            "phone=phone; tablet=tablet; desktop=desktop".into(),
+        ],
+        Paradata::LastPage => {
+            let pages =
+                (0..definition.pages.len()).filter_map(page_title).map(|(code, title)| format!("{code}={title}"));
+            [
+                none(),
+                "Code of the furthest page the respondent reached".into(),
+                none(),
+                none(),
+                "page".into(),
+                pages.collect::<Vec<_>>().join("; "),
+            ]
+        }
+        Paradata::Time(index) => {
+            let (code, title) = page_title(*index).unwrap_or_default();
+            [
+                none(),
+                "Seconds spent on the page, from when it was shown to when it was saved, summed over visits".into(),
+                code,
+                title,
+                "integer".into(),
+                none(),
+            ]
+        }
+        Paradata::Order { element, page, question } => {
+            let (text, item) = match question {
+                Some(code) => (format!("Order the choices (a matrix: the rows) of {code} were shown in"), code.clone()),
+                None => (format!("Order the questions of page {element} were shown in"), element.clone()),
+            };
+            let label = match question.as_deref().and_then(|code| definition.question(code)) {
+                Some(q) => definition.text(&q.text, language).to_string(),
+                None => page_title(*page).map(|(_, title)| title).unwrap_or_default(),
+            };
+            [question.clone().unwrap_or_default(), text, item, label, "order (codes, space-separated)".into(), none()]
+        }
+    }
+}
+
 /// `code=label; code=label`, labels in `language`.
 fn choices(definition: &SurveyDefinition, language: &str, choices: &[Choice]) -> String {
     let pairs = choices.iter().map(|c| format!("{}={}", c.code, definition.text(&c.label, language)));
@@ -104,6 +199,10 @@ fn choices(definition: &SurveyDefinition, language: &str, choices: &[Choice]) ->
 fn row(definition: &SurveyDefinition, language: &str, column: &Column) -> [String; 7] {
     let name = column.name.clone();
     let Some(q) = column.question else {
+        if let Source::Paradata(paradata) = &column.source {
+            let [question, text, item, label, kind, values] = paradata_row(definition, language, paradata);
+            return [name, question, text, item, label, kind, values];
+        }
         let (text, kind, values) = match &column.source {
             Source::Response(1) => (RESPONSE_COLUMNS[1].0, "status", "complete=complete; partial=partial".to_string()),
             Source::Response(3) => {
@@ -156,7 +255,7 @@ fn row(definition: &SurveyDefinition, language: &str, column: &Column) -> [Strin
             let label = q.choice(item).map_or("", |c| definition.text(&c.label, language)).to_string();
             (item.clone(), label, "rank".to_string(), "1=first".to_string())
         }
-        Source::Response(_) | Source::Participant(_) => Default::default(),
+        Source::Response(_) | Source::Participant(_) | Source::Paradata(_) => Default::default(),
     };
     [name, q.code.clone(), text, item, item_label, kind, values]
 }

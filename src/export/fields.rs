@@ -167,6 +167,18 @@ impl Choices {
                     select("Language", chosen, languages.map(|l| choice(l, l)).collect())
                 }
             }
+            Opt::Missing => {
+                let codes = &d.missing_codes;
+                let reasons = format!(
+                    "Missing-data codes ({} not shown, {} not reached, {} skipped)",
+                    codes.not_shown, codes.not_reached, codes.skipped
+                );
+                select(
+                    "Empty answer cells",
+                    text(&request.missing),
+                    vec![choice("", "Left empty"), choice("codes", reasons)],
+                )
+            }
             Opt::Per => select(
                 "One text source per",
                 text(&request.per),

@@ -14,10 +14,14 @@ use zip::write::SimpleFileOptions;
 use super::labelled::names::Package;
 use super::labelled::survey::{CodedLayer, Layout, Response};
 use super::labelled::{Cell, Dataset, LabelledError, Reason, Rows, dta, r, sav};
+use super::reasons::{self, Progress};
 use super::store;
 use super::stream::{CsvExportError, Plan};
-use crate::answer;
+use crate::answer::{self, Answer};
 use crate::coding::store::layers::UnitStatements;
+use crate::paradata::trail::Trail;
+use crate::survey::model::QuestionType;
+use crate::survey::validate::CompiledSurvey;
 
 /// The plan's variables: the survey's in the plan's language, then with a codebook a 0/1
 /// variable per code of its layer for every open question.
@@ -29,12 +33,14 @@ pub fn layout(plan: &Plan) -> Layout<'_> {
     Layout::new(definition, plan.language(), coded)
 }
 
-/// The dataset for `package`: labelled with the survey's title. Missing answers are the
-/// package's plain missing value (fieldwork records no reason why a cell is empty yet).
+/// The dataset for `package`: labelled with the survey's title. A missing answer is the
+/// package's plain missing value, or with `--missing codes` its reason's code (`export::reasons`):
+/// user-missing in SPSS, `.a`/`.b`/`.c` in Stata, NA in R with the codes in the script's notes.
 fn dataset(conn: &Connection, plan: &Plan, layout: &Layout<'_>, package: Package) -> Result<Dataset, CsvExportError> {
     let definition = &plan.survey.definition;
     let title = definition.text(&definition.title, plan.language());
-    Ok(layout.dataset(package, title, None, created(conn, plan)?))
+    let missing = plan.missing_codes.then_some(definition.missing_codes);
+    Ok(layout.dataset(package, title, missing, created(conn, plan)?))
 }
 
 /// When the data last changed: the file records it instead of the clock's time, so that the same
@@ -49,7 +55,7 @@ fn created(conn: &Connection, plan: &Plan) -> Result<jiff::civil::DateTime, CsvE
 pub fn write_sav(conn: &Connection, plan: &Plan, out: &mut dyn Write) -> Result<(), CsvExportError> {
     let layout = layout(plan);
     let dataset = dataset(conn, plan, &layout, Package::Spss)?;
-    sav::write(&dataset, &mut Stored::new(conn, plan, &layout), out)?;
+    sav::write(&dataset, &mut Stored::new(conn, plan, &layout)?, out)?;
     Ok(())
 }
 
@@ -57,7 +63,7 @@ pub fn write_sav(conn: &Connection, plan: &Plan, out: &mut dyn Write) -> Result<
 pub fn write_dta(conn: &Connection, plan: &Plan, out: &mut dyn Write) -> Result<(), CsvExportError> {
     let layout = layout(plan);
     let dataset = dataset(conn, plan, &layout, Package::Stata)?;
-    dta::write(&dataset, &mut Stored::new(conn, plan, &layout), out)?;
+    dta::write(&dataset, &mut Stored::new(conn, plan, &layout)?, out)?;
     Ok(())
 }
 
@@ -74,7 +80,7 @@ pub fn write_r(conn: &Connection, plan: &Plan, out: &mut dyn Write) -> Result<()
         zip.write_all(r::script(&dataset, &csv_name).as_bytes())?;
         // A streamed entry announces ZIP64 before its data: the CSV of a large survey may need it.
         zip.start_file(csv_name.as_str(), entry.large_file(true)).map_err(zipped)?;
-        r::write_csv(&dataset, &mut Stored::new(conn, plan, &layout), &mut zip)?;
+        r::write_csv(&dataset, &mut Stored::new(conn, plan, &layout)?, &mut zip)?;
         Ok(())
     })();
     match written {
@@ -104,19 +110,38 @@ struct Stored<'a> {
     conn: &'a Connection,
     plan: &'a Plan,
     layout: &'a Layout<'a>,
+    /// With missing-data codes, the survey compiled: display logic decides why a cell is empty.
+    survey: Option<CompiledSurvey>,
 }
 
 impl<'a> Stored<'a> {
-    fn new(conn: &'a Connection, plan: &'a Plan, layout: &'a Layout<'a>) -> Self {
-        Stored { conn, plan, layout }
+    fn new(conn: &'a Connection, plan: &'a Plan, layout: &'a Layout<'a>) -> Result<Self, CsvExportError> {
+        let survey = plan.missing_codes.then(|| reasons::compiled(&plan.survey.definition)).transpose()?;
+        Ok(Stored { conn, plan, layout, survey })
+    }
+
+    /// Why each unanswered question of `read` is empty (nothing without missing-data codes).
+    fn reasons(&self, read: &Read) -> Result<BTreeMap<String, Reason>, LabelledError> {
+        let Some(survey) = &self.survey else { return Ok(BTreeMap::new()) };
+        let definition = &survey.definition;
+        let visits = store::visits(self.conn, read.id).map_err(source)?;
+        let trail = Trail::new(definition, &visits, read.position);
+        let progress = Progress { survey, complete: read.complete, trail: &trail, answers: &read.answers };
+        Ok(definition
+            .questions()
+            .map(|(_, q)| q)
+            .filter(|q| q.kind != QuestionType::Display && Answer::of(q, &read.answers).is_none())
+            .map(|q| (q.code.clone(), progress.question(q)))
+            .collect())
     }
 }
 
-/// One response as read: its number, status, language and answers.
+/// One response as read: its number, status, language, the page it is on and its answers.
 struct Read {
     id: i64,
     complete: bool,
     language: String,
+    position: usize,
     answers: answer::Rows,
 }
 
@@ -134,8 +159,8 @@ impl Rows for Stored<'_> {
             .transpose()
             .map_err(source)?;
         let mut reader = units.as_mut().map(UnitStatements::reader).transpose().map_err(source)?;
-        let no_reasons: BTreeMap<String, Reason> = BTreeMap::new();
         let mut emit = |read: &Read| -> Result<(), LabelledError> {
+            let reasons = self.reasons(read)?;
             let codes: Option<BTreeMap<String, BTreeSet<String>>> = match reader.as_mut() {
                 Some(reader) => {
                     let units = reader.response(read.id).map_err(source)?;
@@ -153,7 +178,7 @@ impl Rows for Stored<'_> {
                 complete: read.complete,
                 language: &read.language,
                 answers: &read.answers,
-                reasons: &no_reasons,
+                reasons: &reasons,
                 codes: codes.as_ref(),
             };
             visit(&self.layout.row(&response)?)
@@ -170,7 +195,9 @@ impl Rows for Stored<'_> {
                 }
                 let status: String = r.get(1).map_err(source)?;
                 let language: String = r.get(3).map_err(source)?;
-                current = Some(Read { id, complete: status == "complete", language, answers: BTreeMap::new() });
+                let position = r.get::<_, i64>(14).map_err(source)?.max(0) as usize;
+                let complete = status == "complete";
+                current = Some(Read { id, complete, language, position, answers: BTreeMap::new() });
             }
             let question: Option<String> = r.get(7).map_err(source)?;
             if let (Some(read), Some(question)) = (current.as_mut(), question) {

@@ -4,6 +4,7 @@
 //! participants. Every reader of responses selects from `live_responses` through the analysis
 //! filter (`analysis::store::FILTERED`), so the filters mean the same in every file.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -11,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::analysis::data::Filter;
 use crate::analysis::store::{FILTERED, Params};
 use crate::db::DbError;
+use crate::paradata::trail::Visit;
 
 /// The coder's memos on the answer, oldest first (`x` is the coding or done mark's alias).
 fn memos_of(x: &str) -> String {
@@ -93,8 +95,8 @@ pub fn each_response<E: From<rusqlite::Error>>(
 pub static RESPONSES: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT r.id, r.status, r.survey_version, r.language, r.started_at, r.submitted_at, \
-         r.duration_s, a.question, a.item, a.value, r.participant_id \
-         FROM live_responses r LEFT JOIN answers a ON a.response_id = r.id \
+         r.duration_s, a.question, a.item, a.value, r.participant_id, r.consent_version, r.consent_at, r.device, \
+         r.page_index FROM live_responses r LEFT JOIN answers a ON a.response_id = r.id \
          WHERE +r.survey_id = :survey AND {FILTERED} ORDER BY r.id"
     )
 });
@@ -108,6 +110,26 @@ pub fn responses_params(survey_id: i64, filter: &Filter) -> Params {
 pub fn last_change(conn: &Connection, survey_id: i64) -> Result<Option<String>, DbError> {
     let sql = "SELECT max(updated_at) FROM live_responses WHERE survey_id = ?1";
     Ok(conn.query_row(sql, [survey_id], |r| r.get(0))?)
+}
+
+/// A response's page visits, in the order they were saved (the table's key: no sorting).
+pub const VISITS: &str =
+    "SELECT page, language, shown_at, saved_at FROM page_visits WHERE response_id = ?1 ORDER BY seq";
+
+/// The page visits of the response `id` (`VISITS`).
+pub fn visits(conn: &Connection, id: i64) -> Result<Vec<Visit>, DbError> {
+    let mut stmt = conn.prepare_cached(VISITS)?;
+    let rows = stmt.query_map([id], |v| {
+        Ok(Visit { page: v.get(0)?, language: v.get(1)?, shown_at: v.get(2)?, saved_at: v.get(3)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The orders the response `id` was shown its randomised elements in, by element code.
+pub fn orders(conn: &Connection, id: i64) -> Result<HashMap<String, String>, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT element, codes FROM shown_orders WHERE response_id = ?1")?;
+    let rows = stmt.query_map([id], |o| Ok((o.get(0)?, o.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Whether the survey has participants at all.

@@ -11,7 +11,7 @@ mod xml;
 
 use std::collections::BTreeMap;
 
-use crate::survey::model::{FORMAT, Page, SurveyDefinition, Text};
+use crate::survey::model::{FORMAT, MissingCodes, Page, SurveyDefinition, Text};
 use xml::{Document, Row};
 
 /// Something in the file fieldwork cannot hold (or a file it cannot read), with its XML line.
@@ -182,6 +182,7 @@ impl<'d> Reader<'d> {
             opens_at: None,
             closes_at: None,
             messages: BTreeMap::new(),
+            missing_codes: MissingCodes::default(),
             pages: self.pages(),
         }
     }
@@ -195,12 +196,8 @@ impl<'d> Reader<'d> {
         for group in groups {
             let gid = group.get("gid");
             let code = format!("G{gid}");
-            let mut page = Page {
-                code: code.clone(),
-                title: self.texts("group_l10ns", "gid", gid, "group_name", &format!("the group {gid}")),
-                relevant: None,
-                questions: Vec::new(),
-            };
+            let title = self.texts("group_l10ns", "gid", gid, "group_name", &format!("the group {gid}"));
+            let mut page = Page { title, ..Page::new(&code) };
             if !group.get("randomization_group").is_empty() {
                 self.report(group.line, "the group's randomization group is not supported");
             }

@@ -231,8 +231,10 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
         }
         let code = choice_code(s.get("title"));
         codes.insert(s.get("title").to_string(), code.clone());
-        subquestion_choices
-            .push(Choice { code, label: reader.texts("question_l10ns", "qid", s.get("qid"), "question", &whose) });
+        subquestion_choices.push(Choice {
+            label: reader.texts("question_l10ns", "qid", s.get("qid"), "question", &whose),
+            ..Choice::new(&code, "", "")
+        });
     }
     let mut answer_choices = Vec::new();
     for a in &answers {
@@ -243,7 +245,7 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
         let code = choice_code(a.get("code"));
         codes.insert(a.get("code").to_string(), code.clone());
         let label = reader.texts("answer_l10ns", "aid", a.get("aid"), "answer", &whose);
-        answer_choices.push(Choice { code, label });
+        answer_choices.push(Choice { label, ..Choice::new(&code, "", "") });
     }
     match letter {
         "L" | "!" => q.choices = answer_choices,
@@ -256,8 +258,8 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
             let languages: Vec<String> = q.text.keys().cloned().collect();
             q.choices = (1..=points)
                 .map(|n| Choice {
-                    code: format!("c{n}"),
                     label: languages.iter().map(|l| (l.clone(), n.to_string())).collect(),
+                    ..Choice::new(&format!("c{n}"), "", "")
                 })
                 .collect();
             codes.extend((1..=points).map(|n| (n.to_string(), format!("c{n}"))));
@@ -270,25 +272,5 @@ fn options(reader: &mut Reader, row: &Row, letter: &str, q: &mut Question) -> Ha
 
 /// A question with nothing but its code, type and text set.
 fn blank(code: String, kind: QuestionType, text: Text) -> Question {
-    Question {
-        code,
-        kind,
-        text,
-        help: Text::new(),
-        required: false,
-        relevant: None,
-        min_length: None,
-        max_length: None,
-        pattern: None,
-        pattern_message: Text::new(),
-        number_kind: None,
-        min: None,
-        max: None,
-        display: None,
-        other: false,
-        min_selected: None,
-        max_selected: None,
-        choices: Vec::new(),
-        rows: Vec::new(),
-    }
+    Question { text, ..Question::new(&code, kind, "", "") }
 }

@@ -6,12 +6,15 @@ use crate::survey::model::{Question, QuestionType};
 use crate::survey::validate::CompiledSurvey;
 
 fn question_shown(survey: &CompiledSurvey, question: &Question, answers: &AnswerSet) -> bool {
-    survey.question_conditions.get(&question.code).is_none_or(|condition| condition.evaluate(&LogicView(answers)))
+    survey
+        .question_conditions
+        .get(&question.code)
+        .is_none_or(|condition| condition.evaluate(&LogicView { survey, answers }))
 }
 
 fn page_condition_holds(survey: &CompiledSurvey, index: usize, answers: &AnswerSet) -> bool {
     match survey.page_conditions.get(index) {
-        Some(Some(condition)) => condition.evaluate(&LogicView(answers)),
+        Some(Some(condition)) => condition.evaluate(&LogicView { survey, answers }),
         _ => true,
     }
 }
@@ -23,6 +26,12 @@ pub fn visible_questions<'a>(survey: &'a CompiledSurvey, index: usize, answers: 
         return Vec::new();
     }
     page.questions.iter().filter(|q| question_shown(survey, q, answers)).collect()
+}
+
+/// Whether `question`, on page `index`, is shown to a respondent with `answers`: its page's
+/// condition and its own hold.
+pub fn shown(survey: &CompiledSurvey, index: usize, question: &Question, answers: &AnswerSet) -> bool {
+    page_condition_holds(survey, index, answers) && question_shown(survey, question, answers)
 }
 
 /// A page is shown when its condition holds and at least one of its questions is shown.

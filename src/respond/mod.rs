@@ -9,6 +9,7 @@ pub mod recent;
 pub mod resume;
 pub mod step;
 pub mod store;
+pub mod texts;
 pub mod visit;
 pub mod web;
 pub mod write;

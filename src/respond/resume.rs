@@ -53,7 +53,7 @@ mod tests {
     const TOKEN: &str = "RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR";
 
     fn response(participant_id: Option<i64>) -> ResumeLink {
-        let row = ResponseRow { id: 42, complete: false, language: "en".into(), page_index: 1 };
+        let row = ResponseRow { id: 42, complete: false, language: "en".into(), page_index: 1, seed: 42 };
         ResumeLink { row, started_at: "2026-11-29T10:00:00Z".into(), participant_id }
     }
 

@@ -1,4 +1,5 @@
-//! The `responses` and `answers` tables.
+//! The `responses` and `answers` tables, and the paradata kept with a response: its page visits
+//! (`page_visits`) and the orders its randomised elements were shown in (`shown_orders`).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -12,6 +13,8 @@ pub struct ResponseRow {
     pub complete: bool,
     pub language: String,
     pub page_index: usize,
+    /// The seed its randomised orders are drawn from (its id, for a response begun before seeds).
+    pub seed: u64,
 }
 
 /// What is known about a new response when it starts.
@@ -26,6 +29,10 @@ pub struct NewResponse<'a> {
     pub user_agent: &'a str,
     /// The participant whose personal link this is; None for public responses and anonymous surveys.
     pub participant_id: Option<i64>,
+    /// The seed its randomised orders are drawn from.
+    pub seed: u64,
+    /// The class of the device that began it (phone, tablet, desktop); None in anonymous surveys.
+    pub device: Option<&'static str>,
 }
 
 pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
@@ -34,7 +41,8 @@ pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
     // The statements of the respondent pages run thousands of times a second: prepared once.
     conn.prepare_cached(
         "INSERT INTO responses (survey_id, resume_hash, survey_version, language, consent_version, consent_at, \
-         started_at, client_ip, user_agent, updated_at, participant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         started_at, client_ip, user_agent, updated_at, participant_id, order_seed, device) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         new.survey_id,
@@ -48,6 +56,9 @@ pub fn create(conn: &Connection, new: &NewResponse) -> Result<i64, DbError> {
         identifying(new.user_agent),
         now_stamp(new.anonymous),
         new.participant_id,
+        // SQLite integers are signed: the seed's bits are kept as they are.
+        new.seed as i64,
+        new.device.filter(|_| !new.anonymous),
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -58,15 +69,17 @@ fn response_row(row: &rusqlite::Row) -> rusqlite::Result<ResponseRow> {
         complete: row.get(1)?,
         language: row.get(2)?,
         page_index: row.get::<_, i64>(3)?.max(0) as usize,
+        seed: row.get::<_, i64>(4)? as u64,
     })
 }
+
+/// The columns `response_row` reads, after `FROM live_responses`.
+const ROW: &str = "id, is_complete, language, page_index, COALESCE(order_seed, id)";
 
 /// The response a resume token belongs to; one in the trash is not found.
 pub fn find_by_resume(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT id, is_complete, language, page_index FROM live_responses WHERE survey_id = ?1 AND resume_hash = ?2",
-        )?
+        .prepare_cached(&format!("SELECT {ROW} FROM live_responses WHERE survey_id = ?1 AND resume_hash = ?2"))?
         .query_row(params![survey_id, resume_hash], response_row)
         .optional()?)
 }
@@ -84,10 +97,11 @@ pub struct ResumeLink {
 pub fn find_resume_link(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -> Result<Option<ResumeLink>, DbError> {
     Ok(conn
         .query_row(
-            "SELECT id, is_complete, language, page_index, started_at, participant_id FROM live_responses \
-             WHERE survey_id = ?1 AND resume_hash = ?2",
+            &format!(
+                "SELECT {ROW}, started_at, participant_id FROM live_responses WHERE survey_id = ?1 AND resume_hash = ?2"
+            ),
             params![survey_id, resume_hash],
-            |row| Ok(ResumeLink { row: response_row(row)?, started_at: row.get(4)?, participant_id: row.get(5)? }),
+            |row| Ok(ResumeLink { row: response_row(row)?, started_at: row.get(5)?, participant_id: row.get(6)? }),
         )
         .optional()?)
 }
@@ -96,7 +110,7 @@ pub fn find_resume_link(conn: &Connection, survey_id: i64, resume_hash: &[u8]) -
 pub fn find_by_participant(conn: &Connection, participant_id: i64) -> Result<Option<ResponseRow>, DbError> {
     Ok(conn
         .query_row(
-            "SELECT id, is_complete, language, page_index FROM live_responses WHERE participant_id = ?1",
+            &format!("SELECT {ROW} FROM live_responses WHERE participant_id = ?1"),
             [participant_id],
             response_row,
         )
@@ -183,5 +197,41 @@ pub fn complete(conn: &Connection, response_id: i64, anonymous: bool) -> Result<
          WHERE id = (SELECT participant_id FROM responses WHERE id = ?1) AND completed_at IS NULL",
     )?
     .execute(params![response_id, crate::db::now_rfc3339()])?;
+    Ok(())
+}
+
+/// A page saved: its code, the language it was answered in, and when it was shown (None in an
+/// anonymous survey, or when the form did not say); it was saved now.
+pub struct PageVisit<'a> {
+    pub page: &'a str,
+    pub language: &'a str,
+    pub shown_at: Option<&'a str>,
+    pub anonymous: bool,
+}
+
+/// Records a page saved, after the response's earlier visits.
+pub fn add_visit(conn: &Connection, response_id: i64, visit: &PageVisit) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO page_visits (response_id, seq, page, language, shown_at, saved_at) VALUES \
+         (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM page_visits WHERE response_id = ?1), ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        response_id,
+        visit.page,
+        visit.language,
+        visit.shown_at.filter(|_| !visit.anonymous),
+        now_stamp(visit.anonymous)
+    ])?;
+    Ok(())
+}
+
+/// Records the orders randomised elements were first shown in: (element code, codes in order).
+/// An order already recorded stays: it was drawn once, when the element was first shown.
+pub fn record_orders(conn: &Connection, response_id: i64, orders: &[(String, String)]) -> Result<(), DbError> {
+    let mut insert =
+        conn.prepare_cached("INSERT OR IGNORE INTO shown_orders (response_id, element, codes) VALUES (?1, ?2, ?3)")?;
+    for (element, codes) in orders {
+        insert.execute(params![response_id, element, codes])?;
+    }
     Ok(())
 }

@@ -7,13 +7,23 @@ use std::sync::Arc;
 
 use crate::db::DbError;
 use crate::distribute::participants;
+use crate::paradata::device::Device;
 use crate::respond::answers;
 use crate::respond::flow;
 use crate::respond::recent::{FormKey, RecentBegins};
 use crate::respond::step::Checked;
-use crate::respond::store::{self as responses, NewResponse, Position, ResponseRow};
+use crate::respond::store::{self as responses, NewResponse, PageVisit, Position, ResponseRow};
+use crate::survey::order;
 use crate::survey::validate::CompiledSurvey;
 use crate::web::{random_token, token_digest};
+
+/// What the respondent was shown with a page: the seed its order was drawn from, and when it
+/// was shown (RFC 3339 UTC), if the form said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seen {
+    pub seed: u64,
+    pub shown_at: Option<String>,
+}
 
 /// What storing a page writes: its answers (and those that its answers hid elsewhere) and where
 /// the respondent goes next, None when the page was the last.
@@ -28,11 +38,21 @@ pub struct Saving {
     language: String,
     version: i64,
     anonymous: bool,
+    /// The page saved, and when it was shown (paradata); None when only the position changes.
+    visit: Option<(String, Option<String>)>,
+    /// The orders its randomised elements were shown in: (element code, codes in order).
+    orders: Vec<(String, String)>,
 }
 
 impl Saving {
-    /// Page `index` as posted and checked, in survey version `version`.
-    pub fn new(survey: &CompiledSurvey, version: i64, index: usize, checked: &Checked, language: &str) -> Saving {
+    /// Page `index` as posted and checked, in survey version `version`, as `seen` by the respondent.
+    pub fn new(
+        survey: &CompiledSurvey,
+        version: i64,
+        (index, seen): (usize, &Seen),
+        checked: &Checked,
+        language: &str,
+    ) -> Saving {
         let d = &survey.definition;
         // Going back keeps what is valid and lets go of what is not, without holding the person up.
         let mut to_store = checked.merged.clone();
@@ -57,7 +77,25 @@ impl Saving {
         } else {
             flow::next_page(survey, index, &to_store)
         };
-        Saving { replaced, rows, index, next, again, language: language.to_string(), version, anonymous: d.anonymous }
+        let page = &d.pages[index];
+        let shown: Vec<&str> =
+            flow::visible_questions(survey, index, &to_store).into_iter().map(|q| q.code.as_str()).collect();
+        let orders = order::drawn(page, seen.seed, &shown)
+            .into_iter()
+            .map(|(element, codes)| (element.to_string(), codes))
+            .collect();
+        Saving {
+            replaced,
+            rows,
+            index,
+            next,
+            again,
+            language: language.to_string(),
+            version,
+            anonymous: d.anonymous,
+            visit: Some((page.code.clone(), seen.shown_at.clone())),
+            orders,
+        }
     }
 
     /// No answers, only where the respondent is: page `index` in `language` (a response begun on
@@ -72,6 +110,8 @@ impl Saving {
             language: language.to_string(),
             version,
             anonymous: survey.definition.anonymous,
+            visit: None,
+            orders: Vec::new(),
         }
     }
 
@@ -93,6 +133,15 @@ impl Saving {
     fn write(&self, tx: &rusqlite::Connection, response_id: i64) -> Result<bool, DbError> {
         if !self.replaced.is_empty() {
             responses::replace_answers(tx, response_id, &self.replaced, &self.rows)?;
+        }
+        // Paradata: the page saved (when it was shown, in which language) and the orders shown.
+        if let Some((page, shown_at)) = &self.visit {
+            let visit =
+                PageVisit { page, language: &self.language, shown_at: shown_at.as_deref(), anonymous: self.anonymous };
+            responses::add_visit(tx, response_id, &visit)?;
+        }
+        if !self.orders.is_empty() {
+            responses::record_orders(tx, response_id, &self.orders)?;
         }
         let (language, version, anonymous) = (self.language.as_str(), self.version, self.anonymous);
         let page_index = self.next.unwrap_or(self.index);
@@ -119,6 +168,8 @@ pub struct Beginning {
     /// The browser form beginning it, and the responses forms began in the last seconds.
     pub form: FormKey,
     pub recent: Arc<RecentBegins>,
+    /// The seed of its randomised orders, when the page that begins it was shown with one.
+    pub seed: Option<u64>,
 }
 
 /// What beginning a response came to.
@@ -155,6 +206,8 @@ impl Beginning {
             user_agent: &self.user_agent,
             // Anonymous surveys keep nothing that links a response to its participant.
             participant_id: self.participant_id.filter(|_| !self.anonymous),
+            seed: self.seed.unwrap_or_else(order::new_seed),
+            device: Device::of(&self.user_agent).map(Device::as_str),
         };
         let id = responses::create(tx, &new)?;
         // Should this transaction fail after all, a second send finds no such response and begins.
@@ -208,8 +261,6 @@ impl Write {
         if completed && let Some(participant_id) = self.completes_participant {
             participants::mark_completed(tx, participant_id, true)?;
         }
-        // Every page a respondent stores passes here, once: the place for a record of it (its
-        // language, the device class) when one is kept.
         Ok(Written::Stored { begun })
     }
 }

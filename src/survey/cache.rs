@@ -60,7 +60,7 @@ impl SurveyCache {
         let definition = db.read(move |conn| store::definition_at(conn, id, version)).await?;
         let Some(definition) = definition else { return Ok(None) };
         // Stored definitions were checked when saved; one that no longer compiles is a bug.
-        let compiled = CompiledSurvey::compile(definition).map_err(|errors| {
+        let compiled = CompiledSurvey::compile_stored(definition).map_err(|errors| {
             DbError::Backup(format!("stored survey {id} v{version} does not compile: {}", errors.len()))
         })?;
         let compiled = Arc::new(compiled);

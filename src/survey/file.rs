@@ -83,6 +83,123 @@ mod tests {
         assert_eq!(serde_json::from_str::<super::super::model::SurveyDefinition>(&json).unwrap(), definition);
     }
 
+    /// Every key of issue 17: randomised pages and questions with order groups, anchored and
+    /// exclusive choices and rows, constraints with their messages, piping, missing-data codes.
+    const METHODS: &str = r#"
+format = 1
+slug = "methods"
+default_language = "en"
+languages = ["en", "es"]
+title = { en = "Methods", es = "Métodos" }
+thank_you = { en = "Thanks about ${NAME|your project}.", es = "Gracias por ${NAME|su proyecto}." }
+
+[missing_codes]
+not_shown = -1
+not_reached = -2
+skipped = -3
+
+[[pages]]
+code = "p1"
+[[pages.questions]]
+code = "NAME"
+type = "short_text"
+text = { en = "Name?", es = "¿Nombre?" }
+constraint = "string-length(.) <= 40 and not(regex(., '[<>]'))"
+constraint_message = { en = "At most 40 characters, no < or >.", es = "Como máximo 40 caracteres, sin < ni >." }
+
+[[pages]]
+code = "p2"
+title = { en = "About ${NAME|the project}", es = "Sobre ${NAME|el proyecto}" }
+randomize = true
+[[pages.questions]]
+code = "WHY"
+type = "multiple_choice"
+randomize = true
+order_group = "g"
+other = true
+text = { en = "Why?", es = "¿Por qué?" }
+choices = [
+  { code = "a", label = { en = "A", es = "A" } },
+  { code = "b", label = { en = "B", es = "B" } },
+  { code = "none", label = { en = "None", es = "Ninguno" }, exclusive = true },
+  { code = "dk", label = { en = "Don't know", es = "No sé" }, anchor = true },
+]
+[[pages.questions]]
+code = "GRID"
+type = "matrix"
+randomize = true
+order_group = "g"
+text = { en = "Rate ${NAME}", es = "Valore ${NAME}" }
+rows = [{ code = "r1", label = { en = "R1", es = "F1" } }, { code = "r2", label = { en = "R2", es = "F2" }, anchor = true }]
+choices = [{ code = "lo", label = { en = "Low", es = "Bajo" } }, { code = "hi", label = { en = "High", es = "Alto" } }]
+[[pages.questions]]
+code = "YEARS"
+type = "number"
+text = { en = "Years?", es = "¿Años?" }
+constraint = "if(selected(${WHY}, 'none'), . = 0, . >= 1)"
+"#;
+
+    #[test]
+    fn every_key_of_the_survey_methods_round_trips() {
+        let first = from_toml(METHODS).unwrap_or_else(|e| panic!("{e:?}")).definition;
+        let exported = to_toml(&first).unwrap();
+        let second = from_toml(&exported).unwrap().definition;
+        assert_eq!(first, second);
+        assert_eq!(exported, to_toml(&second).unwrap());
+        for key in [
+            "randomize = true",
+            "order_group = \"g\"",
+            "exclusive = true",
+            "anchor = true",
+            "constraint = ",
+            "[pages.questions.constraint_message]",
+            "[missing_codes]",
+            "not_reached = -2",
+            "${NAME|the project}",
+        ] {
+            assert!(exported.contains(key), "{key} is missing from\n{exported}");
+        }
+        let json = serde_json::to_string(&first).unwrap();
+        assert_eq!(serde_json::from_str::<super::super::model::SurveyDefinition>(&json).unwrap(), first);
+        // The defaults are left out of the file.
+        let shipped = to_toml(&from_toml(SHIPPED).unwrap().definition).unwrap();
+        assert!(!shipped.contains("missing_codes") && !shipped.contains("exclusive"));
+    }
+
+    #[test]
+    fn misplaced_method_keys_and_bad_constraints_are_reported_with_their_place() {
+        let bad = METHODS
+            .replace("not_reached = -2", "not_reached = -1")
+            .replace(
+                "code = \"YEARS\"\ntype = \"number\"",
+                "code = \"YEARS\"\ntype = \"number\"\nrandomize = true\norder_group = \"x y\"",
+            )
+            .replace("constraint = \"if(", "constraint = \"${YEARS} > 1 and if(")
+            .replace(
+                "{ code = \"b\", label = { en = \"B\", es = \"B\" } },",
+                "{ code = \"b\", label = { en = \"B\", es = \"B\" }, exclusive = true },",
+            )
+            .replace(
+                "rows = [{ code = \"r1\", label = { en = \"R1\", es = \"F1\" } }",
+                "rows = [{ code = \"r1\", label = { en = \"R1\", es = \"F1\" }, exclusive = true }",
+            )
+            .replace("string-length(.) <= 40", "string-length(.) <= 40 and regex(., '(')");
+        let errors = from_toml(&bad).unwrap_err();
+        let found: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        for expected in [
+            "missing_codes: not_shown, not_reached and skipped need three different codes",
+            "pages[1].questions[2].randomize: does not apply to a number question",
+            "pages[1].questions[2].order_group: \"x y\" is not a code",
+            "pages[1].questions[1].rows[0].exclusive: applies only to a multiple choice's choices",
+            "pages[0].questions[0].constraint: at character 36: not a valid regular expression",
+        ] {
+            assert!(found.iter().any(|f| f.starts_with(expected)), "{expected} not in {found:#?}");
+        }
+        let display_logic_with_dot = METHODS.replace("code = \"WHY\"\n", "code = \"WHY\"\nrelevant = \". = 'x'\"\n");
+        let errors = from_toml(&display_logic_with_dot).unwrap_err();
+        assert!(errors[0].to_string().contains("relevant: at character 0: '.' stands for the answer"), "{errors:?}");
+    }
+
     #[test]
     fn a_syntax_error_is_placed_by_line_and_column() {
         let errors = from_toml("format = 1\nslug = \n").unwrap_err();

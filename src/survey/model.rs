@@ -78,7 +78,68 @@ pub struct SurveyDefinition {
     /// Overrides of the built-in respondent interface texts (buttons, messages), by key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub messages: BTreeMap<String, Text>,
+    /// The codes the wide export writes, with `--missing codes`, for each reason a cell is empty.
+    #[serde(default, skip_serializing_if = "MissingCodes::is_default")]
+    pub missing_codes: MissingCodes,
     pub pages: Vec<Page>,
+}
+
+/// Why an answer cell is empty: the question was hidden by display logic, the respondent stopped
+/// before its page, or they saw it and gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    NotShown,
+    NotReached,
+    Skipped,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 3] = [Reason::NotShown, Reason::NotReached, Reason::Skipped];
+
+    /// The label its code is given (the data dictionary, SPSS, Stata, R).
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::NotShown => "not shown",
+            Reason::NotReached => "not reached",
+            Reason::Skipped => "shown and skipped",
+        }
+    }
+}
+
+/// The number written for each `Reason` in an empty cell, on request (SPSS and Stata take numeric
+/// user-missing values); -66, -77 and -99 unless the survey sets its own. 32 bits: what a Stata
+/// `long` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MissingCodes {
+    pub not_shown: i32,
+    pub not_reached: i32,
+    pub skipped: i32,
+}
+
+impl Default for MissingCodes {
+    fn default() -> MissingCodes {
+        MissingCodes { not_shown: -66, not_reached: -77, skipped: -99 }
+    }
+}
+
+impl MissingCodes {
+    fn is_default(&self) -> bool {
+        *self == MissingCodes::default()
+    }
+
+    pub fn code(&self, reason: Reason) -> i32 {
+        match reason {
+            Reason::NotShown => self.not_shown,
+            Reason::NotReached => self.not_reached,
+            Reason::Skipped => self.skipped,
+        }
+    }
+
+    /// The bytes of the longest code written as text (what a string must hold).
+    pub fn longest_digits(&self) -> usize {
+        Reason::ALL.iter().map(|r| self.code(*r).to_string().len()).max().unwrap_or(0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +150,10 @@ pub struct Page {
     pub title: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relevant: Option<String>,
+    /// Whether the page's questions are shown in an order drawn for each response (within their
+    /// `order_group`s, when any question has one; display texts keep their place).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub randomize: bool,
     #[serde(default)]
     pub questions: Vec<Question>,
 }
@@ -164,12 +229,14 @@ impl QuestionType {
             "min_selected" | "max_selected" => self == MultipleChoice,
             "choices" => self.has_choices(),
             "rows" => self == Matrix,
+            "constraint" | "constraint_message" => self != Display,
+            "randomize" => matches!(self, SingleChoice | MultipleChoice | Ranking | Matrix),
             _ => false,
         }
     }
 
     /// The settings a question has besides its code, type, text, help and display logic.
-    pub const SETTINGS: [&'static str; 14] = [
+    pub const SETTINGS: [&'static str; 17] = [
         "required",
         "min_length",
         "max_length",
@@ -184,6 +251,9 @@ impl QuestionType {
         "max_selected",
         "choices",
         "rows",
+        "constraint",
+        "constraint_message",
+        "randomize",
     ];
 
     /// Which of [`QuestionType::SETTINGS`] this type takes, by name (for the builder's form).
@@ -265,6 +335,18 @@ pub struct Question {
     pub min_selected: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_selected: Option<u32>,
+    /// An XLSForm-style condition the answer must meet (`.` is the answer), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub constraint_message: Text,
+    /// Whether the choices (a matrix: its rows) are shown in an order drawn for each response;
+    /// anchored and exclusive choices keep their place.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub randomize: bool,
+    /// On a page with `randomize`: the questions of one group change places among themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_group: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -277,6 +359,30 @@ pub struct Question {
 pub struct Choice {
     pub code: String,
     pub label: Text,
+    /// Keeps its place when the question's order is randomised ("Prefer not to say").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub anchor: bool,
+    /// A multiple choice's answer that excludes every other ("None of these", "Don't know").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub exclusive: bool,
+}
+
+impl Choice {
+    /// A choice with a label in one language.
+    pub fn new(code: &str, language: &str, label: &str) -> Choice {
+        Choice {
+            code: code.to_string(),
+            label: Text::from([(language.to_string(), label.to_string())]),
+            anchor: false,
+            exclusive: false,
+        }
+    }
+
+    /// Whether the choice keeps its place when the order is randomised: anchored, or exclusive
+    /// (a "None of these" among shuffled choices would be hard to find).
+    pub fn keeps_place(&self) -> bool {
+        self.anchor || self.exclusive
+    }
 }
 
 impl SurveyDefinition {
@@ -314,6 +420,7 @@ impl SurveyDefinition {
                 texts.push((format!("{at}.text"), &mut question.text));
                 texts.push((format!("{at}.help"), &mut question.help));
                 texts.push((format!("{at}.pattern_message"), &mut question.pattern_message));
+                texts.push((format!("{at}.constraint_message"), &mut question.constraint_message));
                 let choices = question
                     .choices
                     .iter_mut()
@@ -343,7 +450,8 @@ impl SurveyDefinition {
             opens_at: None,
             closes_at: None,
             messages: BTreeMap::new(),
-            pages: vec![Page { code: "p1".into(), title: Text::new(), relevant: None, questions: Vec::new() }],
+            missing_codes: MissingCodes::default(),
+            pages: vec![Page::new("p1")],
         }
     }
 
@@ -361,7 +469,48 @@ impl SurveyDefinition {
     }
 }
 
+impl Page {
+    /// An empty page with this code.
+    pub fn new(code: &str) -> Page {
+        Page { code: code.to_string(), title: Text::new(), relevant: None, randomize: false, questions: Vec::new() }
+    }
+
+    /// Whether anything on the page is shown in an order drawn for each response.
+    pub fn randomises(&self) -> bool {
+        self.randomize || self.questions.iter().any(|q| q.randomize)
+    }
+}
+
 impl Question {
+    /// A question of `kind` with its text in one language and nothing else set.
+    pub fn new(code: &str, kind: QuestionType, language: &str, text: &str) -> Question {
+        Question {
+            code: code.into(),
+            kind,
+            text: Text::from([(language.to_string(), text.to_string())]),
+            help: Text::new(),
+            required: false,
+            relevant: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            pattern_message: Text::new(),
+            number_kind: None,
+            min: None,
+            max: None,
+            display: None,
+            other: false,
+            min_selected: None,
+            max_selected: None,
+            constraint: None,
+            constraint_message: Text::new(),
+            randomize: false,
+            order_group: None,
+            choices: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
     /// Clears the settings its type does not take (after a change of type, say), so that what
     /// the builder's form no longer shows is not kept.
     pub fn clear_settings_its_type_does_not_take(&mut self) {
@@ -387,6 +536,11 @@ impl Question {
         if !keep("choices") {
             self.choices.clear();
         }
+        if !keep("constraint") {
+            (self.constraint, self.constraint_message) = (None, Text::new());
+        }
+        // Not `order_group`: it places the question within its page's random order, whatever its type.
+        self.randomize &= keep("randomize");
         if !keep("rows") {
             self.rows.clear();
         }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use regex::Regex;
 
 use super::logic::Condition;
-use super::model::{FORMAT, QuestionType, SurveyDefinition, Text};
+use super::model::{FORMAT, Question, QuestionType, SurveyDefinition, Text};
 use crate::text::{Lines, typed};
 
 /// A code: a letter, then up to `max - 1` letters, digits or `_` (ASCII).
@@ -55,19 +55,68 @@ pub struct CompiledSurvey {
     pub definition: SurveyDefinition,
     pub page_conditions: Vec<Option<Condition>>,
     pub question_conditions: HashMap<String, Condition>,
+    /// Each question's `constraint`, by code.
+    pub constraints: HashMap<String, Condition>,
     pub patterns: HashMap<String, Regex>,
+    /// Where each question is: (page index, position on the page), by code.
+    places: HashMap<String, (usize, usize)>,
+}
+
+/// Which rules a definition is checked by.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    /// Every rule: a definition being imported or saved.
+    All,
+    /// The rules a definition was saved under at any time: one read back from the database, which
+    /// must keep opening when a rule is added (piping references, paradata column names).
+    Stored,
 }
 
 impl CompiledSurvey {
+    /// Checks a definition being imported or saved by every rule, and compiles it.
     pub fn compile(definition: SurveyDefinition) -> Result<CompiledSurvey, Vec<DefinitionError>> {
+        CompiledSurvey::compile_by(definition, Rules::All)
+    }
+
+    /// Compiles a stored definition, which was checked when it was saved: the rules added since
+    /// (texts piping earlier answers, question codes clear of the paradata columns) are not asked
+    /// again, so that every survey stored before them keeps opening.
+    pub fn compile_stored(definition: SurveyDefinition) -> Result<CompiledSurvey, Vec<DefinitionError>> {
+        CompiledSurvey::compile_by(definition, Rules::Stored)
+    }
+
+    fn compile_by(definition: SurveyDefinition, rules: Rules) -> Result<CompiledSurvey, Vec<DefinitionError>> {
         let mut check = Checker { errors: Vec::new(), definition: &definition };
         check.survey();
-        let (page_conditions, question_conditions) = check.conditions();
+        let (page_conditions, question_conditions, constraints) = check.conditions();
         let patterns = check.patterns();
+        if rules == Rules::All {
+            check.pipes();
+            check.column_names();
+        }
         if !check.errors.is_empty() {
             return Err(check.errors);
         }
-        Ok(CompiledSurvey { definition, page_conditions, question_conditions, patterns })
+        let places = definition
+            .pages
+            .iter()
+            .enumerate()
+            .flat_map(|(p, page)| {
+                page.questions.iter().enumerate().map(move |(q, question)| (question.code.clone(), (p, q)))
+            })
+            .collect();
+        Ok(CompiledSurvey { definition, page_conditions, question_conditions, constraints, patterns, places })
+    }
+
+    /// The question with this code.
+    pub fn question(&self, code: &str) -> Option<&Question> {
+        let (page, position) = *self.places.get(code)?;
+        self.definition.pages.get(page)?.questions.get(position)
+    }
+
+    /// The index of the page the question with this code is on.
+    pub fn page_of(&self, code: &str) -> Option<usize> {
+        self.places.get(code).map(|(page, _)| *page)
     }
 }
 
@@ -134,11 +183,28 @@ impl Checker<'_> {
             self.error("pages", "a survey needs at least one page");
         }
         self.codes();
+        self.missing_codes();
         for (p, page) in d.pages.iter().enumerate() {
             self.text(&format!("pages[{p}].title"), &page.title, false);
             for (q, question) in page.questions.iter().enumerate() {
-                self.question(&format!("pages[{p}].questions[{q}]"), question);
+                let path = format!("pages[{p}].questions[{q}]");
+                self.question(&path, question);
+                if let Some(group) = &question.order_group {
+                    if !page.randomize {
+                        self.error(format!("{path}.order_group"), "takes effect only on a page with randomize = true");
+                    }
+                    self.code(&format!("{path}.order_group"), group);
+                }
             }
+        }
+    }
+
+    /// The three missing-data codes must tell the reasons apart.
+    fn missing_codes(&mut self) {
+        let codes = self.definition.missing_codes;
+        let named = [("not_reached", codes.not_reached), ("skipped", codes.skipped)];
+        if named.iter().any(|(_, code)| *code == codes.not_shown) || codes.not_reached == codes.skipped {
+            self.error("missing_codes", "not_shown, not_reached and skipped need three different codes");
         }
     }
 
@@ -237,8 +303,12 @@ impl Checker<'_> {
         self.text(&format!("{path}.text"), &q.text, true);
         self.text(&format!("{path}.help"), &q.help, false);
         self.text(&format!("{path}.pattern_message"), &q.pattern_message, false);
+        self.text(&format!("{path}.constraint_message"), &q.constraint_message, false);
+        if !q.constraint_message.is_empty() && q.constraint.is_none() {
+            self.error(format!("{path}.constraint_message"), "says why a constraint failed: add the constraint");
+        }
         let kind = q.kind;
-        let set: [(&str, bool); 11] = [
+        let set: [(&str, bool); 13] = [
             ("required", q.required),
             ("min_length", q.min_length.is_some()),
             ("max_length", q.max_length.is_some()),
@@ -250,6 +320,8 @@ impl Checker<'_> {
             ("other", q.other),
             ("min_selected", q.min_selected.is_some() || q.max_selected.is_some()),
             ("rows", !q.rows.is_empty()),
+            ("constraint", q.constraint.is_some()),
+            ("randomize", q.randomize),
         ];
         for (key, present) in set {
             if present && !kind.takes(key) {
@@ -267,6 +339,23 @@ impl Checker<'_> {
         }
         self.choices(&format!("{path}.choices"), &q.choices);
         self.choices(&format!("{path}.rows"), &q.rows);
+        // What marks a choice: exclusive only in a multiple choice's choices; anchored only where
+        // the order is randomised (a matrix shuffles its rows, never its scale).
+        let anchors = |rows: bool| q.randomize && (kind == Matrix) == rows;
+        for (list, name, anchored, exclusive) in
+            [(&q.choices, "choices", anchors(false), kind == MultipleChoice), (&q.rows, "rows", anchors(true), false)]
+        {
+            for (i, choice) in list.iter().enumerate() {
+                if choice.anchor && !anchored {
+                    let message = "keeps a choice in place when the order is randomised: set randomize = true on the \
+                                   question (a matrix shuffles its rows, not its scale)";
+                    self.error(format!("{path}.{name}[{i}].anchor"), message);
+                }
+                if choice.exclusive && !exclusive {
+                    self.error(format!("{path}.{name}[{i}].exclusive"), "applies only to a multiple choice's choices");
+                }
+            }
+        }
         self.bounds(path, q);
     }
 
@@ -307,30 +396,46 @@ impl Checker<'_> {
         }
     }
 
-    /// Parses every condition; each may use only questions asked before it.
-    fn conditions(&mut self) -> (Vec<Option<Condition>>, HashMap<String, Condition>) {
+    /// Parses every condition and constraint; each may use only questions asked before it (a
+    /// constraint also its own question's answer, as `.`).
+    #[expect(clippy::type_complexity, reason = "the three kinds of condition, each as the survey keeps it")]
+    fn conditions(&mut self) -> (Vec<Option<Condition>>, HashMap<String, Condition>, HashMap<String, Condition>) {
         let d = self.definition;
         let mut asked: Vec<&str> = Vec::new();
         let mut page_conditions = Vec::new();
         let mut question_conditions = HashMap::new();
+        let mut constraints = HashMap::new();
         for (p, page) in d.pages.iter().enumerate() {
-            page_conditions.push(self.condition(&format!("pages[{p}].relevant"), page.relevant.as_deref(), &asked));
+            let source = page.relevant.as_deref();
+            page_conditions.push(self.condition(&format!("pages[{p}].relevant"), source, &asked, Condition::parse));
             for (q, question) in page.questions.iter().enumerate() {
-                let path = format!("pages[{p}].questions[{q}].relevant");
-                if let Some(condition) = self.condition(&path, question.relevant.as_deref(), &asked) {
+                let path = format!("pages[{p}].questions[{q}]");
+                let source = question.relevant.as_deref();
+                if let Some(condition) = self.condition(&format!("{path}.relevant"), source, &asked, Condition::parse) {
                     question_conditions.insert(question.code.clone(), condition);
                 }
                 if question.kind != QuestionType::Display {
                     asked.push(&question.code);
                 }
+                let source = question.constraint.as_deref();
+                let parse = Condition::parse_constraint;
+                if let Some(condition) = self.condition(&format!("{path}.constraint"), source, &asked, parse) {
+                    constraints.insert(question.code.clone(), condition);
+                }
             }
         }
-        (page_conditions, question_conditions)
+        (page_conditions, question_conditions, constraints)
     }
 
-    fn condition(&mut self, path: &str, source: Option<&str>, asked: &[&str]) -> Option<Condition> {
+    fn condition(
+        &mut self,
+        path: &str,
+        source: Option<&str>,
+        asked: &[&str],
+        parse: fn(&str) -> Result<Condition, super::logic::LogicError>,
+    ) -> Option<Condition> {
         let source = source?;
-        match Condition::parse(source) {
+        match parse(source) {
             Ok(condition) => {
                 for code in condition.referenced_codes() {
                     if !asked.contains(&code.as_str()) {
@@ -342,6 +447,88 @@ impl Checker<'_> {
             Err(err) => {
                 self.error(path, format!("{err}"));
                 None
+            }
+        }
+    }
+
+    /// Texts that pipe earlier answers in (`${CODE}`): each reference names a question with a text,
+    /// number, date or choice answer on an earlier page (the thank-you text: on any page). The
+    /// welcome page's texts come before every question and take none.
+    fn pipes(&mut self) {
+        let d = self.definition;
+        let mut before: Vec<&Question> = Vec::new();
+        let no_earlier: Vec<&Question> = Vec::new();
+        for (path, text) in [("title", &d.title), ("description", &d.description), ("consent", &d.consent)] {
+            self.pipe(path, text, &no_earlier);
+        }
+        for (p, page) in d.pages.iter().enumerate() {
+            self.pipe(&format!("pages[{p}].title"), &page.title, &before);
+            for (q, question) in page.questions.iter().enumerate() {
+                let at = format!("pages[{p}].questions[{q}]");
+                self.pipe(&format!("{at}.text"), &question.text, &before);
+                self.pipe(&format!("{at}.help"), &question.help, &before);
+                self.pipe(&format!("{at}.constraint_message"), &question.constraint_message, &before);
+                for (list, name) in [(&question.choices, "choices"), (&question.rows, "rows")] {
+                    for (i, choice) in list.iter().enumerate() {
+                        self.pipe(&format!("{at}.{name}[{i}].label"), &choice.label, &before);
+                    }
+                }
+            }
+            before.extend(page.questions.iter());
+        }
+        self.pipe("thank_you", &d.thank_you, &before);
+    }
+
+    fn pipe(&mut self, path: &str, text: &Text, earlier: &[&Question]) {
+        use QuestionType::*;
+        for (language, value) in text {
+            let at = format!("{path}.{language}");
+            let references = match super::pipe::references(value) {
+                Ok(references) => references,
+                Err(err) => {
+                    self.error(at, err.to_string());
+                    continue;
+                }
+            };
+            for reference in references {
+                let code = reference.code;
+                let found = earlier.iter().find(|q| q.code == code);
+                let problem = match found.map(|q| q.kind) {
+                    Some(ShortText | LongText | Number | Date | SingleChoice | MultipleChoice) => continue,
+                    Some(kind) => format!(
+                        "${{{code}}} is a {} question: piping takes a text, number, date or choice answer",
+                        kind.as_str()
+                    ),
+                    None if self.definition.question(code).is_some() => {
+                        format!("${{{code}}} is not asked on an earlier page: a text shows answers given before it")
+                    }
+                    None => format!("${{{code}}}: the survey has no question {code}"),
+                };
+                self.error(at.clone(), format!("at character {}: {problem}", reference.position));
+            }
+        }
+    }
+
+    /// Question codes are the export's column names: none may be a paradata column's name.
+    fn column_names(&mut self) {
+        let d = self.definition;
+        let paradata = crate::paradata::column_names(d);
+        let mut seen = HashSet::new();
+        for name in &paradata {
+            if !seen.insert(name) {
+                let message = format!(
+                    "the export would have two columns {name}: give a randomised page and question different codes"
+                );
+                self.error("pages", message);
+            }
+        }
+        for (p, page) in d.pages.iter().enumerate() {
+            for (q, question) in page.questions.iter().enumerate() {
+                if paradata.contains(&question.code) {
+                    let message =
+                        format!("{} names a column of the export's paradata; choose another code", question.code);
+                    self.error(format!("pages[{p}].questions[{q}].code"), message);
+                }
             }
         }
     }

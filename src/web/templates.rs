@@ -221,12 +221,12 @@ mod tests {
         let survey =
             crate::survey::file::from_toml(include_str!("../../questionnaires/open-llm-governance.toml")).unwrap();
         let errors = survey.definition.questions().map(|(_, q)| (q.code.clone(), "Problem".to_string())).collect();
+        let answers = Default::default();
+        let texts = crate::respond::texts::Texts::new(&survey, &answers, "en");
         survey
             .definition
             .questions()
-            .map(|(_, q)| {
-                crate::respond::web::view::question_view(&survey.definition, q, &Default::default(), &errors, "en")
-            })
+            .map(|(_, q)| crate::respond::web::view::question_view(&texts, q, &errors, 7))
             .collect()
     }
 

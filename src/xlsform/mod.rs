@@ -2,8 +2,10 @@
 //! as its three sheets — `survey` (one row per question, pages as `field-list` groups), `choices`
 //! and `settings` — with a `label::Language (code)` column per language. `rows.rs` turns a
 //! definition into rows; this file lays them into a workbook (rust_xlsxwriter); `read.rs` reads
-//! one back (calamine); `web.rs` is the download.
+//! one back (calamine); `constraint.rs` is the `constraint` column both ways; `web.rs` is the
+//! download.
 
+mod constraint;
 pub mod read;
 mod rows;
 pub mod web;

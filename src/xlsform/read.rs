@@ -2,17 +2,23 @@
 //! `rows.rs` for everything fieldwork can hold — groups at the top as pages (a question outside
 //! any group is a page of its own), a `field-list` group of `select_one` rows of one list inside a
 //! page as a matrix, `select_one L or_other` or a choice `other` with a `Q_other` text as Other,
-//! and the constraints `rows.rs` writes. Each row fieldwork cannot hold (repeats, geopoints,
-//! media, calculations, choice filters, other constraints, a column it does not know) is listed
-//! with its sheet and row; nothing is read from such a file unless the caller drops those rows.
+//! the constraints `rows.rs` writes (bounds, exclusive choices; any other part that fieldwork's
+//! logic reads is the question's own `constraint`) and a select's `randomize=true`. Each row
+//! fieldwork cannot hold (repeats, geopoints, media, calculations, choice filters, constraints its
+//! logic cannot read, a column it does not know) is listed with its sheet and row; nothing is read
+//! from such a file unless the caller drops those rows.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{Data, Range, Reader as _, Xlsx, open_workbook_from_rs};
 
+use super::constraint::constrain;
+use super::rows::RANDOMIZE;
 use crate::answer::OTHER;
-use crate::survey::model::{Choice, ChoiceDisplay, NumberKind, Page, Question, QuestionType, SurveyDefinition, Text};
+use crate::survey::model::{
+    Choice, ChoiceDisplay, MissingCodes, NumberKind, Page, Question, QuestionType, SurveyDefinition, Text,
+};
 
 /// A row fieldwork cannot hold (or a sheet that is missing), with its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +78,21 @@ fn language_of(suffix: &str) -> String {
 }
 
 /// The survey's columns fieldwork reads; any other column with a value is an unsupported cell.
-const SURVEY_COLUMNS: [&str; 9] =
-    ["type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message", "appearance"];
+const SURVEY_COLUMNS: [&str; 10] = [
+    "type",
+    "name",
+    "label",
+    "hint",
+    "required",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "appearance",
+    "parameters",
+];
+
+/// The types whose `parameters` fieldwork reads (`randomize`).
+const WITH_PARAMETERS: [&str; 5] = ["select_one", "select one", "select_multiple", "select all that apply", "rank"];
 
 /// Reads an XLSForm. With `skip`, rows fieldwork cannot hold are left out (and returned in
 /// `Read::skipped`); without, any such row is an error, as is a file that is not an XLSForm.
@@ -165,7 +184,7 @@ impl Reader {
                     self.skip(sheet.name, *row, format!("the column {column} (media, filters) is not supported"));
                 }
             }
-            let choice = Choice { code: name.clone(), label: self.text(values, "label") };
+            let choice = Choice { label: self.text(values, "label"), ..Choice::new(name, "", "") };
             lists.entry(list.clone()).or_default().push(choice);
         }
         lists
@@ -186,15 +205,14 @@ impl Reader {
                 }
             }
             let words: Vec<&str> = kind.split_whitespace().collect();
+            let selects = WITH_PARAMETERS.iter().any(|t| kind.starts_with(t)) && matrix.is_none();
+            if values.contains_key("parameters") && !selects {
+                self.skip(sheet.name, row, format!("parameters on {kind} are not supported"));
+            }
             match words.as_slice() {
                 ["begin_group" | "begin group"] if !in_page => {
                     let title = self.text(values, "label");
-                    pages.push(Page {
-                        code: name,
-                        title,
-                        relevant: values.get("relevant").cloned(),
-                        questions: Vec::new(),
-                    });
+                    pages.push(Page { title, relevant: values.get("relevant").cloned(), ..Page::new(&name) });
                     in_page = true;
                 }
                 ["begin_group" | "begin group"] if matrix.is_none() => {
@@ -214,7 +232,7 @@ impl Reader {
                         let code = name.strip_prefix(&format!("{}_", q.code)).unwrap_or(&name).to_string();
                         q.choices = lists.get(*list).cloned().unwrap_or_default();
                         q.required |= is_yes(values.get("required"));
-                        q.rows.push(Choice { code, label: Text::new() });
+                        q.rows.push(Choice { label: Text::new(), ..Choice::new(&code, "", "") });
                     }
                     let label = self.text(values, "label");
                     if let Some(last) = matrix.as_mut().and_then(|q| q.rows.last_mut()) {
@@ -231,12 +249,7 @@ impl Reader {
                     Some(q) => {
                         // A question outside any group is a page of its own.
                         if !in_page {
-                            pages.push(Page {
-                                code: format!("p_{}", q.code),
-                                title: Text::new(),
-                                relevant: None,
-                                questions: Vec::new(),
-                            });
+                            pages.push(Page::new(&format!("p_{}", q.code)));
                         }
                         if let Some(page) = pages.last_mut() {
                             page.questions.push(q);
@@ -267,6 +280,7 @@ impl Reader {
             opens_at: None,
             closes_at: None,
             messages: BTreeMap::new(),
+            missing_codes: MissingCodes::default(),
             pages,
         }
     }
@@ -319,11 +333,17 @@ impl Reader {
         {
             self.skip("survey", row, format!("the constraint \"{constraint}\" is not one fieldwork can check"));
         }
+        match values.get("parameters").map(|p| randomize(p)) {
+            Some(Ok(randomize)) => q.randomize = randomize,
+            Some(Err(what)) => self.skip("survey", row, what),
+            None => {}
+        }
         Some(q)
     }
 
     /// The settings every question has.
     fn question(&self, values: &BTreeMap<String, String>, kind: QuestionType) -> Question {
+        // `constrain` moves it to `constraint_message` for the question's own constraint.
         let pattern_message = self.text(values, "constraint_message");
         Question {
             code: values.get("name").cloned().unwrap_or_default(),
@@ -343,8 +363,7 @@ impl Reader {
             other: false,
             min_selected: None,
             max_selected: None,
-            choices: Vec::new(),
-            rows: Vec::new(),
+            ..Question::new("", kind, "", "")
         }
     }
 }
@@ -353,45 +372,28 @@ fn is_yes(value: Option<&String>) -> bool {
     value.is_some_and(|v| matches!(v.trim().to_lowercase().as_str(), "yes" | "true" | "true()" | "1"))
 }
 
-/// Reads `constraint` (parts joined by `and`, as `rows::constraint` writes them) into `q`; false
-/// when a part is not one fieldwork has a setting for.
-fn constrain(q: &mut Question, constraint: &str) -> bool {
-    for part in constraint.split(" and ").map(str::trim) {
-        let bound = |prefix: &str| part.strip_prefix(prefix).map(str::trim);
-        let read = if let Some(n) = bound(". >=").and_then(|n| n.parse().ok()) {
-            q.min = Some(n);
-            true
-        } else if let Some(n) = bound(". <=").and_then(|n| n.parse().ok()) {
-            q.max = Some(n);
-            true
-        } else if let Some(n) = bound("string-length(.) >=").and_then(|n| n.parse().ok()) {
-            q.min_length = Some(n);
-            true
-        } else if let Some(n) = bound("string-length(.) <=").and_then(|n| n.parse().ok()) {
-            q.max_length = Some(n);
-            true
-        } else if let Some(n) = bound("count-selected(.) >=").and_then(|n| n.parse().ok()) {
-            q.min_selected = Some(n);
-            true
-        } else if let Some(n) = bound("count-selected(.) <=").and_then(|n| n.parse().ok()) {
-            q.max_selected = Some(n);
-            true
-        } else if let Some(pattern) = bound("regex(.,").and_then(|p| p.strip_suffix(')')).map(str::trim) {
-            let unquoted = pattern
-                .strip_prefix('\'')
-                .and_then(|p| p.strip_suffix('\''))
-                .or_else(|| pattern.strip_prefix('"').and_then(|p| p.strip_suffix('"')));
-            q.pattern = unquoted.map(str::to_string);
-            unquoted.is_some()
-        } else {
-            false
-        };
-        if !read {
-            return false;
+/// `randomize` from a `parameters` cell (`randomize=true`, as pyxform reads it: pairs split by
+/// spaces, commas or semicolons), or what fieldwork cannot hold in it.
+fn randomize(parameters: &str) -> Result<bool, String> {
+    let mut randomize = false;
+    for pair in parameters.split([' ', ',', ';']).filter(|p| !p.is_empty()) {
+        match pair.replace(' ', "").as_str() {
+            pair if pair == RANDOMIZE => randomize = true,
+            "randomize=false" => randomize = false,
+            _ => return Err(format!("the parameter \"{pair}\" is not supported")),
         }
     }
-    if q.pattern.is_none() {
-        q.pattern_message = Text::new();
+    Ok(randomize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_give_randomize_and_nothing_else() {
+        assert_eq!(randomize("randomize=true"), Ok(true));
+        assert_eq!(randomize("randomize=false"), Ok(false));
+        assert!(randomize("randomize=true seed=${S}").unwrap_err().contains("seed=${S}"));
     }
-    true
 }

@@ -12,15 +12,24 @@
 //! | `display` | `note` |
 //!
 //! Other is a choice `other` and a `text` question `Q_other` shown when it is chosen (XLSForm's
-//! `or_other` has no translations). Lengths, bounds, patterns and counts of ticks become
-//! `constraint`s. A text missing in a language is an empty cell (respondents of fieldwork see the
-//! default language's there).
+//! `or_other` has no translations). Lengths, bounds, patterns, counts of ticks, exclusive choices
+//! and the question's own `constraint` become one `constraint`. A choice question's `randomize` is
+//! the `parameters` cell `randomize=true`. A text missing in a language is an empty cell
+//! (respondents of fieldwork see the default language's there); piped answers lose their fallback
+//! (`${CODE|text}` → `${CODE}`: XLSForm has none).
+//!
+//! XLSForm has no place for a page's `randomize` (pyxform accepts the parameter on a group but
+//! ignores it), `order_group`, anchored choices (ODK shuffles them all), a matrix's shuffled rows
+//! or the missing-data codes: they are left out.
 
 use std::collections::BTreeMap;
 
 use crate::answer::OTHER;
 use crate::survey::messages;
 use crate::survey::model::{Choice, ChoiceDisplay, NumberKind, Question, QuestionType, SurveyDefinition, Text};
+use crate::survey::pipe;
+
+use super::constraint::constraint;
 
 /// A row: column → value.
 pub type Row = BTreeMap<String, String>;
@@ -73,7 +82,8 @@ impl Sheets {
     }
 
     /// `type, name, label::…, hint::…, required, relevant, constraint, constraint_message::…,
-    /// appearance`, with the translated columns only where some row has a text.
+    /// appearance, parameters`, with the translated columns (and `parameters`) only where some
+    /// row has a value.
     pub fn survey_header(&self) -> Vec<String> {
         let mut header = vec!["type".to_string(), "name".to_string()];
         header.extend(self.used(&self.survey, "label"));
@@ -81,6 +91,9 @@ impl Sheets {
         header.extend(["required", "relevant", "constraint"].map(String::from));
         header.extend(self.used(&self.survey, "constraint_message"));
         header.push("appearance".into());
+        if self.survey.iter().any(|row| row.contains_key("parameters")) {
+            header.push("parameters".into());
+        }
         header
     }
 
@@ -103,7 +116,7 @@ impl Sheets {
     fn texts(&self, row: &mut Row, field: &str, text: &Text) {
         for (code, name) in &self.languages {
             if let Some(value) = text.get(code).filter(|t| !t.trim().is_empty()) {
-                row.insert(translated(field, name), value.clone());
+                row.insert(translated(field, name), pipe::without_fallbacks(value).into_owned());
             }
         }
     }
@@ -144,7 +157,14 @@ impl Sheets {
         row.extend(appearance.map(|a| ("appearance".to_string(), a.to_string())));
         if let Some(constraint) = constraint(q) {
             row.insert("constraint".into(), constraint);
-            self.texts(&mut row, "constraint_message", &q.pattern_message);
+            // One message per row: the general constraint's, else the pattern's.
+            let message = if q.constraint.is_some() { &q.constraint_message } else { &q.pattern_message };
+            self.texts(&mut row, "constraint_message", message);
+        }
+        if q.randomize
+            && matches!(q.kind, QuestionType::SingleChoice | QuestionType::MultipleChoice | QuestionType::Ranking)
+        {
+            row.insert("parameters".into(), RANDOMIZE.into());
         }
         self.survey.push(row);
         self.choice_list(list, &q.choices);
@@ -188,21 +208,5 @@ fn row_of(kind: &str, name: &str) -> Row {
     Row::from([("type".to_string(), kind.to_string()), ("name".to_string(), name.to_string())])
 }
 
-/// The question's checks as one XPath condition on `.`, the answer.
-fn constraint(q: &Question) -> Option<String> {
-    let number = |n: f64| if n.fract() == 0.0 { format!("{}", n as i64) } else { n.to_string() };
-    let mut parts = Vec::new();
-    parts.extend(q.min.map(|n| format!(". >= {}", number(n))));
-    parts.extend(q.max.map(|n| format!(". <= {}", number(n))));
-    parts.extend(q.min_length.map(|n| format!("string-length(.) >= {n}")));
-    parts.extend(q.max_length.map(|n| format!("string-length(.) <= {n}")));
-    parts.extend(q.pattern.as_ref().map(|p| format!("regex(., {})", quoted(p))));
-    parts.extend(q.min_selected.map(|n| format!("count-selected(.) >= {n}")));
-    parts.extend(q.max_selected.map(|n| format!("count-selected(.) <= {n}")));
-    (!parts.is_empty()).then(|| parts.join(" and "))
-}
-
-/// An XPath string literal (XPath 1.0 has no escapes: the other quote encloses a quote).
-fn quoted(text: &str) -> String {
-    if text.contains('\'') { format!("\"{text}\"") } else { format!("'{text}'") }
-}
+/// The `parameters` cell of a select whose choices are shuffled (pyxform: `randomize(…)`).
+pub const RANDOMIZE: &str = "randomize=true";

@@ -98,7 +98,7 @@ const NAME_1: &str = "Smith, \"Jo\"\nline two 🙂";
 const WHY_1: &str = "Open access, for science 🙂";
 
 /// The header of the wide file for `SURVEY`.
-const COLUMNS: [&str; 23] = [
+const COLUMNS: [&str; 29] = [
     "response_id",
     "status",
     "survey_version",
@@ -106,6 +106,12 @@ const COLUMNS: [&str; 23] = [
     "started_at",
     "submitted_at",
     "duration_s",
+    "consent_version",
+    "consent_at",
+    "device",
+    "last_page",
+    "time_p1",
+    "time_p2",
     "NAME",
     "ROLE",
     "ROLE/other",
@@ -289,26 +295,27 @@ async fn the_responses_file_parses_back_to_exactly_the_answers_with_formulas_neu
     assert_eq!(rows.len(), 4, "header and the three complete responses: {rows:?}");
     #[rustfmt::skip]
     let expected = [
-        row(&[&r1, "complete", "1", "en", "2026-03-01T10:00:00Z", "2026-03-01T10:05:00Z", "300", NAME_1, "lead", "", "english open_access", "1", "0", "1", "", "'-2", "2026-01-02", "i2", "i1", "2", "1", "3", WHY_1]),
-        row(&[&r2, "complete", "1", "es", "2026-03-02T10:00:00Z", "2026-03-02T10:05:00Z", "300", "'@cmd", "other", "'+3", "other", "0", "0", "0", "Basque, mostly", "", "", "", "", "", "", "", "'=1+1"]),
-        row(&[&r4, "complete", "1", "en", "2026-03-04T10:00:00Z", "2026-03-04T10:05:00Z", "300", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]),
+        row(&[&r1, "complete", "1", "en", "2026-03-01T10:00:00Z", "2026-03-01T10:05:00Z", "300", "", "", "", "p1", "", "", NAME_1, "lead", "", "english open_access", "1", "0", "1", "", "'-2", "2026-01-02", "i2", "i1", "2", "1", "3", WHY_1]),
+        row(&[&r2, "complete", "1", "es", "2026-03-02T10:00:00Z", "2026-03-02T10:05:00Z", "300", "", "", "", "p1", "", "", "'@cmd", "other", "'+3", "other", "0", "0", "0", "Basque, mostly", "", "", "", "", "", "", "", "'=1+1"]),
+        row(&[&r4, "complete", "1", "en", "2026-03-04T10:00:00Z", "2026-03-04T10:05:00Z", "300", "", "", "", "p1", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]),
     ];
     assert_eq!(rows[1..], expected);
     assert_eq!(parse_with_python(&app, &body), rows, "Python reads the same cells");
 
     // Without protection the values are exactly as stored.
     let raw = parse_csv(&download(&app, "/surveys/exp/export/responses.csv?no_formula_protection=1").await);
-    assert_eq!((raw[1][15].as_str(), raw[1][22].as_str()), ("-2", WHY_1));
-    assert_eq!((raw[2][7].as_str(), raw[2][9].as_str(), raw[2][22].as_str()), ("@cmd", "+3", "=1+1"));
+    // (The answers' columns come after the response's 7 columns and its 6 of paradata.)
+    assert_eq!((raw[1][21].as_str(), raw[1][28].as_str()), ("-2", WHY_1));
+    assert_eq!((raw[2][13].as_str(), raw[2][15].as_str(), raw[2][28].as_str()), ("@cmd", "+3", "=1+1"));
 
     // Labels in Spanish for single choices and matrix cells; multiple choices stay codes.
     let labelled = parse_csv(&download(&app, "/surveys/exp/export/responses.csv?labels=es&include_partial=on").await);
     assert_eq!(labelled.len(), 5, "the partial response is included");
-    assert_eq!(labelled[1][8..11], ["Jefe", "", "english open_access"]);
-    assert_eq!(labelled[1][17..19], ["Alto", "Bajo"]);
-    assert_eq!(labelled[2][8], "Otro (especifique)");
+    assert_eq!(labelled[1][14..17], ["Jefe", "", "english open_access"]);
+    assert_eq!(labelled[1][23..25], ["Alto", "Bajo"]);
+    assert_eq!(labelled[2][14], "Otro (especifique)");
     assert_eq!(labelled[3][1], "partial");
-    assert_eq!(labelled[3][22], "partial answer");
+    assert_eq!(labelled[3][28], "partial answer");
 
     // A byte-order mark only when asked for.
     let bom = download(&app, "/surveys/exp/export/responses.csv?bom=1").await;
@@ -338,18 +345,23 @@ async fn the_dictionary_describes_every_column_of_the_responses_file_in_a_langua
             "spss",
             "stata",
             "r",
-            "values"
+            "values",
+            "missing"
         ]
     );
     let columns: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).take(COLUMNS.len()).collect();
     assert_eq!(columns, COLUMNS, "one row per column, in the same order");
     assert!(rows[1 + COLUMNS.len()..].iter().all(|r| r[5] == "coded"), "then the coded variables");
     // The mapping to the statistics packages: names and the numbers codes are written as.
-    let mapping = |rows: &[Vec<String>], column: &str| rows.iter().find(|r| r[0] == column).unwrap()[7..].to_vec();
+    let mapping = |rows: &[Vec<String>], column: &str| rows.iter().find(|r| r[0] == column).unwrap()[7..11].to_vec();
     assert_eq!(mapping(&rows, "ROLE"), ["ROLE", "ROLE", "ROLE", "1=lead; 2=dev; 3=other"]);
     assert_eq!(mapping(&rows, "LANGS/open_access")[..3], ["LANGS_open_access"; 3]);
     assert_eq!(mapping(&rows, "started_at"), ["", "", "", ""], "not in the statistics files");
-    let find = |rows: &[Vec<String>], column: &str| rows.iter().find(|r| r[0] == column).unwrap()[..7].to_vec();
+    // The row's description and its `missing` cell (the mapping is checked above).
+    let find = |rows: &[Vec<String>], column: &str| {
+        let found = rows.iter().find(|r| r[0] == column).unwrap();
+        found[..7].iter().chain(found.last()).cloned().collect::<Vec<_>>()
+    };
     assert_eq!(
         find(&rows, "ROLE"),
         row(&[
@@ -359,7 +371,8 @@ async fn the_dictionary_describes_every_column_of_the_responses_file_in_a_langua
             "",
             "",
             "single_choice",
-            "lead=Lead, \"chief\"; dev=Developer; other=Other (please specify)"
+            "lead=Lead, \"chief\"; dev=Developer; other=Other (please specify)",
+            ""
         ])
     );
     assert_eq!(
@@ -371,12 +384,13 @@ async fn the_dictionary_describes_every_column_of_the_responses_file_in_a_langua
             "open_access",
             "Open access",
             "selected",
-            "0=not selected; 1=selected"
+            "0=not selected; 1=selected",
+            ""
         ])
     );
     assert_eq!(
         find(&rows, "IMP/r2"),
-        row(&["IMP/r2", "IMP", "How important?", "r2", "Row two", "matrix_row", "i1=Low; i2=High"])
+        row(&["IMP/r2", "IMP", "How important?", "r2", "Row two", "matrix_row", "i1=Low; i2=High", ""])
     );
     assert_eq!(find(&rows, "RANK/b")[5..7], ["rank", "1=first"]);
     assert_eq!(find(&rows, "AGE")[5], "number (integer)");
@@ -397,6 +411,22 @@ fn expected_columns(definition: &SurveyDefinition) -> Vec<String> {
         ["response_id", "status", "survey_version", "language", "started_at", "submitted_at", "duration_s"]
             .map(String::from)
             .to_vec();
+    // Paradata: consent; the device (not in anonymous surveys); the furthest page; the time on
+    // each page (not in anonymous surveys); the order of each randomised page and question.
+    columns.extend(["consent_version", "consent_at"].map(String::from));
+    if !definition.anonymous {
+        columns.push("device".into());
+    }
+    columns.push("last_page".into());
+    if !definition.anonymous {
+        columns.extend(definition.pages.iter().map(|p| format!("time_{}", p.code)));
+    }
+    for page in &definition.pages {
+        if page.randomize {
+            columns.push(format!("order_{}", page.code));
+        }
+        columns.extend(page.questions.iter().filter(|q| q.randomize).map(|q| format!("order_{}", q.code)));
+    }
     for (_, q) in definition.questions() {
         let code = &q.code;
         match q.kind {
@@ -693,6 +723,10 @@ async fn the_export_page_offers_every_file_with_its_options_and_the_overview_lin
     assert!(page.contains("name=\"texts\"") && page.contains("value=\"inline\"") && page.contains("value=\"files\""));
     assert!(page.contains(&format!("value=\"coder:{}\"", a.coders[1])), "each coder's layer is offered");
     assert!(page.contains("name=\"no_formula_protection\"") && page.contains("name=\"bom\""));
+    assert!(
+        page.contains("id=\"responses-missing\" name=\"missing\"") && page.contains("-66 not shown"),
+        "missing codes"
+    );
     let (_, overview) = app.get_page("/surveys/exp").await;
     assert!(overview.contains("href=\"/surveys/exp/export\""));
 }
@@ -721,8 +755,10 @@ async fn a_large_export_streams_every_row() {
     assert!(body.len() > 256 * 1024, "larger than the chunks in flight: {}", body.len());
     let rows = parse_csv(&body);
     assert_eq!(rows.len(), N + 1);
-    assert_eq!(rows[N][7], format!("Respondent number {}, who wrote a line long enough to fill chunks", N - 1));
-    assert!(rows[1..].iter().all(|r| r[10] == "chinese" && r[12] == "1"));
+    let at = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let (name, langs, chinese) = (at("NAME"), at("LANGS"), at("LANGS/chinese"));
+    assert_eq!(rows[N][name], format!("Respondent number {}, who wrote a line long enough to fill chunks", N - 1));
+    assert!(rows[1..].iter().all(|r| r[langs] == "chinese" && r[chinese] == "1"));
 
     // Responses are read in id order without SQLite sorting them in memory.
     let params = fieldwork::export::store::responses_params(survey, &Default::default());

@@ -10,7 +10,7 @@
 
 mod export;
 mod pspp;
-mod pyreadstat;
+pub mod pyreadstat;
 mod r;
 mod shipped;
 #[path = "../../benches/labelled/synthetic.rs"]

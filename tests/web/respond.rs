@@ -63,7 +63,7 @@ text = { en = "Anything else?" }
 /// Answers given on top of `answer_everything`'s defaults in the shipped questionnaire: an Other
 /// text, a multiple choice with Other, stages and a model that reveal the conditional questions,
 /// one matrix row, a full ranking and an open answer.
-const SHIPPED_ANSWERS: &[(&str, &str)] = &[
+pub(crate) const SHIPPED_ANSWERS: &[(&str, &str)] = &[
     ("q.ROLE", "other"),
     ("q.ROLE.other", "Ethics reviewer"),
     ("q.LANGS", "english"),
@@ -86,7 +86,7 @@ const SHIPPED_ANSWERS: &[(&str, &str)] = &[
 
 /// A page as the respondent saw it: its index, heading and questions.
 #[derive(Debug)]
-struct SeenPage {
+pub(crate) struct SeenPage {
     index: usize,
     heading: String,
     questions: Vec<String>,
@@ -94,7 +94,7 @@ struct SeenPage {
 
 /// Answers every page shown, from the one `r` is on to the thank-you page, with `given` and a
 /// valid default for every other question shown.
-async fn answer_every_page(r: &mut Respondent<'_>, given: &[(&str, &str)]) -> Vec<SeenPage> {
+pub(crate) async fn answer_every_page(r: &mut Respondent<'_>, given: &[(&str, &str)]) -> Vec<SeenPage> {
     let mut seen = Vec::new();
     for _ in 0..20 {
         let index = form_index(&r.html).expect("a page with a form");

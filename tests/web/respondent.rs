@@ -108,10 +108,10 @@ impl<'a> Respondent<'a> {
         self.get(&path).await
     }
 
-    /// The form a browser would send from the last page shown: its hidden `form_token`, `r` and
-    /// `lang`, `action=next` unless `fields` say otherwise, then `fields`.
+    /// The form a browser would send from the last page shown: its hidden `form_token`, `r`,
+    /// `lang`, `shown` and `seed`, `action=next` unless `fields` say otherwise, then `fields`.
     pub fn form(&self, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-        let mut form = self.hidden_fields(&["form_token", "r", "lang"]);
+        let mut form = self.hidden_fields(&["form_token", "r", "lang", "shown", "seed"]);
         if !fields.iter().any(|(name, _)| *name == "action" || *name == "switch_lang") {
             form.push(("action".into(), "next".into()));
         }
@@ -210,11 +210,25 @@ pub fn element_text(html: &str, id: &str) -> Option<String> {
     Some(unescape(text.trim()))
 }
 
-/// The codes of the questions a page shows, in order.
+/// The codes of the questions a page shows, in order (not those rendered hidden, for the page's
+/// script to show when an answer on the page reveals them).
 pub fn question_codes(html: &str) -> Vec<String> {
     html.split("<div class=\"question question-")
         .skip(1)
-        .filter_map(|block| attribute(block.split('>').next()?, "id"))
+        .filter_map(|block| block.split('>').next())
+        .filter(|opening| !opening.ends_with(" hidden"))
+        .filter_map(|opening| attribute(opening, "id"))
+        .filter_map(|id| id.strip_prefix("question-").map(str::to_string))
+        .collect()
+}
+
+/// The codes of the questions a page renders hidden, for its script to show.
+pub fn hidden_question_codes(html: &str) -> Vec<String> {
+    html.split("<div class=\"question question-")
+        .skip(1)
+        .filter_map(|block| block.split('>').next())
+        .filter(|opening| opening.ends_with(" hidden"))
+        .filter_map(|opening| attribute(opening, "id"))
         .filter_map(|id| id.strip_prefix("question-").map(str::to_string))
         .collect()
 }

@@ -21,4 +21,8 @@ async fn the_streaming_readers_never_make_sqlite_sort() {
         assert!(plan.iter().all(|step| !step.contains("TEMP B-TREE")), "{reader}: {plan:?}");
         assert!(plan.iter().any(|step| step.starts_with("SCAN")), "{reader} reads the responses in order: {plan:?}");
     }
+    // Each response's page visits (the wide export's paradata) are looked up by its key, in order.
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", fieldwork::export::store::VISITS)).unwrap();
+    let plan: Vec<String> = stmt.query_map([1], |r| r.get::<_, String>(3)).unwrap().map(Result::unwrap).collect();
+    assert!(plan.iter().all(|step| !step.contains("TEMP B-TREE") && step.contains("PRIMARY KEY")), "{plan:?}");
 }

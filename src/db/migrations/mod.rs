@@ -5,6 +5,7 @@
 
 mod coding_source;
 mod line_breaks;
+mod paradata_columns;
 
 use std::path::Path;
 
@@ -33,6 +34,8 @@ fn rust_step(version: i64) -> Option<Step> {
         6 => Some(line_breaks::migrate),
         // The `source` column of codings, where it is missing.
         13 => Some(coding_source::migrate),
+        // The paradata columns of `responses`, added where missing.
+        14 => Some(paradata_columns::migrate),
         _ => None,
     }
 }

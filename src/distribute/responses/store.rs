@@ -5,6 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{ResponseFilter, ResponseSummary};
 use crate::db::{DbError, now_rfc3339};
+use crate::paradata::trail::{Breakoff, Trail, Visit};
+use crate::survey::model::SurveyDefinition;
 
 const SUMMARY: &str = "r.id, r.status, r.language, r.survey_version, r.started_at, r.submitted_at, r.duration_s, \
                        p.id, p.email, p.status, r.deleted_at";
@@ -25,11 +27,50 @@ fn summary(row: &Row) -> rusqlite::Result<ResponseSummary> {
     })
 }
 
-/// The WHERE clause of a filtered list; parameters ?1 survey, ?2..?6 the filter's fields.
+/// The FROM and WHERE clauses of a filtered list; parameters ?1 survey, ?2..?6 the filter's fields.
 const FILTERED: &str = "FROM live_responses r LEFT JOIN participants p ON p.id = r.participant_id \
      WHERE r.survey_id = ?1 AND (?2 = '' OR r.status = ?2) AND (?3 = '' OR r.language = ?3) \
      AND (?4 = '' OR substr(r.started_at, 1, 10) >= ?4) AND (?5 = '' OR substr(r.started_at, 1, 10) <= ?5) \
      AND (?6 = '' OR p.status = ?6)";
+
+/// For each page, how many of the responses `filter` selects reached it and how many stopped
+/// there (`paradata::trail::Breakoff`). Responses are read in rowid order (the `+` keeps SQLite
+/// off the survey's index, which would make it sort), each with its page visits.
+pub fn breakoff(
+    conn: &Connection,
+    definition: &SurveyDefinition,
+    survey_id: i64,
+    filter: &ResponseFilter,
+) -> Result<Breakoff, DbError> {
+    let from =
+        FILTERED.replacen("WHERE r.survey_id", "LEFT JOIN page_visits v ON v.response_id = r.id WHERE +r.survey_id", 1);
+    let sql = format!("SELECT r.id, r.is_complete, r.page_index, v.page {from} ORDER BY r.id");
+    let mut stmt = conn.prepare(&sql)?;
+    let f = filter;
+    let mut rows = stmt.query(params![survey_id, f.status, f.language, f.from, f.to, f.participant])?;
+    let mut view = Breakoff::new(definition);
+    let mut current: Option<(i64, bool, usize, Vec<Visit>)> = None;
+    let mut count = |(_, complete, position, visits): (i64, bool, usize, Vec<Visit>)| {
+        view.add(&Trail::new(definition, &visits, position), complete);
+    };
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        if current.as_ref().is_none_or(|(at, ..)| *at != id) {
+            if let Some(done) = current.take() {
+                count(done);
+            }
+            current = Some((id, row.get(1)?, row.get::<_, i64>(2)?.max(0) as usize, Vec::new()));
+        }
+        if let (Some((.., visits)), Some(page)) = (current.as_mut(), row.get::<_, Option<String>>(3)?) {
+            // Which pages were reached is all the view needs of a visit.
+            visits.push(Visit { page, language: String::new(), shown_at: None, saved_at: String::new() });
+        }
+    }
+    if let Some(done) = current {
+        count(done);
+    }
+    Ok(view)
+}
 
 /// Responses matching `filter`, newest first, `limit` from `offset`.
 pub fn list(

@@ -91,13 +91,14 @@ pub async fn list(
         filter.to.clear();
     }
     let page_number = query.page.unwrap_or(1).max(1);
-    let (id, listed_filter) = (survey.id, filter.clone());
-    let (total, listed) = state
+    let (id, listed_filter, definition) = (survey.id, filter.clone(), survey.definition.clone());
+    let (total, listed, breakoff) = state
         .db
         .read(move |conn| {
             let total = managed::count(conn, id, &listed_filter)?;
             let listed = managed::list(conn, id, &listed_filter, PER_PAGE + 1, (page_number - 1) * PER_PAGE)?;
-            Ok((total, listed))
+            let breakoff = managed::breakoff(conn, &definition, id, &listed_filter)?;
+            Ok((total, listed, breakoff))
         })
         .await?;
     let has_next = listed.len() as i64 > PER_PAGE;
@@ -106,7 +107,7 @@ pub async fn list(
     let own = context! {
         survey => &survey, title => title(&survey), listed => rows, total, filter => query.filter, errors,
         page_number, has_next, statuses => STATUSES, languages => &survey.definition.languages,
-        anonymous => survey.definition.anonymous, trash_days => TRASH_DAYS,
+        anonymous => survey.definition.anonymous, trash_days => TRASH_DAYS, breakoff,
     };
     Ok(page.render_with_status(status, "distribute/responses.html", own)?.into_response())
 }

@@ -15,6 +15,8 @@ mod text;
 
 use std::borrow::Cow;
 
+pub use crate::survey::model::{MissingCodes, Reason};
+
 /// A dataset to write: its variables, in order, and how its missing-data codes are written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
@@ -69,66 +71,6 @@ pub enum Measure {
 pub struct ValueLabel {
     pub value: f64,
     pub label: String,
-}
-
-/// Why a cell is empty (issue 17): the question was hidden by display logic, the respondent
-/// stopped before its page, or they saw it and gave no answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    NotShown,
-    NotReached,
-    Skipped,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 3] = [Reason::NotShown, Reason::NotReached, Reason::Skipped];
-
-    /// The label given to its code in every package.
-    pub fn label(self) -> &'static str {
-        match self {
-            Reason::NotShown => "not shown",
-            Reason::NotReached => "not reached",
-            Reason::Skipped => "shown and skipped",
-        }
-    }
-
-    /// Stata's extended missing value for it: `.a`, `.b`, `.c` in the order of the codes.
-    pub fn stata_letter(self) -> char {
-        match self {
-            Reason::NotShown => 'a',
-            Reason::NotReached => 'b',
-            Reason::Skipped => 'c',
-        }
-    }
-}
-
-/// The numbers that stand for each reason (per survey; -66, -77 and -99 unless changed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MissingCodes {
-    pub not_shown: i32,
-    pub not_reached: i32,
-    pub skipped: i32,
-}
-
-impl Default for MissingCodes {
-    fn default() -> Self {
-        MissingCodes { not_shown: -66, not_reached: -77, skipped: -99 }
-    }
-}
-
-impl MissingCodes {
-    /// The bytes of the longest code written as text (what a string must hold).
-    pub fn longest_digits(&self) -> usize {
-        Reason::ALL.iter().map(|r| self.code(*r).to_string().len()).max().unwrap_or(0)
-    }
-
-    pub fn code(&self, reason: Reason) -> i32 {
-        match reason {
-            Reason::NotShown => self.not_shown,
-            Reason::NotReached => self.not_reached,
-            Reason::Skipped => self.skipped,
-        }
-    }
 }
 
 /// One cell of a row.

@@ -66,6 +66,8 @@ pub struct Plan {
     pub by: Option<GroupBy>,
     pub per: SourcePer,
     pub texts: Texts,
+    /// Empty answer cells hold the code of their reason (not shown, not reached, skipped).
+    pub missing_codes: bool,
     /// Which responses count (and the participant attribute a cross-tab groups by).
     pub filter: Filter,
     pub csv: CsvOptions,
@@ -99,6 +101,9 @@ impl Plan {
                 if self.per == SourcePer::Answer { "answer" } else { "respondent" }
             ));
             parts.push(if self.texts == Texts::Inline { "texts inline" } else { "texts in files" }.into());
+        }
+        if self.missing_codes {
+            parts.push("missing-data codes".into());
         }
         let f = &self.filter;
         parts.extend(f.language.as_ref().map(|l| format!("responses in {l}")));
@@ -231,6 +236,11 @@ impl ExportRequest {
                 Some("inline") => Texts::Inline,
                 Some("files") => Texts::Files,
                 Some(other) => return Err(bad(Opt::Texts, format!("\"{other}\" is not inline or files"))),
+            },
+            missing_codes: match self.missing.as_deref() {
+                None | Some("empty") => false,
+                Some("codes") => true,
+                Some(other) => return Err(bad(Opt::Missing, format!("\"{other}\" is not empty or codes"))),
             },
             filter,
             csv: CsvOptions { bom: self.bom, protect_formulas: !self.no_formula_protection },

@@ -58,6 +58,12 @@ pub struct ExportRequest {
     #[arg(long, value_name = "LANG")]
     #[serde(default, deserialize_with = "text", skip_serializing_if = "Option::is_none")]
     pub labels: Option<String>,
+    /// responses and codebook-dictionary: codes writes in each empty answer cell the survey's
+    /// code for why it is empty (not shown, not reached, skipped; -66, -77, -99 unless the survey
+    /// sets its own); empty (the default) leaves them empty.
+    #[arg(long, value_name = "empty|codes")]
+    #[serde(default, deserialize_with = "text", skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
     /// qdpx: one text source per open answer (answer, the default) or per respondent.
     #[arg(long, value_name = "answer|respondent")]
     #[serde(default, deserialize_with = "text", skip_serializing_if = "Option::is_none")]
@@ -92,6 +98,7 @@ pub enum Opt {
     To,
     Answer,
     Labels,
+    Missing,
     Per,
     Texts,
     Bom,
@@ -100,7 +107,7 @@ pub enum Opt {
 
 impl Opt {
     /// Every option, in the order of `ExportRequest`'s fields (and so of a query string).
-    pub const ALL: [Opt; 14] = [
+    pub const ALL: [Opt; 15] = [
         Opt::Codebook,
         Opt::Layer,
         Opt::Question,
@@ -111,6 +118,7 @@ impl Opt {
         Opt::To,
         Opt::Answer,
         Opt::Labels,
+        Opt::Missing,
         Opt::Per,
         Opt::Texts,
         Opt::Bom,
@@ -134,6 +142,7 @@ impl Opt {
             Opt::To => "to",
             Opt::Answer => "answer",
             Opt::Labels => "labels",
+            Opt::Missing => "missing",
             Opt::Per => "per",
             Opt::Texts => "texts",
             Opt::Bom => "bom",
@@ -305,6 +314,7 @@ mod tests {
             to: text("2026-02-01"),
             answer: text("ROLE=dev"),
             labels: text("es"),
+            missing: text("codes"),
             per: text("respondent"),
             texts: text("inline"),
             bom: true,

@@ -86,9 +86,18 @@ pub const CROSSTAB: &[Opt] = &[
 ];
 
 /// The options of the statistics packages' files: the codebook whose layer becomes 0/1
-/// variables, the language of the labels, and the filters.
-const LABELLED: &[Opt] =
-    &[Opt::Codebook, Opt::Layer, Opt::Labels, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer];
+/// variables, the language of the labels, the missing-data codes, and the filters.
+const LABELLED: &[Opt] = &[
+    Opt::Codebook,
+    Opt::Layer,
+    Opt::Labels,
+    Opt::Missing,
+    Opt::IncludePartial,
+    Opt::Language,
+    Opt::From,
+    Opt::To,
+    Opt::Answer,
+];
 
 /// The options of the analysis tables: the coding layer, one open question and the filters.
 const TABLE: &[Opt] =
@@ -108,7 +117,7 @@ impl What {
                 "Responses",
                 "One row per response; one column per answer in survey order (Q2/open_access for a ticked \
                  choice, Q5/row for a matrix row, Q/other for an Other text).",
-                &[Opt::Labels, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer],
+                &[Opt::Labels, Opt::Missing, Opt::IncludePartial, Opt::Language, Opt::From, Opt::To, Opt::Answer],
             ),
             What::CodebookDictionary => Spec {
                 // With a codebook it also maps the coded variables of the SPSS, Stata and R files.
@@ -121,7 +130,7 @@ impl What {
                     "One row per column of the responses file: its question, type, and codes with labels; and the \
                      variable each becomes in SPSS, Stata and R with the number each code is written as (and, with \
                      a codebook, the coded variables).",
-                    &[Opt::Labels, Opt::Codebook],
+                    &[Opt::Labels, Opt::Codebook, Opt::Missing],
                 )
             },
             What::Codings => Spec {

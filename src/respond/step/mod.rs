@@ -24,7 +24,7 @@ use crate::respond::answers::{AnswerSet, Problem};
 use crate::respond::flow;
 use crate::respond::store::ResponseRow;
 use crate::respond::visit::Visit;
-use crate::respond::write::Saving;
+use crate::respond::write::{Saving, Seen};
 
 /// Which form the respondent sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,22 @@ impl Posted {
     fn honeypot_filled(&self) -> bool {
         self.field("website").is_some_and(|w| !w.is_empty())
     }
+
+    /// The seed a first page was shown with (before a response exists), when it draws an order.
+    pub fn seed(&self) -> Option<u64> {
+        self.field("seed").and_then(|s| s.trim().parse().ok())
+    }
+
+    /// When the page was shown (the `shown` field, seconds since 1970) as RFC 3339: not after
+    /// `now`, and not more than 30 days before (a form kept that long, or altered, says nothing).
+    pub fn shown_at(&self, now: time::OffsetDateTime) -> Option<String> {
+        let seconds: i64 = self.field("shown")?.trim().parse().ok()?;
+        let shown = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+        if shown > now || now - shown > time::Duration::days(30) {
+            return None;
+        }
+        shown.format(&time::format_description::well_known::Rfc3339).ok()
+    }
 }
 
 /// What to do with a respondent's POST.
@@ -100,6 +116,8 @@ pub struct Again {
     pub resume: String,
     /// The personal link's token, carried in a form that begins a response.
     pub invite: Option<String>,
+    /// The seed the page's order is drawn from.
+    pub seed: u64,
 }
 
 impl Again {
@@ -132,6 +150,8 @@ pub struct Begin {
     pub invite: Option<String>,
     /// What is stored with it: the first page, or only that the respondent is on it.
     pub saving: Saving,
+    /// The seed of its randomised orders, when the first page was shown with one.
+    pub seed: Option<u64>,
     /// The form again, should it not be stored.
     pub again: Again,
 }
@@ -199,6 +219,7 @@ fn start(loaded: &Loaded, visit: &Visit, posted: &Posted) -> Step {
         language: language.clone(),
         resume: String::new(),
         invite: loaded.link.token().map(str::to_string),
+        seed: 0,
     };
     let needs_consent = !d.consent.is_empty();
     let own_problem = (needs_consent && posted.field("consent") != Some("yes"))
@@ -219,7 +240,8 @@ fn first_page(loaded: &Loaded, visit: &Visit, posted: &Posted, index: usize) -> 
     }
     let language = visit.language(survey, posted.language_asked(), None);
     let checked = Checked::check(survey, index, &empty, &posted.fields, loaded.limits);
-    let saving = Saving::new(survey, loaded.meta.version, index, &checked, &language);
+    let seen = Seen { seed: posted.seed().unwrap_or(0), shown_at: posted.shown_at(loaded.now) };
+    let saving = Saving::new(survey, loaded.meta.version, (index, &seen), &checked, &language);
     let again = Again {
         form: Form::Page(index),
         status: StatusCode::OK,
@@ -229,6 +251,7 @@ fn first_page(loaded: &Loaded, visit: &Visit, posted: &Posted, index: usize) -> 
         language,
         resume: String::new(),
         invite: loaded.link.token().map(str::to_string),
+        seed: seen.seed,
     };
     let own_problem = if posted.field("switch_lang").is_some() || checked.going_back {
         // Nothing to save yet, and nowhere to go back to: the page again, as typed.
@@ -286,6 +309,7 @@ fn begin(
         participant_id: participant.map(|p| p.id),
         invite: loaded.link.token().map(str::to_string),
         saving,
+        seed: posted.seed(),
         again,
     })
 }
@@ -311,10 +335,11 @@ fn page(loaded: &Loaded, visit: &Visit, posted: &Posted, index: usize, found: &F
     let checked = Checked::check(survey, index, &found.answers, &posted.fields, loaded.limits);
     let version = loaded.meta.version;
     let switching = posted.field("switch_lang").is_some();
+    let seen = Seen { seed: found.row.seed, shown_at: posted.shown_at(loaded.now) };
     let saving = if switching {
         Saving::position(survey, version, index, &language)
     } else {
-        Saving::new(survey, version, index, &checked, &language)
+        Saving::new(survey, version, (index, &seen), &checked, &language)
     };
     let again = Again {
         form: Form::Page(index),
@@ -325,6 +350,7 @@ fn page(loaded: &Loaded, visit: &Visit, posted: &Posted, index: usize, found: &F
         language,
         resume: found.resume.clone(),
         invite: None,
+        seed: found.row.seed,
     };
     if !visit.form_token_matches(posted.field("form_token")) {
         return Step::Reshow(again.with(StatusCode::UNPROCESSABLE_ENTITY, "error_resubmit"));

@@ -34,15 +34,27 @@ impl Checked {
             merged.remove(&question.code);
         }
         merged.extend(answers::from_form(&page_questions, fields));
-        let going_back = fields.iter().find(|(k, _)| k == "action").is_some_and(|(_, v)| v == "back");
-        let revealed = if going_back { Vec::new() } else { just_revealed(survey, index, stored, &merged) };
+        let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let going_back = field("action") == Some("back");
+        // The page's script shows a question as soon as an answer reveals it, and says which it
+        // showed: those the respondent has seen need not come back.
+        let displayed: Vec<&str> = field("displayed").unwrap_or("").split_whitespace().collect();
+        let revealed = if going_back {
+            Vec::new()
+        } else {
+            let mut revealed = just_revealed(survey, index, stored, &merged);
+            revealed.retain(|code| !displayed.contains(&code.as_str()));
+            revealed
+        };
         let mut problems = BTreeMap::new();
         for question in flow::visible_questions(survey, index, &merged) {
             if revealed.contains(&question.code) {
                 continue;
             }
             let required = question.required && !going_back;
-            if let Err(problem) = answers::check(survey, question, merged.get(&question.code), required, limits) {
+            let checked = answers::check(survey, question, merged.get(&question.code), required, limits)
+                .and_then(|()| answers::check_constraint(survey, question, &merged));
+            if let Err(problem) = checked {
                 problems.insert(question.code.clone(), problem);
             }
         }

@@ -81,7 +81,7 @@ fn direct() -> Loaded {
 
 /// `loaded` with a response on page `page_index`, holding `answers`, found by the resume cookie.
 fn with_response(mut loaded: Loaded, page_index: usize, answers: &[(&str, &str)]) -> Loaded {
-    let row = ResponseRow { id: 42, complete: false, language: "en".into(), page_index };
+    let row = ResponseRow { id: 42, complete: false, language: "en".into(), page_index, seed: 42 };
     let answers = answers.iter().map(|(q, v)| (q.to_string(), BTreeMap::from([(String::new(), v.to_string())])));
     loaded.response = Some(Found { resume: RESUME.into(), row, answers: answers.collect() });
     loaded.new_response = None;

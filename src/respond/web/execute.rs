@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::invite::{arrive_again, invalid_link};
 use super::pages::{PageRender, Welcome, render_page, render_welcome, status_page};
+use super::rendered::Tokens;
 use super::view::problem_message;
 use super::{RESUME_COOKIE, keep_cookie};
 use crate::app::AppState;
@@ -21,6 +22,7 @@ use crate::db::DbError;
 use crate::error::{AppError, Result};
 use crate::respond::recent::RecentBegins;
 use crate::respond::step::{Again, Begin, Form, Loaded, Refusal, Save, Step, Then, resume_target};
+use crate::respond::texts::Texts;
 use crate::respond::visit::Visit;
 use crate::respond::write::{Beginning, Saving, Whose, Write, Written};
 use crate::survey::messages;
@@ -31,8 +33,8 @@ pub(super) async fn execute(state: &AppState, loaded: &Loaded, visit: &Visit, st
         Step::Redirect(to) => Ok(Redirect::to(&to).into_response()),
         Step::Reshow(again) => show_again(state, loaded, visit, &again),
         Step::Refuse { why, language } => refuse(state, loaded, why, &language),
-        Step::Begin(Begin { language, consented, participant_id, invite, saving, again }) => {
-            let write = beginning(state, loaded, visit, (language, consented, participant_id), saving);
+        Step::Begin(Begin { language, consented, participant_id, invite, saving, seed, again }) => {
+            let write = beginning(state, loaded, visit, (language, consented, participant_id), (saving, seed));
             let target = write.saving.target(&loaded.meta.slug);
             match store(state, loaded, visit, write).await? {
                 Ok(Written::Stored { begun }) => Ok(go_on(state, loaded, &target, begun.as_deref())),
@@ -61,13 +63,14 @@ pub(super) async fn execute(state: &AppState, loaded: &Loaded, visit: &Visit, st
 }
 
 /// The write that begins a response from this browser, in `language`, consented or not, by a
-/// participant's personal link or not, and stores `saving` in it.
+/// participant's personal link or not, with the seed its first page was shown with (if any), and
+/// stores `saving` in it.
 fn beginning(
     state: &AppState,
     loaded: &Loaded,
     visit: &Visit,
     (language, consented, participant_id): (String, bool, Option<i64>),
-    saving: Saving,
+    (saving, seed): (Saving, Option<u64>),
 ) -> Write {
     let anonymous = loaded.survey.definition.anonymous;
     let beginning = Beginning {
@@ -81,6 +84,7 @@ fn beginning(
         participant_id,
         form: RecentBegins::key(&visit.form_token, loaded.meta.id),
         recent: state.recent_begins.clone(),
+        seed,
     };
     // Anonymous surveys keep no link from the response to the participant, whose link is known here.
     let completes_participant = participant_id.filter(|_| anonymous);
@@ -186,13 +190,17 @@ fn show_again(state: &AppState, loaded: &Loaded, visit: &Visit, again: &Again) -
             render_welcome(state, loaded, welcome, again.status)
         }
         Form::Page(index) => {
+            let texts = Texts::new(&loaded.survey, &again.answers, language);
             let errors: HashMap<String, String> = again
                 .problems
                 .iter()
                 .filter_map(|(code, problem)| {
-                    Some((code.clone(), problem_message(d, d.question(code)?, problem, language)))
+                    Some((code.clone(), problem_message(&texts, loaded.survey.question(code)?, problem)))
                 })
                 .collect();
+            let shown = Tokens::now();
+            // Before the response exists, the page's order still travels in its form.
+            let carries_seed = again.resume.is_empty() && d.pages.get(index).is_some_and(|p| p.randomises());
             let page = PageRender {
                 loaded,
                 index,
@@ -203,6 +211,9 @@ fn show_again(state: &AppState, loaded: &Loaded, visit: &Visit, again: &Again) -
                 resume_token: &again.resume,
                 invite: again.invite.as_deref(),
                 preview: false,
+                seed: again.seed,
+                carries_seed,
+                shown: &shown,
             };
             render_page(state, page, token, again.status)
         }

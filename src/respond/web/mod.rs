@@ -11,6 +11,7 @@ mod pages;
 mod post;
 pub(crate) mod rendered;
 mod resume;
+mod shown;
 mod visit;
 
 pub use pages::render_preview;

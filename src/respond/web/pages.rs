@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::loaded::{Wanted, load};
 use super::rendered::{Kind, Tokens};
+use super::shown::page_questions;
 use super::view::{self, language_options, paragraphs, question_view};
 use super::{invite, with_form_cookie};
 use crate::app::AppState;
@@ -19,8 +20,10 @@ use crate::error::{AppError, Result};
 use crate::respond::answers::AnswerSet;
 use crate::respond::flow;
 use crate::respond::step::{Link, Loaded, resume_target};
+use crate::respond::store as responses;
+use crate::respond::texts::Texts;
 use crate::respond::visit::{Visit, choose_language};
-use crate::survey::messages;
+use crate::survey::{messages, order, pipe};
 
 /// Shared page context: survey texts, messages, language and the form token.
 pub(super) fn base_context(loaded: &Loaded, language: &str, form_token: &str) -> minijinja::Value {
@@ -94,7 +97,8 @@ pub async fn welcome(
 
 /// The page a respondent arriving at the survey sees first: the welcome page, or the first page
 /// of questions when the survey has no welcome page. `invite` is the personal link's token; the
-/// page without one is the same for everyone but its form token, and is kept rendered.
+/// page without one is the same for everyone but its tokens, and is kept rendered (unless its
+/// order is drawn for each respondent).
 pub(super) fn render_entry(
     state: &AppState,
     loaded: &Loaded,
@@ -102,22 +106,37 @@ pub(super) fn render_entry(
     token: &str,
     invite: Option<&str>,
 ) -> Result<Response> {
-    let html = match invite {
-        Some(_) => entry_html(state, loaded, language, token, invite)?,
-        None => {
-            let tokens = Tokens { form: token, resume: "" };
-            let render = |tokens: Tokens| entry_html(state, loaded, language, tokens.form, None);
-            state.rendered.page(loaded.meta.id, &loaded.survey, (Kind::Entry, language), tokens, render)?
-        }
+    let now = Tokens::now();
+    let tokens = Tokens { form: token, resume: "", shown: &now };
+    let html = if invite.is_some() || draws_entry_order(loaded) {
+        entry_html(state, loaded, language, tokens, invite)?
+    } else {
+        let render = |tokens: Tokens| entry_html(state, loaded, language, tokens, None);
+        state.rendered.page(loaded.meta.id, &loaded.survey, (Kind::Entry, language), tokens, render)?
     };
     Ok(with_form_cookie(state, StatusCode::OK, html, token))
 }
 
-fn entry_html(state: &AppState, loaded: &Loaded, language: &str, token: &str, invite: Option<&str>) -> Result<String> {
+/// Whether the entry page is a first page of questions whose order is drawn per respondent.
+fn draws_entry_order(loaded: &Loaded) -> bool {
+    let survey = &loaded.survey;
+    let first = flow::first_page(survey, &AnswerSet::new());
+    !survey.definition.welcome_page && survey.definition.pages.get(first).is_some_and(|p| p.randomises())
+}
+
+fn entry_html(
+    state: &AppState,
+    loaded: &Loaded,
+    language: &str,
+    tokens: Tokens,
+    invite: Option<&str>,
+) -> Result<String> {
     if loaded.survey.definition.welcome_page {
-        return welcome_html(state, loaded, &Welcome { language, token, invite, error: None });
+        return welcome_html(state, loaded, &Welcome { language, token: tokens.form, invite, error: None });
     }
     let empty = AnswerSet::new();
+    // Before a response exists the order's seed travels in the form, and begins the response.
+    let draws = draws_entry_order(loaded);
     let page = PageRender {
         loaded,
         index: flow::first_page(&loaded.survey, &empty),
@@ -128,8 +147,11 @@ fn entry_html(state: &AppState, loaded: &Loaded, language: &str, token: &str, in
         resume_token: "",
         invite,
         preview: false,
+        seed: if draws { order::new_seed() } else { 0 },
+        carries_seed: draws,
+        shown: tokens.shown,
     };
-    page_html(state, page, token)
+    page_html(state, page, tokens.form)
 }
 
 /// What the welcome page shows besides the survey's texts.
@@ -178,6 +200,12 @@ pub(super) struct PageRender<'a> {
     pub(super) invite: Option<&'a str>,
     /// A researcher's preview: every question of the page shown, nothing saved.
     pub(super) preview: bool,
+    /// The seed the page's order is drawn from.
+    pub(super) seed: u64,
+    /// Whether the form carries the seed (a first page before the response exists).
+    pub(super) carries_seed: bool,
+    /// When the page is shown (`Tokens::now`, or the marker of a kept page).
+    pub(super) shown: &'a str,
 }
 
 pub(super) fn render_page(state: &AppState, page: PageRender, token: &str, status: StatusCode) -> Result<Response> {
@@ -187,13 +215,16 @@ pub(super) fn render_page(state: &AppState, page: PageRender, token: &str, statu
 pub(super) fn page_html(state: &AppState, page: PageRender, token: &str) -> Result<String> {
     let survey = &page.loaded.survey;
     let d = &survey.definition;
-    let shown = if page.preview {
-        d.pages.get(page.index).map(|p| p.questions.iter().collect()).unwrap_or_default()
-    } else {
-        flow::visible_questions(survey, page.index, page.answers)
-    };
-    let questions: Vec<_> =
-        shown.into_iter().map(|q| question_view(d, q, page.answers, &page.errors, page.language)).collect();
+    let texts = Texts::new(survey, page.answers, page.language);
+    let (rendered, values) = page_questions(survey, page.index, page.answers, page.seed, page.preview);
+    let questions: Vec<_> = rendered
+        .into_iter()
+        .map(|r| view::QuestionView {
+            hidden: r.hidden,
+            condition: r.condition,
+            ..question_view(&texts, r.question, &page.errors, page.seed)
+        })
+        .collect();
     let error_list: Vec<_> = questions
         .iter()
         .filter_map(|q| q.error.as_ref().map(|e| context! { id => first_input_id(q), text => &q.text, message => e }))
@@ -208,7 +239,7 @@ pub(super) fn page_html(state: &AppState, page: PageRender, token: &str) -> Resu
     let slug = &page.loaded.meta.slug;
     let own = context! {
         index => page.index,
-        page_title => d.pages.get(page.index).map(|p| d.text(&p.title, page.language)),
+        page_title => d.pages.get(page.index).map(|p| texts.string(&p.title)),
         questions,
         errors => error_list,
         notice => page.notice,
@@ -221,6 +252,11 @@ pub(super) fn page_html(state: &AppState, page: PageRender, token: &str) -> Resu
         starting => page.resume_token.is_empty() && !page.preview,
         invite => page.invite,
         resume_link => format!("{}/s/{slug}/resume/{}", state.base_url(), page.resume_token),
+        // Paradata: when the page was shown (not in anonymous surveys, which keep no durations).
+        shown => (!d.anonymous && !page.preview).then_some(page.shown),
+        seed => page.carries_seed.then(|| page.seed.to_string()),
+        // Answers of earlier pages that the conditions of this page's script read.
+        values => (!values.is_empty()).then(|| serde_json::to_string(&values).unwrap_or_default()),
         ..base_context(page.loaded, page.language, token)
     };
     Ok(state.templates.render("respond/page.html", own)?)
@@ -262,6 +298,7 @@ pub async fn show_page(
         return Ok(Redirect::to(&format!("/s/{slug}/p/{unfinished}")).into_response());
     }
     let notice = query.more.is_some().then(|| messages::message(&loaded.survey.definition, "revealed", &language));
+    let seed = response.seed;
     let render = |tokens: Tokens| {
         let page = PageRender {
             loaded: &loaded,
@@ -273,11 +310,16 @@ pub async fn show_page(
             resume_token: tokens.resume,
             invite: None,
             preview: false,
+            seed,
+            carries_seed: false,
+            shown: tokens.shown,
         };
         page_html(&state, page, tokens.form)
     };
-    let tokens = Tokens { form: &visit.form_token, resume: &found.resume };
-    let html = if answers.is_empty() && notice.is_none() {
+    let now = Tokens::now();
+    let tokens = Tokens { form: &visit.form_token, resume: &found.resume, shown: &now };
+    let randomised = loaded.survey.definition.pages[index].randomises();
+    let html = if answers.is_empty() && notice.is_none() && !randomised {
         // Nothing answered yet (a response just begun): the page is the same for everyone.
         let id = loaded.meta.id;
         state.rendered.page(id, &loaded.survey, (Kind::Unanswered(index), &language), tokens, render)?
@@ -297,20 +339,30 @@ pub async fn done(
     let loaded = load(&state, &slug, &visit, Wanted::default()).await?;
     let saved = loaded.response.as_ref().map(|found| found.row.language.as_str());
     let language = visit.language(&loaded.survey, query.lang.as_deref(), saved);
-    render_done(&state, &loaded, &language)
+    let d = &loaded.survey.definition;
+    let pipes = d.thank_you.values().any(|text| pipe::references(text).is_ok_and(|found| !found.is_empty()));
+    match loaded.response.as_ref().map(|found| found.row.id) {
+        Some(id) if pipes => {
+            // The thank-you text pipes answers in: this respondent's, read for it.
+            let answers = state.db.read(move |conn| responses::load_answers(conn, id)).await?;
+            Ok(Html(done_html(&state, &loaded, &language, &answers)?).into_response())
+        }
+        _ => render_done(&state, &loaded, &language),
+    }
 }
 
-/// The thank-you page, the same for everyone: rendered once per language and kept.
+/// The thank-you page without answers (the same for everyone): rendered once per language, kept.
 pub(super) fn render_done(state: &AppState, loaded: &Loaded, language: &str) -> Result<Response> {
-    let d = &loaded.survey.definition;
-    let render = |_: Tokens| {
-        let thanks = paragraphs(d.text(&d.thank_you, language));
-        let own = context! { thank_you => thanks, ..base_context(loaded, language, "") };
-        Ok(state.templates.render("respond/done.html", own)?)
-    };
-    let tokens = Tokens { form: "", resume: "" };
+    let render = |_: Tokens| done_html(state, loaded, language, &AnswerSet::new());
+    let tokens = Tokens { form: "", resume: "", shown: "" };
     let html = state.rendered.page(loaded.meta.id, &loaded.survey, (Kind::Done, language), tokens, render)?;
     Ok(Html(html).into_response())
+}
+
+fn done_html(state: &AppState, loaded: &Loaded, language: &str, answers: &AnswerSet) -> Result<String> {
+    let thanks = paragraphs(&Texts::new(&loaded.survey, answers, language).show(&loaded.survey.definition.thank_you));
+    let own = context! { thank_you => thanks, ..base_context(loaded, language, "") };
+    Ok(state.templates.render("respond/done.html", own)?)
 }
 
 /// A researcher's preview of page `index` in `language`, exactly as respondents see it but with
@@ -339,6 +391,9 @@ pub async fn render_preview(
         resume_token: "",
         invite: None,
         preview: true,
+        seed: order::new_seed(),
+        carries_seed: false,
+        shown: "",
     };
     render_page(state, page, "", StatusCode::OK)
 }

@@ -2,8 +2,9 @@
 //! entry page (the welcome page, or the first page of questions when there is none), a page of
 //! questions before anything on it is answered, and the thank-you page — kept rendered per survey,
 //! page and language, so that the busiest requests of a survey render no template. The parts that
-//! differ between respondents, the form token and the resume token, are rendered as markers, and
-//! the page is kept in pieces around them.
+//! differ between respondents, the form token, the resume token and the time the page is shown
+//! (paradata), are rendered as markers, and the page is kept in pieces around them. A page whose
+//! order is drawn per response (randomised choices or questions) is not kept.
 //!
 //! The markers are random for each process, so no survey text can contain one. A kept page
 //! belongs to the compiled definition it was rendered from: when the survey cache compiles a new
@@ -31,6 +32,15 @@ pub(super) struct Tokens<'a> {
     pub(super) form: &'a str,
     /// The resume token ("" before a response exists).
     pub(super) resume: &'a str,
+    /// When the page is shown, in seconds since 1970 (the `shown` field; time on page).
+    pub(super) shown: &'a str,
+}
+
+impl Tokens<'_> {
+    /// The time now as the `shown` field carries it.
+    pub(super) fn now() -> String {
+        time::OffsetDateTime::now_utc().unix_timestamp().to_string()
+    }
 }
 
 /// A rendered page in pieces, with which token goes between each two.
@@ -43,6 +53,7 @@ struct Kept {
 enum Slot {
     Form,
     Resume,
+    Shown,
 }
 
 impl Kept {
@@ -50,7 +61,7 @@ impl Kept {
     fn around(html: &str, markers: Tokens) -> Kept {
         let (mut pieces, mut slots, mut rest) = (Vec::new(), Vec::new(), html);
         loop {
-            let next = [(Slot::Form, markers.form), (Slot::Resume, markers.resume)]
+            let next = [(Slot::Form, markers.form), (Slot::Resume, markers.resume), (Slot::Shown, markers.shown)]
                 .into_iter()
                 .filter_map(|(slot, marker)| rest.find(marker).map(|at| (at, slot, marker.len())))
                 .min_by_key(|(at, _, _)| *at);
@@ -71,6 +82,7 @@ impl Kept {
             match slot {
                 Some(Slot::Form) => html.push_str(tokens.form),
                 Some(Slot::Resume) => html.push_str(tokens.resume),
+                Some(Slot::Shown) => html.push_str(tokens.shown),
                 None => {}
             }
         }
@@ -94,11 +106,17 @@ pub struct RenderedPages {
     surveys: RwLock<HashMap<i64, SurveyPages>>,
     form_marker: String,
     resume_marker: String,
+    shown_marker: String,
 }
 
 impl Default for RenderedPages {
     fn default() -> RenderedPages {
-        RenderedPages { surveys: RwLock::default(), form_marker: random_token(), resume_marker: random_token() }
+        RenderedPages {
+            surveys: RwLock::default(),
+            form_marker: random_token(),
+            resume_marker: random_token(),
+            shown_marker: random_token(),
+        }
     }
 }
 
@@ -113,7 +131,7 @@ impl RenderedPages {
         tokens: Tokens,
         render: impl Fn(Tokens) -> Result<String>,
     ) -> Result<String> {
-        if !plain(tokens.form) || !plain(tokens.resume) {
+        if !plain(tokens.form) || !plain(tokens.resume) || !plain(tokens.shown) {
             // Pieces are joined without escaping: a token of any other shape goes through the
             // template's escaping instead (callers pass only tokens of ours; this is a backstop).
             return render(tokens);
@@ -121,7 +139,7 @@ impl RenderedPages {
         if let Some(kept) = self.find(survey_id, compiled, kind, language) {
             return Ok(kept.with(tokens));
         }
-        let markers = Tokens { form: &self.form_marker, resume: &self.resume_marker };
+        let markers = Tokens { form: &self.form_marker, resume: &self.resume_marker, shown: &self.shown_marker };
         let kept = Kept::around(&render(markers)?, markers);
         let html = kept.with(tokens);
         self.keep(survey_id, compiled, (kind, language.to_string()), kept);
@@ -153,19 +171,20 @@ mod tests {
 
     #[test]
     fn a_page_is_kept_around_its_tokens_and_filled_in_for_each_respondent() {
-        let markers = Tokens { form: "FORM-MARKER", resume: "RESUME-MARKER" };
-        let html = "<input value=\"FORM-MARKER\"><input value=\"RESUME-MARKER\"><a href=\"/r/RESUME-MARKER\">x</a>";
+        let markers = Tokens { form: "FORM-MARKER", resume: "RESUME-MARKER", shown: "SHOWN-MARKER" };
+        let html = "<input value=\"FORM-MARKER\"><input value=\"RESUME-MARKER\"><input value=\"SHOWN-MARKER\">\
+                    <a href=\"/r/RESUME-MARKER\">x</a>";
         let kept = Kept::around(html, markers);
         assert_eq!(
-            kept.with(Tokens { form: "f1", resume: "r1" }),
-            "<input value=\"f1\"><input value=\"r1\"><a href=\"/r/r1\">x</a>"
+            kept.with(Tokens { form: "f1", resume: "r1", shown: "1700000000" }),
+            "<input value=\"f1\"><input value=\"r1\"><input value=\"1700000000\"><a href=\"/r/r1\">x</a>"
         );
         assert_eq!(
-            kept.with(Tokens { form: "f2", resume: "" }),
-            "<input value=\"f2\"><input value=\"\"><a href=\"/r/\">x</a>"
+            kept.with(Tokens { form: "f2", resume: "", shown: "" }),
+            "<input value=\"f2\"><input value=\"\"><input value=\"\"><a href=\"/r/\">x</a>"
         );
         let no_token = Kept::around("<p>thanks</p>", markers);
-        assert_eq!(no_token.with(Tokens { form: "f1", resume: "r1" }), "<p>thanks</p>");
+        assert_eq!(no_token.with(Tokens { form: "f1", resume: "r1", shown: "1" }), "<p>thanks</p>");
     }
 
     #[test]

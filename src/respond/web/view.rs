@@ -7,9 +7,11 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::answer::{Answer, OTHER};
-use crate::respond::answers::{AnswerSet, Problem, field_name};
+use crate::respond::answers::{Problem, field_name};
+use crate::respond::texts::Texts;
 use crate::survey::messages;
-use crate::survey::model::{ChoiceDisplay, Question, SurveyDefinition, Text};
+use crate::survey::model::{ChoiceDisplay, Question, QuestionType, SurveyDefinition, Text};
+use crate::survey::order;
 use crate::survey::validate::CompiledSurvey;
 
 /// The interface texts in one language, looked up as a template asks for them (`msg.next`):
@@ -42,6 +44,8 @@ pub struct ChoiceView {
     /// For ranking: the rank given, as text ('' when none).
     pub rank: String,
     pub name: String,
+    /// Ticking it unticks the others ("None of these"); the server checks it too.
+    pub exclusive: bool,
 }
 
 #[derive(Serialize)]
@@ -78,6 +82,14 @@ pub struct QuestionView {
     pub rows: Vec<RowView>,
     pub ranks: Vec<usize>,
     pub error: Option<String>,
+    /// Rendered but hidden: its display logic is false now and may turn true on this page.
+    pub hidden: bool,
+    /// Its display logic as the page's script evaluates it (JSON), when answers on this page can
+    /// show or hide it.
+    pub condition: Option<String>,
+    /// Its choices' codes (a matrix: its rows') in the survey's order, whatever order they are
+    /// shown in: the order display logic reads a multiple choice, ranking or matrix in.
+    pub codes: String,
 }
 
 /// The text in `language`, else the default language's.
@@ -85,14 +97,24 @@ pub fn text(survey: &SurveyDefinition, text: &Text, language: &str) -> String {
     survey.text(text, language).to_string()
 }
 
-/// Fills `{n}` and `{max}` in a message.
-pub fn problem_message(survey: &SurveyDefinition, question: &Question, problem: &Problem, language: &str) -> String {
+/// The message for a problem with an answer, in the respondent's language: a pattern's or a
+/// constraint's own message when it has one (with earlier answers piped in), else the built-in
+/// one with `{n}` and `{max}` filled (an exclusive choice named by its label).
+pub fn problem_message(texts: &Texts, question: &Question, problem: &Problem) -> String {
     // A pattern's own message says what form is expected ("three capital letters").
     if problem.key == "error_pattern" && !question.pattern_message.is_empty() {
-        return survey.text(&question.pattern_message, language).to_string();
+        return texts.string(&question.pattern_message);
     }
-    messages::message(survey, problem.key, language)
-        .replace("{n}", problem.n.as_deref().unwrap_or(""))
+    if problem.key == "error_constraint" && !question.constraint_message.is_empty() {
+        return texts.string(&question.constraint_message);
+    }
+    let n = problem.n.as_deref().unwrap_or("");
+    let n = match question.choice(n) {
+        Some(choice) if problem.key == "error_exclusive" => texts.string(&choice.label),
+        _ => n.to_string(),
+    };
+    messages::message(&texts.survey.definition, problem.key, texts.language)
+        .replace("{n}", &n)
         .replace("{max}", problem.max.as_deref().unwrap_or(""))
 }
 
@@ -100,44 +122,41 @@ fn bound(value: Option<f64>) -> String {
     value.map(|v| if v.fract() == 0.0 { format!("{}", v as i64) } else { v.to_string() }).unwrap_or_default()
 }
 
-pub fn question_view(
-    survey: &SurveyDefinition,
-    question: &Question,
-    answers: &AnswerSet,
-    errors: &HashMap<String, String>,
-    language: &str,
-) -> QuestionView {
+/// What a template shows of `question`: its texts as `texts` gives them, its choices (and rows) in
+/// the order drawn for the response's `seed`, and the answer given, saved or just typed.
+pub fn question_view(texts: &Texts, question: &Question, errors: &HashMap<String, String>, seed: u64) -> QuestionView {
     // What the respondent gave, saved or just typed (a page sent back with errors keeps it as typed).
-    let answer = Answer::of(question, answers);
+    let answer = Answer::of(question, texts.answers);
     let answer = answer.as_ref();
     let id = format!("q-{}", question.code);
     let value = answer.and_then(|a| a.value().or(a.choice())).unwrap_or_default().to_string();
     let choice = |c: &crate::survey::model::Choice| ChoiceView {
         code: c.code.clone(),
-        label: text(survey, &c.label, language),
+        label: texts.string(&c.label),
         id: format!("{id}-{}", c.code),
         checked: answer.is_some_and(|a| a.gave(&c.code)),
         rank: answer.and_then(|a| a.rank_of(&c.code)).unwrap_or_default().to_string(),
         name: field_name(&question.code, &c.code),
+        exclusive: c.exclusive,
     };
-    let rows = question
-        .rows
-        .iter()
+    let rows = order::rows(question, seed)
+        .into_iter()
         .map(|r| RowView {
             code: r.code.clone(),
-            label: text(survey, &r.label, language),
+            label: texts.string(&r.label),
             name: field_name(&question.code, &r.code),
             id: format!("{id}-{}", r.code),
             value: answer.and_then(|a| a.row(&r.code)).unwrap_or_default().to_string(),
         })
         .collect();
+    let text = texts.string(&question.text);
     QuestionView {
         code: question.code.clone(),
         kind: question.kind.as_str(),
         name: field_name(&question.code, ""),
-        text: text(survey, &question.text, language),
-        paragraphs: paragraphs(&text(survey, &question.text, language)),
-        help: text(survey, &question.help, language),
+        paragraphs: paragraphs(&text),
+        text,
+        help: texts.string(&question.help),
         required: question.required,
         dropdown: question.display == Some(ChoiceDisplay::Dropdown),
         integer: question.number_kind() == crate::survey::model::NumberKind::Integer,
@@ -148,13 +167,24 @@ pub fn question_view(
         other_selected: answer.is_some_and(Answer::chose_other),
         other_text: answer.and_then(Answer::other_text).unwrap_or_default().to_string(),
         other_name: field_name(&question.code, OTHER),
-        choices: question.choices.iter().map(choice).collect(),
+        choices: order::choices(question, seed).into_iter().map(choice).collect(),
         rows,
         ranks: (1..=question.choices.len()).collect(),
         error: errors.get(&question.code).cloned(),
+        hidden: false,
+        condition: None,
+        codes: match question.kind {
+            QuestionType::MultipleChoice | QuestionType::Ranking => codes_of(&question.choices),
+            QuestionType::Matrix => codes_of(&question.rows),
+            _ => String::new(),
+        },
         value,
         id,
     }
+}
+
+fn codes_of(items: &[crate::survey::model::Choice]) -> String {
+    items.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// A long text split into paragraphs at blank lines.

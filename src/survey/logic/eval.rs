@@ -27,12 +27,56 @@ pub(super) enum Expr {
     /// Chains are kept flat so that `a and b and c ...` does not deepen the tree.
     And(Vec<Expr>),
     Or(Vec<Expr>),
+    /// `.`: the answer a constraint checks.
+    Current,
+    /// `regex(value, 'pattern')`: whether the pattern matches somewhere in the value.
+    Regex {
+        value: Box<Expr>,
+        pattern: Pattern,
+    },
+    /// `string-length(value)`: characters, not bytes.
+    StringLength(Box<Expr>),
+    /// `if(test, then, otherwise)`.
+    If {
+        test: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+}
+
+/// A compiled regular expression, compared by its source.
+#[derive(Clone, Debug)]
+pub(super) struct Pattern(regex::Regex);
+
+impl Pattern {
+    pub(super) fn new(source: &str) -> Result<Pattern, String> {
+        regex::RegexBuilder::new(source)
+            .size_limit(1 << 20)
+            .build()
+            .map(Pattern)
+            .map_err(|err| format!("not a valid regular expression: {err}"))
+    }
+
+    pub(super) fn source(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.source() == other.source()
+    }
 }
 
 impl Expr {
     /// True for expressions that yield true/false rather than a value; the parser keeps them out of value slots.
     pub(super) fn is_condition(&self) -> bool {
-        matches!(self, Expr::Compare { .. } | Expr::Selected { .. } | Expr::Not(_) | Expr::And(_) | Expr::Or(_))
+        match self {
+            Expr::Compare { .. } | Expr::Selected { .. } | Expr::Not(_) | Expr::And(_) | Expr::Or(_) => true,
+            Expr::Regex { .. } => true,
+            Expr::If { then, .. } => then.is_condition(),
+            _ => false,
+        }
     }
 
     pub(super) fn is_true(&self, answers: &dyn Answers) -> bool {
@@ -47,7 +91,17 @@ impl Expr {
                 values.text().split_whitespace().any(|ticked| ticked == choice)
             }
             Expr::Number { value, .. } => *value != 0.0,
-            Expr::Answer(_) | Expr::Text(_) | Expr::CountSelected(_) => self.value(answers).is_truthy(),
+            Expr::Regex { value, pattern } => pattern.0.is_match(&value.value(answers).text()),
+            Expr::If { test, then, otherwise } => {
+                if test.is_true(answers) {
+                    then.is_true(answers)
+                } else {
+                    otherwise.is_true(answers)
+                }
+            }
+            Expr::Answer(_) | Expr::Text(_) | Expr::CountSelected(_) | Expr::Current | Expr::StringLength(_) => {
+                self.value(answers).is_truthy()
+            }
         }
     }
 
@@ -56,6 +110,15 @@ impl Expr {
             Expr::Answer(code) => Value::Text(Cow::Owned(answers.value(code))),
             Expr::Text(text) | Expr::Number { text, .. } => Value::Text(Cow::Borrowed(text)),
             Expr::CountSelected(inner) => Value::Number(inner.value(answers).text().split_whitespace().count() as f64),
+            Expr::Current => Value::Text(Cow::Owned(answers.value(CURRENT))),
+            Expr::StringLength(inner) => Value::Number(inner.value(answers).text().chars().count() as f64),
+            Expr::If { test, then, otherwise } if !self.is_condition() => {
+                if test.is_true(answers) {
+                    then.value(answers)
+                } else {
+                    otherwise.value(answers)
+                }
+            }
             // The parser never puts a condition where a value is expected; XPath's string(boolean) is the fallback.
             _ => Value::Text(Cow::Borrowed(if self.is_true(answers) { "true" } else { "false" })),
         }
@@ -68,14 +131,46 @@ impl Expr {
                     codes.push(code.clone());
                 }
             }
-            Expr::Text(_) | Expr::Number { .. } => {}
-            Expr::CountSelected(inner) | Expr::Not(inner) => inner.collect_codes(codes),
+            Expr::Text(_) | Expr::Number { .. } | Expr::Current => {}
+            Expr::CountSelected(inner) | Expr::Not(inner) | Expr::StringLength(inner) => inner.collect_codes(codes),
+            Expr::Regex { value, .. } => value.collect_codes(codes),
+            Expr::If { test, then, otherwise } => {
+                for part in [test, then, otherwise] {
+                    part.collect_codes(codes);
+                }
+            }
             Expr::Compare { left: first, right: second, .. } | Expr::Selected { values: first, choice: second } => {
                 first.collect_codes(codes);
                 second.collect_codes(codes);
             }
             Expr::And(parts) | Expr::Or(parts) => parts.iter().for_each(|part| part.collect_codes(codes)),
         }
+    }
+}
+
+impl Expr {
+    /// The expression as the respondent pages' script reads it (`static/respond.js`): nested
+    /// arrays, `["cmp", "=", left, right]` and the like. None for one holding a regular
+    /// expression, whose syntax differs between Rust and JavaScript: the server alone decides those.
+    pub(super) fn to_client(&self) -> Option<serde_json::Value> {
+        use serde_json::json;
+        Some(match self {
+            Expr::Answer(code) => json!(["answer", code]),
+            Expr::Text(text) => json!(["text", text]),
+            Expr::Number { text, value } => json!(["number", text, value]),
+            Expr::CountSelected(inner) => json!(["count", inner.to_client()?]),
+            Expr::Compare { op, left, right } => json!(["cmp", op.symbol(), left.to_client()?, right.to_client()?]),
+            Expr::Selected { values, choice } => json!(["selected", values.to_client()?, choice.to_client()?]),
+            Expr::Not(inner) => json!(["not", inner.to_client()?]),
+            Expr::And(parts) => json!(["and", parts.iter().map(Expr::to_client).collect::<Option<Vec<_>>>()?]),
+            Expr::Or(parts) => json!(["or", parts.iter().map(Expr::to_client).collect::<Option<Vec<_>>>()?]),
+            Expr::Current => json!(["current"]),
+            Expr::Regex { .. } => return None,
+            Expr::StringLength(inner) => json!(["length", inner.to_client()?]),
+            Expr::If { test, then, otherwise } => {
+                json!(["if", test.to_client()?, then.to_client()?, otherwise.to_client()?])
+            }
+        })
     }
 }
 

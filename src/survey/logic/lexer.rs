@@ -6,11 +6,16 @@ use super::*;
 pub(super) enum TokenKind {
     Answer(String),
     Text(String),
-    Number { text: String, value: f64 },
+    Number {
+        text: String,
+        value: f64,
+    },
     Word(String),
     OpenParen,
     CloseParen,
     Comma,
+    /// `.`: the answer a constraint checks.
+    Current,
     Compare(CompareOp),
     End,
 }
@@ -26,6 +31,7 @@ impl TokenKind {
             TokenKind::OpenParen => "'('".to_owned(),
             TokenKind::CloseParen => "')'".to_owned(),
             TokenKind::Comma => "','".to_owned(),
+            TokenKind::Current => "'.'".to_owned(),
             TokenKind::Compare(op) => format!("'{}'", op.symbol()),
             TokenKind::End => "the end of the condition".to_owned(),
         }
@@ -104,6 +110,13 @@ impl Lexer {
             '(' => self.single(TokenKind::OpenParen),
             ')' => self.single(TokenKind::CloseParen),
             ',' => self.single(TokenKind::Comma),
+            '.' if self.peek(1).is_some_and(|c| c.is_ascii_digit()) => {
+                return Err(LogicError::new(
+                    position,
+                    "write a number with a digit before its decimal point, e.g. 0.5",
+                ));
+            }
+            '.' => self.single(TokenKind::Current),
             '&' => return Err(LogicError::new(position, "unexpected character '&'; combine conditions with 'and'")),
             '|' => return Err(LogicError::new(position, "unexpected character '|'; combine conditions with 'or'")),
             _ => return Err(LogicError::new(position, format!("unexpected character {c:?}"))),

@@ -1,6 +1,8 @@
-//! Survey display logic: parses and evaluates the small, safe expression language of XLSForm's
-//! `relevant` column (`${age} >= 18 and selected(${langs}, 'es')`). Conditions are parsed when a
-//! survey is saved (errors carry a character position) and evaluated on the server against the answers so far.
+//! Survey display logic and constraints: parses and evaluates the small, safe expression language
+//! of XLSForm's `relevant` and `constraint` columns (`${age} >= 18 and selected(${langs}, 'es')`,
+//! `. > 0 and regex(., '^[A-Z]')`). Conditions are parsed when a survey is saved (errors carry a
+//! character position) and evaluated on the server against the answers so far; display logic is
+//! also sent to the respondent pages' script (`Condition::to_client`), which evaluates it alike.
 
 mod eval;
 mod lexer;
@@ -25,7 +27,10 @@ pub const MAX_DEPTH: usize = 64;
 /// Longest question code, per `^[A-Za-z][A-Za-z0-9_]{0,31}$`.
 const MAX_CODE_LENGTH: usize = 32;
 /// Words with a meaning; used to hint at the lowercase spelling when a designer writes `AND` or `Selected`.
-const KEYWORDS: [&str; 5] = ["and", "or", "not", "selected", "count-selected"];
+const KEYWORDS: [&str; 8] = ["and", "or", "not", "selected", "count-selected", "regex", "string-length", "if"];
+
+/// The code under which `Answers::value` is asked for `.`, the answer a constraint checks.
+const CURRENT: &str = ".";
 
 /// A parsed condition; (de)serializes as its source text.
 ///
@@ -40,6 +45,10 @@ const KEYWORDS: [&str; 5] = ["and", "or", "not", "selected", "count-selected"];
 /// - A value used as a condition (`${q}`, `count-selected(${q})`) is true when it is a non-blank text
 ///   (an answered question, even "0") or a non-zero number; a blank or unanswered question is false.
 /// - A condition (true/false) cannot be compared or passed where a value is expected; that is a parse error.
+/// - In a constraint, `.` is the answer being checked; `regex(value, 'pattern')` holds when the pattern
+///   matches somewhere in the value (anchor it with `^…$` to match the whole), `string-length(value)`
+///   counts characters, and `if(test, a, b)` is `a` when `test` holds, else `b` (both conditions or
+///   both values). These functions are available in display logic too.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Condition {
@@ -50,6 +59,15 @@ pub struct Condition {
 impl Condition {
     /// Parses `source`, reporting the first problem with its character position.
     pub fn parse(source: &str) -> Result<Condition, LogicError> {
+        Condition::parse_as(source, false)
+    }
+
+    /// Parses a constraint: a condition in which `.` is the answer being checked.
+    pub fn parse_constraint(source: &str) -> Result<Condition, LogicError> {
+        Condition::parse_as(source, true)
+    }
+
+    fn parse_as(source: &str, in_constraint: bool) -> Result<Condition, LogicError> {
         let length = source.chars().count();
         if length > MAX_LENGTH {
             return Err(LogicError::new(
@@ -57,7 +75,7 @@ impl Condition {
                 format!("the condition is {length} characters long; at most {MAX_LENGTH} are allowed"),
             ));
         }
-        let expr = Parser::new(source)?.parse_condition()?;
+        let expr = Parser::new(source, in_constraint)?.parse_condition()?;
         Ok(Condition { source: source.to_owned(), expr })
     }
 
@@ -76,6 +94,29 @@ impl Condition {
     /// Whether the condition holds for `answers`.
     pub fn evaluate(&self, answers: &dyn Answers) -> bool {
         self.expr.is_true(answers)
+    }
+
+    /// Whether a constraint holds for the answer to `code` (`.`) among `answers`.
+    pub fn evaluate_for(&self, answers: &dyn Answers, code: &str) -> bool {
+        self.expr.is_true(&Checking { answers, code })
+    }
+
+    /// The condition as the respondent pages' script evaluates it, or None when only the server
+    /// can (it holds a regular expression).
+    pub fn to_client(&self) -> Option<serde_json::Value> {
+        self.expr.to_client()
+    }
+}
+
+/// The answers as a constraint on the answer to `code` sees them: `.` is that answer.
+struct Checking<'a> {
+    answers: &'a dyn Answers,
+    code: &'a str,
+}
+
+impl Answers for Checking<'_> {
+    fn value(&self, code: &str) -> String {
+        self.answers.value(if code == CURRENT { self.code } else { code })
     }
 }
 

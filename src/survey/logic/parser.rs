@@ -8,6 +8,9 @@ pub(super) enum Function {
     Selected,
     CountSelected,
     Not,
+    Regex,
+    StringLength,
+    If,
 }
 
 impl Function {
@@ -16,6 +19,9 @@ impl Function {
             "selected" => Some(Function::Selected),
             "count-selected" => Some(Function::CountSelected),
             "not" => Some(Function::Not),
+            "regex" => Some(Function::Regex),
+            "string-length" => Some(Function::StringLength),
+            "if" => Some(Function::If),
             _ => None,
         }
     }
@@ -25,6 +31,9 @@ impl Function {
             Function::Selected => "')' after the two arguments of selected(...)",
             Function::CountSelected => "')' after the argument of count-selected(...)",
             Function::Not => "')' to close not(...)",
+            Function::Regex => "')' after the two arguments of regex(...)",
+            Function::StringLength => "')' after the argument of string-length(...)",
+            Function::If => "')' after the three arguments of if(...)",
         }
     }
 
@@ -33,6 +42,9 @@ impl Function {
             Function::Selected => "selected",
             Function::CountSelected => "count-selected",
             Function::Not => "not",
+            Function::Regex => "regex",
+            Function::StringLength => "string-length",
+            Function::If => "if",
         }
     }
 }
@@ -63,13 +75,15 @@ pub(super) struct Parser {
     pub(super) lexer: Lexer,
     pub(super) current: Token,
     pub(super) depth: usize,
+    /// Whether `.` (the answer being checked) may appear: in a constraint, not in display logic.
+    pub(super) in_constraint: bool,
 }
 
 impl Parser {
-    pub(super) fn new(source: &str) -> Result<Parser, LogicError> {
+    pub(super) fn new(source: &str, in_constraint: bool) -> Result<Parser, LogicError> {
         let mut lexer = Lexer::new(source);
         let current = lexer.next_token()?;
-        Ok(Parser { lexer, current, depth: 0 })
+        Ok(Parser { lexer, current, depth: 0, in_constraint })
     }
 
     pub(super) fn parse_condition(mut self) -> Result<Expr, LogicError> {
@@ -192,6 +206,13 @@ impl Parser {
             TokenKind::Answer(code) => Expr::Answer(code.clone()),
             TokenKind::Text(text) => Expr::Text(text.clone()),
             TokenKind::Number { text, value } => Expr::Number { text: text.clone(), value: *value },
+            TokenKind::Current if self.in_constraint => Expr::Current,
+            TokenKind::Current => {
+                return Err(LogicError::new(
+                    self.current.position,
+                    "'.' stands for the answer a constraint checks; display logic refers to answers as ${code}",
+                ));
+            }
             TokenKind::OpenParen => return self.parse_group(),
             TokenKind::Word(word) => {
                 return match Function::from_name(word) {
@@ -214,7 +235,10 @@ impl Parser {
         if self.lexer.next_char_is('(') {
             return LogicError::new(
                 position,
-                format!("unknown function '{word}'; the functions are selected(...), count-selected(...) and not(...)"),
+                format!(
+                    "unknown function '{word}'; the functions are selected(...), count-selected(...), not(...), \
+                     regex(...), string-length(...) and if(...)"
+                ),
             );
         }
         LogicError::new(
@@ -249,6 +273,11 @@ impl Parser {
                 self.parse_value(Expecting::Argument("a question inside count-selected(...), such as ${code}"))?,
             )),
             Function::Selected => self.parse_selected_arguments()?,
+            Function::StringLength => Expr::StringLength(Box::new(
+                self.parse_value(Expecting::Argument("a value inside string-length(...), such as ."))?,
+            )),
+            Function::Regex => self.parse_regex_arguments()?,
+            Function::If => self.parse_if_arguments()?,
         };
         if !self.at(&TokenKind::CloseParen) {
             return Err(self.expected(function.after_arguments()));
@@ -272,5 +301,48 @@ impl Parser {
         }
         let choice = self.parse_value(Expecting::Argument("a choice code as the second argument of selected(...)"))?;
         Ok(Expr::Selected { values: Box::new(values), choice: Box::new(choice) })
+    }
+
+    /// `regex(value, 'pattern')`: the pattern is a quoted text, compiled here so that a mistake in
+    /// it is reported at its place.
+    pub(super) fn parse_regex_arguments(&mut self) -> Result<Expr, LogicError> {
+        let value = self.parse_value(Expecting::Argument("a value as the first argument of regex(...), such as ."))?;
+        if !self.at(&TokenKind::Comma) {
+            return Err(self.expected("',' and a quoted pattern after the first argument of regex(...)"));
+        }
+        self.advance()?;
+        let TokenKind::Text(pattern) = &self.current.kind else {
+            return Err(self.expected("a quoted regular expression as the second argument of regex(...)"));
+        };
+        let pattern = Pattern::new(pattern).map_err(|message| LogicError::new(self.current.position, message))?;
+        self.advance()?;
+        Ok(Expr::Regex { value: Box::new(value), pattern })
+    }
+
+    /// `if(condition, then, else)`: both results conditions, or both values.
+    pub(super) fn parse_if_arguments(&mut self) -> Result<Expr, LogicError> {
+        let test = self.parse_or(Expecting::Argument("a condition as the first argument of if(...)"))?;
+        let mut results = Vec::with_capacity(2);
+        for which in ["second", "third"] {
+            if !self.at(&TokenKind::Comma) {
+                return Err(self.expected(&format!("',' before the {which} argument of if(...)")));
+            }
+            self.advance()?;
+            let start = self.current.position;
+            let result = self.parse_or(Expecting::Argument("a condition or a value as a result of if(...)"))?;
+            if results.first().is_some_and(|first: &Expr| first.is_condition() != result.is_condition()) {
+                return Err(LogicError::new(
+                    start,
+                    "the two results of if(...) must both be conditions (true or false) or both be values",
+                ));
+            }
+            results.push(result);
+        }
+        let otherwise = results.pop().map(Box::new);
+        let then = results.pop().map(Box::new);
+        match (then, otherwise) {
+            (Some(then), Some(otherwise)) => Ok(Expr::If { test: Box::new(test), then, otherwise }),
+            _ => Err(self.expected("the three arguments of if(...)")),
+        }
     }
 }

@@ -332,3 +332,63 @@ fn arbitrary_input_never_panics() {
         }
     }
 }
+
+/// A constraint on the answer to `Q`, the answers given (the checked one as `Q`), and whether it holds.
+fn check_constraints(cases: &[EvaluationCase<'_>]) {
+    for (source, given, expected) in cases {
+        let condition = Condition::parse_constraint(source).unwrap_or_else(|e| panic!("{source:?} should parse: {e}"));
+        assert_eq!(condition.evaluate_for(&answers(given), "Q"), *expected, "{source:?} with {given:?}");
+    }
+}
+
+#[test]
+fn constraints_read_the_checked_answer_as_a_dot() {
+    check_constraints(&[
+        (". >= 18", &[("Q", "20")], true),
+        (". >= 18", &[("Q", "17")], false),
+        (". <= ${YEARS}", &[("Q", "3"), ("YEARS", "5")], true),
+        (". <= ${YEARS}", &[("Q", "6"), ("YEARS", "5")], false),
+        ("regex(., '^[A-Z]{3}$')", &[("Q", "ABC")], true),
+        ("regex(., '^[A-Z]{3}$')", &[("Q", "ABCD")], false),
+        ("regex(., '[0-9]')", &[("Q", "a1b")], true),
+        ("string-length(.) <= 3", &[("Q", "héé")], true),
+        ("string-length(.) <= 3", &[("Q", "four")], false),
+        ("string-length(${Q}) = 0", &[], true),
+        ("count-selected(.) <= 2", &[("Q", "a b")], true),
+        ("count-selected(.) <= 2", &[("Q", "a b c")], false),
+        ("not(selected(., 'none') and count-selected(.) > 1)", &[("Q", "none a")], false),
+        ("not(selected(., 'none') and count-selected(.) > 1)", &[("Q", "none")], true),
+        ("if(${ROLE} = 'lead', . >= 1, . >= 0)", &[("Q", "0"), ("ROLE", "lead")], false),
+        ("if(${ROLE} = 'lead', . >= 1, . >= 0)", &[("Q", "0"), ("ROLE", "dev")], true),
+        ("if(${ROLE} = 'lead', 10, 2) > .", &[("Q", "5"), ("ROLE", "lead")], true),
+        ("if(${ROLE} = 'lead', 10, 2) > .", &[("Q", "5")], false),
+    ]);
+}
+
+#[test]
+fn a_dot_is_only_for_constraints_and_new_functions_report_their_mistakes() {
+    check_errors(&[
+        (". = 'x'", 0, "'.' stands for the answer a constraint checks"),
+        ("regex(${q}, 5)", 12, "a quoted regular expression"),
+        ("regex(${q}, '(')", 12, "not a valid regular expression"),
+        ("if(${q} = 'a', ${q} = 'b', 'c')", 27, "both be conditions"),
+        ("if(${q} = 'a', 'b')", 18, "',' before the third argument of if(...)"),
+        ("string-length(${q} = 'a') > 1", 14, "found a condition"),
+        ("${q} = .5", 7, "digit before its decimal point"),
+        ("lenght(${q})", 0, "unknown function 'lenght'"),
+    ]);
+    assert!(Condition::parse_constraint(". = .").is_ok());
+    assert_eq!(Condition::parse_constraint(". <= ${A} and ${B} > 0").unwrap().referenced_codes(), ["A", "B"]);
+}
+
+#[test]
+fn conditions_compile_for_the_pages_script_unless_they_hold_a_regular_expression() {
+    let condition = Condition::parse("selected(${q}, 'a') and count-selected(${q}) > 1 or not(${n} = 01)").unwrap();
+    assert_eq!(
+        condition.to_client().unwrap().to_string(),
+        r#"["or",[["and",[["selected",["answer","q"],["text","a"]],["cmp",">",["count",["answer","q"]],["number","1",1.0]]]],["not",["cmp","=",["answer","n"],["number","01",1.0]]]]]"#
+    );
+    let lengths = Condition::parse("if(string-length(${t}) > 3, ${a}, ${b}) = 'x'").unwrap();
+    assert!(lengths.to_client().unwrap().to_string().starts_with(r#"["cmp","=",["if",["cmp",">",["length""#));
+    assert!(Condition::parse("regex(${t}, 'a')").unwrap().to_client().is_none(), "left to the server");
+}

@@ -200,6 +200,28 @@ pub(super) const CATALOG: &[(&str, [&str; 6])] = &[
         ],
     ),
     (
+        "error_exclusive",
+        [
+            "“{n}” cannot be combined with other answers: untick it or the others.",
+            "«{n}» no puede combinarse con otras respuestas: desmarque esa opción o las demás.",
+            "« {n} » ne peut pas être combiné avec d’autres réponses : décochez-le ou décochez les autres.",
+            "„{n}“ lässt sich nicht mit anderen Antworten kombinieren: Entfernen Sie das Häkchen dort oder bei den anderen.",
+            "«{n}» não pode ser combinado com outras respostas: desmarque essa opção ou as restantes.",
+            "“{n}”不能与其他答案同时选择：请取消勾选它或其他选项。",
+        ],
+    ),
+    (
+        "error_constraint",
+        [
+            "This answer is not accepted; please check it.",
+            "Esta respuesta no es válida; revísela.",
+            "Cette réponse n’est pas acceptée ; veuillez la vérifier.",
+            "Diese Antwort ist nicht zulässig; bitte prüfen Sie sie.",
+            "Esta resposta não é aceite; verifique-a.",
+            "此答案不符合要求，请检查。",
+        ],
+    ),
+    (
         "error_consent",
         [
             "Please tick the box to agree before starting.",

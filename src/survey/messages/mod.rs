@@ -37,7 +37,9 @@ mod tests {
             include_str!("../../respond/web/resume.rs"),
             include_str!("../../respond/web/invite.rs"),
             include_str!("../../respond/step/mod.rs"),
-            include_str!("../../respond/answers.rs"),
+            include_str!("../../respond/answers/mod.rs"),
+            include_str!("../../respond/step/page.rs"),
+            include_str!("../../respond/web/view.rs"),
         ];
         for source in sources {
             for (i, _) in source

@@ -161,7 +161,7 @@ fn pyreadstat_reads_the_dta_back_to_the_same_values_labels_and_extended_missing_
     // compared here; the plain read above checks every `.`.)
     let tagged = expected(&dataset, &rows(), |cell, variable| match (cell, variable.kind) {
         (Cell::Missing(reason), Kind::String { .. }) => json!(code(reason).to_string()),
-        (Cell::Missing(reason), _) => json!(reason.stata_letter().to_string()),
+        (Cell::Missing(reason), _) => json!(fieldwork::export::labelled::dta::stata_letter(*reason).to_string()),
         (_, Kind::String { .. }) => json!(""),
         _ => Json::Null,
     });

@@ -297,6 +297,8 @@ async fn settings_that_do_not_check_out_are_refused_and_the_form_keeps_what_was_
     let mut fields = form_fields(&page(&app, &path).await, &path);
     set(&mut fields, "languages", "en, es, Spanish!");
     set(&mut fields, "closes_at", "next tuesday");
+    // A missing-data code is a 32-bit number, as SPSS and Stata take it.
+    set(&mut fields, "missing.skipped", "9999999999");
 
     let response = submit(&app, &path, &fields).await;
 
@@ -305,9 +307,12 @@ async fn settings_that_do_not_check_out_are_refused_and_the_form_keeps_what_was_
     let errors = listed_errors(&html);
     assert!(errors.iter().any(|e| e.starts_with("languages[2]: ")), "{errors:#?}");
     assert!(errors.iter().any(|e| e.starts_with("closes_at: ")), "{errors:#?}");
+    let too_big = "missing_codes.skipped: \"9999999999\" is not a whole number from -2147483648 to 2147483647";
+    assert!(errors.iter().any(|e| e == too_big), "{errors:#?}");
     let kept = form_fields(&html, &path);
     assert_eq!(value_of(&kept, "languages"), Some("en, es, Spanish!"));
     assert_eq!(value_of(&kept, "closes_at"), Some("next tuesday"));
+    assert_eq!(value_of(&kept, "missing.skipped"), Some("9999999999"));
     assert_eq!(stored(&app, SMALL_SLUG).definition, before.definition);
 }
 
@@ -352,4 +357,85 @@ async fn a_page_form_saves_code_titles_and_condition_and_only_an_empty_page_can_
 
     assert_eq!(super::flash(&follow(&app, deleted).await).map(|f| f.0).as_deref(), Some("success"));
     assert_eq!(outline(&app), pages(&[("p1", &["ROLE", "TOOLS"]), ("closing", &["COMMENT"])]));
+}
+
+#[tokio::test]
+async fn the_builder_sets_randomised_order_constraints_exclusive_choices_and_missing_data_codes() {
+    let app = signed_in_researcher().await;
+    add_survey(&app, SMALL);
+    let page_path = format!("{}/pages/p1", build_path());
+    let mut fields = form_fields(&page(&app, &page_path).await, &page_path);
+    set(&mut fields, "randomize", "on");
+    assert_eq!(location(&submit(&app, &page_path, &fields).await), build_path());
+
+    let (path, mut fields) = question_form(&app, "TOOLS").await;
+    for (name, value) in [
+        ("randomize", "on"),
+        ("order_group", "tools"),
+        ("constraint", "count-selected(.) <= 2"),
+        ("constraint_message.en", "Two at most."),
+        ("constraint_message.es", "Dos como máximo."),
+        ("choice.2.anchor", "on"),
+        ("choice.3.code", "none"),
+        ("choice.3.label.en", "None"),
+        ("choice.3.label.es", "Ninguna"),
+        ("choice.3.exclusive", "on"),
+    ] {
+        set(&mut fields, name, value);
+    }
+    let saved = submit(&app, &path, &fields).await;
+    assert_eq!(location(&saved), format!("{}#question-TOOLS", build_path()), "{}", saved.text().await.unwrap());
+
+    let definition = stored(&app, SMALL_SLUG).definition;
+    assert!(definition.pages[0].randomize);
+    let tools = definition.question("TOOLS").unwrap();
+    assert!(tools.randomize);
+    assert_eq!(tools.order_group.as_deref(), Some("tools"));
+    assert_eq!(tools.constraint.as_deref(), Some("count-selected(.) <= 2"));
+    assert_eq!(tools.constraint_message["es"], "Dos como máximo.");
+    let marks: Vec<(&str, bool, bool)> =
+        tools.choices.iter().map(|c| (c.code.as_str(), c.anchor, c.exclusive)).collect();
+    assert_eq!(marks, [("git", false, false), ("hg", true, false), ("none", false, true)]);
+    let (_, shown) = question_form(&app, "TOOLS").await;
+    assert_eq!(value_of(&shown, "choice.3.exclusive"), Some("on"), "the form shows the marks again");
+
+    // A constraint that does not parse is refused at its place, with the form as typed.
+    let (path, mut fields) = question_form(&app, "TOOLS").await;
+    set(&mut fields, "constraint", "regex(., '(')");
+    let refused = submit(&app, &path, &fields).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        listed_errors(&html).iter().any(|e| e.contains(".constraint: at character 9: not a valid regular expression")),
+        "{:?}",
+        listed_errors(&html)
+    );
+    assert_eq!(value_of(&form_fields(&html, &path), "constraint"), Some("regex(., '(')"));
+
+    let settings = format!("{}/settings", build_path());
+    let mut fields = form_fields(&page(&app, &settings).await, &settings);
+    assert_eq!(value_of(&fields, "missing.not_reached"), Some("-77"));
+    for (name, value) in [("missing.not_shown", "-1"), ("missing.not_reached", "-2"), ("missing.skipped", "-3")] {
+        set(&mut fields, name, value);
+    }
+    assert_eq!(location(&submit(&app, &settings, &fields).await), format!("/surveys/{SMALL_SLUG}"));
+    let codes = stored(&app, SMALL_SLUG).definition.missing_codes;
+    assert_eq!((codes.not_shown, codes.not_reached, codes.skipped), (-1, -2, -3));
+
+    let toml = page(&app, &format!("/surveys/{SMALL_SLUG}/export.toml")).await;
+    for key in ["randomize = true", "order_group = \"tools\"", "exclusive = true", "anchor = true", "[missing_codes]"] {
+        assert!(toml.contains(key), "{key} in {toml}");
+    }
+
+    // Another type drops the settings it does not take, sent by the form of the type before.
+    let (path, mut fields) = question_form(&app, "TOOLS").await;
+    set(&mut fields, "type", "display");
+    // A display text has no choices: their removal is confirmed.
+    set(&mut fields, "confirm_removal", "on");
+    let saved = submit(&app, &path, &fields).await;
+    assert_eq!(location(&saved), format!("{}/questions/TOOLS", build_path()), "{}", saved.text().await.unwrap());
+    let definition = stored(&app, SMALL_SLUG).definition;
+    let tools = definition.question("TOOLS").unwrap();
+    assert!(!tools.randomize && tools.constraint.is_none() && tools.constraint_message.is_empty());
+    assert_eq!(tools.order_group.as_deref(), Some("tools"), "its place in the page's order stays");
 }

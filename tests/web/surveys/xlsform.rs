@@ -9,7 +9,8 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::Value as Json;
 
-use fieldwork::survey::model::{SurveyDefinition, Text};
+use fieldwork::survey::model::{MissingCodes, QuestionType, SurveyDefinition, Text};
+use fieldwork::survey::pipe::without_fallbacks;
 
 use super::{
     SHIPPED, SHIPPED_SLUG, add_survey, flash, follow, listed_errors, signed_in_researcher, upload_through_form,
@@ -49,7 +50,7 @@ fn convert(python: &Path, xlsx: &Path) -> Json {
 }
 
 /// The columns XLSForm defines that the export may use.
-const KNOWN: [&str; 14] = [
+const KNOWN: [&str; 15] = [
     "type",
     "name",
     "label",
@@ -59,6 +60,7 @@ const KNOWN: [&str; 14] = [
     "constraint",
     "constraint_message",
     "appearance",
+    "parameters",
     "list_name",
     "form_title",
     "form_id",
@@ -157,6 +159,8 @@ code = "SHARE"
 type = "number"
 number_kind = "decimal"
 min = 0.5
+constraint = ". < 1 or ${AGE} >= 65"
+constraint_message = { en = "Below 1 unless retired", fr = "Moins de 1 sauf retraite" }
 text = { en = "Share?", fr = "Part ?" }
 [[pages.questions]]
 code = "SINCE"
@@ -172,6 +176,7 @@ choices = [{ code = "dev", label = { en = "Developer", fr = "Développeuse" } },
 [[pages]]
 code = "p2"
 relevant = "${ROLE} = 'dev'"
+randomize = true
 [[pages.questions]]
 code = "INFO"
 type = "display"
@@ -182,12 +187,15 @@ type = "multiple_choice"
 min_selected = 1
 max_selected = 2
 other = true
+randomize = true
 text = { en = "Tools?", fr = "Outils ?" }
-choices = [{ code = "git", label = { en = "Git" } }, { code = "ci", label = { en = "CI", fr = "IC" } }, { code = "py", label = { en = "Python" } }]
+choices = [{ code = "git", label = { en = "Git" } }, { code = "ci", label = { en = "CI", fr = "IC" } }, { code = "py", label = { en = "Python" }, anchor = true }, { code = "none", label = { en = "None", fr = "Aucun" }, exclusive = true }]
 [[pages.questions]]
 code = "IMP"
 type = "matrix"
 required = true
+randomize = true
+order_group = "views"
 relevant = "count-selected(${TOOLS}) > 1"
 text = { en = "How important?", fr = "Importance ?" }
 rows = [{ code = "speed", label = { en = "Speed", fr = "Vitesse" } }, { code = "trust", label = { en = "Trust", fr = "Confiance" } }]
@@ -195,12 +203,13 @@ choices = [{ code = "low", label = { en = "Low", fr = "Faible" } }, { code = "hi
 [[pages.questions]]
 code = "RANK"
 type = "ranking"
+order_group = "views"
 text = { en = "Rank them", fr = "Classez-les" }
 choices = [{ code = "a", label = { en = "A" } }, { code = "b", label = { en = "B" } }]
 [[pages.questions]]
 code = "WHY"
 type = "long_text"
-text = { en = "Why?", fr = "Pourquoi ?" }
+text = { en = "Why, ${NAME|friend}?", fr = "Pourquoi, ${NAME|l'ami} ?" }
 "#;
 
 #[tokio::test]
@@ -222,9 +231,14 @@ async fn every_question_type_logic_and_check_converts_in_pyxform() {
         // Checks as constraints, with the pattern's message in both languages.
         r#"constraint="string-length(.) &gt;= 2 and string-length(.) &lt;= 40 and regex(., &quot;^[A-Z][a-z']+$&quot;)""#,
         r#"constraint=". &gt;= 18 and . &lt;= 99""#,
-        r#"constraint=". &gt;= 0.5""#,
-        r#"constraint="count-selected(.) &gt;= 1 and count-selected(.) &lt;= 2""#,
+        r#"constraint="count-selected(.) &gt;= 1 and count-selected(.) &lt;= 2 and not(selected(., 'none') and count-selected(.) &gt; 1)""#,
         "Une majuscule, puis des lettres",
+        // The question's own constraint, in parentheses after the bound, with its message.
+        r#"constraint=". &gt;= 0.5 and (. &lt; 1 or  /data/p1/AGE  &gt;= 65)""#,
+        "Moins de 1 sauf retraite",
+        // Shuffled choices; a piped answer without its fallback.
+        r#"<itemset nodeset="randomize(instance('TOOLS')/root/item)">"#,
+        r#"Why, <output value=" /data/p1/NAME "/>?"#,
         // Types.
         r#"nodeset="/data/p1/AGE" type="int""#,
         r#"nodeset="/data/p1/SHARE" type="decimal""#,
@@ -254,7 +268,10 @@ fn fieldwork(db: &Path, args: &[&str]) -> std::process::Output {
 }
 
 /// What an XLSForm holds of a survey: not the survey's description, consent and thank-you texts,
-/// its welcome page, anonymity, dates, interface texts or title translations.
+/// its welcome page, anonymity, dates, interface texts, title translations or missing-data codes,
+/// nor a page's `randomize`, `order_group`s, anchored choices or a matrix's shuffled rows (see
+/// src/xlsform/rows.rs). Piped answers lose their fallback: the caller compares the texts modulo
+/// fallbacks, reading the original with them dropped (`pipe::without_fallbacks`).
 fn xlsform_part(mut definition: SurveyDefinition) -> SurveyDefinition {
     let title = definition.text(&definition.title, &definition.default_language).to_string();
     definition.title = Text::from([(definition.default_language.clone(), title)]);
@@ -262,6 +279,15 @@ fn xlsform_part(mut definition: SurveyDefinition) -> SurveyDefinition {
     (definition.welcome_page, definition.anonymous) = (true, false);
     (definition.opens_at, definition.closes_at) = (None, None);
     definition.messages.clear();
+    definition.missing_codes = MissingCodes::default();
+    for page in &mut definition.pages {
+        page.randomize = false;
+        for q in &mut page.questions {
+            q.order_group = None;
+            q.randomize &= q.kind != QuestionType::Matrix;
+            q.choices.iter_mut().for_each(|c| c.anchor = false);
+        }
+    }
     definition
 }
 
@@ -280,7 +306,7 @@ async fn an_exported_xlsform_imports_back_to_the_same_survey() {
         assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), slug);
         let exported = fieldwork(&other, &["survey", "export", slug]);
         let back = fieldwork::survey::file::from_toml(&String::from_utf8_lossy(&exported.stdout)).unwrap().definition;
-        let original = fieldwork::survey::file::from_toml(toml).unwrap().definition;
+        let original = fieldwork::survey::file::from_toml(&without_fallbacks(toml)).unwrap().definition;
         assert_eq!(back, xlsform_part(original), "{slug}: the round trip keeps all an XLSForm holds");
     }
 }

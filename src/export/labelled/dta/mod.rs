@@ -15,7 +15,7 @@ mod sections;
 use std::io::{BufWriter, Write};
 
 use super::measure::{Column, measure};
-use super::{Cell, Dataset, Kind, LabelledError, Rows, Written};
+use super::{Cell, Dataset, Kind, LabelledError, Reason, Rows, Written};
 
 /// Days from Stata's epoch, 1 January 1960, to 1 January 1970.
 pub const DAYS_1960_TO_1970: i64 = 3_653;
@@ -210,10 +210,19 @@ fn data_cell(row: &mut Vec<u8>, dataset: &Dataset, cell: &Cell<'_>, storage: Sto
             let bytes = match (cell, &dataset.missing) {
                 (Cell::Number(n), _) => storage.number(*n),
                 (Cell::Date(date), _) => storage.number(stata_days(*date) as f64),
-                (Cell::Missing(reason), Some(_)) => storage.missing(Some(reason.stata_letter())),
+                (Cell::Missing(reason), Some(_)) => storage.missing(Some(stata_letter(*reason))),
                 _ => storage.missing(None),
             };
             row.extend_from_slice(&bytes);
         }
+    }
+}
+
+/// Stata's extended missing value for a reason: `.a`, `.b`, `.c` in the order of the codes.
+pub fn stata_letter(reason: Reason) -> char {
+    match reason {
+        Reason::NotShown => 'a',
+        Reason::NotReached => 'b',
+        Reason::Skipped => 'c',
     }
 }

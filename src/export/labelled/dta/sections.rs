@@ -142,7 +142,8 @@ fn labels<'a>(dataset: &Dataset, variable: &'a Variable, storage: Storage) -> Ve
         .collect();
     if dataset.missing.is_some() {
         // Stata keys `.a`…`.z` by the `long` missing values: `.` is 2,147,483,621.
-        labels.extend(Reason::ALL.map(|r| (2_147_483_621 + (r.stata_letter() as i32 - 'a' as i32 + 1), r.label())));
+        labels
+            .extend(Reason::ALL.map(|r| (2_147_483_621 + (super::stata_letter(r) as i32 - 'a' as i32 + 1), r.label())));
     }
     labels.sort_by_key(|(value, _)| *value);
     labels.dedup_by_key(|(value, _)| *value);

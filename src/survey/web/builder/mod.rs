@@ -17,7 +17,7 @@ use crate::accounts::User;
 use crate::app::AppState;
 use crate::audit;
 use crate::error::{AppError, Result};
-use crate::survey::model::{Page as SurveyPage, QuestionType, SurveyDefinition, Text};
+use crate::survey::model::{Page as SurveyPage, QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
 use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, SurveyDefinitionInput, update};
@@ -124,7 +124,7 @@ pub async fn add_page(
 ) -> Result<Response> {
     let code = field(&fields, "code").trim().to_string();
     let result = apply(&state, &user, survey, &fields, &format!("added page {code}"), |d| {
-        d.pages.push(SurveyPage { code: code.clone(), title: Text::new(), relevant: None, questions: Vec::new() });
+        d.pages.push(SurveyPage::new(&code));
         Ok(())
     })
     .await?;
@@ -186,6 +186,7 @@ pub async fn save_page(
         })
         .collect();
     edited.relevant = Some(field(&fields, "relevant").trim().to_string()).filter(|v| !v.is_empty());
+    edited.randomize = field(&fields, "randomize") == "on";
     let replacement = edited.clone();
     let result = apply(&state, &user, survey.clone(), &fields, &format!("edited page {code}"), |d| {
         let Some(target) = d.pages.iter_mut().find(|p| p.code == code) else {

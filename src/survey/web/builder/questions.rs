@@ -68,31 +68,11 @@ pub async fn add_question(
 }
 
 fn placeholder_choice(code: &str, label: &str, language: &str) -> Choice {
-    Choice { code: code.into(), label: Text::from([(language.to_string(), label.to_string())]) }
+    Choice::new(code, language, label)
 }
 
 fn blank_question(code: &str, kind: QuestionType, language: &str) -> Question {
-    Question {
-        code: code.into(),
-        kind,
-        text: Text::from([(language.to_string(), format!("New question {code}"))]),
-        help: Text::new(),
-        required: false,
-        relevant: None,
-        min_length: None,
-        max_length: None,
-        pattern: None,
-        pattern_message: Text::new(),
-        number_kind: None,
-        min: None,
-        max: None,
-        display: None,
-        other: false,
-        min_selected: None,
-        max_selected: None,
-        choices: Vec::new(),
-        rows: Vec::new(),
-    }
+    Question::new(code, kind, language, &format!("New question {code}"))
 }
 
 /// `POST /surveys/{slug}/build/questions/{code}/move` with `direction=up|down`: within its page,
@@ -266,6 +246,10 @@ fn question_from_form(original: &Question, d: &SurveyDefinition, fields: &Fields
         other: field(fields, "other") == "on",
         min_selected,
         max_selected,
+        constraint: optional("constraint"),
+        constraint_message: text_of("constraint_message"),
+        randomize: field(fields, "randomize") == "on",
+        order_group: optional("order_group"),
         choices: options_from_form(d, fields, "choice"),
         rows: options_from_form(d, fields, "row"),
     };
@@ -274,19 +258,26 @@ fn question_from_form(original: &Question, d: &SurveyDefinition, fields: &Fields
 }
 
 /// Choices (or rows) from numbered fields `choice.N.code`, `choice.N.label.LANG`,
-/// `choice.N.position`; a line with an empty code is dropped.
+/// `choice.N.position`, `choice.N.anchor` and `choice.N.exclusive` (ticked boxes); a line with an
+/// empty code is dropped.
 fn options_from_form(d: &SurveyDefinition, fields: &Fields, prefix: &str) -> Vec<Choice> {
     let mut lines: BTreeMap<usize, (f64, Choice)> = BTreeMap::new();
     for (name, value) in fields {
         let Some(rest) = name.strip_prefix(&format!("{prefix}.")) else { continue };
         let Some((n, key)) = rest.split_once('.') else { continue };
         let Ok(n) = n.parse::<usize>() else { continue };
-        let line = lines.entry(n).or_insert_with(|| (n as f64, Choice { code: String::new(), label: Text::new() }));
+        let line = lines.entry(n).or_insert_with(|| {
+            let mut blank = Choice::new("", "", "");
+            blank.label.clear();
+            (n as f64, blank)
+        });
         match key.split_once('.') {
             Some(("label", language)) if d.languages.iter().any(|l| l == language) && !value.trim().is_empty() => {
                 line.1.label.insert(language.to_string(), value.clone());
             }
             None if key == "code" => line.1.code = value.trim().to_string(),
+            None if key == "anchor" => line.1.anchor = value == "on",
+            None if key == "exclusive" => line.1.exclusive = value == "on",
             None if key == "position" => line.0 = value.trim().parse().unwrap_or(n as f64),
             _ => {}
         }

@@ -1,5 +1,7 @@
 //! The survey's settings in the builder: address, languages, anonymity, the welcome page, dates
-//! (typed in the researcher's time zone) and the survey's own texts.
+//! (typed in the researcher's time zone), the missing-data codes and the survey's own texts.
+
+use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,7 +10,7 @@ use minijinja::context;
 
 use crate::app::AppState;
 use crate::error::Result;
-use crate::survey::model::Text;
+use crate::survey::model::{Reason, Text};
 use crate::survey::validate::{CompiledSurvey, DefinitionError};
 use crate::web::page::flash;
 use crate::web::{Page, time_zone};
@@ -23,9 +25,14 @@ pub async fn settings_form(ManagedSurvey { user, survey, .. }: ManagedSurvey, pa
         // Serialised, `d` leaves out a welcome page that is on (the file format's default).
         survey => &survey, d, welcome_page => d.welcome_page, errors => Vec::<DefinitionError>::new(), based_on => &survey.updated_at,
         opens_local => local(&d.opens_at), closes_local => local(&d.closes_at), time_zone => &user.time_zone,
+        missing => MISSING_FIELDS.map(|(name, reason)| (name, d.missing_codes.code(reason).to_string())).into_iter().collect::<BTreeMap<_, _>>(),
     };
     Ok(page.render("survey/settings.html", own)?.into_response())
 }
+
+/// The missing-data code fields, `missing.NAME`, and the reason each gives the code of.
+const MISSING_FIELDS: [(&str, Reason); 3] =
+    [("not_shown", Reason::NotShown), ("not_reached", Reason::NotReached), ("skipped", Reason::Skipped)];
 
 /// A date-time typed in the researcher's time zone as stored UTC; empty is none.
 fn typed_time(fields: &Fields, name: &str, zone: &str) -> Result<Option<String>, DefinitionError> {
@@ -55,11 +62,26 @@ pub async fn save_settings(
     edited.default_language = field(&fields, "default_language").trim().to_string();
     edited.anonymous = field(&fields, "anonymous") == "on";
     edited.welcome_page = field(&fields, "welcome_page") == "on";
-    let mut time_errors = Vec::new();
+    let mut form_errors = Vec::new();
     for (name, slot) in [("opens_at", &mut edited.opens_at), ("closes_at", &mut edited.closes_at)] {
         match typed_time(&fields, name, &user.time_zone) {
             Ok(time) => *slot = time,
-            Err(error) => time_errors.push(error),
+            Err(error) => form_errors.push(error),
+        }
+    }
+    let codes = &mut edited.missing_codes;
+    for ((name, _), slot) in
+        MISSING_FIELDS.into_iter().zip([&mut codes.not_shown, &mut codes.not_reached, &mut codes.skipped])
+    {
+        let typed = field(&fields, &format!("missing.{name}")).trim();
+        match typed.parse() {
+            Ok(code) => *slot = code,
+            // An older form without the field keeps the code as it was.
+            Err(_) if typed.is_empty() => {}
+            Err(_) => form_errors.push(DefinitionError {
+                path: format!("missing_codes.{name}"),
+                message: format!("\"{typed}\" is not a whole number from {} to {}", i32::MIN, i32::MAX),
+            }),
         }
     }
     let languages = edited.languages.clone();
@@ -82,9 +104,9 @@ pub async fn save_settings(
     edited.drop_unlisted_languages();
     let replacement = edited.clone();
     let result = apply(&state, &user, survey.clone(), &fields, "edited settings", |d| {
-        if !time_errors.is_empty() {
-            // Report the other problems of the form too, not only the times.
-            let mut all = time_errors;
+        if !form_errors.is_empty() {
+            // Report the other problems of the form too, not only the times and codes typed.
+            let mut all = form_errors;
             if let Err(more) = CompiledSurvey::compile(replacement) {
                 all.extend(more);
             }
@@ -104,6 +126,7 @@ pub async fn save_settings(
                 survey => &survey, welcome_page => edited.welcome_page, d => edited, errors, based_on => &survey.updated_at,
                 opens_local => field(&fields, "opens_at"), closes_local => field(&fields, "closes_at"),
                 time_zone => &user.time_zone,
+                missing => MISSING_FIELDS.map(|(name, _)| (name, field(&fields, &format!("missing.{name}")))).into_iter().collect::<BTreeMap<_, _>>(),
             };
             Ok(page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "survey/settings.html", own)?.into_response())
         }

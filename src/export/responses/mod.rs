@@ -1,18 +1,23 @@
-//! The wide `responses` file: one row per response, its own columns, then one column per answer
-//! in survey order. Answers are stored long and pivoted here while they stream out of SQLite: the
-//! rows (`store::RESPONSES`) come ordered by response, and a row is written each time the
-//! response changes.
+//! The wide `responses` file: one row per response, its own columns, its paradata (consent, the
+//! device class, the furthest page reached, the seconds spent on each page, the orders randomised
+//! elements were shown in), then one column per answer in survey order. Answers are stored long
+//! and pivoted here while they stream out of SQLite: the rows (`store::RESPONSES`) come ordered by
+//! response, and a row is written each time the response changes. `cells.rs` turns a response
+//! into its cells, with a code in every empty answer cell that says why it is empty when
+//! missing-data codes are asked for.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
+mod cells;
+
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use rusqlite::Connection;
 
 use super::store;
 use super::stream::{CsvExportError, Plan};
-use crate::answer::{Answer, Naming, OTHER, Rows};
+use crate::answer::{Naming, OTHER, Rows};
 use crate::csv_out::CsvWriter;
+use crate::paradata::{self, trail::Trail};
 use crate::survey::model::{Question, QuestionType, SurveyDefinition};
 use crate::survey::store::StoredSurvey;
 
@@ -27,6 +32,8 @@ pub enum Source {
     Response(usize),
     /// A detail of the participant whose personal link gave the response (see `participant_columns`).
     Participant(String),
+    /// What is known of how the response was given.
+    Paradata(Paradata),
     /// A single-valued question's answer (text, number, date, a single choice's code).
     Value,
     /// A multiple choice's ticked codes, space-separated, in the question's order.
@@ -35,6 +42,24 @@ pub enum Source {
     Choice(String),
     /// A matrix row (its scale choice), a ranked choice (its rank), or an Other text.
     Item(String),
+}
+
+/// A paradata column's content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paradata {
+    /// The survey version whose consent text was accepted.
+    ConsentVersion,
+    /// When it was accepted (the date only in an anonymous survey).
+    ConsentAt,
+    /// Phone, tablet or desktop (not in anonymous surveys).
+    Device,
+    /// The code of the furthest page reached.
+    LastPage,
+    /// Seconds spent on the page with this index, summed over its visits (not in anonymous surveys).
+    Time(usize),
+    /// The order a randomised element was first shown in: a page's questions (`question` None) or
+    /// a question's choices or rows; `page` is where it is.
+    Order { element: String, page: usize, question: Option<String> },
 }
 
 /// One column of the wide file.
@@ -74,8 +99,8 @@ fn participant_values(conn: &Connection, id: i64) -> Result<BTreeMap<String, Str
     Ok(values)
 }
 
-/// Every column, in a stable order: the response's own, participant attributes, then each
-/// question in survey order (display questions have none).
+/// Every column, in a stable order: the response's own, participant attributes, paradata, then
+/// each question in survey order (display questions have none).
 pub fn columns<'a>(definition: &'a SurveyDefinition, participant: &[String]) -> Vec<Column<'a>> {
     let mut columns: Vec<Column> = RESPONSE_COLUMNS
         .iter()
@@ -86,6 +111,11 @@ pub fn columns<'a>(definition: &'a SurveyDefinition, participant: &[String]) -> 
         name: a.clone(),
         question: None,
         source: Source::Participant(a.clone()),
+    }));
+    columns.extend(paradata_columns(definition).into_iter().map(|(name, source)| Column {
+        name,
+        question: None,
+        source: Source::Paradata(source),
     }));
     for (_, q) in definition.questions() {
         let column = |name: String, source: Source| Column { name, question: Some(q), source };
@@ -113,62 +143,84 @@ pub fn columns<'a>(definition: &'a SurveyDefinition, participant: &[String]) -> 
     columns
 }
 
-/// A response as read: its own columns, then its answers by question and item.
+/// The paradata columns of `definition`: consent, device (not in an anonymous survey, which keeps
+/// no device class), the furthest page, the time on each page (not in an anonymous survey, which
+/// keeps no durations), and the order of each randomised element.
+fn paradata_columns(definition: &SurveyDefinition) -> Vec<(String, Paradata)> {
+    let anonymous = definition.anonymous;
+    let mut columns = vec![
+        (paradata::CONSENT_VERSION.to_string(), Paradata::ConsentVersion),
+        (paradata::CONSENT_AT.to_string(), Paradata::ConsentAt),
+    ];
+    if !anonymous {
+        columns.push((paradata::DEVICE.to_string(), Paradata::Device));
+    }
+    columns.push((paradata::LAST_PAGE.to_string(), Paradata::LastPage));
+    if !anonymous {
+        columns.extend(
+            definition.pages.iter().enumerate().map(|(i, p)| (paradata::time_column(&p.code), Paradata::Time(i))),
+        );
+    }
+    for (p, page) in definition.pages.iter().enumerate() {
+        if page.randomize {
+            let order = Paradata::Order { element: page.code.clone(), page: p, question: None };
+            columns.push((paradata::order_column(&page.code), order));
+        }
+        for question in page.questions.iter().filter(|q| q.randomize) {
+            let order =
+                Paradata::Order { element: question.code.clone(), page: p, question: Some(question.code.clone()) };
+            columns.push((paradata::order_column(&question.code), order));
+        }
+    }
+    columns
+}
+
+/// A response as read: its own columns, its paradata, then its answers by question and item.
 struct Row {
     own: [String; RESPONSE_COLUMNS.len()],
     participant: BTreeMap<String, String>,
+    paradata: RowParadata,
     answers: Rows,
 }
 
-/// Turns a response's answers into cells: each question's answer decoded once (`answer::Answer`),
-/// its choices named as codes or as labels in the chosen language (`answer::Naming`).
-struct Cells<'a> {
-    naming: Naming<'a>,
+/// What is known of how a response was given.
+struct RowParadata {
+    complete: bool,
+    consent_version: String,
+    consent_at: String,
+    device: String,
+    trail: Trail,
+    /// The orders shown, by element code.
+    orders: HashMap<String, String>,
 }
 
-impl Cells<'_> {
-    fn record<'r>(&self, columns: &'r [Column], row: &'r Row) -> Vec<Cow<'r, str>> {
-        let mut decoded: Option<(&str, Option<Answer<'r>>)> = None;
-        let mut cells = Vec::with_capacity(columns.len());
-        for column in columns {
-            let Some(q) = column.question else {
-                cells.push(match &column.source {
-                    Source::Response(i) => Cow::Borrowed(row.own[*i].as_str()),
-                    Source::Participant(name) => {
-                        row.participant.get(name).map_or(Cow::Borrowed(""), |v| Cow::Borrowed(v))
-                    }
-                    _ => Cow::Borrowed(""),
-                });
-                continue;
-            };
-            // A question's columns are side by side: its answer is decoded at the first of them.
-            if decoded.as_ref().is_none_or(|(code, _)| *code != q.code) {
-                decoded = Some((q.code.as_str(), Answer::of(q, &row.answers)));
-            }
-            let answer = decoded.as_ref().and_then(|(_, answer)| answer.as_ref());
-            cells.push(answer.map_or(Cow::Borrowed(""), |answer| self.cell(column, q, answer)));
-        }
-        cells
-    }
+/// A nullable column as text ('' for NULL).
+fn text_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<String> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Null => String::new(),
+        rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+        other => other.as_str().map(str::to_string).unwrap_or_default(),
+    })
+}
 
-    fn cell<'r>(&self, column: &Column, q: &'r Question, answer: &Answer<'r>) -> Cow<'r, str> {
-        match &column.source {
-            Source::Value => match answer {
-                Answer::Single { choice, .. } => self.naming.choice(q, choice),
-                _ => Cow::Borrowed(answer.value().unwrap_or_default()),
-            },
-            // Always codes: the column is for programs (`selected()` in XLSForm's terms).
-            Source::Ticked => Cow::Owned(answer.codes().join(" ")),
-            Source::Choice(code) => Cow::Borrowed(if answer.is_ticked(code) { "1" } else { "0" }),
-            Source::Item(item) => match answer {
-                Answer::Matrix(_) => answer.row(item).map_or(Cow::Borrowed(""), |choice| self.naming.choice(q, choice)),
-                Answer::Ranking(_) => Cow::Borrowed(answer.rank_of(item).unwrap_or_default()),
-                _ if item == OTHER => Cow::Borrowed(answer.other_text().unwrap_or_default()),
-                _ => Cow::Borrowed(""),
-            },
-            Source::Response(_) | Source::Participant(_) => Cow::Borrowed(""),
-        }
-    }
+/// The paradata of the response `id` read in `r` (a row of `store::RESPONSES`), with its visits and orders.
+fn row_paradata(
+    conn: &Connection,
+    definition: &SurveyDefinition,
+    r: &rusqlite::Row,
+    id: i64,
+) -> Result<RowParadata, CsvExportError> {
+    let visits = store::visits(conn, id)?;
+    let orders = if paradata::randomised(definition).is_empty() { HashMap::new() } else { store::orders(conn, id)? };
+    let position = r.get::<_, i64>(14)?.max(0) as usize;
+    Ok(RowParadata {
+        complete: r.get::<_, String>(1)? == "complete",
+        consent_version: text_at(r, 11)?,
+        consent_at: text_at(r, 12)?,
+        device: text_at(r, 13)?,
+        trail: Trail::new(definition, &visits, position),
+        orders,
+    })
 }
 
 /// Writes the header and one row per response, each as soon as its last answer has been read.
@@ -181,7 +233,10 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
         Some(language) => Naming::labels(definition, language),
         None => Naming::Codes,
     };
-    let cells = Cells { naming };
+    // Display logic decides which empty cells were hidden: the definition is compiled once.
+    let survey = super::reasons::compiled(definition)?;
+    let missing = plan.missing_codes.then_some(definition.missing_codes);
+    let cells = cells::Cells { naming, survey: &survey, missing };
     let mut emit = |row: &Row| w.record(cells.record(&columns, row));
 
     let mut stmt = conn.prepare(&store::RESPONSES)?;
@@ -194,19 +249,14 @@ pub fn write<W: Write>(conn: &Connection, plan: &Plan, w: &mut CsvWriter<W>) -> 
             if let Some((_, done)) = current.take() {
                 emit(&done)?;
             }
-            let text = |i: usize| -> rusqlite::Result<String> {
-                Ok(match r.get_ref(i)? {
-                    rusqlite::types::ValueRef::Null => String::new(),
-                    rusqlite::types::ValueRef::Integer(n) => n.to_string(),
-                    other => other.as_str().map(str::to_string).unwrap_or_default(),
-                })
-            };
+            let text = |i: usize| text_at(r, i);
             let own = [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?];
             let participant = match r.get::<_, Option<i64>>(10)? {
                 Some(participant_id) if !participant.is_empty() => participant_values(conn, participant_id)?,
                 _ => BTreeMap::new(),
             };
-            current = Some((id, Row { own, participant, answers: BTreeMap::new() }));
+            let paradata = row_paradata(conn, definition, r, id)?;
+            current = Some((id, Row { own, participant, paradata, answers: BTreeMap::new() }));
         }
         if let (Some((_, row)), Some(question)) = (current.as_mut(), r.get::<_, Option<String>>(7)?) {
             row.answers.entry(question).or_default().insert(r.get(8)?, r.get(9)?);

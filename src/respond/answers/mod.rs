@@ -199,6 +199,12 @@ fn check_multiple_choice(question: &Question, items: &BTreeMap<String, String>) 
         return Err(Problem::new("error_other_text"));
     }
     let selected = items.len();
+    // "None of these" ticked with something else: the message names it (its code, for the label).
+    if selected > 1
+        && let Some(exclusive) = question.choices.iter().find(|c| c.exclusive && items.contains_key(&c.code))
+    {
+        return Err(Problem::with("error_exclusive", &exclusive.code, ""));
+    }
     if let Some(min) = question.min_selected.filter(|min| selected < *min as usize) {
         return Err(Problem::with("error_min_selected", min, ""));
     }
@@ -256,171 +262,34 @@ pub fn normalised(question: &Question, items: &BTreeMap<String, String>) -> Vec<
     answer.rows().into_iter().map(|(item, value)| (item.to_string(), stored(item, value))).collect()
 }
 
-/// Answers as display logic sees them: a multiple choice is its ticked codes joined by spaces.
-pub struct LogicView<'a>(pub &'a AnswerSet);
+/// Answers as display logic and constraints see them: each decoded once by its question's type
+/// (`Answer`) and read in XLSForm's terms (`Answer::logic_value`: a multiple choice is its ticked
+/// codes joined by spaces). A question the survey does not have is unanswered.
+pub struct LogicView<'a> {
+    pub survey: &'a CompiledSurvey,
+    pub answers: &'a AnswerSet,
+}
 
 impl LogicAnswers for LogicView<'_> {
     fn value(&self, code: &str) -> String {
-        let Some(items) = self.0.get(code) else { return String::new() };
-        if let Some(value) = items.get("") {
-            return value.clone();
-        }
-        items.keys().cloned().collect::<Vec<_>>().join(" ")
+        let question = self.survey.question(code);
+        question.and_then(|q| Answer::of(q, self.answers)).map(|answer| answer.logic_value()).unwrap_or_default()
+    }
+}
+
+/// Checks an answered question's `constraint`, evaluated over every answer so far with `.` as
+/// the question's own answer; an unanswered question has nothing to check (as in XLSForm).
+pub fn check_constraint(survey: &CompiledSurvey, question: &Question, answers: &AnswerSet) -> Result<(), Problem> {
+    let Some(constraint) = survey.constraints.get(&question.code) else { return Ok(()) };
+    if !answers.contains_key(&question.code) {
+        return Ok(());
+    }
+    if constraint.evaluate_for(&LogicView { survey, answers }, &question.code) {
+        Ok(())
+    } else {
+        Err(Problem::new("error_constraint"))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::survey::file::from_toml;
-
-    const SURVEY: &str = r#"
-format = 1
-slug = "checks"
-default_language = "en"
-languages = ["en"]
-title = { en = "Checks" }
-[[pages]]
-code = "p1"
-[[pages.questions]]
-code = "AGE"
-type = "number"
-text = { en = "Age" }
-min = 18
-max = 99
-[[pages.questions]]
-code = "SHARE"
-type = "number"
-number_kind = "decimal"
-text = { en = "Share" }
-[[pages.questions]]
-code = "WHEN"
-type = "date"
-text = { en = "When" }
-[[pages.questions]]
-code = "PICK"
-type = "single_choice"
-other = true
-text = { en = "Pick" }
-choices = [{ code = "a", label = { en = "A" } }, { code = "b", label = { en = "B" } }]
-[[pages.questions]]
-code = "MANY"
-type = "multiple_choice"
-other = true
-min_selected = 1
-max_selected = 2
-text = { en = "Many" }
-choices = [{ code = "a", label = { en = "A" } }, { code = "b", label = { en = "B" } }, { code = "c", label = { en = "C" } }]
-[[pages.questions]]
-code = "GRID"
-type = "matrix"
-text = { en = "Grid" }
-rows = [{ code = "r1", label = { en = "R1" } }, { code = "r2", label = { en = "R2" } }]
-choices = [{ code = "lo", label = { en = "Low" } }, { code = "hi", label = { en = "High" } }]
-[[pages.questions]]
-code = "RANK"
-type = "ranking"
-text = { en = "Rank" }
-choices = [{ code = "x", label = { en = "X" } }, { code = "y", label = { en = "Y" } }]
-[[pages.questions]]
-code = "CODE"
-type = "short_text"
-text = { en = "Code" }
-pattern = "[A-Z]{3}"
-max_length = 3
-"#;
-
-    fn check_form(fields: &[(&str, &str)], code: &str, required: bool) -> Result<(), Problem> {
-        let survey = from_toml(SURVEY).unwrap();
-        let questions: Vec<&Question> = survey.definition.questions().map(|(_, q)| q).collect();
-        let fields: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let answers = from_form(&questions, &fields);
-        let question = survey.definition.question(code).unwrap();
-        check(&survey, question, answers.get(code), required, Limits { max_answer_chars: 50 })
-    }
-
-    fn key(result: Result<(), Problem>) -> &'static str {
-        result.err().map_or("ok", |p| p.key)
-    }
-
-    #[test]
-    fn each_kind_of_bad_input_gets_its_own_message() {
-        // (form fields, question, required, expected message key)
-        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, bool, &'a str);
-        let cases: &[Case] = &[
-            (&[], "AGE", true, "error_required"),
-            (&[], "AGE", false, "ok"),
-            (&[("q.AGE", "12a")], "AGE", false, "error_integer"),
-            (&[("q.AGE", "4.5")], "AGE", false, "error_integer"),
-            (&[("q.AGE", "17")], "AGE", false, "error_min"),
-            (&[("q.AGE", "100")], "AGE", false, "error_max"),
-            (&[("q.AGE", " 42 ")], "AGE", false, "ok"),
-            (&[("q.SHARE", "3,5")], "SHARE", false, "ok"),
-            (&[("q.SHARE", "1e400")], "SHARE", false, "error_decimal"),
-            (&[("q.WHEN", "2026-02-30")], "WHEN", false, "error_date"),
-            (&[("q.WHEN", "2026-02-28")], "WHEN", false, "ok"),
-            (&[("q.PICK", "zzz")], "PICK", false, "error_choice"),
-            (&[("q.PICK", "other")], "PICK", false, "error_other_text"),
-            (&[("q.PICK", "other"), ("q.PICK.other", "mine")], "PICK", false, "ok"),
-            (&[("q.PICK.other", "typed only")], "PICK", false, "ok"),
-            (&[("q.PICK", "a"), ("q.PICK.bogus", "x")], "PICK", false, "error_choice"),
-            (&[("q.MANY", "a"), ("q.MANY", "b"), ("q.MANY", "c")], "MANY", false, "error_max_selected"),
-            (&[("q.MANY", "nope")], "MANY", false, "error_choice"),
-            (&[("q.MANY.a", "tampered")], "MANY", false, "error_choice"),
-            (&[("q.MANY", "other")], "MANY", false, "error_other_text"),
-            (&[("q.MANY", "other"), ("q.MANY.other", "mine")], "MANY", false, "ok"),
-            (&[("q.MANY.other", "mine"), ("q.MANY", "other")], "MANY", false, "ok"),
-            (&[("q.GRID.r1", "lo")], "GRID", true, "error_required"),
-            (&[("q.GRID.r1", "lo"), ("q.GRID.r2", "mid")], "GRID", false, "error_choice"),
-            (&[("q.GRID.r9", "lo")], "GRID", false, "error_choice"),
-            (&[("q.RANK.x", "1"), ("q.RANK.y", "1")], "RANK", false, "error_ranking"),
-            (&[("q.RANK.x", "3")], "RANK", false, "error_choice"),
-            (&[("q.RANK.x", "2"), ("q.RANK.y", "1")], "RANK", true, "ok"),
-            (&[("q.CODE", "abc")], "CODE", false, "error_pattern"),
-            (&[("q.CODE", "ABCD")], "CODE", false, "error_too_long"),
-            (&[("q.CODE", "ABC")], "CODE", false, "ok"),
-            (&[("q.CODE", "A\u{0}C")], "CODE", false, "error_control_character"),
-            (&[("q.PICK.other", "x\u{85}")], "PICK", false, "error_control_character"),
-        ];
-        for (fields, code, required, expected) in cases {
-            assert_eq!(key(check_form(fields, code, *required)), *expected, "{fields:?}");
-        }
-    }
-
-    #[test]
-    fn line_breaks_are_read_as_lf_however_the_browser_sent_them() {
-        let survey = from_toml(SURVEY).unwrap();
-        let questions: Vec<&Question> = survey.definition.questions().map(|(_, q)| q).collect();
-        let fields = [("q.CODE".to_string(), "a\r\nb\rc".to_string())];
-        assert_eq!(from_form(&questions, &fields)["CODE"][""], "a\nb\nc");
-    }
-
-    #[test]
-    fn over_long_answers_are_refused_whatever_the_question() {
-        let long = "é".repeat(51);
-        assert_eq!(key(check_form(&[("q.PICK.other", &long)], "PICK", false)), "error_too_long");
-    }
-
-    #[test]
-    fn display_logic_sees_a_multiple_choice_as_space_separated_codes() {
-        let mut answers = AnswerSet::new();
-        answers.entry("MANY".into()).or_default().insert("a".into(), "1".into());
-        answers.entry("MANY".into()).or_default().insert("c".into(), "1".into());
-        answers.entry("AGE".into()).or_default().insert("".into(), "40".into());
-        let view = LogicView(&answers);
-        assert_eq!(view.value("MANY"), "a c");
-        assert_eq!(view.value("AGE"), "40");
-        assert_eq!(view.value("NONE"), "");
-    }
-
-    #[test]
-    fn numbers_are_stored_with_a_decimal_point_and_texts_as_typed() {
-        let survey = from_toml(SURVEY).unwrap();
-        let share = survey.definition.question("SHARE").unwrap();
-        let items = BTreeMap::from([(String::new(), " 3,5 ".to_string())]);
-        assert_eq!(normalised(share, &items), vec![(String::new(), "3.5".to_string())]);
-        let code = survey.definition.question("CODE").unwrap();
-        let items = BTreeMap::from([(String::new(), " AB ".to_string())]);
-        assert_eq!(normalised(code, &items), vec![(String::new(), " AB ".to_string())]);
-    }
-}
+mod tests;
