@@ -62,7 +62,8 @@ pub struct Prediction<'a> {
 }
 
 /// The suggestions for the coder, likeliest first: codes of the codebook (not retired) the model
-/// is eligible for and applies, that the coder did not apply. None unless `may_suggest`.
+/// is eligible for and applies, that the coder did not apply and that no exclusive category rules
+/// out beside the coder's codes. None unless `may_suggest`.
 pub fn suggestions(
     settings: &Settings,
     blind: bool,
@@ -73,11 +74,15 @@ pub fn suggestions(
     if !may_suggest(settings, blind, coder) {
         return Vec::new();
     }
+    // A code from a mutually exclusive category the coder already chose from would make a pair
+    // the server refuses on a save: it is not offered, so accepting can never store one.
+    let chosen: BTreeSet<&str> = coder.applied.iter().flat_map(|code| tree.exclusive_categories(code)).collect();
     let mut found: Vec<Suggestion> = prediction
         .scores
         .iter()
         .filter(|(code, score)| *score >= prediction.decision && prediction.eligible.contains(*code))
         .filter(|(code, _)| !coder.applied.contains(*code))
+        .filter(|(code, _)| tree.exclusive_categories(code).iter().all(|category| !chosen.contains(category)))
         .filter_map(|(code, score)| {
             let entry = tree.get(code).filter(|e| e.kind == CodeKind::Code && !e.retired)?;
             Some(Suggestion {
@@ -176,5 +181,41 @@ retired = true
         assert!(offered(&mine, &[ANA], false, Settings::default(), true).is_empty(), "blind");
         let off = Settings { suggestions: false, ..Settings::default() };
         assert!(offered(&mine, &[ANA], false, off, false).is_empty(), "turned off");
+    }
+
+    #[test]
+    fn a_code_of_an_exclusive_category_the_coder_already_chose_from_is_not_suggested() {
+        const EXCLUSIVE: &str = r#"
+format = 1
+name = "Test"
+[[codes]]
+id = "ORG"
+kind = "category"
+name = "Organisational model"
+mutually_exclusive = true
+[[codes]]
+id = "ORG_FIRM"
+parent = "ORG"
+name = "A firm"
+[[codes]]
+id = "ORG_COMMUNITY"
+parent = "ORG"
+name = "A community"
+[[codes]]
+id = "ACCESS"
+name = "Access"
+"#;
+        let file = from_toml(EXCLUSIVE).expect("the test codebook");
+        let tree = Tree::new(&file);
+        let codings = [coding(ANA, "ORG_FIRM")];
+        let facts = Facts { text: "", codings: &codings, memos: Vec::new(), done_by: &[] };
+        let coder = CoderOnAnswer::of(&facts, ANA, true);
+        let scores = [("ORG_COMMUNITY", 0.9), ("ACCESS", 0.8)];
+        let eligible: BTreeSet<String> = ["ORG_COMMUNITY", "ACCESS"].map(String::from).into();
+        let prediction = Prediction { scores: &scores, eligible: &eligible, decision: 0.5 };
+        let offered: Vec<String> =
+            suggestions(&Settings::default(), false, &coder, &prediction, &tree).into_iter().map(|s| s.code).collect();
+        // Accepting ORG_COMMUNITY would store two codes the server refuses together.
+        assert_eq!(offered, ["ACCESS"]);
     }
 }
