@@ -32,7 +32,10 @@ use crate::web::routes::Routes;
 use crate::web::session_store::SqliteSessionStore;
 use crate::web::templates::Templates;
 use crate::web::{csrf, middleware, server, static_files};
-use crate::{accounts, agreement, analysis, api, codebook, coding, dashboard, db, distribute, export, respond, survey};
+use crate::{
+    accounts, agreement, analysis, api, codebook, coding, dashboard, db, distribute, export, respond, suggest, survey,
+    webhooks, xlsform,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -142,14 +145,14 @@ fn staff_routes() -> Routes {
         .merge(codebook::web::router())
         .merge(coding::web::router())
         .merge(agreement::web::router())
-        .merge(crate::suggest::web::router())
+        .merge(suggest::web::router())
         .merge(analysis::web::router())
         .merge(export::web::router())
-        .merge(crate::xlsform::web::router())
+        .merge(xlsform::web::router())
         .merge(distribute::web::router())
         .merge(mail::router())
         .merge(api::web::account_router())
-        .merge(crate::webhooks::web::router())
+        .merge(webhooks::web::router())
 }
 
 /// The respondent's pages: no account, no session.

@@ -34,7 +34,7 @@ pub enum Command {
     /// Import participants of a survey and list their personal links.
     #[command(subcommand)]
     Participants(ParticipantsCommand),
-    /// Import and export codebooks (fieldwork TOML or REFI-QDA .qdc).
+    /// Import and export codebooks (fieldwork TOML, REFI-QDA .qdc, or CSV as Taguette reads it).
     #[command(subcommand)]
     Codebook(CodebookCommand),
     /// Inter-coder agreement (percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha)
@@ -42,8 +42,9 @@ pub enum Command {
     /// anywhere, read from a CSV with header `unit,coder,code` (--input).
     Agreement(crate::agreement::AgreementArgs),
     /// Write a survey's data: as CSV the responses (wide), their data dictionary, the codings (long,
-    /// or a 0/1 matrix in a coding layer) and the analysis tables; or a REFI-QDA project (.qdpx)
-    /// for ATLAS.ti, MAXQDA or NVivo. See docs/exports.md.
+    /// or a 0/1 matrix in a coding layer) and the analysis tables; a REFI-QDA project (.qdpx) for
+    /// ATLAS.ti, MAXQDA, NVivo or QualCoder; or labelled data for SPSS (.sav), Stata (.dta) or R.
+    /// See docs/exports.md.
     Export(ExportArgs),
     /// The machine coder: train it on a codebook's consensus and see how it measures as a coder
     /// (docs/machine-coder.md).
