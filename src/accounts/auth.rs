@@ -35,7 +35,7 @@ pub async fn current_user(parts: &mut Parts, state: &AppState) -> Result<Option<
 async fn load_session_user(session: &Session, state: &AppState) -> Result<Option<User>, AppError> {
     let Ok(Some(user_id)) = session.get::<i64>(USER_KEY).await else { return Ok(None) };
     let epoch = session.get::<i64>(EPOCH_KEY).await.ok().flatten();
-    let user = state.db.read(move |conn| store::find(conn, user_id)).await?;
+    let user = state.db.read_by_key(move |conn| store::find(conn, user_id)).await?;
     match user {
         Some(user) if user.active && Some(user.session_epoch) == epoch => {
             touch(session).await;

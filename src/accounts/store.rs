@@ -37,8 +37,9 @@ pub fn count(conn: &Connection) -> Result<i64, DbError> {
 }
 
 pub fn find(conn: &Connection, id: i64) -> Result<Option<User>, DbError> {
+    // On every staff request (the signed-in user): prepared once per connection.
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], user_from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], user_from_row).optional()?)
 }
 
 pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<User>, DbError> {

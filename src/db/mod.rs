@@ -23,6 +23,8 @@ pub use sigbus::report_sigbus_and_exit;
 
 /// How long a connection waits for another writer before giving up with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Prepared statements each connection keeps (see `configure`).
+const STATEMENT_CACHE: usize = 128;
 
 /// Read connections kept open; SQLite in WAL mode lets them all read while one writes.
 const READERS: usize = 4;
@@ -124,6 +126,10 @@ fn open_reader(path: &Path) -> Result<Connection, DbError> {
 
 fn configure(conn: &Connection) -> Result<(), DbError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Statements prepared with `prepare_cached` stay prepared: rusqlite keeps 16 by default, fewer
+    // than the staff pages' lookups by key (session, user, scope, queue), which then re-parsed
+    // their SQL on every request.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // synchronous=FULL fsyncs the WAL at every commit, so a response we acknowledged survives a
     // power cut, not just a process crash.
     conn.pragma_update(None, "synchronous", "FULL")?;

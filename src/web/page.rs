@@ -38,7 +38,13 @@ impl FromRequestParts<AppState> for Page {
         let session = super::session_of(parts)?;
         let csrf_token = super::csrf::session_token(&session).await?;
         let user = current_user(parts, state).await?;
-        let flash = session.remove::<Flash>(FLASH_KEY).await.ok().flatten();
+        // Removed only when there is one: tower-sessions marks a session changed on any remove,
+        // and a changed session is written back, so an unconditional remove put a write behind
+        // every page.
+        let flash = session.get::<Flash>(FLASH_KEY).await.ok().flatten();
+        if flash.is_some() {
+            let _ = session.remove::<Flash>(FLASH_KEY).await;
+        }
         Ok(Page { session, csrf_token, user, flash, templates: state.templates.clone() })
     }
 }

@@ -45,8 +45,11 @@ impl FromRequestParts<AppState> for ManagedSurvey {
         let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
         let slug = path_param(parts, state, "slug").await?;
         let user_id = user.id;
-        let (survey, member) =
-            state.db.read(move |conn| store::survey_at(conn, &slug, user_id)).await?.ok_or(AppError::NotFound)?;
+        let (survey, member) = state
+            .db
+            .read_by_key(move |conn| store::survey_at(conn, &slug, user_id))
+            .await?
+            .ok_or(AppError::NotFound)?;
         let standing = let_in(members::decide(user.role, member, Need::Manage, false))?;
         Ok(ManagedSurvey { user, survey, standing })
     }
@@ -74,7 +77,8 @@ async fn codebook(parts: &mut Parts, state: &AppState, need: Need) -> Result<Cod
     // Not a number: no such codebook.
     let id: i64 = path_param(parts, state, "id").await?.parse().map_err(|_| AppError::NotFound)?;
     let user_id = user.id;
-    let found = state.db.read(move |conn| store::codebook_at(conn, id, user_id)).await?.ok_or(AppError::NotFound)?;
+    let found =
+        state.db.read_by_key(move |conn| store::codebook_at(conn, id, user_id)).await?.ok_or(AppError::NotFound)?;
     let standing = let_in(members::decide(user.role, found.member, need, found.assigned))?;
     Ok(CodebookScope { user, survey: found.survey, codebook: found.codebook, standing })
 }

@@ -82,13 +82,13 @@ impl SessionStore for SqliteSessionStore {
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
         let id = session_id.to_string();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        // A lookup by key, on every staff request: right here rather than on a blocking thread.
         let data: Option<Vec<u8>> = self
             .db
-            .read(move |conn| {
+            .read_by_key(move |conn| {
                 Ok(conn
-                    .query_row("SELECT data FROM sessions WHERE id = ?1 AND expires_at > ?2", params![id, now], |row| {
-                        row.get(0)
-                    })
+                    .prepare_cached("SELECT data FROM sessions WHERE id = ?1 AND expires_at > ?2")?
+                    .query_row(params![id, now], |row| row.get(0))
                     .optional()?)
             })
             .await

@@ -272,6 +272,25 @@ async fn a_session_survives_a_server_restart() {
     assert!(body.contains("rae@example.org"));
 }
 
+/// A signed-in page view reads the session and writes nothing: the session is saved only when it
+/// changes (a flash, the idle expiry moved on once a minute), not on every request, which would
+/// put a write, and a wait for the disk, behind every page a coder opens.
+#[tokio::test]
+async fn viewing_pages_writes_nothing_to_the_database() {
+    let app = TestApp::spawn().await;
+    app.add_user("rae@example.org", Role::Researcher);
+    app.login("rae@example.org", PASSWORD).await;
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    // Changes when another connection commits a write to the file.
+    let version = || conn.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0)).unwrap();
+    let before = version();
+    for path in ["/", "/surveys", "/account/password", "/"] {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    assert_eq!(version(), before, "a page view committed a write");
+}
+
 #[tokio::test]
 async fn a_deactivated_users_session_stops_working_at_once() {
     let app = TestApp::spawn().await;

@@ -13,6 +13,7 @@ mod csv_codebook;
 mod depth;
 mod exchange;
 mod exclusive;
+mod plans;
 mod queue;
 mod reconcile;
 mod spans;

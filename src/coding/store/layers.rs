@@ -133,6 +133,11 @@ pub fn done_coders(conn: &Connection, codebook_id: i64) -> Result<BTreeMap<Unit,
     Ok(done)
 }
 
+/// One coder's codings of one answer (coder layer). Not DISTINCT (the set dedupes): see
+/// `store::APPLIED_CODES`.
+pub const CODER_CODES_ON_UNIT: &str = "SELECT code_key FROM codings \
+     WHERE codebook_id = ?1 AND response_id = ?2 AND question = ?3 AND coder_id = ?4 AND layer = 'coder'";
+
 /// One coder's codes on one answer (coder layer).
 pub fn codes_by_unit_for(
     conn: &Connection,
@@ -140,9 +145,7 @@ pub fn codes_by_unit_for(
     unit: &Unit,
     coder_id: i64,
 ) -> Result<BTreeSet<String>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT code_key FROM codings WHERE codebook_id = ?1 AND response_id = ?2 AND question = ?3 AND coder_id = ?4 AND layer = 'coder'",
-    )?;
+    let mut stmt = conn.prepare_cached(CODER_CODES_ON_UNIT)?;
     let rows = stmt.query_map(params![codebook_id, unit.response_id, unit.question, coder_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -98,12 +98,12 @@ pub fn apply_suggested(
 
 /// A coding of the whole answer with its source (none: the coder's own).
 fn insert_whole(conn: &Connection, by: Coder, unit: UnitRef, code: &str, source: Option<&str>) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO codings (codebook_id, response_id, question, coder_id, layer, code_key, codebook_version, created_at, source) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
          ON CONFLICT (codebook_id, response_id, question, coder_id, layer, code_key) WHERE span_start IS NULL DO NOTHING",
-        params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer, code, by.codebook_version, now_rfc3339(), source],
-    )?;
+    )?
+    .execute(params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer, code, by.codebook_version, now_rfc3339(), source])?;
     Ok(())
 }
 
@@ -128,10 +128,10 @@ pub fn apply_span(
 
 /// Removes a code from the answer, with its passages, for this coder and layer only.
 pub fn remove_code(conn: &Connection, by: Coder, unit: UnitRef, code: &str) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "DELETE FROM codings WHERE codebook_id = ?1 AND response_id = ?2 AND question = ?3 AND coder_id = ?4 AND layer = ?5 AND code_key = ?6",
-        params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer, code],
-    )?;
+    )?
+    .execute(params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer, code])?;
     Ok(())
 }
 
@@ -146,29 +146,33 @@ pub fn remove_span(conn: &Connection, by: Coder, unit: UnitRef, coding_id: i64) 
     Ok(removed == 1)
 }
 
-/// The codes this coder applied to the answer in this layer.
+/// One coder's codings of one answer in a layer (a code once per passage). Without DISTINCT, which
+/// made SQLite walk the codebook-wide `codings_code` index for its order: every coding of the
+/// codebook read on every page and save (tests/web/coding/plans.rs).
+pub const APPLIED_CODES: &str = "SELECT code_key FROM codings \
+     WHERE codebook_id = ?1 AND response_id = ?2 AND question = ?3 AND coder_id = ?4 AND layer = ?5";
+
+/// The codes this coder applied to the answer in this layer, in order, each once.
 pub fn applied_codes(conn: &Connection, by: Coder, unit: UnitRef) -> Result<Vec<String>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT code_key FROM codings WHERE codebook_id = ?1 AND response_id = ?2 AND question = ?3 AND coder_id = ?4 AND layer = ?5",
-    )?;
-    let rows = stmt
+    let mut stmt = conn.prepare_cached(APPLIED_CODES)?;
+    let codes: BTreeSet<String> = stmt
         .query_map(params![by.codebook_id, unit.response_id, unit.question, by.coder_id, by.layer], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    Ok(rows)
+    Ok(codes.into_iter().collect())
 }
 
 pub fn set_done(conn: &Connection, codebook_id: i64, unit: UnitRef, coder_id: i64, done: bool) -> Result<(), DbError> {
     if done {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO coding_done (codebook_id, response_id, question, coder_id, done_at) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT DO NOTHING",
-            params![codebook_id, unit.response_id, unit.question, coder_id, now_rfc3339()],
-        )?;
+        )?
+        .execute(params![codebook_id, unit.response_id, unit.question, coder_id, now_rfc3339()])?;
     } else {
-        conn.execute(
+        conn.prepare_cached(
             "DELETE FROM coding_done WHERE codebook_id = ?1 AND response_id = ?2 AND question = ?3 AND coder_id = ?4",
-            params![codebook_id, unit.response_id, unit.question, coder_id],
-        )?;
+        )?
+        .execute(params![codebook_id, unit.response_id, unit.question, coder_id])?;
     }
     Ok(())
 }

@@ -91,7 +91,8 @@ pub fn survey_at(
     );
     let at = surveys::column_count();
     Ok(conn
-        .query_row(&sql, params![slug, user_id], |row| Ok((surveys::from_row_at(row, 0)?, role_of(row.get(at)?))))
+        .prepare_cached(&sql)?
+        .query_row(params![slug, user_id], |row| Ok((surveys::from_row_at(row, 0)?, role_of(row.get(at)?))))
         .optional()?)
 }
 
@@ -115,7 +116,8 @@ pub fn codebook_at(conn: &Connection, id: i64, user_id: i64) -> Result<Option<Fo
     );
     let (survey_at, member_at) = (codebooks::column_count(), codebooks::column_count() + surveys::column_count());
     Ok(conn
-        .query_row(&sql, params![id, user_id], |row| {
+        .prepare_cached(&sql)?
+        .query_row(params![id, user_id], |row| {
             Ok(FoundCodebook {
                 codebook: codebooks::from_row_at(row, 0)?,
                 survey: surveys::from_row_at(row, survey_at)?,
