@@ -2,6 +2,7 @@
 //! REFI-QDA files, and the operations that keep every coding (rename, move, merge, split, retire).
 
 pub mod cli;
+pub mod closed;
 pub mod csv;
 pub mod model;
 pub mod ops;

@@ -58,6 +58,7 @@ pub async fn create(
         name: form.name.trim().to_string(),
         description: String::new(),
         codes: Vec::new(),
+        closed: Vec::new(),
     };
     let errors = file.check();
     if !errors.is_empty() {
