@@ -49,6 +49,18 @@ pub fn parse_file(bytes: &[u8], file_name: &str) -> Result<(CodebookFile, Vec<St
     model::from_toml(text.trim_start_matches('\u{feff}')).map(|file| (file, Vec::new()))
 }
 
+/// Reads a codebook file for a survey: [`parse_file`], then its closed-answer mappings against the
+/// survey's questions.
+pub fn parse_file_for(
+    bytes: &[u8],
+    file_name: &str,
+    survey: &crate::survey::model::SurveyDefinition,
+) -> Result<(CodebookFile, Vec<String>), Vec<model::CodebookError>> {
+    let (file, notes) = parse_file(bytes, file_name)?;
+    let errors = closed::check_against(&file, survey);
+    if errors.is_empty() { Ok((file, notes)) } else { Err(errors) }
+}
+
 /// The categories that make `code` mutually exclusive with its siblings (nearest first). For the
 /// categories of many codes, build a [`tree::Tree`] once.
 pub fn exclusive_categories<'a>(file: &'a CodebookFile, code: &str) -> Vec<&'a str> {

@@ -43,6 +43,29 @@ fn definition_fields(e: &CodeEntry) -> [&str; 5] {
     [&e.short_definition, &e.definition, &e.when_to_use, &e.when_not_to_use, &e.example]
 }
 
+/// The closed-answer mappings the edit adds or changes, against the survey's questions. Those it
+/// leaves as they were are not checked again: a survey changed since must not block every edit
+/// (the comparison reports a mapping that no longer fits).
+fn check_new_mappings(
+    conn: &Connection,
+    survey_id: i64,
+    old: &CodebookFile,
+    new: &CodebookFile,
+) -> Result<Vec<CodebookError>, DbError> {
+    if new.closed.iter().all(|mapping| old.closed.contains(mapping)) {
+        return Ok(Vec::new());
+    }
+    let slug = crate::survey::store::slug_of(conn, survey_id)?;
+    let Some(survey) = crate::survey::store::find_by_slug(conn, &slug)? else { return Ok(Vec::new()) };
+    let changed = |error: &CodebookError| {
+        new.closed.iter().enumerate().any(|(i, mapping)| {
+            !old.closed.contains(mapping)
+                && (error.path == format!("closed[{i}]") || error.path.starts_with(&format!("closed[{i}].")))
+        })
+    };
+    Ok(super::closed::check_against(new, &survey.definition).into_iter().filter(changed).collect())
+}
+
 /// Codes that have codings may not disappear from the draft: they can be retired or merged.
 pub fn check_removals(
     conn: &Connection,
@@ -79,6 +102,7 @@ pub fn save_draft(
     };
     let mut errors = new.check();
     errors.extend(check_removals(conn, codebook_id, &current.draft, new)?);
+    errors.extend(check_new_mappings(conn, current.survey_id, &current.draft, new)?);
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
