@@ -4,6 +4,7 @@
 //! command, which computes them from a CSV file or the database; and the agreement page.
 
 pub mod cli;
+pub mod closed;
 pub mod codebook;
 pub mod csv_input;
 pub mod database;
