@@ -21,7 +21,10 @@ use crate::web::routes::Routes;
 use crate::web::scope::{CodebookScope, ManagedCodebook};
 
 pub fn router() -> Routes {
-    Routes::new().route("/codebooks/{id}/agreement", get(page)).route("/codebooks/{id}/agreement.csv", get(csv))
+    Routes::new()
+        .route("/codebooks/{id}/agreement", get(page))
+        .route("/codebooks/{id}/agreement.csv", get(csv))
+        .merge(super::closed::web::router())
 }
 
 #[derive(Deserialize, Default)]

@@ -94,3 +94,13 @@ pub fn write_csv(report: &ClosedReport, out: &mut dyn Write) -> Result<(), Agree
     }
     writer.flush().map_err(AgreementError::Write)
 }
+
+/// A comparison CSV holding only why there is no comparison (a `problem` row).
+pub fn write_problem(message: &str, out: &mut dyn Write) -> Result<(), AgreementError> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_HEADER).map_err(write_error)?;
+    let mut row = vec![String::new(); CSV_HEADER.len()];
+    (row[1], row[10]) = (record::PROBLEM.into(), spreadsheet_safe(message));
+    writer.write_record(&row).map_err(write_error)?;
+    writer.flush().map_err(AgreementError::Write)
+}

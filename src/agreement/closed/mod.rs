@@ -8,6 +8,8 @@
 pub mod csv;
 pub mod report;
 pub mod store;
+pub mod text;
+pub mod web;
 
 #[cfg(test)]
 mod tests;
