@@ -36,6 +36,27 @@ pub fn describe_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static
             changes.push(("removed", entry.id.clone(), entry.name.clone()));
         }
     }
+    changes.extend(mapping_changes(old, new));
+    changes
+}
+
+/// The closed-answer mappings added, changed or removed, by their question.
+fn mapping_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static str, String, String)> {
+    let find = |file: &CodebookFile, question: &str| file.closed.iter().find(|m| m.question == question).cloned();
+    let codes = |mapping: &super::closed::ClosedMapping| {
+        mapping.codes.iter().map(|(code, choice)| format!("{code} → {choice}")).collect::<Vec<_>>().join(", ")
+    };
+    let mut changes = Vec::new();
+    for mapping in &new.closed {
+        match find(old, &mapping.question) {
+            None => changes.push(("mapped", mapping.question.clone(), codes(mapping))),
+            Some(before) if &before != mapping => changes.push(("remapped", mapping.question.clone(), codes(mapping))),
+            Some(_) => {}
+        }
+    }
+    for mapping in old.closed.iter().filter(|m| find(new, &m.question).is_none()) {
+        changes.push(("unmapped", mapping.question.clone(), String::new()));
+    }
     changes
 }
 

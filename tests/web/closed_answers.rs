@@ -314,6 +314,8 @@ async fn mappings_are_edited_on_the_codebook_page_and_bad_ones_are_refused_with_
     assert_eq!((mapping.question.as_str(), mapping.open_questions.as_slice()), ("ORGMODEL", &["WHY".to_string()][..]));
     assert_eq!(mapping.codes.len(), 2);
     assert!(saved.draft_differs, "a change of the draft, to publish");
+    let (_, history) = app.get_page(&format!("/codebooks/{}/history", study.codebook)).await;
+    assert!(history.contains("mapped") && history.contains("ORG_COMPANY → company"), "{history}");
 
     // A choice the question does not have, and a category: refused, the typed choice kept.
     let revision = saved.draft_revision.to_string();
