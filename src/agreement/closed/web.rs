@@ -14,6 +14,7 @@ use super::report::{ClosedReport, closed_comparison};
 use super::{Line, MappingComparison};
 use crate::agreement::error::AgreementError;
 use crate::agreement::table::Bootstrap;
+use crate::agreement::web::ShownRow;
 use crate::agreement::{ReportRow, RowKind};
 use crate::answer::{Naming, OTHER};
 use crate::app::AppState;
@@ -40,39 +41,15 @@ async fn load(state: &AppState, codebook_id: i64) -> Result<std::result::Result<
     }
 }
 
-/// A figures row as shown.
-#[derive(Serialize)]
-struct ShownRow {
-    name: String,
-    pooled: bool,
-    units: u64,
-    percent_agreement: Option<f64>,
-    cohen_kappa: Option<f64>,
-    alpha: Option<f64>,
-    ci_low: Option<f64>,
-    ci_high: Option<f64>,
-    reading: &'static str,
-}
-
-impl ShownRow {
-    fn of(row: &ReportRow, tree: &Tree) -> ShownRow {
-        let r = &row.figures;
-        ShownRow {
-            name: match row.kind {
-                RowKind::Pooled => "All mapped codes, pooled".into(),
-                RowKind::Code => tree.path(&r.code),
-                _ => "Respondent's choice against the coding's".into(),
-            },
-            pooled: row.kind == RowKind::Pooled,
-            units: r.units,
-            percent_agreement: r.percent_agreement,
-            cohen_kappa: r.cohen_kappa,
-            alpha: r.krippendorff_alpha,
-            ci_low: r.alpha_interval.map(|i| i.low),
-            ci_high: r.alpha_interval.map(|i| i.high),
-            reading: row.reading(),
-        }
+/// A figures row as the agreement page shows it, named for what it compares.
+fn shown_row(row: &ReportRow, tree: &Tree) -> ShownRow {
+    let mut shown = ShownRow::of(row, tree);
+    match row.kind {
+        RowKind::Pooled => shown.name = "All mapped codes, pooled".into(),
+        RowKind::Code => {}
+        _ => shown.name = "Respondent's choice against the coding's".into(),
     }
+    shown
 }
 
 /// A response that differs, with choices by their labels and codes by their names.
@@ -120,7 +97,7 @@ impl ShownComparison {
                 .unwrap_or_default(),
             multiple: comparison.multiple,
             problems: comparison.problems.clone(),
-            rows: comparison.rows.iter().map(|row| ShownRow::of(row, tree)).collect(),
+            rows: comparison.rows.iter().map(|row| shown_row(row, tree)).collect(),
             counts: comparison.counts().into_iter().map(|(outcome, n)| (outcome.label(), n)).collect(),
             differences: comparison.differences().map(shown).collect(),
         }
