@@ -14,6 +14,9 @@ pub mod web;
 #[cfg(test)]
 mod tests;
 
+pub use csv::write_csv;
+pub use report::{ClosedReport, closed_comparison};
+
 use std::collections::BTreeSet;
 
 use super::codebook::{ReportRow, RowKind};
