@@ -21,10 +21,7 @@ use crate::web::routes::Routes;
 use crate::web::scope::{CodebookScope, ManagedCodebook};
 
 pub fn router() -> Routes {
-    Routes::new()
-        .route("/codebooks/{id}/agreement", get(page))
-        .route("/codebooks/{id}/agreement.csv", get(csv))
-        .merge(super::closed::web::router())
+    Routes::new().route("/codebooks/{id}/agreement", get(page)).route("/codebooks/{id}/agreement.csv", get(csv))
 }
 
 #[derive(Deserialize, Default)]
