@@ -145,6 +145,7 @@ fn staff_routes() -> Routes {
         .merge(codebook::web::router())
         .merge(coding::web::router())
         .merge(agreement::web::router())
+        .merge(agreement::closed::web::router())
         .merge(suggest::web::router())
         .merge(analysis::web::router())
         .merge(export::web::router())

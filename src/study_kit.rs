@@ -32,6 +32,10 @@ pub fn import(conn: &Connection, user: &User) -> Result<Imported, ImportError> {
     let (survey_id, slug) = import_toml(conn, &text, Some(user.id))?;
     let codebook = crate::codebook::model::from_toml(CODEBOOK)
         .map_err(|errors| invalid(format!("the study kit's codebook has {} problem(s)", errors.len())))?;
+    let misfits = crate::codebook::closed::check_against(&codebook, &definition);
+    if let Some(first) = misfits.first() {
+        return Err(invalid(format!("the study kit's codebook does not fit its questionnaire: {first}")));
+    }
     let codebook_id = crate::codebook::import(conn, survey_id, &codebook, &user.email, Some(user.id))?;
     audit::record(conn, Some(user), "survey.import", &slug, "the study kit")?;
     audit::record(conn, Some(user), "codebook.import", &codebook.name, &format!("codebook {codebook_id}"))?;

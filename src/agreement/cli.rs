@@ -44,6 +44,12 @@ pub struct AgreementArgs {
     #[arg(long, value_name = "CODE", requires = "survey")]
     pub question: Option<String>,
 
+    /// With --survey: instead of agreement between coders, the respondents' closed answers
+    /// against the coding of their open answers, for each of the codebook's closed-answer
+    /// mappings (docs/agreement.md): the figures, the counts and the responses that differ.
+    #[arg(long, requires = "survey", conflicts_with_all = ["question", "codebook_version"])]
+    pub closed: bool,
+
     /// Treat the codebook as one nominal variable: each coder gives a unit at most one code, and
     /// a coder who saw a unit without coding it gives it "none". Prints the ALL row only.
     /// (With --survey, each mutually exclusive category is already one variable.)
@@ -77,6 +83,16 @@ pub enum OutputFormat {
 /// report to `out`.
 pub fn run(args: &AgreementArgs, db: &Path, out: &mut dyn Write) -> Result<(), AgreementError> {
     let bootstrap = Bootstrap { draws: args.bootstrap, seed: args.seed };
+    if let (true, Some(survey)) = (args.closed, &args.survey) {
+        crate::db::migrate(db)?;
+        let conn = crate::db::open(db)?;
+        let (_, book) = database::codebook(&conn, survey, args.codebook.as_deref())?;
+        let report = super::closed::report::closed_comparison(&conn, book.id, bootstrap)?;
+        return match args.format {
+            OutputFormat::Table => super::closed::text::write_table(&report, out),
+            OutputFormat::Csv => super::closed::csv::write_csv(&report, out),
+        };
+    }
     let report = match (&args.input, &args.survey) {
         (Some(input), _) => from_file(input, args.exclusive, bootstrap)?,
         (None, Some(survey)) => {

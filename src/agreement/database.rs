@@ -8,6 +8,7 @@ use super::error::AgreementError;
 use super::table::Coding;
 use crate::codebook::store::{self as codebooks, StoredCodebook};
 use crate::coding::store::layers;
+use crate::survey::store::StoredSurvey;
 
 /// Which codings, as the command line gives them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,10 +27,7 @@ pub struct Selection<'a> {
 /// selection.
 pub fn codings(conn: &Connection, selection: Selection) -> Result<(StoredCodebook, Vec<Coding>), AgreementError> {
     let wrong = |message: String| AgreementError::Selection(message);
-    let slug = selection.survey;
-    let survey = crate::survey::store::find_by_slug(conn, slug)?
-        .ok_or_else(|| wrong(format!("there is no survey with the address \"{slug}\"")))?;
-    let book = codebooks::choose(conn, survey.id, slug, selection.codebook)?.map_err(|why| wrong(why.to_string()))?;
+    let (survey, book) = codebook(conn, selection.survey, selection.codebook)?;
     if let Some(version) = selection.version
         && !(1..=book.published_version).contains(&version)
     {
@@ -44,4 +42,17 @@ pub fn codings(conn: &Connection, selection: Selection) -> Result<(StoredCodeboo
     }
     let codings = layers::agreement_codings(conn, book.id, selection.question, selection.version)?;
     Ok((book, codings))
+}
+
+/// The survey at `slug` and its codebook `given` (by id or name; needed only when it has several).
+pub fn codebook(
+    conn: &Connection,
+    slug: &str,
+    given: Option<&str>,
+) -> Result<(StoredSurvey, StoredCodebook), AgreementError> {
+    let wrong = |message: String| AgreementError::Selection(message);
+    let survey = crate::survey::store::find_by_slug(conn, slug)?
+        .ok_or_else(|| wrong(format!("there is no survey with the address \"{slug}\"")))?;
+    let book = codebooks::choose(conn, survey.id, slug, given)?.map_err(|why| wrong(why.to_string()))?;
+    Ok((survey, book))
 }

@@ -2,8 +2,10 @@
 //! (nominal, with bootstrap intervals) per code, per exclusive category and pooled, from (unit,
 //! coder, code) codings, with the summary a methods section needs; the `fieldwork agreement`
 //! command, which computes them from a CSV file or the database; and the agreement page.
+//! `closed/` compares respondents' closed answers with the coding of their open answers.
 
 pub mod cli;
+pub mod closed;
 pub mod codebook;
 pub mod csv_input;
 pub mod database;

@@ -163,6 +163,6 @@ pub(crate) fn decimal(value: Option<f64>) -> String {
 
 pub use crate::csv_out::spreadsheet_safe;
 
-fn write_error(error: csv::Error) -> AgreementError {
+pub(crate) fn write_error(error: csv::Error) -> AgreementError {
     AgreementError::Write(io::Error::from(error))
 }

@@ -31,11 +31,12 @@ pub struct Filter {
     version: Option<i64>,
 }
 
-/// A row as shown: the figures with the code's name, what the row stands for and its reading.
+/// A row as shown: the figures with the code's name, what the row stands for and its reading
+/// (also the rows of the closed-answer comparison, `closed::web`).
 #[derive(Serialize)]
-struct ShownRow {
+pub(crate) struct ShownRow {
     key: String,
-    name: String,
+    pub(crate) name: String,
     nominal: bool,
     pooled: bool,
     units: u64,
@@ -50,7 +51,7 @@ struct ShownRow {
 }
 
 impl ShownRow {
-    fn of(row: &ReportRow, tree: &Tree) -> ShownRow {
+    pub(crate) fn of(row: &ReportRow, tree: &Tree) -> ShownRow {
         let r = &row.figures;
         ShownRow {
             name: if row.kind == RowKind::Pooled { "All codes, pooled".into() } else { tree.path(&r.code) },

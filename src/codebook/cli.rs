@@ -22,10 +22,10 @@ pub fn run(db_path: &Path, command: CodebookCommand) -> anyhow::Result<()> {
 }
 
 fn import(conn: &rusqlite::Connection, slug: &str, path: &Path) -> anyhow::Result<()> {
-    let survey = crate::survey::at_address(conn, slug)?.id;
+    let survey = crate::survey::at_address(conn, slug)?;
     let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let (file, notes) = match super::parse_file(&bytes, name) {
+    let (file, notes) = match super::parse_file_for(&bytes, name, &survey.definition) {
         Ok(parsed) => parsed,
         Err(errors) => {
             for error in &errors {
@@ -38,7 +38,7 @@ fn import(conn: &rusqlite::Connection, slug: &str, path: &Path) -> anyhow::Resul
         eprintln!("note: {}", lines_for_terminal(&note.to_string()));
     }
     let tx = conn.unchecked_transaction()?;
-    let id = super::import(&tx, survey, &file, "command line", None)?;
+    let id = super::import(&tx, survey.id, &file, "command line", None)?;
     crate::audit::record(&tx, None, "codebook.import", &file.name, &format!("codebook {id}, from the command line"))?;
     tx.commit()?;
     println!("{id}");

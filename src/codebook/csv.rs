@@ -141,8 +141,9 @@ pub fn from_csv(bytes: &[u8], name: &str) -> Result<CodebookFile, Vec<CodebookEr
     if !columns.fields.iter().any(|(f, _)| *f == "id") {
         give_ids(&mut codes);
     }
-    let file = CodebookFile { format: FORMAT, name: name.to_string(), description: String::new(), codes }
-        .with_lf_line_breaks();
+    let file =
+        CodebookFile { format: FORMAT, name: name.to_string(), description: String::new(), codes, closed: Vec::new() }
+            .with_lf_line_breaks();
     // The model's checks, each placed at the line of the entry it is about.
     errors.extend(file.check().into_iter().map(|e| placed(e, &lines)));
     if errors.is_empty() { Ok(file) } else { Err(errors) }

@@ -2,6 +2,7 @@
 //! REFI-QDA files, and the operations that keep every coding (rename, move, merge, split, retire).
 
 pub mod cli;
+pub mod closed;
 pub mod csv;
 pub mod model;
 pub mod ops;
@@ -46,6 +47,18 @@ pub fn parse_file(bytes: &[u8], file_name: &str) -> Result<(CodebookFile, Vec<St
         vec![model::CodebookError { path: String::new(), message: "the file is not UTF-8 text".into() }]
     })?;
     model::from_toml(text.trim_start_matches('\u{feff}')).map(|file| (file, Vec::new()))
+}
+
+/// Reads a codebook file for a survey: [`parse_file`], then its closed-answer mappings against the
+/// survey's questions.
+pub fn parse_file_for(
+    bytes: &[u8],
+    file_name: &str,
+    survey: &crate::survey::model::SurveyDefinition,
+) -> Result<(CodebookFile, Vec<String>), Vec<model::CodebookError>> {
+    let (file, notes) = parse_file(bytes, file_name)?;
+    let errors = closed::check_against(&file, survey);
+    if errors.is_empty() { Ok((file, notes)) } else { Err(errors) }
 }
 
 /// The categories that make `code` mutually exclusive with its siblings (nearest first). For the

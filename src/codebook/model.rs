@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::closed::ClosedMapping;
 use super::tree::{MAX_DEPTH, Tree};
 use crate::text::{Lines, normalize_line_breaks, typed};
 
@@ -31,6 +32,10 @@ pub struct CodebookFile {
     pub description: String,
     #[serde(default)]
     pub codes: Vec<CodeEntry>,
+    /// Codes standing for a closed question's choices, to compare the respondent's answer with
+    /// the coding (`codebook::closed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closed: Vec<ClosedMapping>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -215,6 +220,7 @@ impl CodebookFile {
         for (i, code) in self.codes.iter().enumerate().filter(|(i, _)| !reached[*i]) {
             error(format!("codes[{i}].parent"), format!("{} is inside itself", code.id));
         }
+        errors.extend(super::closed::check(self));
         errors
     }
 

@@ -36,11 +36,55 @@ pub fn describe_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static
             changes.push(("removed", entry.id.clone(), entry.name.clone()));
         }
     }
+    changes.extend(mapping_changes(old, new));
+    changes
+}
+
+/// The closed-answer mappings added, changed or removed, by their question.
+fn mapping_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static str, String, String)> {
+    let find = |file: &CodebookFile, question: &str| file.closed.iter().find(|m| m.question == question).cloned();
+    let codes = |mapping: &super::closed::ClosedMapping| {
+        mapping.codes.iter().map(|(code, choice)| format!("{code} → {choice}")).collect::<Vec<_>>().join(", ")
+    };
+    let mut changes = Vec::new();
+    for mapping in &new.closed {
+        match find(old, &mapping.question) {
+            None => changes.push(("mapped", mapping.question.clone(), codes(mapping))),
+            Some(before) if &before != mapping => changes.push(("remapped", mapping.question.clone(), codes(mapping))),
+            Some(_) => {}
+        }
+    }
+    for mapping in old.closed.iter().filter(|m| find(new, &m.question).is_none()) {
+        changes.push(("unmapped", mapping.question.clone(), String::new()));
+    }
     changes
 }
 
 fn definition_fields(e: &CodeEntry) -> [&str; 5] {
     [&e.short_definition, &e.definition, &e.when_to_use, &e.when_not_to_use, &e.example]
+}
+
+/// The closed-answer mappings the edit adds or changes, against the survey's questions. Those it
+/// leaves as they were are not checked again: a survey changed since must not block every edit
+/// (the comparison reports a mapping that no longer fits).
+fn check_new_mappings(
+    conn: &Connection,
+    survey_id: i64,
+    old: &CodebookFile,
+    new: &CodebookFile,
+) -> Result<Vec<CodebookError>, DbError> {
+    if new.closed.iter().all(|mapping| old.closed.contains(mapping)) {
+        return Ok(Vec::new());
+    }
+    let slug = crate::survey::store::slug_of(conn, survey_id)?;
+    let Some(survey) = crate::survey::store::find_by_slug(conn, &slug)? else { return Ok(Vec::new()) };
+    let changed = |error: &CodebookError| {
+        new.closed.iter().enumerate().any(|(i, mapping)| {
+            !old.closed.contains(mapping)
+                && (error.path == format!("closed[{i}]") || error.path.starts_with(&format!("closed[{i}].")))
+        })
+    };
+    Ok(super::closed::check_against(new, &survey.definition).into_iter().filter(changed).collect())
 }
 
 /// Codes that have codings may not disappear from the draft: they can be retired or merged.
@@ -79,6 +123,7 @@ pub fn save_draft(
     };
     let mut errors = new.check();
     errors.extend(check_removals(conn, codebook_id, &current.draft, new)?);
+    errors.extend(check_new_mappings(conn, current.survey_id, &current.draft, new)?);
     if !errors.is_empty() {
         return Ok(Err(errors));
     }

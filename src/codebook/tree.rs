@@ -143,7 +143,7 @@ mod tests {
                 });
             }
         }
-        CodebookFile { format: 1, name: "Deep and wide".into(), description: String::new(), codes }
+        CodebookFile { format: 1, name: "Deep and wide".into(), description: String::new(), codes, closed: Vec::new() }
     }
 
     #[test]

@@ -121,12 +121,36 @@ async fn a_study_under_way() -> Study {
         }
     }
     fieldwork::codebook::store::set_modes(&conn, study.codebook, true, true).unwrap();
+    map_a_closed_question(&conn, study.codebook);
     crate::distribution::add_participant(&study.app, study.survey, "pia@example.org", &[("role", "maintainer")]);
     // An API token, and a webhook with a delivery in its log.
     crate::api::token_for(&study.app, study.researcher, fieldwork::api::tokens::Scope::Read, Some(30));
     let hook = fieldwork::webhooks::store::insert(&conn, study.survey, "https://example.org/hook", "s", None).unwrap();
     fieldwork::webhooks::queue_test(&conn, hook, "open-llm-governance").unwrap();
     study
+}
+
+/// Maps the codebook's first code to the first choice of the survey's first single choice, so
+/// that the closed-answer pages have a mapping to show (whatever the shipped kit holds).
+fn map_a_closed_question(conn: &rusqlite::Connection, codebook_id: i64) {
+    use fieldwork::codebook::closed::ClosedMapping;
+    use fieldwork::codebook::model::CodeKind;
+    let book = fieldwork::codebook::store::find(conn, codebook_id).unwrap().unwrap();
+    let survey = fieldwork::survey::store::find_by_slug(conn, "open-llm-governance").unwrap().unwrap();
+    let question = survey
+        .definition
+        .questions()
+        .map(|(_, q)| q)
+        .find(|q| q.kind == fieldwork::survey::model::QuestionType::SingleChoice && !q.choices.is_empty());
+    let code = book.draft.codes.iter().find(|c| c.kind == CodeKind::Code);
+    let (Some(question), Some(code)) = (question, code) else { panic!("the kit has a single choice and a code") };
+    let mut draft = book.draft.clone();
+    draft.closed.push(ClosedMapping {
+        question: question.code.clone(),
+        codes: [(code.id.clone(), question.choices[0].code.clone())].into(),
+        ..ClosedMapping::default()
+    });
+    assert!(fieldwork::codebook::store::save_draft(conn, codebook_id, book.draft_revision, &draft).unwrap());
 }
 
 /// Every researcher page the issue names, and the other screens a newcomer meets on the way.
@@ -149,6 +173,8 @@ fn researcher_pages(study: &Study) -> Vec<String> {
         format!("/codebooks/{c}/reconcile"),
         format!("/codebooks/{c}/reconcile/{first}/{WHY}"),
         format!("/codebooks/{c}/agreement"),
+        format!("/codebooks/{c}/agreement/closed"),
+        format!("/codebooks/{c}/closed"),
         format!("{s}/analysis"),
         format!("{s}/export"),
         format!("{s}/webhooks"),

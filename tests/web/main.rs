@@ -23,6 +23,7 @@ mod browser_respond;
 mod browser_screens;
 mod browser_smoke;
 mod cli;
+mod closed_answers;
 mod coding;
 mod database;
 mod default_layer;

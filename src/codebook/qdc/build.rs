@@ -211,8 +211,9 @@ pub(super) fn build(found: Found, name_if_missing: &str) -> Result<QdcImport, Ve
         });
     }
     let name = name.filter(|name| !name.trim().is_empty()).unwrap_or_else(|| name_if_missing.to_string());
-    let file = CodebookFile { format: FORMAT, name, description: description.unwrap_or_default(), codes }
-        .with_lf_line_breaks();
+    let file =
+        CodebookFile { format: FORMAT, name, description: description.unwrap_or_default(), codes, closed: Vec::new() }
+            .with_lf_line_breaks();
     let errors = file.check();
     if errors.is_empty() {
         Ok(QdcImport { file, notes })

@@ -64,6 +64,7 @@ fn sample() -> CodebookFile {
         name: "Ética y seguridad: open LLMs 🤖".into(),
         description: "Codes for the open questions.\n\tSecond line & <more> \"quotes\" ?>".into(),
         codes: vec![motivation, social, access, science, fun, ethics, risk, other],
+        closed: Vec::new(),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::web::scope::{CodebookScope, ManagedCodebook};
 use crate::web::{Page, off_workers};
 
 /// Saves `new` as the draft, or returns the problems.
-async fn save(
+pub(super) async fn save(
     state: &AppState,
     user: &User,
     id: i64,

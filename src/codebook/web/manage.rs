@@ -58,6 +58,7 @@ pub async fn create(
         name: form.name.trim().to_string(),
         description: String::new(),
         codes: Vec::new(),
+        closed: Vec::new(),
     };
     let errors = file.check();
     if !errors.is_empty() {
@@ -93,7 +94,9 @@ pub async fn import(
         let errors = vec![CodebookError { path: String::new(), message: "choose a .toml, .qdc or .csv file".into() }];
         return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let (file, notes) = match off_workers(move || crate::codebook::parse_file(&bytes, &file_name)).await? {
+    let definition = survey.definition.clone();
+    let parsed = off_workers(move || crate::codebook::parse_file_for(&bytes, &file_name, &definition));
+    let (file, notes) = match parsed.await? {
         Ok(parsed) => parsed,
         Err(errors) => return render_list(&state, &page, &survey, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };

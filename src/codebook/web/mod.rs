@@ -1,6 +1,8 @@
 //! The researcher's codebook screens: list and import per survey, the overview with publishing,
-//! history and export, and editing (TOML draft, one code at a time, merge, split, review).
+//! history and export, and editing (TOML draft, one code at a time, merge, split, review, the
+//! codes standing for closed answers).
 
+mod closed;
 mod edit;
 mod manage;
 
@@ -18,6 +20,7 @@ pub fn router() -> Routes {
         .route("/codebooks/{id}/history", get(manage::history))
         .route("/codebooks/{id}/colours.css", get(manage::colours))
         .route("/codebooks/{id}/export", get(manage::export))
+        .route("/codebooks/{id}/closed", get(closed::closed_form).post(closed::save_closed))
         .route("/codebooks/{id}/draft", get(edit::draft_form).post(edit::save_draft))
         .route("/codebooks/{id}/codes", post(edit::add_code))
         .route("/codebooks/{id}/codes/{key}", get(edit::code_form).post(edit::save_code))

@@ -99,6 +99,7 @@ fn codebook() -> CodebookFile {
             entry("FUN", Some("MOT"), CodeKind::Code, "Fun"),
             entry("PAY", Some("MOT"), CodeKind::Code, "Pay"),
         ],
+        closed: Vec::new(),
     }
 }
 
