@@ -30,9 +30,10 @@ impl ReportArgs {
     fn request(&self) -> Request {
         Request {
             slug: self.survey.clone(),
-            quasi_identifiers: self.quasi_identifiers.clone().map(|codes| {
-                codes.into_iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
-            }),
+            quasi_identifiers: self
+                .quasi_identifiers
+                .clone()
+                .map(|codes| codes.into_iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()),
             k: self.k,
         }
     }

@@ -37,7 +37,8 @@ pub fn in_use(sources: &Sources, codebook: &StoredCodebook) -> Result<CodebookFi
     if codebook.published_version == 0 {
         return Ok(codebook.draft.clone());
     }
-    Ok(codebooks::version(sources.conn, codebook.id, codebook.published_version)?.unwrap_or_else(|| codebook.draft.clone()))
+    Ok(codebooks::version(sources.conn, codebook.id, codebook.published_version)?
+        .unwrap_or_else(|| codebook.draft.clone()))
 }
 
 pub fn files(sources: &Sources) -> Result<Vec<PackFile>, ReportError> {
@@ -77,7 +78,11 @@ pub fn files(sources: &Sources) -> Result<Vec<PackFile>, ReportError> {
             },
         )?;
         files.push(PackFile::new(html_name(codebook), title.clone(), html));
-        files.push(PackFile::new(changes_name(codebook), format!("{title}: changes between versions (CSV)"), csv.finish()?));
+        files.push(PackFile::new(
+            changes_name(codebook),
+            format!("{title}: changes between versions (CSV)"),
+            csv.finish()?,
+        ));
     }
     Ok(files)
 }

@@ -19,7 +19,9 @@ pub const NO_ANSWER: &str = "(no answer)";
 pub enum NotQuasiIdentifier {
     #[error("\"{0}\" is not a question of this survey")]
     Unknown(String),
-    #[error("\"{0}\" is a text question: only closed questions (choices, numbers, dates, matrices, rankings) can be quasi-identifiers")]
+    #[error(
+        "\"{0}\" is a text question: only closed questions (choices, numbers, dates, matrices, rankings) can be quasi-identifiers"
+    )]
     Open(String),
     #[error("\"{0}\" shows text and takes no answer")]
     Display(String),
@@ -35,7 +37,10 @@ fn closed(kind: QuestionType) -> bool {
 }
 
 /// The marked codes checked against the survey, in the order given.
-pub fn checked<'d>(definition: &'d SurveyDefinition, codes: &[String]) -> Result<Vec<&'d Question>, NotQuasiIdentifier> {
+pub fn checked<'d>(
+    definition: &'d SurveyDefinition,
+    codes: &[String],
+) -> Result<Vec<&'d Question>, NotQuasiIdentifier> {
     codes
         .iter()
         .map(|code| {
@@ -58,7 +63,9 @@ pub fn checked<'d>(definition: &'d SurveyDefinition, codes: &[String]) -> Result
 /// with each row's scale choice.
 fn value(answer: &Answer) -> String {
     match answer {
-        Answer::Matrix(rows) => rows.iter().map(|(row, choice)| format!("{row}={choice}")).collect::<Vec<_>>().join(" "),
+        Answer::Matrix(rows) => {
+            rows.iter().map(|(row, choice)| format!("{row}={choice}")).collect::<Vec<_>>().join(" ")
+        }
         other => other.logic_value(),
     }
 }

@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use super::{PackFile, ReportError, Sources, store};
-use crate::distribute::responses::{self, ResponseFilter};
 use crate::distribute::participants;
+use crate::distribute::responses::{self, ResponseFilter};
 use crate::paradata::trail::Breakoff;
 
 pub const HTML: &str = "response-flow.html";
@@ -63,7 +63,10 @@ pub fn files(sources: &Sources) -> Result<Vec<PackFile>, ReportError> {
             progress, statuses, groups, access, anonymous => survey.definition.anonymous, csv => CSV,
         },
     )?;
-    Ok(vec![PackFile::new(HTML.into(), title.into(), html), PackFile::new(CSV.into(), "Response flow (CSV)".into(), csv.finish()?)])
+    Ok(vec![
+        PackFile::new(HTML.into(), title.into(), html),
+        PackFile::new(CSV.into(), "Response flow (CSV)".into(), csv.finish()?),
+    ])
 }
 
 fn group(sources: &Sources, label: String, filter: ResponseFilter) -> Result<Group, ReportError> {

@@ -134,18 +134,28 @@ impl Sources<'_> {
     }
 }
 
-/// A CSV file of the pack (the one CSV writer: formula-looking cells neutralised, UTF-8).
+/// A CSV file of the pack (the one CSV writer, UTF-8). Text cells a spreadsheet would run as
+/// formulas are neutralised; numbers are left as they are, so that a negative α stays a number.
 struct Csv(crate::csv_out::CsvWriter<Vec<u8>>);
 
 impl Csv {
     fn new<I: IntoIterator<Item = S>, S: AsRef<str>>(header: I) -> Result<Csv, ReportError> {
-        let mut writer = crate::csv_out::CsvWriter::new(Vec::new(), crate::csv_out::CsvOptions::default())?;
-        writer.record(header)?;
-        Ok(Csv(writer))
+        let options = crate::csv_out::CsvOptions { bom: false, protect_formulas: false };
+        let mut csv = Csv(crate::csv_out::CsvWriter::new(Vec::new(), options)?);
+        csv.row(header)?;
+        Ok(csv)
     }
 
     fn row<I: IntoIterator<Item = S>, S: AsRef<str>>(&mut self, cells: I) -> Result<(), ReportError> {
-        Ok(self.0.record(cells)?)
+        let safe = cells.into_iter().map(|cell| {
+            let cell = cell.as_ref();
+            if cell.parse::<f64>().is_ok_and(f64::is_finite) {
+                cell.to_owned()
+            } else {
+                crate::csv_out::spreadsheet_safe(cell)
+            }
+        });
+        Ok(self.0.record(safe)?)
     }
 
     fn finish(self) -> Result<Vec<u8>, ReportError> {
@@ -238,11 +248,8 @@ fn assemble(sources: &Sources) -> Result<Vec<PackFile>, ReportError> {
         files.extend(made);
     }
     files.push(PackFile::new(STYLESHEET.into(), "Stylesheet (screen and print)".into(), STYLE.as_bytes().to_vec()));
-    let index = sources.html(
-        "report/index.html",
-        "Methods pack",
-        minijinja::context! { sections, manifest => MANIFEST, made_at => crate::db::now_rfc3339() },
-    )?;
+    let index =
+        sources.html("report/index.html", "Methods pack", minijinja::context! { sections, manifest => MANIFEST })?;
     files.push(PackFile::new(INDEX.into(), "Index".into(), index));
     let manifest = manifest(&files);
     files.push(PackFile::new(MANIFEST.into(), "Manifest (SHA-256 of every file)".into(), manifest));
@@ -288,8 +295,7 @@ pub fn write_folder(files: &[PackFile], dir: &Path) -> Result<(), ReportError> {
 /// The pack as a zip of the same files (the download).
 pub fn write_zip(files: &[PackFile]) -> Result<Vec<u8>, ReportError> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for file in files {
         zip.start_file(file.name.as_str(), options)?;
         zip.write_all(&file.bytes)?;

@@ -104,12 +104,12 @@ fn codebook_files(
 
     let units = units(conn, codebook.id)?;
     let versus = coder_versus_consensus(codebook, &units, emails)?;
-    let mut versus_csv = super::Csv::new(["coder", "units", "percent_agreement", "alpha", "ci_low", "ci_high"])?;
-    for (coder, row) in &versus {
+    let mut versus_csv = super::Csv::new(["coder", "answers", "percent_agreement", "alpha", "ci_low", "ci_high"])?;
+    for (coder, answers, row) in &versus {
         let cell = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
         versus_csv.row([
             coder.as_str(),
-            &row.units.to_string(),
+            &answers.to_string(),
             &cell(row.percent_agreement),
             &cell(row.alpha),
             &cell(row.ci_low),
@@ -167,8 +167,16 @@ fn codebook_files(
     Ok(vec![
         PackFile::new(html_name(codebook), title.clone(), html),
         PackFile::new(agreement_name(codebook), format!("{title}: agreement per code (CSV)"), agreement_csv),
-        PackFile::new(consensus_name(codebook), format!("{title}: each coder against the consensus (CSV)"), versus_csv.finish()?),
-        PackFile::new(reconciliations_name(codebook), format!("{title}: reconciliation log (CSV)"), reconciled_csv.finish()?),
+        PackFile::new(
+            consensus_name(codebook),
+            format!("{title}: each coder against the consensus (CSV)"),
+            versus_csv.finish()?,
+        ),
+        PackFile::new(
+            reconciliations_name(codebook),
+            format!("{title}: reconciliation log (CSV)"),
+            reconciled_csv.finish()?,
+        ),
     ])
 }
 
@@ -185,30 +193,32 @@ fn units(conn: &rusqlite::Connection, codebook_id: i64) -> Result<BTreeMap<(i64,
     Ok(all)
 }
 
-/// Each coder's pooled agreement with the consensus over the reconciled answers they finished:
-/// `Report::per_code` over their codings and the consensus's as two coders.
+/// Each coder's pooled agreement with the consensus over the reconciled answers they finished
+/// (how many, and the pooled row of `Report::per_code` over their codings and the consensus's as
+/// two coders).
 fn coder_versus_consensus(
     codebook: &StoredCodebook,
     units: &BTreeMap<(i64, String), UnitCodings>,
     emails: &BTreeMap<i64, String>,
-) -> Result<Vec<(String, ShownRow)>, ReportError> {
-    let mut by_coder: BTreeMap<String, Vec<Coding>> = BTreeMap::new();
+) -> Result<Vec<(String, usize, ShownRow)>, ReportError> {
+    let mut by_coder: BTreeMap<String, (usize, Vec<Coding>)> = BTreeMap::new();
     for ((response, question), unit) in units {
         let Some(consensus) = &unit.consensus else { continue };
         let name = format!("{response}:{question}");
         for coder in &unit.done {
             let email = emails.get(coder).cloned().unwrap_or_else(|| format!("user {coder}"));
-            let codings = by_coder.entry(email.clone()).or_default();
+            let (answers, codings) = by_coder.entry(email.clone()).or_default();
+            *answers += 1;
             push_codes(codings, &name, &email, unit.by_coder.get(coder));
             push_codes(codings, &name, CONSENSUS, Some(consensus));
         }
     }
     let tree = Tree::new(&codebook.draft);
     let mut rows = Vec::new();
-    for (coder, codings) in by_coder {
+    for (coder, (answers, codings)) in by_coder {
         let report = Report::per_code(&codings, Some(&codebook.draft), Bootstrap::default())?;
         if let Some(pooled) = report.rows.iter().find(|r| r.kind == RowKind::Pooled) {
-            rows.push((coder, shown(pooled, &tree)));
+            rows.push((coder, answers, shown(pooled, &tree)));
         }
     }
     Ok(rows)

@@ -48,7 +48,7 @@ pub async fn save(
     let typed_k = fields.iter().find(|(name, _)| name == "k").map(|(_, k)| k.trim().to_string()).unwrap_or_default();
     let k = typed_k.parse::<i64>().ok().filter(|k| (2..=1_000_000).contains(k));
     let problem = match (k, disclosure::checked(&survey.definition, &quasi_identifiers)) {
-        (None, _) => Some(("k", format!("Give a whole number of at least 2 (got \u{201c}{typed_k}\u{201d}).")),),
+        (None, _) => Some(("k", format!("Give a whole number of at least 2 (got \u{201c}{typed_k}\u{201d})."))),
         (_, Err(why)) => Some(("qi", why.to_string())),
         (Some(_), Ok(_)) => None,
     };
@@ -73,7 +73,10 @@ pub async fn save(
 }
 
 /// `GET /surveys/{slug}/report/methods-pack.zip`: the pack, made now, as a zip.
-pub async fn download(State(state): State<AppState>, ManagedSurvey { user, survey, .. }: ManagedSurvey) -> Result<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    ManagedSurvey { user, survey, .. }: ManagedSurvey,
+) -> Result<Response> {
     let templates = state.templates.clone();
     let request = Request { slug: survey.slug.clone(), ..Request::default() };
     let made = state.db.read(move |conn| Ok(super::build(conn, &templates, &request))).await?;
@@ -82,9 +85,15 @@ pub async fn download(State(state): State<AppState>, ManagedSurvey { user, surve
     let (slug, details) = (survey.slug.clone(), format!("{} files", files.len()));
     state.db.write(move |tx| crate::audit::record(tx, Some(&user), "report.download", &slug, &details)).await?;
     let name = super::zip_name(&survey.slug);
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-        .map_err(|_| AppError::NotFound)?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/zip")), (header::CONTENT_DISPOSITION, disposition)], zip)
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(|_| AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        zip,
+    )
         .into_response())
 }
 

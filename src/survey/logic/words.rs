@@ -28,12 +28,9 @@ impl Expr {
             Expr::Regex { value, pattern } => {
                 format!("{} matches the pattern \u{201c}{}\u{201d}", value.words(name), pattern.source())
             }
-            Expr::If { test, then, otherwise } => format!(
-                "{} when {}, else {}",
-                then.words(name),
-                test.words(name),
-                otherwise.words(name)
-            ),
+            Expr::If { test, then, otherwise } => {
+                format!("{} when {}, else {}", then.words(name), test.words(name), otherwise.words(name))
+            }
         }
     }
 
