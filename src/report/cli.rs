@@ -42,11 +42,5 @@ impl ReportArgs {
 /// Writes the pack of `args.survey` from the database at `db_path` into `args.out`; returns how
 /// many files it wrote.
 pub fn run(db_path: &Path, args: &ReportArgs) -> Result<usize, ReportError> {
-    super::check_out(&args.out)?;
-    crate::db::migrate(db_path)?;
-    let conn = crate::db::open(db_path)?;
-    let templates = crate::web::templates::Templates::load().map_err(|e| ReportError::Io(std::io::Error::other(e)))?;
-    let files = super::build(&conn, &templates, &args.request())?;
-    super::write_folder(&files, &args.out)?;
-    Ok(files.len())
+    super::write_from_file(db_path, &args.request(), &args.out)
 }

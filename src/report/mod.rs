@@ -180,6 +180,8 @@ pub enum ReportError {
     Db(#[from] crate::db::DbError),
     #[error(transparent)]
     Agreement(#[from] crate::agreement::AgreementError),
+    #[error("loading the templates: {0}")]
+    Templates(String),
     #[error("rendering the pack: {0}")]
     Template(#[from] minijinja::Error),
     #[error("writing a CSV file of the pack: {0}")]
@@ -267,6 +269,19 @@ fn manifest(files: &[PackFile]) -> Vec<u8> {
         out.push_str(&format!("{hex}  {}\n", file.name));
     }
     out.into_bytes()
+}
+
+/// The command's work: the pack of the database at `db_path` written into `out`, which is checked
+/// first; returns how many files were written. (Here rather than in `cli.rs`, which `config.rs`
+/// reads, so that the command line's types do not reach the templates.)
+pub fn write_from_file(db_path: &Path, request: &Request, out: &Path) -> Result<usize, ReportError> {
+    check_out(out)?;
+    crate::db::migrate(db_path)?;
+    let conn = crate::db::open(db_path)?;
+    let templates = Templates::load().map_err(|e| ReportError::Templates(format!("{e:#}")))?;
+    let files = build(&conn, &templates, request)?;
+    write_folder(&files, out)?;
+    Ok(files.len())
 }
 
 /// Refuses a folder that is not new or empty, before anything is made.
