@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{PackFile, ReportError, Sources, store};
+use crate::agreement::report::ShownRow;
 use crate::agreement::{self, Bootstrap, Coding, Report, RowKind};
 use crate::codebook::store::StoredCodebook;
 use crate::codebook::tree::Tree;
@@ -33,36 +34,6 @@ fn reconciliations_name(codebook: &StoredCodebook) -> String {
 
 /// The name of the consensus as a coder in the comparison.
 const CONSENSUS: &str = "consensus";
-
-#[derive(Serialize)]
-struct ShownRow {
-    name: String,
-    pooled: bool,
-    units: u64,
-    coders: usize,
-    percent_agreement: Option<f64>,
-    cohen_kappa: Option<f64>,
-    alpha: Option<f64>,
-    ci_low: Option<f64>,
-    ci_high: Option<f64>,
-    reading: &'static str,
-}
-
-fn shown(row: &agreement::ReportRow, tree: &Tree) -> ShownRow {
-    let r = &row.figures;
-    ShownRow {
-        name: if row.kind == RowKind::Pooled { "All codes, pooled".into() } else { tree.path(&r.code) },
-        pooled: row.kind == RowKind::Pooled,
-        units: r.units,
-        coders: r.coders,
-        percent_agreement: r.percent_agreement,
-        cohen_kappa: r.cohen_kappa,
-        alpha: r.krippendorff_alpha,
-        ci_low: r.alpha_interval.map(|i| i.low),
-        ci_high: r.alpha_interval.map(|i| i.high),
-        reading: row.reading(),
-    }
-}
 
 /// A reconciled answer as the log shows it: each coder's codes beside the consensus.
 #[derive(Serialize)]
@@ -99,7 +70,7 @@ fn codebook_files(
     let mut agreement_csv = Vec::new();
     agreement::write_csv(&report, &mut agreement_csv)?;
     let tree = Tree::new(&codebook.draft);
-    let rows: Vec<ShownRow> = report.rows.iter().map(|row| shown(row, &tree)).collect();
+    let rows: Vec<ShownRow> = report.rows.iter().map(|row| ShownRow::of(row, &tree)).collect();
     let verdict = report.summary.as_ref().map(|s| s.lines(|code| tree.path(code)));
 
     let units = units(conn, codebook.id)?;
@@ -218,7 +189,7 @@ fn coder_versus_consensus(
     for (coder, (answers, codings)) in by_coder {
         let report = Report::per_code(&codings, Some(&codebook.draft), Bootstrap::default())?;
         if let Some(pooled) = report.rows.iter().find(|r| r.kind == RowKind::Pooled) {
-            rows.push((coder, answers, shown(pooled, &tree)));
+            rows.push((coder, answers, ShownRow::of(pooled, &tree)));
         }
     }
     Ok(rows)
