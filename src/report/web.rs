@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
 
-use super::{Request, disclosure, store};
+use super::{ReportError, Request, disclosure, store};
 use crate::app::AppState;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::survey::store::StoredSurvey;
 use crate::web::Page;
 use crate::web::page::flash;
@@ -72,29 +72,37 @@ pub async fn save(
     Ok(Redirect::to(&format!("/surveys/{}/report", survey.slug)).into_response())
 }
 
-/// `GET /surveys/{slug}/report/methods-pack.zip`: the pack, made now, as a zip.
+/// `GET /surveys/{slug}/report/methods-pack.zip`: the pack, made now, as a zip. Settings that no
+/// longer fit the survey (a marked question since removed) bring the page back with the reason.
 pub async fn download(
     State(state): State<AppState>,
     ManagedSurvey { user, survey, .. }: ManagedSurvey,
+    page: Page,
 ) -> Result<Response> {
     let templates = state.templates.clone();
     let request = Request { slug: survey.slug.clone(), ..Request::default() };
     let made = state.db.read(move |conn| Ok(super::build(conn, &templates, &request))).await?;
-    let files = made.map_err(|e| anyhow::anyhow!("methods pack: {e}"))?;
+    let files = match made {
+        Ok(files) => files,
+        Err(why @ (ReportError::QuasiIdentifier(_) | ReportError::BadK(_))) => {
+            let message =
+                format!("The disclosure check's settings no longer fit the survey ({why}): change them here.");
+            flash(&page.session, "error", message).await;
+            return Ok(Redirect::to(&format!("/surveys/{}/report", survey.slug)).into_response());
+        }
+        Err(why) => return Err(anyhow::anyhow!("methods pack: {why}").into()),
+    };
     let zip = super::write_zip(&files).map_err(|e| anyhow::anyhow!("methods pack: {e}"))?;
     let (slug, details) = (survey.slug.clone(), format!("{} files", files.len()));
     state.db.write(move |tx| crate::audit::record(tx, Some(&user), "report.download", &slug, &details)).await?;
     let name = super::zip_name(&survey.slug);
-    let disposition =
-        HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(|_| AppError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        zip,
-    )
-        .into_response())
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+        (header::CONTENT_DISPOSITION, disposition),
+    ];
+    Ok((headers, zip).into_response())
 }
 
 async fn render(

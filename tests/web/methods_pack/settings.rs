@@ -41,3 +41,22 @@ async fn marked_quasi_identifiers_are_saved_checked_and_used_by_the_pack() {
     let audit = String::from_utf8(pack["audit-log.csv"].clone()).unwrap();
     assert!(audit.contains("report.settings"), "{audit}");
 }
+
+#[tokio::test]
+async fn a_download_whose_marked_question_is_gone_brings_the_page_back_with_the_reason() {
+    let app = TestApp::spawn().await;
+    arrange(&app);
+    // Marked when the survey had it; stored as the page would, then the question is no longer closed.
+    let conn = fieldwork::db::open(&app.db_path).unwrap();
+    conn.execute(
+        "INSERT INTO report_settings (survey_id, quasi_identifiers, k) SELECT id, '[\"GONE\"]', 5 FROM surveys",
+        [],
+    )
+    .unwrap();
+    app.login(RESEARCHER, PASSWORD).await;
+    let response = app.get(&format!("/surveys/{SLUG}/report/methods-pack.zip")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get_page(&format!("/surveys/{SLUG}/report")).await;
+    assert!(page.contains("\u{201c}GONE\u{201d}") || page.contains("&quot;GONE&quot;"), "{page}");
+    assert_eq!(app.query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'report.download'"), 0);
+}
