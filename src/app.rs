@@ -154,6 +154,7 @@ fn staff_routes() -> Routes {
         .merge(mail::router())
         .merge(api::web::account_router())
         .merge(webhooks::web::router())
+        .merge(crate::report::web::router())
 }
 
 /// The respondent's pages: no account, no session.

@@ -46,6 +46,10 @@ pub enum Command {
     /// ATLAS.ti, MAXQDA, NVivo or QualCoder; or labelled data for SPSS (.sav), Stata (.dta) or R.
     /// See docs/exports.md.
     Export(ExportArgs),
+    /// The methods pack of a survey: questionnaire, response flow, codebooks, coding and
+    /// reliability, disclosure check, audit log and checksums, as a folder of HTML and CSV files
+    /// that opens offline (docs/methods-pack.md).
+    Report(crate::report::cli::ReportArgs),
     /// The machine coder: train it on a codebook's consensus and see how it measures as a coder
     /// (docs/machine-coder.md).
     #[command(subcommand)]

@@ -21,6 +21,7 @@ pub mod export;
 pub mod limesurvey;
 pub mod logging;
 pub mod paradata;
+pub mod report;
 pub mod respond;
 #[cfg(test)]
 mod shared_folder;

@@ -42,6 +42,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(args) => fieldwork::export::cli::run(&cli.db, args),
+        Command::Report(args) => {
+            let written = fieldwork::report::cli::run(&cli.db, &args)?;
+            println!("Wrote the methods pack ({written} files) to {}.", args.out.display());
+            Ok(())
+        }
         Command::Suggest(command) => fieldwork::suggest::cli::run(&cli.db, command),
         Command::Token(command) => fieldwork::api::cli::run(&cli.db, command),
         Command::Migrate => {

@@ -3,10 +3,53 @@
 
 use std::io::{self, Write};
 
+use serde::Serialize;
+
 use super::codebook::{Report, ReportRow, RowKind};
 use super::error::AgreementError;
 use super::summary::{POOLED, RELIABLE, TENTATIVE, three};
 use super::table::ALL;
+use crate::codebook::tree::Tree;
+
+/// A row as the agreement page and the methods pack show it: the figures with the code's name,
+/// what the row stands for and its reading.
+#[derive(Serialize)]
+pub struct ShownRow {
+    pub key: String,
+    pub name: String,
+    pub nominal: bool,
+    pub pooled: bool,
+    pub units: u64,
+    pub coders: usize,
+    pub percent_agreement: Option<f64>,
+    pub cohen_kappa: Option<f64>,
+    pub fleiss_kappa: Option<f64>,
+    pub alpha: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub reading: &'static str,
+}
+
+impl ShownRow {
+    pub fn of(row: &ReportRow, tree: &Tree) -> ShownRow {
+        let r = &row.figures;
+        ShownRow {
+            name: if row.kind == RowKind::Pooled { "All codes, pooled".into() } else { tree.path(&r.code) },
+            key: r.code.clone(),
+            nominal: row.kind == RowKind::Category,
+            pooled: row.kind == RowKind::Pooled,
+            units: r.units,
+            coders: r.coders,
+            percent_agreement: r.percent_agreement,
+            cohen_kappa: r.cohen_kappa,
+            fleiss_kappa: r.fleiss_kappa,
+            alpha: r.krippendorff_alpha,
+            ci_low: r.alpha_interval.map(|i| i.low),
+            ci_high: r.alpha_interval.map(|i| i.high),
+            reading: row.reading(),
+        }
+    }
+}
 
 /// The header of the CSV output.
 pub const CSV_HEADER: [&str; 10] = [

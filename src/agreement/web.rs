@@ -10,8 +10,9 @@ use axum::routing::get;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use super::report::ShownRow;
 use super::summary::{RELIABLE, Summary, TENTATIVE};
-use super::{Bootstrap, Report, ReportRow, RowKind, write_csv};
+use super::{Bootstrap, Report, RowKind, write_csv};
 use crate::app::AppState;
 use crate::codebook::tree::Tree;
 use crate::coding::store::layers;
@@ -29,46 +30,6 @@ pub struct Filter {
     #[serde(default)]
     question: String,
     version: Option<i64>,
-}
-
-/// A row as shown: the figures with the code's name, what the row stands for and its reading
-/// (also the rows of the closed-answer comparison, `closed::web`).
-#[derive(Serialize)]
-pub(crate) struct ShownRow {
-    key: String,
-    pub(crate) name: String,
-    nominal: bool,
-    pooled: bool,
-    units: u64,
-    coders: usize,
-    percent_agreement: Option<f64>,
-    cohen_kappa: Option<f64>,
-    fleiss_kappa: Option<f64>,
-    alpha: Option<f64>,
-    ci_low: Option<f64>,
-    ci_high: Option<f64>,
-    reading: &'static str,
-}
-
-impl ShownRow {
-    pub(crate) fn of(row: &ReportRow, tree: &Tree) -> ShownRow {
-        let r = &row.figures;
-        ShownRow {
-            name: if row.kind == RowKind::Pooled { "All codes, pooled".into() } else { tree.path(&r.code) },
-            key: r.code.clone(),
-            nominal: row.kind == RowKind::Category,
-            pooled: row.kind == RowKind::Pooled,
-            units: r.units,
-            coders: r.coders,
-            percent_agreement: r.percent_agreement,
-            cohen_kappa: r.cohen_kappa,
-            fleiss_kappa: r.fleiss_kappa,
-            alpha: r.krippendorff_alpha,
-            ci_low: r.alpha_interval.map(|i| i.low),
-            ci_high: r.alpha_interval.map(|i| i.high),
-            reading: row.reading(),
-        }
-    }
 }
 
 /// The summary as the page shows it, codes by their names.

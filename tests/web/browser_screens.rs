@@ -178,6 +178,7 @@ fn researcher_pages(study: &Study) -> Vec<String> {
         format!("{s}/analysis"),
         format!("{s}/export"),
         format!("{s}/webhooks"),
+        format!("{s}/report"),
         "/account/tokens".into(),
     ]
 }

@@ -37,6 +37,7 @@ mod login_flood;
 mod machine_coder;
 mod mail;
 mod methods;
+mod methods_pack;
 mod respond;
 mod scoping;
 mod screens;

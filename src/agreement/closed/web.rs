@@ -14,7 +14,7 @@ use super::report::{ClosedReport, closed_comparison};
 use super::{Line, MappingComparison};
 use crate::agreement::error::AgreementError;
 use crate::agreement::table::Bootstrap;
-use crate::agreement::web::ShownRow;
+use crate::agreement::report::ShownRow;
 use crate::agreement::{ReportRow, RowKind};
 use crate::answer::{Naming, OTHER};
 use crate::app::AppState;

@@ -9,6 +9,7 @@ mod lexer;
 mod parser;
 #[cfg(test)]
 mod tests;
+mod words;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -89,6 +90,12 @@ impl Condition {
         let mut codes = Vec::new();
         self.expr.collect_codes(&mut codes);
         codes
+    }
+
+    /// The condition in words, each question named by `name` from its code (the methods pack's
+    /// questionnaire).
+    pub fn in_words(&self, name: words::Naming) -> String {
+        self.expr.words(name)
     }
 
     /// Whether the condition holds for `answers`.
