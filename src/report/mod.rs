@@ -58,8 +58,7 @@ pub enum Part {
     ResponseFlow,
     Codebooks,
     Reliability,
-    /// The closed-versus-coded comparison: a placeholder until that report is merged
-    /// (`closed_vs_coded.rs`).
+    /// The respondents' closed answers against the coding (`closed_vs_coded.rs`).
     ClosedVsCoded,
     Disclosure,
     AuditLog,

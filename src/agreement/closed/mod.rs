@@ -3,10 +3,12 @@
 //! variable with two "coders", the respondent and the coding; a multiple choice as a binary
 //! variable per mapped code (choice ticked, code applied). The coefficients come from the
 //! agreement tables (`agreement::table`), the coding from the default layer (`coding::layers`).
-//! `store.rs` reads it from the database, `csv.rs` writes it, `web.rs` shows it.
+//! `store.rs` reads it from the database, `csv.rs` writes it, `shown.rs` names it for people,
+//! `web.rs` shows it.
 
 pub mod csv;
 pub mod report;
+pub mod shown;
 pub mod store;
 pub mod text;
 pub mod web;

@@ -68,6 +68,11 @@ definition = "Sharing results so that others can build on them."
 id = "Y"
 name = "Access"
 definition = "Making models usable by people without large compute."
+[[closed]]
+question = "ROLE"
+[closed.codes]
+X = "dev"
+Y = "lead"
 "#;
 
 /// The codes each coder applies to the five answers (ann, bob).

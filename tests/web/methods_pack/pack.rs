@@ -66,6 +66,7 @@ async fn the_command_writes_a_pack_whose_figures_are_the_pages_figures() {
         &format!("coder-vs-consensus-{id}.csv"),
         &format!("reconciliations-{id}.csv"),
         "closed-vs-coded.html",
+        &format!("closed-vs-coded-{id}.csv"),
         "disclosure.html",
         "disclosure.csv",
         "audit-log.csv",
@@ -77,6 +78,28 @@ async fn the_command_writes_a_pack_whose_figures_are_the_pages_figures() {
     let page_csv = app.get(&format!("/codebooks/{id}/agreement.csv")).await;
     assert_eq!(page_csv.status(), StatusCode::OK);
     assert_eq!(page_csv.bytes().await.unwrap().as_ref(), pack[&format!("agreement-{id}.csv")].as_slice());
+
+    // Closed answers against the coding: the comparison page's CSV, the open answers left out.
+    let page_csv = app.get(&format!("/codebooks/{id}/agreement/closed.csv")).await;
+    assert_eq!(page_csv.status(), StatusCode::OK);
+    let page_csv = page_csv.text().await.unwrap();
+    let pack_csv = text(&pack, &format!("closed-vs-coded-{id}.csv"));
+    let records = |csv: &str| -> Vec<Vec<String>> {
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        reader.records().map(|row| row.unwrap().iter().map(str::to_string).collect()).collect()
+    };
+    let (on_page, in_pack) = (records(&page_csv), records(&pack_csv));
+    assert_eq!(on_page.len(), in_pack.len());
+    let agreement_rows = on_page.iter().filter(|row| row[1] == "agreement").count();
+    assert!(agreement_rows > 0, "{page_csv}");
+    for (page_row, pack_row) in on_page.iter().zip(&in_pack) {
+        assert_eq!(page_row[..16], pack_row[..16], "every figure and response as on the page");
+        assert_eq!(pack_row[16], "", "no open answer's text in the pack");
+    }
+    assert!(on_page.iter().any(|row| row[16].contains("reason")), "the page's CSV has the open answers");
+    let closed = text(&pack, "closed-vs-coded.html");
+    assert!(closed.contains("Coders could see the respondents"), "the blinding said: {closed}");
+    assert!(!closed.contains("reason 1"), "no open answer's text in the pack: {closed}");
 
     // Response flow: the overview's counts and the responses page's breakoff, overall and per language.
     let flow_csv = text(&pack, "response-flow.csv");
