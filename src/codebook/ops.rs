@@ -138,8 +138,14 @@ pub fn save_draft(
     Ok(Ok(()))
 }
 
-/// Merges code `from` into `into`: every coding of `from` becomes a coding of `into` (an answer
-/// that had both keeps one), memos on `from` follow, and `from` is retired in the draft.
+/// Codings a merge moves, or a split flags, in one write (`store::move_codings_batch`): a few
+/// milliseconds, so that a respondent's save never waits long behind one.
+pub const CODINGS_PER_WRITE: usize = 500;
+
+/// Merges code `from` into `into`: `from` is retired in the draft and memos on it follow; its
+/// codings are then moved by `store::move_codings_batch`, a write at a time (an answer that had
+/// both keeps one), by the caller. Merging a retired code again finishes a merge that was
+/// interrupted.
 pub fn merge(
     conn: &Connection,
     codebook_id: i64,
@@ -166,13 +172,14 @@ pub fn merge(
     if !store::save_draft(conn, codebook_id, revision, &draft)? {
         return Ok(Err(stale()));
     }
-    store::move_codings(conn, codebook_id, from, into)?;
+    store::move_memos(conn, codebook_id, from, into)?;
     store::record_change(conn, codebook_id, actor, "merged", from, &format!("into {into}"))?;
     Ok(Ok(()))
 }
 
-/// Splits code `key` into new codes under the same parent: `key` is retired and its codings are
-/// flagged for review, to be reassigned to one of the new codes.
+/// Splits code `key` into new codes under the same parent: `key` is retired; its codings are
+/// then flagged for review, to be reassigned to one of the new codes, by
+/// `store::flag_for_review_batch`, a write at a time, by the caller.
 pub fn split(
     conn: &Connection,
     codebook_id: i64,
@@ -208,7 +215,6 @@ pub fn split(
     if !store::save_draft(conn, codebook_id, revision, &draft)? {
         return Ok(Err(stale()));
     }
-    store::flag_for_review(conn, codebook_id, key)?;
     store::record_change(conn, codebook_id, actor, "split", key, &format!("into {}", names.join(", ")))?;
     for name in &names {
         store::record_change(conn, codebook_id, actor, "added", name, &format!("split from {key}"))?;

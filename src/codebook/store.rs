@@ -330,28 +330,34 @@ pub fn codings_of_code(conn: &Connection, codebook_id: i64, key: &str) -> Result
     )?)
 }
 
-/// Makes every coding and memo of code `from` one of `into`; a coding `into` already has (the
-/// same answer, or passage, coder and layer) is dropped instead of doubled.
-pub fn move_codings(conn: &Connection, codebook_id: i64, from: &str, into: &str) -> Result<(), DbError> {
-    // Whole-answer codings that would be duplicates after the merge are dropped first.
-    conn.execute(
-        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NULL AND EXISTS (
+/// Makes up to `limit` codings of code `from` ones of `into`, dropping those `into` already has
+/// (the same answer or passage, coder and layer) instead of doubling them; returns how many it
+/// moved or dropped (0: none is left). A merge calls it until then, each call a write of its
+/// own, so that respondents' saves are never queued behind every coding of a code.
+pub fn move_codings_batch(
+    conn: &Connection,
+    codebook_id: i64,
+    from: &str,
+    into: &str,
+    limit: usize,
+) -> Result<usize, DbError> {
+    let batch = "SELECT id FROM codings WHERE codebook_id = ?1 AND code_key = ?2 ORDER BY id LIMIT ?4";
+    let dropped = conn
+        .prepare_cached(&format!(
+            "DELETE FROM codings WHERE id IN ({batch}) AND EXISTS (
              SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
              AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
-             AND t.code_key = ?3 AND t.span_start IS NULL)",
-        params![codebook_id, from, into],
-    )?;
-    conn.execute(
-        "DELETE FROM codings WHERE codebook_id = ?1 AND code_key = ?2 AND span_start IS NOT NULL AND EXISTS (
-             SELECT 1 FROM codings t WHERE t.codebook_id = codings.codebook_id AND t.response_id = codings.response_id
-             AND t.question = codings.question AND t.coder_id = codings.coder_id AND t.layer = codings.layer
-             AND t.code_key = ?3 AND t.span_start = codings.span_start AND t.span_end = codings.span_end)",
-        params![codebook_id, from, into],
-    )?;
-    conn.execute(
-        "UPDATE codings SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
-        params![codebook_id, from, into],
-    )?;
+             AND t.code_key = ?3 AND t.span_start IS codings.span_start AND t.span_end IS codings.span_end)"
+        ))?
+        .execute(params![codebook_id, from, into, limit as i64])?;
+    let moved = conn
+        .prepare_cached(&format!("UPDATE codings SET code_key = ?3 WHERE id IN ({batch})"))?
+        .execute(params![codebook_id, from, into, (limit - dropped.min(limit)) as i64])?;
+    Ok(dropped + moved)
+}
+
+/// Makes every memo on code `from` one on `into` (a code has few).
+pub fn move_memos(conn: &Connection, codebook_id: i64, from: &str, into: &str) -> Result<(), DbError> {
     conn.execute(
         "UPDATE memos SET code_key = ?3 WHERE codebook_id = ?1 AND code_key = ?2",
         params![codebook_id, from, into],
@@ -359,13 +365,15 @@ pub fn move_codings(conn: &Connection, codebook_id: i64, from: &str, into: &str)
     Ok(())
 }
 
-/// Flags every coding of `key` for review (the code was split: each goes to one of the new codes).
-pub fn flag_for_review(conn: &Connection, codebook_id: i64, key: &str) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE codings SET needs_review = 1 WHERE codebook_id = ?1 AND code_key = ?2",
-        params![codebook_id, key],
-    )?;
-    Ok(())
+/// Flags up to `limit` codings of `key` not flagged yet for review (the code was split: each goes
+/// to one of the new codes); returns how many (0: none is left). Called until then, a write each.
+pub fn flag_for_review_batch(conn: &Connection, codebook_id: i64, key: &str, limit: usize) -> Result<usize, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE codings SET needs_review = 1 WHERE id IN (SELECT id FROM codings \
+             WHERE codebook_id = ?1 AND code_key = ?2 AND needs_review = 0 ORDER BY id LIMIT ?3)",
+        )?
+        .execute(params![codebook_id, key, limit as i64])?)
 }
 
 /// Reassigns a coding flagged by a split to `code` (or keeps it where it is) and clears the flag.

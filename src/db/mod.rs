@@ -243,6 +243,22 @@ impl Db {
         result.await.map_err(|_| DbError::TaskFailed)?
     }
 
+    /// Runs `step` in a write of its own, again and again until it returns 0 (what it did: none
+    /// left to do): a bulk change cut into short writes, so that the writes queued meanwhile (a
+    /// respondent's save) are committed between them rather than after all of it.
+    pub async fn write_in_batches<F>(&self, step: F) -> Result<(), DbError>
+    where
+        F: Fn(&Transaction) -> Result<usize, DbError> + Send + Sync + 'static,
+    {
+        let step = Arc::new(step);
+        loop {
+            let this = Arc::clone(&step);
+            if self.write(move |tx| this(tx)).await? == 0 {
+                return Ok(());
+            }
+        }
+    }
+
     /// Whether the database can be read: a statement that reads nothing, on a reader.
     pub async fn check_reading(&self) -> Result<(), DbError> {
         self.read(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))?))

@@ -276,6 +276,13 @@ pub async fn merge(
             Ok(outcome)
         })
         .await?;
+    if outcome.is_ok() {
+        let (from, into) = (form.from.clone(), form.into.clone());
+        state
+            .db
+            .write_in_batches(move |tx| store::move_codings_batch(tx, id, &from, &into, ops::CODINGS_PER_WRITE))
+            .await?;
+    }
     Ok(back_to_overview(
         &page,
         id,
@@ -323,6 +330,10 @@ pub async fn split(
             Ok(outcome)
         })
         .await?;
+    if outcome.is_ok() {
+        let key = form.key.clone();
+        state.db.write_in_batches(move |tx| store::flag_for_review_batch(tx, id, &key, ops::CODINGS_PER_WRITE)).await?;
+    }
     Ok(back_to_overview(&page, id, outcome, &format!("Split {}; its codings are waiting for review.", form.key)).await)
 }
 

@@ -246,3 +246,64 @@ async fn a_code_form_stores_lf_line_breaks_and_refuses_a_control_character_with_
     assert_eq!(submit(&study.app, &path, &saved).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(study.draft().entry("MOT_ACCESS").unwrap().definition, "Models for all.\nNot for some.\nEver.");
 }
+
+/// More codings than one write moves (`ops::CODINGS_PER_WRITE`): a merge moves them a write at a
+/// time and loses none, dropping exactly those the target already has, also across the writes;
+/// a split flags them all the same way.
+#[tokio::test]
+async fn a_merge_or_split_of_more_codings_than_one_write_moves_them_all() {
+    let study = Study::with_answers(&["Runs on a laptop, in Swahili, for everyone who wants it."]).await;
+    let response = study.responses[0];
+    let passages = fieldwork::codebook::ops::CODINGS_PER_WRITE * 2 + 100;
+    {
+        let conn = fieldwork::db::open(&study.app.db_path).unwrap();
+        let insert = |code: &str, end: usize| {
+            conn.execute(
+                "INSERT INTO codings (codebook_id, response_id, question, coder_id, layer, code_key, span_start, \
+                 span_end, codebook_version, created_at) VALUES (?1, ?2, ?3, ?4, 'coder', ?5, 0, ?6, 1, '')",
+                rusqlite::params![study.codebook, response, super::WHY, study.researcher, code, end as i64],
+            )
+            .unwrap();
+        };
+        for end in 1..=passages {
+            insert("MOT_ACCESS", end);
+            // Every seventh passage the target already has: that one is dropped, not doubled.
+            if end % 7 == 0 {
+                insert("MOT_LANGUAGE", end);
+            }
+        }
+    }
+    let revision = overview_revision(&study).await;
+
+    let merged = study
+        .app
+        .post_form(
+            &format!("/codebooks/{}/merge", study.codebook),
+            &[("revision", &revision), ("from", "MOT_ACCESS"), ("into", "MOT_LANGUAGE")],
+        )
+        .await;
+
+    assert_eq!(merged.status(), StatusCode::SEE_OTHER);
+    let codings = study.codings();
+    assert!(codings.iter().all(|c| c.code_key == "MOT_LANGUAGE"), "every coding moved");
+    let mut spans: Vec<(i64, i64)> = codings.iter().filter_map(|c| c.span).collect();
+    assert_eq!(spans.len(), passages, "one coding per passage, none lost and none doubled");
+    spans.dedup();
+    assert_eq!(spans.len(), passages);
+
+    let revision = overview_revision(&study).await;
+    let split = study
+        .app
+        .post_form(
+            &format!("/codebooks/{}/split", study.codebook),
+            &[
+                ("revision", &revision),
+                ("key", "MOT_LANGUAGE"),
+                ("into", "MOT_LANG_OWN Their own language\r\nMOT_LANG_OTHER Other languages\r\n"),
+            ],
+        )
+        .await;
+
+    assert_eq!(split.status(), StatusCode::SEE_OTHER);
+    assert!(study.codings().iter().all(|c| c.needs_review), "every coding waits for review");
+}
