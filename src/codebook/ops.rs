@@ -39,8 +39,8 @@ pub fn describe_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static
     changes
 }
 
-fn definition_fields(e: &CodeEntry) -> [&str; 5] {
-    [&e.short_definition, &e.definition, &e.when_to_use, &e.when_not_to_use, &e.example]
+fn definition_fields(e: &CodeEntry) -> [&str; 6] {
+    [&e.short_definition, &e.definition, &e.when_to_use, &e.when_not_to_use, &e.example, &e.near_miss]
 }
 
 /// Codes that have codings may not disappear from the draft: they can be retired or merged.
