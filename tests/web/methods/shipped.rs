@@ -29,15 +29,15 @@ async fn the_shipped_questionnaire_randomises_its_lists_pipes_the_project_and_ex
     assert_eq!(collab, drawn("COLLAB"));
     assert_eq!(&collab[6..], ["none", "dont_know"], "anchored at the end");
     let seen = answer_every_page(&mut r, &given).await;
-    assert_eq!(seen.len(), 7);
+    assert_eq!(seen.len(), 10);
 
     let rows = export(&app, SHIPPED_SLUG, "responses", &["--missing", "codes"]);
     let motiv = cell(&rows, 1, "order_MOTIV").split(' ').map(str::to_string).collect::<Vec<_>>();
     assert_eq!(motiv, drawn("MOTIV"));
     assert_eq!(cell(&rows, 1, "order_COLLAB"), collab.join(" "));
-    assert_eq!(cell(&rows, 1, "last_page"), "barriers");
+    assert_eq!(cell(&rows, 1, "last_page"), "ahead");
     assert_eq!(cell(&rows, 1, "PROJECT"), "BLOOM");
-    assert_eq!(cell(&rows, 1, "COMPANY_ENGAGE"), "-66", "hidden by display logic");
+    assert_eq!(cell(&rows, 1, "PARTNERS"), "-66", "hidden by display logic");
     assert_eq!(cell(&rows, 1, "CONTROL/architecture"), "-99", "a matrix row left out");
     assert!(!rows[0].iter().any(|c| c == "device" || c.starts_with("time_")), "anonymous: no device, no durations");
     assert_eq!(cell(&rows, 1, "consent_at").len(), 10, "the date only");
@@ -77,18 +77,18 @@ async fn the_governance_questions_name_the_project_and_fall_back_when_it_was_not
     named.start_with("?lang=es").await;
     let mut given = SHIPPED_ANSWERS.to_vec();
     given.push(("q.PROJECT", "BLOOM <3"));
-    reach_page(&mut named, &given, 3).await;
+    reach_page(&mut named, &given, 4).await;
     let html = unescape(&named.html);
-    assert!(html.contains("¿Qué descripción se ajusta mejor a cómo está organizado BLOOM <3?"), "{html}");
+    assert!(html.contains("¿Cuál de estos modelos organizativos describe mejor BLOOM <3?"), "{html}");
     assert!(html.contains("¿Con cuáles de los siguientes documentos formales cuenta BLOOM <3?"));
     assert!(named.html.contains("BLOOM &lt;3"), "escaped");
 
     let other = app.other_client();
     let mut unnamed = Respondent::new(&other, SHIPPED_SLUG);
     unnamed.start().await;
-    reach_page(&mut unnamed, SHIPPED_ANSWERS, 3).await;
+    reach_page(&mut unnamed, SHIPPED_ANSWERS, 4).await;
     let html = unescape(&unnamed.html);
-    assert!(html.contains("Which description best fits how the project is organised?"), "{html}");
+    assert!(html.contains("Which of these organisational models best describes the project?"), "{html}");
     assert!(html.contains("how are decisions in the project made?"));
 }
 

@@ -30,7 +30,7 @@ async fn a_researcher_imports_the_shipped_questionnaire_file_and_it_is_listed_as
     let row = list.split("<tr>").find(|row| row.contains(&format!("href=\"/surveys/{SHIPPED_SLUG}\""))).expect("a row");
     assert!(row.contains("Open LLM development and governance"), "{row}");
     assert!(row.contains("status-draft\">draft<"), "{row}");
-    assert!(row.contains("<td>en, es</td>"), "{row}");
+    assert!(row.contains("<td>en, es, zh</td>"), "{row}");
 }
 
 #[tokio::test]
