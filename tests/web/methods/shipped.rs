@@ -120,3 +120,42 @@ async fn a_non_anonymous_shipped_questionnaire_exports_times_and_devices_with_th
     let device = dictionary.iter().find(|r| r[0] == "device").unwrap();
     assert_eq!(device[6], "phone=phone; tablet=tablet; desktop=desktop");
 }
+
+#[tokio::test]
+async fn the_barrier_ranking_asks_only_about_the_barriers_rated_above_not_at_all() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, SHIPPED, Status::Open);
+    let definition = fieldwork::survey::file::from_toml(SHIPPED).unwrap().definition;
+    let page_of = |code: &str| definition.pages.iter().position(|p| p.code == code).unwrap();
+    let (ranking, after) = (page_of("barrier_ranking"), page_of("ahead"));
+
+    let mut rated = Respondent::new(&app, SHIPPED_SLUG);
+    rated.start().await;
+    reach_page(&mut rated, &[("q.BARRIER_PACE", "h4"), ("q.BARRIER_CURATION", "h2")], ranking).await;
+    let html = unescape(&rated.html);
+    assert!(html.contains("The pace of the field (you rated: A lot)"), "each label pipes its rating: {html}");
+    assert!(html.contains("Organisational secrecy (you rated: Not at all)"));
+
+    let refused = rated.submit(ranking, &[("q.BARRIER_RANK.pace", "1"), ("q.BARRIER_RANK.secrecy", "2")]).await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unescape(&refused.html).contains("Rank only the barriers you rated above “Not at all” on the previous page."),
+        "{}",
+        errors_in(&refused.html)
+    );
+    let taken = rated.submit(ranking, &[("q.BARRIER_RANK.pace", "1"), ("q.BARRIER_RANK.curation", "2")]).await;
+    assert_eq!(taken.location, format!("/s/{SHIPPED_SLUG}/p/{after}"), "{}", errors_in(&taken.html));
+    assert_eq!(
+        answer_items(&app, "BARRIER_RANK"),
+        [("curation".into(), "2".into()), ("pace".into(), "1".into())].into()
+    );
+
+    // Every barrier "Not at all" (the first choice, as `answer_everything` gives): no ranking page.
+    let other = app.other_client();
+    let mut unrated = Respondent::new(&other, SHIPPED_SLUG);
+    unrated.start().await;
+    reach_page(&mut unrated, &[], page_of("barriers")).await;
+    let fields = answer_everything(&unrated.html, &[]);
+    let reply = unrated.submit(page_of("barriers"), &borrowed(&fields)).await;
+    assert_eq!(reply.location, format!("/s/{SHIPPED_SLUG}/p/{after}"), "the ranking page is skipped");
+}
