@@ -14,7 +14,7 @@ use crate::csv_out::{CsvOptions, CsvWriter, formula_unguarded};
 
 /// The columns, in order. The code's own name is `code_name`, not `name`: Taguette refuses a
 /// file with both a `tag` and a `name` column.
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 16] = [
     "tag",
     "id",
     "parent",
@@ -25,6 +25,7 @@ pub const HEADER: [&str; 15] = [
     "when_to_use",
     "when_not_to_use",
     "example",
+    "near_miss",
     "colour",
     "shortcut",
     "mutually_exclusive",
@@ -50,6 +51,7 @@ pub fn write<W: Write>(file: &CodebookFile, out: W) -> Result<(), csv::Error> {
             &entry.when_to_use,
             &entry.when_not_to_use,
             &entry.example,
+            &entry.near_miss,
             entry.colour.as_deref().unwrap_or_default(),
             entry.shortcut.as_deref().unwrap_or_default(),
             yes(entry.mutually_exclusive),
@@ -182,6 +184,7 @@ fn entry(columns: &Columns, record: &csv::StringRecord) -> Result<CodeEntry, Str
             "when_to_use" => entry.when_to_use = value,
             "when_not_to_use" => entry.when_not_to_use = value,
             "example" => entry.example = value,
+            "near_miss" => entry.near_miss = value,
             "colour" => entry.colour = optional(value),
             "shortcut" => entry.shortcut = Some(value).filter(|s| !s.is_empty()),
             "mutually_exclusive" => entry.mutually_exclusive = yes_no(field, &value)?,

@@ -68,6 +68,10 @@ pub struct CodeEntry {
     pub when_not_to_use: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub example: String,
+    /// An answer that looks like this code but is not, and why ("looks like this code but is
+    /// not, because…"): the boundary a coder most often gets wrong.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub near_miss: String,
     /// `#RRGGBB`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colour: Option<String>,
@@ -91,7 +95,7 @@ fn is_code(kind: &CodeKind) -> bool {
 
 impl CodeEntry {
     /// Every text of the entry a person types, with its field and whether it may hold line breaks.
-    fn texts(&self) -> [(&'static str, Option<&str>, Lines); 9] {
+    fn texts(&self) -> [(&'static str, Option<&str>, Lines); 10] {
         [
             ("id", Some(self.id.as_str()), Lines::One),
             ("name", Some(self.name.as_str()), Lines::One),
@@ -100,6 +104,7 @@ impl CodeEntry {
             ("when_to_use", Some(self.when_to_use.as_str()), Lines::Many),
             ("when_not_to_use", Some(self.when_not_to_use.as_str()), Lines::Many),
             ("example", Some(self.example.as_str()), Lines::Many),
+            ("near_miss", Some(self.near_miss.as_str()), Lines::Many),
             ("colour", self.colour.as_deref(), Lines::One),
             ("shortcut", self.shortcut.as_deref(), Lines::One),
         ]
@@ -236,6 +241,7 @@ impl CodebookFile {
                 &mut code.when_to_use,
                 &mut code.when_not_to_use,
                 &mut code.example,
+                &mut code.near_miss,
             ] {
                 lf(text);
             }

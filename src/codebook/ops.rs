@@ -60,8 +60,8 @@ fn mapping_changes(old: &CodebookFile, new: &CodebookFile) -> Vec<(&'static str,
     changes
 }
 
-fn definition_fields(e: &CodeEntry) -> [&str; 5] {
-    [&e.short_definition, &e.definition, &e.when_to_use, &e.when_not_to_use, &e.example]
+fn definition_fields(e: &CodeEntry) -> [&str; 6] {
+    [&e.short_definition, &e.definition, &e.when_to_use, &e.when_not_to_use, &e.example, &e.near_miss]
 }
 
 /// The closed-answer mappings the edit adds or changes, against the survey's questions. Those it

@@ -110,6 +110,7 @@ pub fn unit_page(facts: Facts, viewer: i64, tree: &Tree, blinding: Blinding, tic
                 &entry.when_to_use,
                 &entry.when_not_to_use,
                 &entry.example,
+                &entry.near_miss,
             ]
             .iter()
             .any(|field| !field.is_empty()),

@@ -62,7 +62,7 @@ fn import(conn: &rusqlite::Connection, path: &Path, skip_unsupported: bool) -> a
             audit::record(&tx, None, "survey.import", &slug, "from the command line")?;
             tx.commit()?;
             println!("{slug}");
-            Ok(())
+            warn_of_placeholders(conn, &slug)
         }
         Err(ImportError::Invalid(errors)) => {
             for error in &errors {
@@ -149,5 +149,18 @@ fn set_status(conn: &rusqlite::Connection, slug: &str, status: Status) -> anyhow
     audit::record(&tx, None, action, slug, "from the command line")?;
     tx.commit()?;
     println!("{slug} is now {}.", status.as_str());
+    if status == Status::Open {
+        warn_of_placeholders(conn, slug)?;
+    }
+    Ok(())
+}
+
+/// Says on standard error which `[[FILL: …]]` placeholders the survey still has (a warning: the
+/// command has done its work).
+fn warn_of_placeholders(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<()> {
+    let survey = super::at_address(conn, slug)?;
+    for found in super::placeholders::unfilled(&survey.definition) {
+        eprintln!("warning: {slug}: {}", lines_for_terminal(&found.to_string()));
+    }
     Ok(())
 }

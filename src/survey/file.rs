@@ -163,7 +163,14 @@ constraint = "if(selected(${WHY}, 'none'), . = 0, . >= 1)"
         assert_eq!(serde_json::from_str::<super::super::model::SurveyDefinition>(&json).unwrap(), first);
         // The defaults are left out of the file.
         let shipped = to_toml(&from_toml(SHIPPED).unwrap().definition).unwrap();
-        assert!(!shipped.contains("missing_codes") && !shipped.contains("exclusive"));
+        assert!(!shipped.contains("missing_codes"));
+        assert!(
+            !shipped.contains("exclusive = false")
+                && !shipped.contains("anchor = false")
+                && !shipped.contains("randomize = false")
+        );
+        let marked = SHIPPED.matches("exclusive = true").count();
+        assert!(marked > 0 && shipped.matches("exclusive = true").count() == marked, "only the marked choices");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod model;
 pub mod order;
 pub mod overview;
 pub mod pipe;
+pub mod placeholders;
 pub mod store;
 pub mod translations;
 pub mod validate;

@@ -37,6 +37,11 @@ pub fn texts(d: &SurveyDefinition) -> Vec<TextEntry<'_>> {
                 format!("{} pattern message", q.code),
                 &q.pattern_message,
             );
+            push(
+                format!("questions.{}.constraint_message", q.code),
+                format!("{} constraint message", q.code),
+                &q.constraint_message,
+            );
             for c in &q.choices {
                 push(
                     format!("questions.{}.choices.{}", q.code, c.code),
@@ -228,6 +233,7 @@ fn text_mut<'a>(d: &'a mut SurveyDefinition, path: &str) -> Option<&'a mut Text>
                 ["text"] => Some(&mut q.text),
                 ["help"] => Some(&mut q.help),
                 ["pattern_message"] => Some(&mut q.pattern_message),
+                ["constraint_message"] => Some(&mut q.constraint_message),
                 ["choices", c] => q.choices.iter_mut().find(|x| x.code == *c).map(|x| &mut x.label),
                 ["rows", r] => q.rows.iter_mut().find(|x| x.code == *r).map(|x| &mut x.label),
                 _ => None,
@@ -240,6 +246,21 @@ fn text_mut<'a>(d: &'a mut SurveyDefinition, path: &str) -> Option<&'a mut Text>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_constraint_message_is_listed_and_translated_like_the_other_texts() {
+        use crate::survey::model::{Question, QuestionType};
+        let mut d = SurveyDefinition::blank("constrained", "en", "T");
+        d.languages.push("es".into());
+        let mut question = Question::new("Q", QuestionType::ShortText, "en", "Q?");
+        question.constraint = Some("string-length(.) > 2".into());
+        question.constraint_message.insert("en".into(), "Longer, please.".into());
+        d.pages[0].questions.push(question);
+        let path = "questions.Q.constraint_message";
+        assert!(texts(&d).iter().any(|t| t.path == path && t.label == "Q constraint message"));
+        assert!(set(&mut d, path, "es", "Más largo, por favor."));
+        assert_eq!(d.pages[0].questions[0].constraint_message["es"], "Más largo, por favor.");
+    }
 
     fn text(label: &str, states: &[(&str, State)]) -> TextStatus {
         let translations = states

@@ -14,7 +14,7 @@ use crate::browser_coding::log_in;
 use crate::coding::{Study, WHY, codings, whole_codes};
 
 const COMPANY: &str = "ORG_SINGLE_COMPANY";
-const GRASSROOTS: &str = "ORG_GRASSROOTS";
+const GRASSROOTS: &str = "ORG_COMPANY_GRASSROOTS";
 
 /// A long answer, as respondents write them.
 fn long_answer(n: usize) -> String {

@@ -199,3 +199,39 @@ fn control_characters_in_stored_text_are_printed_escaped() {
     assert!(String::from_utf8_lossy(&users.stdout).contains("x\\u{1b}[31m@example.org"));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope\\u{1b}[2J"));
 }
+
+#[test]
+fn import_and_open_warn_of_placeholders_left_unfilled() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fieldwork.db");
+    let survey = |slug: &str, consent: &str| {
+        let path = dir.path().join(format!("{slug}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "format = 1\nslug = \"{slug}\"\ndefault_language = \"en\"\nlanguages = [\"en\"]\ntitle = {{ en = \"T\" }}\n\
+                 consent = {{ en = \"{consent}\" }}\n\
+                 [[pages]]\ncode = \"p1\"\n[[pages.questions]]\ncode = \"Q\"\ntype = \"short_text\"\ntext = {{ en = \"Q\" }}\n"
+            ),
+        )
+        .unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let unfilled = survey("unfilled", "Data controller: [[FILL: data controller]].");
+    let filled = survey("filled", "Data controller: Example University.");
+
+    for (args, slug) in [(["survey", "import", &unfilled], "unfilled"), (["survey", "open", "unfilled"], "unfilled")] {
+        let output = fieldwork(&db, &args, None);
+        assert!(output.status.success(), "a placeholder is a warning, not an error: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr
+                .contains(&format!("warning: {slug}: consent.en: [[FILL: data controller]] is still to be filled in")),
+            "{args:?}: {stderr}"
+        );
+    }
+    for args in [["survey", "import", &filled], ["survey", "open", "filled"]] {
+        let output = fieldwork(&db, &args, None);
+        assert!(output.status.success() && output.stderr.is_empty(), "{args:?}: {output:?}");
+    }
+}

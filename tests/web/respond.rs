@@ -62,7 +62,8 @@ text = { en = "Anything else?" }
 
 /// Answers given on top of `answer_everything`'s defaults in the shipped questionnaire: an Other
 /// text, a multiple choice with Other, stages and a model that reveal the conditional questions,
-/// one matrix row, a full ranking and an open answer.
+/// one matrix row, three barriers rated above "Not at all" (the others get the default, "Not at
+/// all"), a ranking of those three and an open answer.
 pub(crate) const SHIPPED_ANSWERS: &[(&str, &str)] = &[
     ("q.ROLE", "other"),
     ("q.ROLE.other", "Ethics reviewer"),
@@ -73,14 +74,14 @@ pub(crate) const SHIPPED_ANSWERS: &[(&str, &str)] = &[
     ("q.YEARS", "7"),
     ("q.STAGES", "pre_training"),
     ("q.STAGES", "post_release"),
-    ("q.ORGMODEL", "hybrid"),
+    ("q.ORGMODEL", "company_grassroots"),
     ("q.CONTROL.data", "c3"),
+    ("q.BARRIER_SECRECY", "h3"),
+    ("q.BARRIER_COMPUTE_COST", "h5"),
+    ("q.BARRIER_COPYRIGHT", "h4"),
     ("q.BARRIER_RANK.secrecy", "3"),
-    ("q.BARRIER_RANK.compute", "1"),
-    ("q.BARRIER_RANK.data_rights", "2"),
-    ("q.BARRIER_RANK.complexity", "4"),
-    ("q.BARRIER_RANK.pace", "6"),
-    ("q.BARRIER_RANK.funding", "5"),
+    ("q.BARRIER_RANK.compute_cost", "1"),
+    ("q.BARRIER_RANK.copyright", "2"),
     ("q.OPEN_WHY", "Because open models matter."),
 ];
 
@@ -121,23 +122,19 @@ fn assert_shipped_answers_stored(app: &TestApp) {
     assert_eq!(answer_items(app, "LANGS"), items(&[("arabic", "1"), ("english", "1"), ("other", "Basque")]));
     assert_eq!(answer(app, "YEARS", ""), Some("7".into()));
     assert_eq!(answer_items(app, "CONTROL"), items(&[("data", "c3")]));
+    assert_eq!(answer(app, "BARRIER_COMPUTE_COST", ""), Some("h5".into()));
+    assert_eq!(answer(app, "BARRIER_PACE", ""), Some("h1".into()), "rated Not at all");
     assert_eq!(
         answer_items(app, "BARRIER_RANK"),
-        items(&[
-            ("complexity", "4"),
-            ("compute", "1"),
-            ("data_rights", "2"),
-            ("funding", "5"),
-            ("pace", "6"),
-            ("secrecy", "3")
-        ])
+        items(&[("compute_cost", "1"), ("copyright", "2"), ("secrecy", "3")]),
+        "only the barriers rated above Not at all are ranked"
     );
     assert_eq!(answer(app, "OPEN_WHY", ""), Some("Because open models matter.".into()));
     // Revealed by STAGES and ORGMODEL on their own pages, and answered there.
     assert_eq!(answer_items(app, "REUSE").len(), 2, "REUSE was shown and answered");
     assert!(answer(app, "REUSE_FEEDBACK", "").is_some(), "REUSE_FEEDBACK was shown and answered");
-    assert_eq!(answer_items(app, "HYBRID_PARTS").len(), 2, "HYBRID_PARTS was shown and answered");
-    assert!(answer_items(app, "COMPANY_ENGAGE").is_empty(), "COMPANY_ENGAGE stays hidden");
+    assert_eq!(answer_items(app, "SPONSOR").len(), 2, "SPONSOR was shown and answered");
+    assert!(answer(app, "PARTNERS", "").is_none(), "PARTNERS stays hidden");
     assert!(answer_items(app, "INTRO_ABOUT").is_empty(), "display texts take no answer");
 }
 
@@ -164,15 +161,28 @@ async fn a_respondent_completes_the_shipped_questionnaire_in_english() {
     let seen = answer_every_page(&mut r, SHIPPED_ANSWERS).await;
 
     let headings: Vec<&str> = seen.iter().map(|p| p.heading.as_str()).collect();
-    assert!(headings.contains(&"About you and your project") && headings.contains(&"Barriers and change"));
-    // Pages 1 and 3 come back once to show the questions their own answers revealed.
+    assert!(headings.contains(&"About you and your project") && headings.contains(&"Barriers"));
+    // Pages 1 and 4 come back once to show the questions their own answers revealed; the
+    // ranking (page 7) is shown because barriers were rated above "Not at all".
     let indexes: Vec<usize> = seen.iter().map(|p| p.index).collect();
-    assert_eq!(indexes, [0, 1, 1, 2, 3, 3, 4, 5]);
+    assert_eq!(indexes, [0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 8]);
     let shown: Vec<&String> = seen.iter().flat_map(|p| &p.questions).collect();
-    for code in ["PROJECT", "REGION", "REUSE", "REUSE_FEEDBACK", "MOTIV_IMP", "HYBRID_PARTS", "OPEN_FINAL"] {
+    for code in [
+        "PROJECT",
+        "REGION",
+        "REUSE",
+        "REUSE_FEEDBACK",
+        "TERMS",
+        "MOTIV_IMP",
+        "SPONSOR",
+        "RISK",
+        "ENGAGE",
+        "BARRIER_RANK",
+        "OPEN_FINAL",
+    ] {
         assert!(shown.iter().any(|c| *c == code), "{code} was never shown: {seen:?}");
     }
-    assert!(!shown.iter().any(|c| *c == "COMPANY_ENGAGE"), "a question whose condition is false stays hidden");
+    assert!(!shown.iter().any(|c| *c == "PARTNERS"), "a question whose condition is false stays hidden");
 
     let done = r.get(&format!("/s/{SHIPPED_SLUG}/done")).await;
     assert_eq!(done.status, StatusCode::OK);
@@ -197,7 +207,8 @@ async fn a_respondent_completes_the_shipped_questionnaire_in_spanish_chosen_by_l
     let seen = answer_every_page(&mut r, SHIPPED_ANSWERS).await;
 
     let headings: Vec<&str> = seen.iter().map(|p| p.heading.as_str()).collect();
-    for spanish in ["Sobre usted y su proyecto", "Motivaciones", "Participación y apertura", "Obstáculos y cambios"] {
+    for spanish in ["Sobre usted y su proyecto", "Motivaciones", "Participación y colaboración externa", "Obstáculos"]
+    {
         assert!(headings.contains(&spanish), "{spanish} missing from {headings:?}");
     }
     assert!(!headings.iter().any(|h| h.contains("About you")), "{headings:?}");
@@ -219,7 +230,7 @@ async fn the_browsers_language_chooses_spanish_pages_and_is_recorded() {
     r.start().await;
     assert!(r.html.contains("¿A través de qué tipo de organización participa principalmente en el proyecto?"));
     let seen = answer_every_page(&mut r, SHIPPED_ANSWERS).await;
-    assert_eq!(seen.last().map(|p| p.heading.as_str()), Some("Obstáculos y cambios"));
+    assert_eq!(seen.last().map(|p| p.heading.as_str()), Some("Mirando al futuro"));
     assert_complete_with_consent(&app, "es");
 }
 
@@ -345,7 +356,7 @@ async fn an_invalid_page_comes_back_with_each_message_by_its_field_and_everythin
     r.start().await;
     let typed = [
         ("q.PROJECT", "Falcon <b>\"7B\"</b>"),
-        ("q.ORGTYPE", "university"),
+        ("q.ROLE", "researcher"),
         ("q.REGION", "europe"),
         ("q.YEARS", "12a"),
         ("q.LANGS", "english"),
@@ -358,24 +369,26 @@ async fn an_invalid_page_comes_back_with_each_message_by_its_field_and_everythin
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = &reply.html;
     assert!(html.contains("Please correct the following"), "{html}");
-    assert_eq!(element_text(html, "q-ROLE-error").as_deref(), Some("This question needs an answer."));
+    assert_eq!(element_text(html, "q-ORGTYPE-error").as_deref(), Some("This question needs an answer."));
     assert_eq!(element_text(html, "q-YEARS-error").as_deref(), Some("Enter a whole number, such as 12."));
-    assert!(html.contains("href=\"#q-ROLE-lead\"") && html.contains("href=\"#q-YEARS\""), "summary links");
+    assert!(html.contains("href=\"#q-ORGTYPE-company_large\"") && html.contains("href=\"#q-YEARS\""), "summary links");
     let years = tag(html, "q-YEARS").unwrap();
     assert!(attribute(years, "aria-describedby").unwrap().split(' ').any(|id| id == "q-YEARS-error"));
     assert_eq!(attribute(years, "aria-invalid").as_deref(), Some("true"));
-    for code in ["ROLE", "YEARS"] {
+    for code in ["ORGTYPE", "YEARS"] {
         let block = question_block(html, code).unwrap();
         assert!(block.contains(&format!("id=\"q-{code}-error\"")), "the message for {code} is by its field");
     }
-    let role = question_block(html, "ROLE").unwrap();
-    let role_fieldset = &role[role.find("<fieldset").unwrap()..];
-    assert!(attribute(role_fieldset.split('>').next().unwrap(), "aria-describedby").unwrap().contains("q-ROLE-error"));
+    let orgtype = question_block(html, "ORGTYPE").unwrap();
+    let orgtype_fieldset = &orgtype[orgtype.find("<fieldset").unwrap()..];
+    assert!(
+        attribute(orgtype_fieldset.split('>').next().unwrap(), "aria-describedby").unwrap().contains("q-ORGTYPE-error")
+    );
     assert!(element_text(html, "q-PROJECT-error").is_none(), "no message by a valid answer");
 
     assert_eq!(field_value(html, "q-PROJECT").as_deref(), Some("Falcon <b>\"7B\"</b>"));
     assert_eq!(field_value(html, "q-YEARS").as_deref(), Some("12a"));
-    assert!(is_checked(html, "q-ORGTYPE-university"));
+    assert!(is_checked(html, "q-ROLE-researcher"));
     assert_eq!(selected_option(html, "q-REGION").as_deref(), Some("europe"));
     assert!(is_checked(html, "q-LANGS-english") && is_checked(html, "q-LANGS-arabic"));
     assert!(!is_checked(html, "q-LANGS-chinese"));
@@ -386,7 +399,7 @@ async fn an_invalid_page_comes_back_with_each_message_by_its_field_and_everythin
 
     let mut corrected = typed.to_vec();
     corrected.retain(|(k, _)| *k != "q.YEARS");
-    corrected.extend([("q.YEARS", "12"), ("q.ROLE", "core_dev")]);
+    corrected.extend([("q.YEARS", "12"), ("q.ORGTYPE", "university")]);
     assert_eq!(r.next(0, &corrected).await, format!("/s/{SHIPPED_SLUG}/p/1"));
     assert_eq!(answer(&app, "PROJECT", "").as_deref(), Some("Falcon <b>\"7B\"</b>"));
     assert_eq!(answer(&app, "YEARS", "").as_deref(), Some("12"));

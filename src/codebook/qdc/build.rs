@@ -16,6 +16,7 @@ pub(super) struct Described {
     pub(super) when_to_use: String,
     pub(super) when_not_to_use: String,
     pub(super) example: String,
+    pub(super) near_miss: String,
     pub(super) mutually_exclusive: bool,
     pub(super) retired: bool,
     pub(super) id: Option<String>,
@@ -40,6 +41,7 @@ pub(super) fn read_description(text: &str, label: &str, notes: &mut Vec<String>)
             Field::WhenToUse => out.when_to_use = value,
             Field::WhenNotToUse => out.when_not_to_use = value,
             Field::Example => out.example = value,
+            Field::NearMiss => out.near_miss = value,
             Field::Id => out.id = Some(value.trim().to_string()),
             Field::MutuallyExclusive | Field::Retired => {
                 let flag = match value.trim().to_ascii_lowercase().as_str() {
@@ -203,6 +205,7 @@ pub(super) fn build(found: Found, name_if_missing: &str) -> Result<QdcImport, Ve
             when_to_use: described.when_to_use,
             when_not_to_use: described.when_not_to_use,
             example: described.example,
+            near_miss: described.near_miss,
             colour,
             shortcut: None,
             mutually_exclusive,

@@ -12,6 +12,7 @@
 //! When to use: …
 //! When not to use: …
 //! Example: …
+//! Near miss: …
 //! Mutually exclusive: yes
 //! Retired: yes
 //! fieldwork id: MOT_ACCESS
@@ -51,17 +52,19 @@ enum Field {
     WhenToUse,
     WhenNotToUse,
     Example,
+    NearMiss,
     MutuallyExclusive,
     Retired,
     Id,
 }
 
-const FIELDS: [(Field, &str); 8] = [
+const FIELDS: [(Field, &str); 9] = [
     (Field::ShortDefinition, "Short definition"),
     (Field::Definition, "Definition"),
     (Field::WhenToUse, "When to use"),
     (Field::WhenNotToUse, "When not to use"),
     (Field::Example, "Example"),
+    (Field::NearMiss, "Near miss"),
     (Field::MutuallyExclusive, "Mutually exclusive"),
     (Field::Retired, "Retired"),
     (Field::Id, "fieldwork id"),

@@ -47,6 +47,8 @@ fn sample() -> CodebookFile {
     access.when_to_use = "Apply when > 1 group benefits.".into();
     access.when_not_to_use = "Not for open science\n(use MOT_SCIENCE).".into();
     access.example = " “We wanted a model a lab in Nairobi can run.” 🚀".into();
+    access.near_miss =
+        "“Free for us to use” is about cost to the project\nExample: not a new field (use MOT_COMMERCIAL).".into();
     access.colour = Some("#FF7F0E".into());
     access.shortcut = Some("a".into());
     access.guid = Some("3F2504E0-4F89-41D3-9A0C-0305E82C3301".into());

@@ -195,6 +195,7 @@ pub(super) fn describe(entry: &CodeEntry) -> String {
             Field::WhenToUse => &entry.when_to_use,
             Field::WhenNotToUse => &entry.when_not_to_use,
             Field::Example => &entry.example,
+            Field::NearMiss => &entry.near_miss,
             Field::MutuallyExclusive => flag(entry.mutually_exclusive),
             Field::Retired => flag(entry.retired),
             Field::Id => &entry.id,

@@ -152,6 +152,8 @@ pub struct CodeForm {
     #[serde(default)]
     example: String,
     #[serde(default)]
+    near_miss: String,
+    #[serde(default)]
     colour: String,
     /// A colour input always sends a colour; this box says there is none.
     #[serde(default)]
@@ -176,6 +178,7 @@ impl CodeForm {
         entry.when_to_use = text(&self.when_to_use);
         entry.when_not_to_use = text(&self.when_not_to_use);
         entry.example = text(&self.example);
+        entry.near_miss = text(&self.near_miss);
         entry.colour = if self.no_colour == "on" { None } else { optional(&self.colour) };
         entry.shortcut = optional(&self.shortcut);
         entry.mutually_exclusive = self.mutually_exclusive == "on";

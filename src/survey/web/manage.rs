@@ -243,7 +243,11 @@ pub async fn set_status(
         .await?;
     let what = if status == Status::Open { "open: respondents can answer" } else { "closed: it takes no new answers" };
     let untranslated = if status == Status::Open { untranslated(&state, &survey).await? } else { None };
-    match untranslated {
+    let placeholders =
+        if status == Status::Open { crate::survey::placeholders::summary(&survey.definition) } else { None };
+    let warnings: Vec<String> = untranslated.into_iter().chain(placeholders).collect();
+    let warning = (!warnings.is_empty()).then(|| warnings.join(" "));
+    match warning {
         Some(warning) => flash(&page.session, "warning", format!("The survey is {what}. {warning}")).await,
         None => flash(&page.session, "success", format!("The survey is {what}.")).await,
     }

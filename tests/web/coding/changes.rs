@@ -181,13 +181,13 @@ async fn a_retired_code_is_not_offered_for_new_answers_but_keeps_its_codings() {
     let old_answer = page(&study.app, &study.unit(coded)).await;
 
     assert_eq!(checkbox(&new_answer, "BAR_PACE"), None, "not offered");
-    assert!(new_answer.contains("<option value=\"BAR_FUNDING\">"), "the passage form offers the codes in use");
+    assert!(new_answer.contains("<option value=\"BAR_COMPUTE_COST\">"), "the passage form offers the codes in use");
     assert!(!new_answer.contains("<option value=\"BAR_PACE\">"), "but not the retired one");
     assert_eq!(checkbox(&old_answer, "BAR_PACE"), Some(true), "still shown where applied");
-    assert_eq!(label(&old_answer, "BAR_PACE").as_deref(), Some("Pace of development v (retired)"));
+    assert_eq!(label(&old_answer, "BAR_PACE").as_deref(), Some("Pace of the field v (retired)"));
     // Re-saving the coded answer keeps the coding; a stale page cannot apply it anew.
-    study.code_ok(&study.app, coded, &["BAR_PACE", "BAR_FUNDING"], "save").await;
-    assert_eq!(whole_codes(&study.codings(), coded, study.researcher), ["BAR_FUNDING", "BAR_PACE"]);
+    study.code_ok(&study.app, coded, &["BAR_PACE", "BAR_COMPUTE_COST"], "save").await;
+    assert_eq!(whole_codes(&study.codings(), coded, study.researcher), ["BAR_COMPUTE_COST", "BAR_PACE"]);
     let refused = study.code(&study.app, fresh, &["BAR_PACE"], "save").await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(visible_text(&refused.text().await.unwrap()).contains("retired"));

@@ -74,12 +74,13 @@ async fn the_codebook_as_csv_reads_in_python_and_taguette_and_imports_back_the_s
         entries.iter().map(|(_, e)| (tree.path(&e.id), e.short_definition.trim().to_string())).collect();
     assert_eq!(tags, expected, "one tag per entry, its path, its short definition");
     let rows = read["rows"].as_array().unwrap();
-    assert_eq!(rows[0].as_array().unwrap().len(), 15);
-    assert_eq!(rows[0][0], "tag");
+    assert_eq!(rows[0].as_array().unwrap().len(), 16);
+    assert_eq!((&rows[0][0], &rows[0][10]), (&Json::from("tag"), &Json::from("near_miss")));
     let motivation = rows.iter().find(|r| r[1] == "MOT_ACCESS").expect("a code's row");
     assert_eq!(motivation[2], "MOT_SOCIAL");
     assert_eq!(motivation[4].as_str(), book.entry("MOT_ACCESS").map(|e| e.name.as_str()));
     assert_eq!(motivation[6].as_str(), book.entry("MOT_ACCESS").map(|e| e.definition.as_str()));
+    assert_eq!(motivation[10].as_str(), book.entry("MOT_ACCESS").map(|e| e.near_miss.as_str()));
 
     // Imported again, on the command line and on the web: the same entries, in tree order.
     let mut in_order = book.clone();

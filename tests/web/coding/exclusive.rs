@@ -10,12 +10,12 @@ use crate::surveys::page;
 
 /// Two codes of "Organisational model", which allows one code per answer.
 const COMPANY: &str = "ORG_SINGLE_COMPANY";
-const GRASSROOTS: &str = "ORG_GRASSROOTS";
+const GRASSROOTS: &str = "ORG_COMPANY_GRASSROOTS";
 
 /// The refusal names both codes and the category.
 fn refused_with_the_category_named(html: &str) -> bool {
     visible_text(html).contains(
-        "Grassroots project with non-profit or foundation support and Single company are both in \"Organisational model\", \
+        "Company-sponsored grassroots project and Single company project are both in \"Organisational model\", \
          where only one code may apply to an answer",
     )
 }

@@ -30,7 +30,7 @@ async fn the_reconcilers_consensus_becomes_the_default_layer_for_that_answer_onl
     study.code_ok(&alice, disputed, &["MOT_ACCESS", "MOT_LANGUAGE"], "done").await;
     study.code_ok(&bob, disputed, &["MOT_ACCESS"], "done").await;
     study.code_ok(&alice, other, &["BAR_PACE"], "done").await;
-    study.code_ok(&bob, other, &["BAR_FUNDING"], "done").await;
+    study.code_ok(&bob, other, &["BAR_COMPUTE_COST"], "done").await;
     study.code_ok(&alice, none_apply, &["GOV_FORMAL"], "done").await;
     study.code_ok(&bob, none_apply, &[], "done").await;
     let list = format!("/codebooks/{}/reconcile", study.codebook);
@@ -97,7 +97,7 @@ async fn the_reconcilers_consensus_becomes_the_default_layer_for_that_answer_onl
         layer(Layer::Union),
         expect(&[
             (disputed, &["MOT_ACCESS", "MOT_LANGUAGE"]),
-            (other, &["BAR_FUNDING", "BAR_PACE"]),
+            (other, &["BAR_COMPUTE_COST", "BAR_PACE"]),
             (none_apply, &["GOV_FORMAL"])
         ])
     );
@@ -108,7 +108,7 @@ async fn the_reconcilers_consensus_becomes_the_default_layer_for_that_answer_onl
     );
     assert_eq!(
         layer(Layer::Coder(bob_id)),
-        expect(&[(disputed, &["MOT_ACCESS"]), (other, &["BAR_FUNDING"]), (none_apply, &[])]),
+        expect(&[(disputed, &["MOT_ACCESS"]), (other, &["BAR_COMPUTE_COST"]), (none_apply, &[])]),
         "bob's done-with-no-code answer is in his layer, empty"
     );
     assert_eq!(layer(Layer::Coder(study.researcher)), expect(&[]), "a consensus is not the reconciler's coding");

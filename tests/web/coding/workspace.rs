@@ -224,6 +224,14 @@ async fn an_answer_page_names_the_codes_and_the_definitions_are_one_page_per_ver
     assert_eq!(cache, "private, max-age=31536000, immutable");
     let html = served.text().await.unwrap();
     assert!(html.contains("id=\"def-MOT_ACCESS\"") && crate::surveys::unescape(&html).contains(&long));
+    let near_miss = &file.entry("MOT_ACCESS").unwrap().near_miss;
+    assert!(
+        crate::surveys::unescape(&html).contains(&format!("<em>Near miss:</em> {near_miss}")),
+        "the near miss is shown too"
+    );
+    // And on the code's own page in the codebook, where it is edited.
+    let code_page = page(&study.app, &format!("/codebooks/{}/codes/MOT_ACCESS", study.codebook)).await;
+    assert!(crate::surveys::unescape(&code_page).contains(near_miss.as_str()), "{code_page}");
     assert!(!html.contains("csrf_token"), "nothing of the session in a page kept for good");
     for unpublished in [0, 2] {
         let path = format!("/codebooks/{}/definitions/{unpublished}", study.codebook);

@@ -29,15 +29,15 @@ async fn the_shipped_questionnaire_randomises_its_lists_pipes_the_project_and_ex
     assert_eq!(collab, drawn("COLLAB"));
     assert_eq!(&collab[6..], ["none", "dont_know"], "anchored at the end");
     let seen = answer_every_page(&mut r, &given).await;
-    assert_eq!(seen.len(), 7);
+    assert_eq!(seen.len(), 10);
 
     let rows = export(&app, SHIPPED_SLUG, "responses", &["--missing", "codes"]);
     let motiv = cell(&rows, 1, "order_MOTIV").split(' ').map(str::to_string).collect::<Vec<_>>();
     assert_eq!(motiv, drawn("MOTIV"));
     assert_eq!(cell(&rows, 1, "order_COLLAB"), collab.join(" "));
-    assert_eq!(cell(&rows, 1, "last_page"), "barriers");
+    assert_eq!(cell(&rows, 1, "last_page"), "ahead");
     assert_eq!(cell(&rows, 1, "PROJECT"), "BLOOM");
-    assert_eq!(cell(&rows, 1, "COMPANY_ENGAGE"), "-66", "hidden by display logic");
+    assert_eq!(cell(&rows, 1, "PARTNERS"), "-66", "hidden by display logic");
     assert_eq!(cell(&rows, 1, "CONTROL/architecture"), "-99", "a matrix row left out");
     assert!(!rows[0].iter().any(|c| c == "device" || c.starts_with("time_")), "anonymous: no device, no durations");
     assert_eq!(cell(&rows, 1, "consent_at").len(), 10, "the date only");
@@ -77,18 +77,18 @@ async fn the_governance_questions_name_the_project_and_fall_back_when_it_was_not
     named.start_with("?lang=es").await;
     let mut given = SHIPPED_ANSWERS.to_vec();
     given.push(("q.PROJECT", "BLOOM <3"));
-    reach_page(&mut named, &given, 3).await;
+    reach_page(&mut named, &given, 4).await;
     let html = unescape(&named.html);
-    assert!(html.contains("¿Qué descripción se ajusta mejor a cómo está organizado BLOOM <3?"), "{html}");
+    assert!(html.contains("¿Cuál de estos modelos organizativos describe mejor BLOOM <3?"), "{html}");
     assert!(html.contains("¿Con cuáles de los siguientes documentos formales cuenta BLOOM <3?"));
     assert!(named.html.contains("BLOOM &lt;3"), "escaped");
 
     let other = app.other_client();
     let mut unnamed = Respondent::new(&other, SHIPPED_SLUG);
     unnamed.start().await;
-    reach_page(&mut unnamed, SHIPPED_ANSWERS, 3).await;
+    reach_page(&mut unnamed, SHIPPED_ANSWERS, 4).await;
     let html = unescape(&unnamed.html);
-    assert!(html.contains("Which description best fits how the project is organised?"), "{html}");
+    assert!(html.contains("Which of these organisational models best describes the project?"), "{html}");
     assert!(html.contains("how are decisions in the project made?"));
 }
 
@@ -119,4 +119,43 @@ async fn a_non_anonymous_shipped_questionnaire_exports_times_and_devices_with_th
     assert_eq!((motivations[3].as_str(), motivations[4].as_str()), ("motivations", "Motivations"));
     let device = dictionary.iter().find(|r| r[0] == "device").unwrap();
     assert_eq!(device[6], "phone=phone; tablet=tablet; desktop=desktop");
+}
+
+#[tokio::test]
+async fn the_barrier_ranking_asks_only_about_the_barriers_rated_above_not_at_all() {
+    let app = TestApp::spawn().await;
+    add_survey(&app, SHIPPED, Status::Open);
+    let definition = fieldwork::survey::file::from_toml(SHIPPED).unwrap().definition;
+    let page_of = |code: &str| definition.pages.iter().position(|p| p.code == code).unwrap();
+    let (ranking, after) = (page_of("barrier_ranking"), page_of("ahead"));
+
+    let mut rated = Respondent::new(&app, SHIPPED_SLUG);
+    rated.start().await;
+    reach_page(&mut rated, &[("q.BARRIER_PACE", "h4"), ("q.BARRIER_CURATION", "h2")], ranking).await;
+    let html = unescape(&rated.html);
+    assert!(html.contains("The pace of the field (you rated: A lot)"), "each label pipes its rating: {html}");
+    assert!(html.contains("Organisational secrecy (you rated: Not at all)"));
+
+    let refused = rated.submit(ranking, &[("q.BARRIER_RANK.pace", "1"), ("q.BARRIER_RANK.secrecy", "2")]).await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unescape(&refused.html).contains("Rank only the barriers you rated above “Not at all” on the previous page."),
+        "{}",
+        errors_in(&refused.html)
+    );
+    let taken = rated.submit(ranking, &[("q.BARRIER_RANK.pace", "1"), ("q.BARRIER_RANK.curation", "2")]).await;
+    assert_eq!(taken.location, format!("/s/{SHIPPED_SLUG}/p/{after}"), "{}", errors_in(&taken.html));
+    assert_eq!(
+        answer_items(&app, "BARRIER_RANK"),
+        [("curation".into(), "2".into()), ("pace".into(), "1".into())].into()
+    );
+
+    // Every barrier "Not at all" (the first choice, as `answer_everything` gives): no ranking page.
+    let other = app.other_client();
+    let mut unrated = Respondent::new(&other, SHIPPED_SLUG);
+    unrated.start().await;
+    reach_page(&mut unrated, &[], page_of("barriers")).await;
+    let fields = answer_everything(&unrated.html, &[]);
+    let reply = unrated.submit(page_of("barriers"), &borrowed(&fields)).await;
+    assert_eq!(reply.location, format!("/s/{SHIPPED_SLUG}/p/{after}"), "the ranking page is skipped");
 }

@@ -2,6 +2,7 @@
 
 use fieldwork::survey::file::from_toml;
 use fieldwork::survey::store::Status;
+use regex::Regex;
 use reqwest::StatusCode;
 
 use super::{
@@ -30,7 +31,7 @@ async fn a_researcher_imports_the_shipped_questionnaire_file_and_it_is_listed_as
     let row = list.split("<tr>").find(|row| row.contains(&format!("href=\"/surveys/{SHIPPED_SLUG}\""))).expect("a row");
     assert!(row.contains("Open LLM development and governance"), "{row}");
     assert!(row.contains("status-draft\">draft<"), "{row}");
-    assert!(row.contains("<td>en, es</td>"), "{row}");
+    assert!(row.contains("<td>en, es, zh</td>"), "{row}");
 }
 
 #[tokio::test]
@@ -303,4 +304,25 @@ async fn a_new_survey_with_a_bad_address_is_refused_and_the_form_kept() {
     assert!(body.contains("Not created") && body.contains("slug"), "{body}");
     assert!(body.contains("value=\"Pilot study\""));
     assert_eq!(app.query_i64("SELECT COUNT(*) FROM surveys"), 0);
+}
+
+#[tokio::test]
+async fn opening_the_study_kit_warns_of_the_placeholders_left_and_a_filled_one_does_not() {
+    let app = signed_in_researcher().await;
+    add_survey(&app, SHIPPED);
+    let status_path = format!("/surveys/{SHIPPED_SLUG}/status");
+
+    let shown = unescape(&follow(&app, app.post_form(&status_path, &[("status", "open")]).await).await);
+
+    assert_eq!(stored(&app, SHIPPED_SLUG).status, Status::Open, "a warning, not a refusal");
+    assert!(shown.contains("The survey is open: respondents can answer."), "{shown}");
+    assert!(shown.contains("placeholder(s) to fill in before respondents read them"), "{shown}");
+    assert!(shown.contains("consent.es: [[FILL: legal basis]] is still to be filled in"), "{shown}");
+
+    let filled = Regex::new(r"\[\[FILL:[^\]]*\]\]").unwrap().replace_all(SHIPPED, "filled in");
+    let filled = filled.replace("slug = \"open-llm-governance\"", "slug = \"filled-kit\"");
+    add_survey(&app, &filled);
+    let shown = follow(&app, app.post_form("/surveys/filled-kit/status", &[("status", "open")]).await).await;
+    assert!(shown.contains("The survey is open: respondents can answer."), "{shown}");
+    assert!(!shown.contains("placeholder"), "{shown}");
 }

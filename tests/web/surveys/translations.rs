@@ -67,7 +67,7 @@ async fn an_english_edit_puts_its_spanish_text_out_of_date_until_a_new_translati
     set(&mut fields, "t.es.questions.ROLE.text", "¿Cuál es hoy su función principal en el proyecto?");
     let saved = submit(&app, &translations, &fields).await;
 
-    assert_eq!(location(&saved), translations);
+    assert_eq!(location(&saved), format!("{translations}?language=es"), "back to the language it was saving");
     let html = follow(&app, saved).await;
     assert!(html.contains("Translations saved."));
     assert_eq!(spanish_state(&html, "questions.ROLE.text"), "current");

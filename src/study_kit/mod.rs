@@ -9,10 +9,10 @@ use crate::audit;
 use crate::survey::validate::DefinitionError;
 use crate::survey::{ImportError, file, import_toml};
 
-/// The questionnaire: two languages, every question type, display logic.
-pub const QUESTIONNAIRE: &str = include_str!("../questionnaires/open-llm-governance.toml");
+/// The questionnaire: three languages, every question type, display logic, piping, constraints.
+pub const QUESTIONNAIRE: &str = include_str!("../../questionnaires/open-llm-governance.toml");
 /// The codebook for its open questions.
-pub const CODEBOOK: &str = include_str!("../codebooks/open-llm-governance.toml");
+pub const CODEBOOK: &str = include_str!("../../codebooks/open-llm-governance.toml");
 
 /// What the kit became: the survey's address and the codebook's id.
 #[derive(Debug)]
@@ -87,3 +87,6 @@ mod tests {
         assert_eq!(member.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(), ["ana@example.org"]);
     }
 }
+
+#[cfg(test)]
+mod follows_the_paper;
