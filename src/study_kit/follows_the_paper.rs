@@ -252,3 +252,34 @@ fn every_code_is_reachable_from_an_open_question_the_codebook_names() {
         }
     }
 }
+
+#[test]
+fn the_kit_maps_its_codes_to_the_closed_answers_they_stand_for() {
+    let (survey, book) = (questionnaire(), codebook());
+    assert_eq!(crate::codebook::closed::check(&book), Vec::new());
+    assert_eq!(crate::codebook::closed::check_against(&book, &survey), Vec::new());
+    let mapped = |question: &str| {
+        let mapping = book.closed.iter().find(|m| m.question == question);
+        mapping.unwrap_or_else(|| panic!("{question} is mapped")).codes.clone()
+    };
+    // Each organisational model's code stands for its ORGMODEL choice.
+    let orgmodel = mapped("ORGMODEL");
+    for (choice, code, _) in MODELS {
+        assert_eq!(orgmodel.get(code).map(String::as_str), Some(choice), "{code}");
+    }
+    assert_eq!(orgmodel.len(), MODELS.len());
+    // The lifecycle codes stand for the project's stages, the artefact codes for COLLAB's choices.
+    for (question, parent) in
+        [("PROJ_STAGES", "LC_STAGES"), ("COLLAB", "LC_ARTEFACTS"), ("STAKEHOLDERS", "PART_STAKEHOLDERS")]
+    {
+        let codes: Vec<&str> = book
+            .codes
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(parent) && c.kind == CodeKind::Code)
+            .map(|c| c.id.as_str())
+            .collect();
+        let map = mapped(question);
+        assert_eq!(map.len(), codes.len(), "{question}");
+        assert!(codes.iter().all(|c| map.contains_key(*c)), "every {parent} code maps to {question}");
+    }
+}

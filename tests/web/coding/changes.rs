@@ -205,6 +205,8 @@ async fn removing_a_code_with_codings_from_the_toml_draft_is_refused() {
     let without = |key: &str| {
         let mut file = study.draft();
         file.codes.retain(|c| c.id != key);
+        // And from the closed-answer mappings, which would otherwise name a code that is gone.
+        file.closed.iter_mut().for_each(|mapping| drop(mapping.codes.remove(key)));
         let mut fields = fields.clone();
         set(&mut fields, "text", &fieldwork::codebook::model::to_toml(&file).unwrap());
         fields

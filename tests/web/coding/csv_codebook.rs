@@ -84,7 +84,9 @@ async fn the_codebook_as_csv_reads_in_python_and_taguette_and_imports_back_the_s
 
     // Imported again, on the command line and on the web: the same entries, in tree order.
     let mut in_order = book.clone();
+    // A CSV holds the codes only: not the description, nor the closed-answer mappings.
     in_order.description = String::new();
+    in_order.closed = Vec::new();
     in_order.codes = entries.iter().map(|(_, e)| (*e).clone()).collect();
     let imported =
         stdout(&fieldwork(&app.db_path, &["codebook", "import", "--survey", SHIPPED_SLUG, path.to_str().unwrap()]));
