@@ -65,7 +65,7 @@ struct ShownQuestion {
 struct ShownChoice {
     code: String,
     label: String,
-    notes: Vec<&'static str>,
+    notes: Vec<String>,
 }
 
 impl Shown {
@@ -107,10 +107,13 @@ impl ShownQuestion {
         let choice = |c: &crate::survey::model::Choice| {
             let mut notes = Vec::new();
             if c.exclusive {
-                notes.push("excludes every other choice");
+                notes.push("excludes every other choice".to_string());
             }
             if c.anchor && q.randomize {
-                notes.push("keeps its place");
+                notes.push("keeps its place".to_string());
+            }
+            if let Some(relevant) = &c.relevant {
+                notes.push(format!("offered only when {}", in_words(relevant)));
             }
             ShownChoice { code: c.code.clone(), label: text(&c.label), notes }
         };

@@ -1,7 +1,7 @@
 //! Which pages and questions a respondent sees, given their answers so far: display logic decides,
 //! hidden questions are never required, and answers to questions that became hidden are dropped.
 
-use super::answers::{AnswerSet, Limits, LogicView, check};
+use super::answers::{AnswerSet, Limits, LogicView, check, check_offered};
 use crate::survey::model::{Question, QuestionType};
 use crate::survey::validate::CompiledSurvey;
 
@@ -75,9 +75,12 @@ pub fn first_page(survey: &CompiledSurvey, answers: &AnswerSet) -> usize {
 pub fn first_unfinished_page(survey: &CompiledSurvey, index: usize, answers: &AnswerSet) -> Option<usize> {
     let limits = Limits { max_answer_chars: usize::MAX };
     (0..index.min(survey.definition.pages.len())).find(|&i| {
-        visible_questions(survey, i, answers)
-            .iter()
-            .any(|q| q.required && check(survey, q, answers.get(&q.code), true, limits).is_err())
+        visible_questions(survey, i, answers).iter().any(|q| {
+            q.required
+                && check(survey, q, answers.get(&q.code), true, limits)
+                    .and_then(|()| check_offered(survey, q, answers))
+                    .is_err()
+        })
     })
 }
 

@@ -131,7 +131,7 @@ fn every_respondent_visible_text_is_in_every_language_with_the_same_answers_pipe
     let placeholder = Regex::new(r"\[\[FILL:[^\]]*\]\]").unwrap();
     let texts = translations::texts(&survey);
     let listed = |path: &str| texts.iter().any(|t| t.path == path);
-    assert!(listed("consent") && listed("questions.BARRIER_RANK.constraint_message"), "every kind of text is checked");
+    assert!(listed("consent") && listed("questions.BARRIER_RANK.help"), "every kind of text is checked");
     assert!(texts.len() > 300, "{} texts", texts.len());
     for entry in &texts {
         let in_default = &entry.text[&survey.default_language];
@@ -201,15 +201,14 @@ fn barriers_are_one_idea_each_and_the_ranking_follows_the_rating() {
         .map(|(_, q)| q.code.as_str())
         .collect();
     assert_eq!(rated.len(), rank.choices.len(), "one rating per ranked barrier");
-    let constraint = rank.constraint.clone().unwrap_or_default();
     for (choice, question) in rank.choices.iter().zip(&rated) {
         let label = &survey.question(question).map(|q| &q.text["en"]).unwrap();
         assert!(!label.contains(" or ") && !label.contains(", "), "{question}: one idea per item: {label}");
         assert!(choice.label["en"].contains(&format!("${{{question}|")), "{}: pipes its rating", choice.code);
-        assert!(
-            constraint
-                .contains(&format!("(not(selected(., '{}')) or regex(${{{question}}}, '^h[2-5]$'))", choice.code)),
-            "{}: ranked only when rated above Not at all",
+        assert_eq!(
+            choice.relevant.as_deref(),
+            Some(format!("regex(${{{question}}}, '^h[2-5]$')").as_str()),
+            "{}: offered only when rated above Not at all",
             choice.code
         );
     }

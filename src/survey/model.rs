@@ -365,6 +365,10 @@ pub struct Choice {
     /// A multiple choice's answer that excludes every other ("None of these", "Don't know").
     #[serde(default, skip_serializing_if = "is_false")]
     pub exclusive: bool,
+    /// Offered only when this condition holds (display logic over answers on earlier pages, e.g.
+    /// rank only the barriers rated above "Not at all"); a choice not offered is not accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant: Option<String>,
 }
 
 impl Choice {
@@ -375,6 +379,7 @@ impl Choice {
             label: Text::from([(language.to_string(), label.to_string())]),
             anchor: false,
             exclusive: false,
+            relevant: None,
         }
     }
 

@@ -57,9 +57,19 @@ pub struct CompiledSurvey {
     pub question_conditions: HashMap<String, Condition>,
     /// Each question's `constraint`, by code.
     pub constraints: HashMap<String, Condition>,
+    /// The conditions of choices offered only when they hold, by (question code, choice code).
+    pub choice_conditions: HashMap<(String, String), Condition>,
     pub patterns: HashMap<String, Regex>,
     /// Where each question is: (page index, position on the page), by code.
     places: HashMap<String, (usize, usize)>,
+}
+
+/// A definition's conditions, parsed (`Checker::conditions`).
+struct Conditions {
+    pages: Vec<Option<Condition>>,
+    questions: HashMap<String, Condition>,
+    constraints: HashMap<String, Condition>,
+    choices: HashMap<(String, String), Condition>,
 }
 
 /// Which rules a definition is checked by.
@@ -88,7 +98,8 @@ impl CompiledSurvey {
     fn compile_by(definition: SurveyDefinition, rules: Rules) -> Result<CompiledSurvey, Vec<DefinitionError>> {
         let mut check = Checker { errors: Vec::new(), definition: &definition };
         check.survey();
-        let (page_conditions, question_conditions, constraints) = check.conditions();
+        let Conditions { pages: page_conditions, questions: question_conditions, constraints, choices } =
+            check.conditions();
         let patterns = check.patterns();
         if rules == Rules::All {
             check.pipes();
@@ -105,13 +116,31 @@ impl CompiledSurvey {
                 page.questions.iter().enumerate().map(move |(q, question)| (question.code.clone(), (p, q)))
             })
             .collect();
-        Ok(CompiledSurvey { definition, page_conditions, question_conditions, constraints, patterns, places })
+        Ok(CompiledSurvey {
+            definition,
+            page_conditions,
+            question_conditions,
+            constraints,
+            choice_conditions: choices,
+            patterns,
+            places,
+        })
     }
 
     /// The question with this code.
     pub fn question(&self, code: &str) -> Option<&Question> {
         let (page, position) = *self.places.get(code)?;
         self.definition.pages.get(page)?.questions.get(position)
+    }
+
+    /// Whether `choice` of `question` is offered to a respondent whose answers are `answers`: it
+    /// has no condition, or its condition holds.
+    pub fn offers(&self, question: &str, choice: &str, answers: &dyn super::logic::Answers) -> bool {
+        if self.choice_conditions.is_empty() {
+            return true;
+        }
+        let key = (question.to_string(), choice.to_string());
+        self.choice_conditions.get(&key).is_none_or(|condition| condition.evaluate(answers))
     }
 
     /// The index of the page the question with this code is on.
@@ -397,19 +426,37 @@ impl Checker<'_> {
     }
 
     /// Parses every condition and constraint; each may use only questions asked before it (a
-    /// constraint also its own question's answer, as `.`).
-    #[expect(clippy::type_complexity, reason = "the three kinds of condition, each as the survey keeps it")]
-    fn conditions(&mut self) -> (Vec<Option<Condition>>, HashMap<String, Condition>, HashMap<String, Condition>) {
+    /// constraint also its own question's answer, as `.`; a choice's condition only questions of
+    /// earlier pages, so that the server decides which choices a page offers when it shows it).
+    fn conditions(&mut self) -> Conditions {
         let d = self.definition;
         let mut asked: Vec<&str> = Vec::new();
         let mut page_conditions = Vec::new();
         let mut question_conditions = HashMap::new();
         let mut constraints = HashMap::new();
+        let mut choices = HashMap::new();
         for (p, page) in d.pages.iter().enumerate() {
             let source = page.relevant.as_deref();
             page_conditions.push(self.condition(&format!("pages[{p}].relevant"), source, &asked, Condition::parse));
+            let before_page = asked.clone();
             for (q, question) in page.questions.iter().enumerate() {
                 let path = format!("pages[{p}].questions[{q}]");
+                for (r, _) in question.rows.iter().enumerate().filter(|(_, row)| row.relevant.is_some()) {
+                    self.error(
+                        format!("{path}.rows[{r}].relevant"),
+                        "a matrix's rows are all asked: only choices take a condition",
+                    );
+                }
+                for (c, choice) in question.choices.iter().enumerate() {
+                    let (at, source) = (format!("{path}.choices[{c}].relevant"), choice.relevant.as_deref());
+                    if source.is_some() && question.kind == QuestionType::Matrix {
+                        self.error(at, "a matrix's scale is the same for every row: only choices of a choice question or a ranking take a condition");
+                        continue;
+                    }
+                    if let Some(condition) = self.condition(&at, source, &before_page, Condition::parse) {
+                        choices.insert((question.code.clone(), choice.code.clone()), condition);
+                    }
+                }
                 let source = question.relevant.as_deref();
                 if let Some(condition) = self.condition(&format!("{path}.relevant"), source, &asked, Condition::parse) {
                     question_conditions.insert(question.code.clone(), condition);
@@ -424,7 +471,7 @@ impl Checker<'_> {
                 }
             }
         }
-        (page_conditions, question_conditions, constraints)
+        Conditions { pages: page_conditions, questions: question_conditions, constraints, choices }
     }
 
     fn condition(

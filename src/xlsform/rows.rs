@@ -19,8 +19,9 @@
 //! (`${CODE|text}` → `${CODE}`: XLSForm has none).
 //!
 //! XLSForm has no place for a page's `randomize` (pyxform accepts the parameter on a group but
-//! ignores it), `order_group`, anchored choices (ODK shuffles them all), a matrix's shuffled rows
-//! or the missing-data codes: they are left out.
+//! ignores it), `order_group`, anchored choices (ODK shuffles them all), a matrix's shuffled rows,
+//! a choice's `relevant` (XLSForm's `choice_filter` is another shape) or the missing-data codes:
+//! they are left out.
 
 use std::collections::BTreeMap;
 

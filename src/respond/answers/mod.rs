@@ -240,7 +240,9 @@ fn check_ranking(question: &Question, items: &BTreeMap<String, String>, required
     if ranks.windows(2).any(|w| w[0] == w[1]) {
         return Err(Problem::new("error_ranking"));
     }
-    if required && ranks.len() < options {
+    // Every choice offered must be ranked: without choice conditions, every choice (those with
+    // one are counted by `check_offered`, which knows the other answers).
+    if required && ranks.len() < options && question.choices.iter().all(|c| c.relevant.is_none()) {
         return Err(Problem::new("error_required"));
     }
     Ok(())
@@ -275,6 +277,31 @@ impl LogicAnswers for LogicView<'_> {
         let question = self.survey.question(code);
         question.and_then(|q| Answer::of(q, self.answers)).map(|answer| answer.logic_value()).unwrap_or_default()
     }
+}
+
+/// Checks an answer against the choices offered with `answers` (a choice with a condition is
+/// offered only while it holds): a choice not offered is refused as a tampered form would be, and
+/// a required ranking must rank every choice offered.
+pub fn check_offered(survey: &CompiledSurvey, question: &Question, answers: &AnswerSet) -> Result<(), Problem> {
+    if !question.choices.iter().any(|c| c.relevant.is_some()) {
+        return Ok(());
+    }
+    let view = LogicView { survey, answers };
+    let offered: Vec<&str> = question
+        .choices
+        .iter()
+        .filter(|c| survey.offers(&question.code, &c.code, &view))
+        .map(|c| c.code.as_str())
+        .collect();
+    let Some(answer) = Answer::of(question, answers) else { return Ok(()) };
+    let given = question.choices.iter().filter(|c| answer.gave(&c.code) || answer.rank_of(&c.code).is_some());
+    if given.clone().any(|c| !offered.contains(&c.code.as_str())) {
+        return Err(Problem::new("error_choice"));
+    }
+    if question.kind == QuestionType::Ranking && question.required && given.count() < offered.len() {
+        return Err(Problem::new("error_required"));
+    }
+    Ok(())
 }
 
 /// Checks an answered question's `constraint`, evaluated over every answer so far with `.` as

@@ -153,3 +153,83 @@ fn numbers_are_stored_with_a_decimal_point_and_texts_as_typed() {
     let items = BTreeMap::from([(String::new(), " AB ".to_string())]);
     assert_eq!(normalised(code, &items), vec![(String::new(), " AB ".to_string())]);
 }
+
+const CHOICE_CONDITIONS: &str = r#"
+format = 1
+slug = "offered"
+default_language = "en"
+languages = ["en"]
+title = { en = "Offered" }
+[[pages]]
+code = "rate"
+[[pages.questions]]
+code = "RATE_A"
+type = "single_choice"
+text = { en = "A?" }
+choices = [{ code = "no", label = { en = "No" } }, { code = "yes", label = { en = "Yes" } }]
+[[pages.questions]]
+code = "RATE_B"
+type = "single_choice"
+text = { en = "B?" }
+choices = [{ code = "no", label = { en = "No" } }, { code = "yes", label = { en = "Yes" } }]
+[[pages]]
+code = "rank"
+[[pages.questions]]
+code = "RANK"
+type = "ranking"
+required = true
+text = { en = "Rank" }
+choices = [
+  { code = "a", relevant = "${RATE_A} = 'yes'", label = { en = "A" } },
+  { code = "b", relevant = "${RATE_B} = 'yes'", label = { en = "B" } },
+  { code = "c", label = { en = "C" } },
+]
+"#;
+
+fn answered(pairs: &[(&str, &str, &str)]) -> AnswerSet {
+    let mut answers = AnswerSet::new();
+    for (question, item, value) in pairs {
+        answers.entry(question.to_string()).or_default().insert(item.to_string(), value.to_string());
+    }
+    answers
+}
+
+#[test]
+fn a_choice_with_a_condition_is_offered_and_accepted_only_while_it_holds() {
+    let survey = from_toml(CHOICE_CONDITIONS).unwrap();
+    let rank = survey.definition.question("RANK").unwrap();
+    let rated = [("RATE_A", "", "yes"), ("RATE_B", "", "no")];
+    let view_of = |answers: &AnswerSet| {
+        let view = LogicView { survey: &survey, answers };
+        rank.choices
+            .iter()
+            .filter(|c| survey.offers("RANK", &c.code, &view))
+            .map(|c| c.code.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(view_of(&answered(&rated)), ["a", "c"]);
+
+    // Every offered choice ranked: taken; a choice not offered: refused as a tampered form.
+    let all_offered = answered(&[rated[0], rated[1], ("RANK", "a", "1"), ("RANK", "c", "2")]);
+    assert_eq!(check_offered(&survey, rank, &all_offered), Ok(()));
+    let with_hidden = answered(&[rated[0], rated[1], ("RANK", "a", "1"), ("RANK", "b", "2"), ("RANK", "c", "3")]);
+    assert_eq!(check_offered(&survey, rank, &with_hidden).unwrap_err().key, "error_choice");
+    // Required: every choice offered, not every choice, must be ranked.
+    let one_missing = answered(&[rated[0], rated[1], ("RANK", "c", "1")]);
+    assert_eq!(check_offered(&survey, rank, &one_missing).unwrap_err().key, "error_required");
+    let items = all_offered.get("RANK");
+    assert_eq!(check(&survey, rank, items, true, Limits { max_answer_chars: 100 }), Ok(()));
+}
+
+#[test]
+fn a_choice_condition_reads_earlier_pages_only_and_a_matrix_takes_none() {
+    let same_page = CHOICE_CONDITIONS.replace("[[pages]]\ncode = \"rank\"\n", "");
+    let errors = from_toml(&same_page).unwrap_err();
+    assert!(format!("{errors:?}").contains("choices[0].relevant"), "{errors:?}");
+    let on_a_matrix = CHOICE_CONDITIONS.replace(
+        "type = \"ranking\"\nrequired = true",
+        "type = \"matrix\"\nrows = [{ code = \"r\", label = { en = \"R\" } }]",
+    );
+    let errors = from_toml(&on_a_matrix).unwrap_err();
+    assert!(format!("{errors:?}").contains("a matrix's scale"), "{errors:?}");
+}

@@ -53,6 +53,7 @@ impl Checked {
             }
             let required = question.required && !going_back;
             let checked = answers::check(survey, question, merged.get(&question.code), required, limits)
+                .and_then(|()| answers::check_offered(survey, question, &merged))
                 .and_then(|()| answers::check_constraint(survey, question, &merged));
             if let Err(problem) = checked {
                 problems.insert(question.code.clone(), problem);

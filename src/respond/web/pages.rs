@@ -219,10 +219,11 @@ pub(super) fn page_html(state: &AppState, page: PageRender, token: &str) -> Resu
     let (rendered, values) = page_questions(survey, page.index, page.answers, page.seed, page.preview);
     let questions: Vec<_> = rendered
         .into_iter()
-        .map(|r| view::QuestionView {
-            hidden: r.hidden,
-            condition: r.condition,
-            ..question_view(&texts, r.question, &page.errors, page.seed)
+        .map(|r| {
+            let mut shown = question_view(&texts, r.question, &page.errors, page.seed);
+            shown.choices.retain(|c| !r.not_offered.contains(&c.code));
+            shown.ranks = (1..=shown.choices.len()).collect();
+            view::QuestionView { hidden: r.hidden, condition: r.condition, ..shown }
         })
         .collect();
     let error_list: Vec<_> = questions

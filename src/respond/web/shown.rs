@@ -20,6 +20,9 @@ pub(super) struct Rendered<'a> {
     pub(super) hidden: bool,
     /// Its condition for the page's script, when answers on the page can change it.
     pub(super) condition: Option<String>,
+    /// The codes of its choices not offered with the answers given (their conditions, which read
+    /// earlier pages only, are false).
+    pub(super) not_offered: Vec<String>,
 }
 
 /// The questions of page `index` to render for a respondent with `answers` and `seed`, and the
@@ -35,7 +38,12 @@ pub(super) fn page_questions<'a>(
     let Some(page) = survey.definition.pages.get(index) else { return (Vec::new(), HashMap::new()) };
     let ordered = order::questions(page, seed);
     if preview {
-        let all = ordered.into_iter().map(|question| Rendered { question, hidden: false, condition: None });
+        let all = ordered.into_iter().map(|question| Rendered {
+            question,
+            hidden: false,
+            condition: None,
+            not_offered: Vec::new(),
+        });
         return (all.collect(), HashMap::new());
     }
     let visible = flow::visible_questions(survey, index, answers);
@@ -58,7 +66,13 @@ pub(super) fn page_questions<'a>(
                 values.insert(code, value);
             }
         }
-        rendered.push(Rendered { question, hidden: !shown, condition });
+        let not_offered = question
+            .choices
+            .iter()
+            .filter(|c| !survey.offers(&question.code, &c.code, &view))
+            .map(|c| c.code.clone())
+            .collect();
+        rendered.push(Rendered { question, hidden: !shown, condition, not_offered });
     }
     (rendered, values)
 }

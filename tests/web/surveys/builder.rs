@@ -399,6 +399,19 @@ async fn the_builder_sets_randomised_order_constraints_exclusive_choices_and_mis
     let (_, shown) = question_form(&app, "TOOLS").await;
     assert_eq!(value_of(&shown, "choice.3.exclusive"), Some("on"), "the form shows the marks again");
 
+    // A choice offered only while a condition holds: one reading a question of the same page
+    // (ROLE) is refused at its place, with the form as typed (the server decides a page's
+    // choices when it shows it, from earlier pages' answers).
+    let (path, mut fields) = question_form(&app, "TOOLS").await;
+    set(&mut fields, "choice.1.relevant", "${ROLE} = 'dev'");
+    let refused = submit(&app, &path, &fields).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(listed_errors(&html).iter().any(|e| e.contains("choices[0].relevant")), "{:?}", listed_errors(&html));
+    let typed = form_fields(&html, &path);
+    assert_eq!(value_of(&typed, "choice.1.relevant"), Some("${ROLE} = 'dev'"), "kept as typed");
+    assert!(stored(&app, SMALL_SLUG).definition.question("TOOLS").unwrap().choices[0].relevant.is_none());
+
     // A constraint that does not parse is refused at its place, with the form as typed.
     let (path, mut fields) = question_form(&app, "TOOLS").await;
     set(&mut fields, "constraint", "regex(., '(')");

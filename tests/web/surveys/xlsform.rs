@@ -269,7 +269,8 @@ fn fieldwork(db: &Path, args: &[&str]) -> std::process::Output {
 
 /// What an XLSForm holds of a survey: not the survey's description, consent and thank-you texts,
 /// its welcome page, anonymity, dates, interface texts, title translations or missing-data codes,
-/// nor a page's `randomize`, `order_group`s, anchored choices or a matrix's shuffled rows (see
+/// nor a page's `randomize`, `order_group`s, anchored choices, a choice's `relevant` (XLSForm's
+/// `choice_filter` is another shape) or a matrix's shuffled rows (see
 /// src/xlsform/rows.rs). Piped answers lose their fallback: the caller compares the texts modulo
 /// fallbacks, reading the original with them dropped (`pipe::without_fallbacks`).
 fn xlsform_part(mut definition: SurveyDefinition) -> SurveyDefinition {
@@ -285,7 +286,7 @@ fn xlsform_part(mut definition: SurveyDefinition) -> SurveyDefinition {
         for q in &mut page.questions {
             q.order_group = None;
             q.randomize &= q.kind != QuestionType::Matrix;
-            q.choices.iter_mut().for_each(|c| c.anchor = false);
+            q.choices.iter_mut().for_each(|c| (c.anchor, c.relevant) = (false, None));
         }
     }
     definition

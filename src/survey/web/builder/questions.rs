@@ -278,6 +278,7 @@ fn options_from_form(d: &SurveyDefinition, fields: &Fields, prefix: &str) -> Vec
             None if key == "code" => line.1.code = value.trim().to_string(),
             None if key == "anchor" => line.1.anchor = value == "on",
             None if key == "exclusive" => line.1.exclusive = value == "on",
+            None if key == "relevant" => line.1.relevant = Some(value.trim().to_string()).filter(|v| !v.is_empty()),
             None if key == "position" => line.0 = value.trim().parse().unwrap_or(n as f64),
             _ => {}
         }
