@@ -25,6 +25,19 @@ pub fn record(
     Ok(())
 }
 
+/// The details of an entry about codebook `id`, naming it the one way readers find it by
+/// (`names_codebook`): a codebook's name is not unique (every survey made from the study kit has
+/// one of the same name), and merges, splits and assignments target codes and questions.
+pub fn about_codebook(id: i64, details: &str) -> String {
+    if details.is_empty() { format!("codebook {id}") } else { format!("{details}; codebook {id}") }
+}
+
+/// Whether an entry's details name codebook `id` (`about_codebook`).
+pub fn names_codebook(details: &str, id: i64) -> bool {
+    let named = format!("codebook {id}");
+    details.split(';').any(|part| part.trim() == named)
+}
+
 /// One audit entry, for the admin's view.
 #[derive(Debug, serde::Serialize)]
 pub struct Entry {

@@ -39,7 +39,13 @@ fn import(conn: &rusqlite::Connection, slug: &str, path: &Path) -> anyhow::Resul
     }
     let tx = conn.unchecked_transaction()?;
     let id = super::import(&tx, survey.id, &file, "command line", None)?;
-    crate::audit::record(&tx, None, "codebook.import", &file.name, &format!("codebook {id}, from the command line"))?;
+    crate::audit::record(
+        &tx,
+        None,
+        "codebook.import",
+        &file.name,
+        &crate::audit::about_codebook(id, "from the command line"),
+    )?;
     tx.commit()?;
     println!("{id}");
     Ok(())

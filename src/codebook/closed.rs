@@ -120,6 +120,24 @@ pub fn mapping_problems(mapping: &ClosedMapping, survey: &SurveyDefinition) -> V
             ),
         )),
         Some(question) => {
+            // A multiple choice is compared a code at a time (its choice ticked, the code
+            // applied): two codes standing for one choice would each count the other's coding as
+            // a disagreement. A single choice compares the choice the coding stands for, so there
+            // several codes may share one.
+            if question.kind == crate::survey::model::QuestionType::MultipleChoice {
+                let mut seen: Vec<&str> = Vec::new();
+                for (code_id, choice) in &mapping.codes {
+                    if seen.contains(&choice.as_str()) {
+                        problems.push((
+                            format!("codes.{code_id}"),
+                            format!(
+                                "another code already stands for \"{choice}\": in a multiple choice each choice is compared with one code"
+                            ),
+                        ));
+                    }
+                    seen.push(choice);
+                }
+            }
             for (code_id, choice) in &mapping.codes {
                 let offered = question.choice(choice).is_some() || (question.other && choice == OTHER);
                 if !offered {

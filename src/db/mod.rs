@@ -29,6 +29,10 @@ const STATEMENT_CACHE: usize = 128;
 /// Read connections kept open; SQLite in WAL mode lets them all read while one writes.
 const READERS: usize = 4;
 
+/// Long reads (`Db::read_apart`: a report with bootstrap intervals) run at the same time; more
+/// wait their turn.
+const LONG_READS: usize = 2;
+
 /// Errors of the database layer.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -153,6 +157,7 @@ struct Inner {
     writer: mpsc::Sender<writer::Work>,
     readers: Mutex<Vec<Connection>>,
     reader_slots: Semaphore,
+    long_read_slots: Semaphore,
     /// Why the last batch of writes failed, while saving fails for want of storage.
     saving: Arc<writer::Saving>,
 }
@@ -176,6 +181,7 @@ impl Db {
                 writer: queue,
                 readers: Mutex::new(readers),
                 reader_slots: Semaphore::new(READERS),
+                long_read_slots: Semaphore::new(LONG_READS),
                 saving,
             }),
         })
@@ -206,6 +212,19 @@ impl Db {
         })
         .await
         .map_err(|_| DbError::TaskFailed)?
+    }
+
+    /// Runs `f`, a long read (seconds: a report that reads a survey and computes bootstrap
+    /// intervals over it), on a read connection of its own on a blocking thread, so that the
+    /// pooled readers stay free for the pages and respondents' lookups; `LONG_READS` at a time.
+    pub async fn read_apart<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let _slot = self.inner.long_read_slots.acquire().await.map_err(|_| DbError::TaskFailed)?;
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || f(&open_reader(&path)?)).await.map_err(|_| DbError::TaskFailed)?
     }
 
     /// Runs `f` on a read connection right here, on the calling async worker: for a few lookups by

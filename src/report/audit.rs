@@ -6,8 +6,8 @@ use super::{PackFile, ReportError, Sources, store};
 pub const CSV: &str = "audit-log.csv";
 
 pub fn files(sources: &Sources) -> Result<Vec<PackFile>, ReportError> {
-    let names: Vec<String> = sources.codebooks.iter().map(|c| c.draft.name.clone()).collect();
-    let entries = store::audit_entries(sources.conn, sources.survey.id, &sources.survey.slug, &names)?;
+    let ids: Vec<i64> = sources.codebooks.iter().map(|c| c.id).collect();
+    let entries = store::audit_entries(sources.conn, sources.survey.id, &sources.survey.slug, &ids)?;
     let mut csv = super::Csv::new(["at", "actor", "action", "target", "details"])?;
     for e in &entries {
         csv.row([&e.at, &e.actor, &e.action, &e.target, &e.details])?;

@@ -147,14 +147,15 @@ pub struct AuditRow {
     pub details: String,
 }
 
-/// The audit entries about a survey, oldest first: those whose target is its address, one of its
-/// codebooks' names under a codebook or machine-coder action, or (reconciliations) one of its
-/// responses. The log names targets in these three ways; sign-ins and accounts are left out.
+/// The audit entries about a survey, oldest first: those whose target is its address, those
+/// whose details name one of its codebooks (`audit::about_codebook`; never by a codebook's name,
+/// which other surveys' codebooks may share), and (reconciliations) those on one of its
+/// responses. Sign-ins and accounts are left out.
 pub fn audit_entries(
     conn: &Connection,
     survey_id: i64,
     slug: &str,
-    codebook_names: &[String],
+    codebook_ids: &[i64],
 ) -> Result<Vec<AuditRow>, DbError> {
     let mut responses = conn.prepare("SELECT id FROM responses WHERE survey_id = ?1")?;
     let ids: std::collections::HashSet<i64> =
@@ -169,8 +170,7 @@ pub fn audit_entries(
     let mut found = Vec::new();
     for row in rows {
         let row = row?;
-        let about_codebook = (row.action.starts_with("codebook.") || row.action.starts_with("suggest."))
-            && codebook_names.contains(&row.target);
+        let about_codebook = codebook_ids.iter().any(|id| crate::audit::names_codebook(&row.details, *id));
         let about_response = row.action == "coding.reconcile"
             && row.target.split('/').next().and_then(|id| id.parse::<i64>().ok()).is_some_and(|id| ids.contains(&id));
         if row.target == slug || about_codebook || about_response {

@@ -81,7 +81,7 @@ pub async fn download(
 ) -> Result<Response> {
     let templates = state.templates.clone();
     let request = Request { slug: survey.slug.clone(), ..Request::default() };
-    let made = state.db.read(move |conn| Ok(super::build(conn, &templates, &request))).await?;
+    let made = state.db.read_apart(move |conn| Ok(super::build(conn, &templates, &request))).await?;
     let files = match made {
         Ok(files) => files,
         Err(why @ (ReportError::QuasiIdentifier(_) | ReportError::BadK(_))) => {
@@ -126,7 +126,7 @@ async fn render(
         Ok(_) if !settings.quasi_identifiers.is_empty() => {
             let (templates, slug, k) = (state.templates.clone(), survey.slug.clone(), settings.k);
             let request = Request { slug, quasi_identifiers: Some(settings.quasi_identifiers.clone()), k: Some(k) };
-            state.db.read(move |conn| Ok(super::check_only(conn, &templates, &request).ok())).await?
+            state.db.read_apart(move |conn| Ok(super::check_only(conn, &templates, &request).ok())).await?
         }
         _ => None,
     };

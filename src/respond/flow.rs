@@ -1,7 +1,7 @@
 //! Which pages and questions a respondent sees, given their answers so far: display logic decides,
 //! hidden questions are never required, and answers to questions that became hidden are dropped.
 
-use super::answers::{AnswerSet, Limits, LogicView, check, check_offered};
+use super::answers::{AnswerSet, Limits, LogicView, can_be_answered, check, check_offered};
 use crate::survey::model::{Question, QuestionType};
 use crate::survey::validate::CompiledSurvey;
 
@@ -77,8 +77,9 @@ pub fn first_unfinished_page(survey: &CompiledSurvey, index: usize, answers: &An
     (0..index.min(survey.definition.pages.len())).find(|&i| {
         visible_questions(survey, i, answers).iter().any(|q| {
             q.required
+                && can_be_answered(survey, q, answers)
                 && check(survey, q, answers.get(&q.code), true, limits)
-                    .and_then(|()| check_offered(survey, q, answers))
+                    .and_then(|()| check_offered(survey, q, answers, true))
                     .is_err()
         })
     })

@@ -38,7 +38,7 @@ pub fn import(conn: &Connection, user: &User) -> Result<Imported, ImportError> {
     }
     let codebook_id = crate::codebook::import(conn, survey_id, &codebook, &user.email, Some(user.id))?;
     audit::record(conn, Some(user), "survey.import", &slug, "the study kit")?;
-    audit::record(conn, Some(user), "codebook.import", &codebook.name, &format!("codebook {codebook_id}"))?;
+    audit::record(conn, Some(user), "codebook.import", &codebook.name, &audit::about_codebook(codebook_id, ""))?;
     Ok(Imported { slug, codebook_id })
 }
 

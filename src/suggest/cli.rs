@@ -69,7 +69,10 @@ fn train(db_path: &Path, args: &TrainArgs) -> anyhow::Result<()> {
         None,
         "suggest.train",
         &book.draft.name,
-        &format!("model {} (command line)", short_hash(&computed.trained.model.hash)),
+        &crate::audit::about_codebook(
+            book.id,
+            &format!("model {} (command line)", short_hash(&computed.trained.model.hash)),
+        ),
     )?;
     tx.commit()?;
     let stdout = std::io::stdout();

@@ -28,7 +28,8 @@ pub fn router() -> Routes {
 
 /// The report, or why there is none (no mapping): a message for the page, an error elsewhere.
 async fn load(state: &AppState, codebook_id: i64) -> Result<std::result::Result<ClosedReport, String>> {
-    let report = state.db.read(move |conn| Ok(closed_comparison(conn, codebook_id, Bootstrap::default()))).await?;
+    let report =
+        state.db.read_apart(move |conn| Ok(closed_comparison(conn, codebook_id, Bootstrap::default()))).await?;
     match report {
         Ok(report) => Ok(Ok(report)),
         Err(AgreementError::Selection(message)) => Ok(Err(message)),

@@ -126,3 +126,21 @@ fn mappings_that_do_not_fit_the_survey_are_refused_with_their_place() {
         ]
     );
 }
+
+#[test]
+fn in_a_multiple_choice_each_choice_is_compared_with_one_code_and_in_a_single_choice_with_several() {
+    let mut survey = survey();
+    let mut file = from_toml(BOOK).unwrap();
+    file.closed[0].codes =
+        [("ORG_COMPANY".into(), "company".into()), ("ORG_GRASSROOTS".into(), "company".into())].into();
+    assert_eq!(check_against(&file, &survey), Vec::new(), "a single choice: both stand for one choice");
+    let question = survey.pages[0].questions.iter_mut().find(|q| q.code == "ORGMODEL").unwrap();
+    question.kind = crate::survey::model::QuestionType::MultipleChoice;
+    let errors: Vec<String> = check_against(&file, &survey).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "closed[0].codes.ORG_GRASSROOTS: another code already stands for \"company\": in a multiple choice each choice is compared with one code"
+        ]
+    );
+}

@@ -32,7 +32,13 @@ pub(super) async fn save(
         .write(move |tx| {
             let outcome = ops::save_draft(tx, id, revision, &actor, &new)?;
             if outcome.is_ok() {
-                crate::audit::record(tx, Some(&user), "codebook.edit", &new.name, &format!("codebook {id}"))?;
+                crate::audit::record(
+                    tx,
+                    Some(&user),
+                    "codebook.edit",
+                    &new.name,
+                    &crate::audit::about_codebook(id, ""),
+                )?;
             }
             Ok(outcome)
         })
@@ -274,7 +280,8 @@ pub async fn merge(
         .write(move |tx| {
             let outcome = ops::merge(tx, id, revision, &actor, &from, &into)?;
             if outcome.is_ok() {
-                crate::audit::record(tx, Some(&user), "codebook.merge", &from, &format!("into {into}"))?;
+                let details = crate::audit::about_codebook(id, &format!("into {into}"));
+                crate::audit::record(tx, Some(&user), "codebook.merge", &from, &details)?;
             }
             Ok(outcome)
         })
@@ -328,7 +335,7 @@ pub async fn split(
         .write(move |tx| {
             let outcome = ops::split(tx, id, revision, &actor, &key, new_codes)?;
             if outcome.is_ok() {
-                crate::audit::record(tx, Some(&user), "codebook.split", &key, "")?;
+                crate::audit::record(tx, Some(&user), "codebook.split", &key, &crate::audit::about_codebook(id, ""))?;
             }
             Ok(outcome)
         })
@@ -379,7 +386,8 @@ pub async fn resolve_review(
                     resolved += 1;
                 }
             }
-            crate::audit::record(tx, Some(&user), "codebook.review", "", &format!("{resolved} codings reassigned"))?;
+            let details = crate::audit::about_codebook(id, &format!("{resolved} codings reassigned"));
+            crate::audit::record(tx, Some(&user), "codebook.review", "", &details)?;
             Ok(resolved)
         })
         .await?;

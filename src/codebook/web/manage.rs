@@ -69,7 +69,7 @@ pub async fn create(
         .db
         .write(move |tx| {
             let id = store::insert(tx, survey_id, &file)?;
-            audit::record(tx, Some(&user), "codebook.create", &file.name, &format!("codebook {id}"))?;
+            audit::record(tx, Some(&user), "codebook.create", &file.name, &audit::about_codebook(id, ""))?;
             Ok(id)
         })
         .await?;
@@ -105,7 +105,7 @@ pub async fn import(
         .db
         .write(move |tx| {
             let id = crate::codebook::import(tx, survey_id, &file, &user.email, Some(user.id))?;
-            audit::record(tx, Some(&user), "codebook.import", &file.name, &format!("codebook {id}"))?;
+            audit::record(tx, Some(&user), "codebook.import", &file.name, &audit::about_codebook(id, ""))?;
             Ok(id)
         })
         .await?;
@@ -168,7 +168,8 @@ pub async fn publish(
         .write(move |tx| {
             let version = store::publish(tx, id, Some(user.id))?;
             if let Some(version) = version {
-                audit::record(tx, Some(&user), "codebook.publish", &name, &format!("version {version}"))?;
+                let details = audit::about_codebook(id, &format!("version {version}"));
+                audit::record(tx, Some(&user), "codebook.publish", &name, &details)?;
             }
             Ok(version)
         })
@@ -220,7 +221,10 @@ pub async fn set_modes(
                 Some(&user),
                 "codebook.modes",
                 &name,
-                &format!("blind {blind}, reconciliation open {open}, coders see closed answers {closed_answers}"),
+                &audit::about_codebook(
+                    id,
+                    &format!("blind {blind}, reconciliation open {open}, coders see closed answers {closed_answers}"),
+                ),
             )
         })
         .await?;

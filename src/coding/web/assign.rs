@@ -218,6 +218,7 @@ async fn write_in_batches(state: AppState, job: Job, _running: Running) -> Resul
             let run = NewRun { codebook_id, questions: &q, coders: &c, plan, created_by: actor.id, total };
             let run_id = assignments::begin_run(tx, &run)?;
             let detail = format!("{total} answers, {}% double-coded, seed {}", plan.double_share * 100.0, plan.seed);
+            let detail = audit::about_codebook(codebook_id, &detail);
             audit::record(tx, Some(&actor), "coding.assign", &q.join(" "), &detail)?;
             Ok(run_id)
         })

@@ -279,26 +279,52 @@ impl LogicAnswers for LogicView<'_> {
     }
 }
 
-/// Checks an answer against the choices offered with `answers` (a choice with a condition is
-/// offered only while it holds): a choice not offered is refused as a tampered form would be, and
-/// a required ranking must rank every choice offered.
-pub fn check_offered(survey: &CompiledSurvey, question: &Question, answers: &AnswerSet) -> Result<(), Problem> {
+/// The codes of the choices of `question` offered to a respondent with `answers` (a choice with
+/// a condition is offered only while it holds); None when no choice has a condition.
+fn offered<'q>(survey: &CompiledSurvey, question: &'q Question, answers: &AnswerSet) -> Option<Vec<&'q str>> {
     if !question.choices.iter().any(|c| c.relevant.is_some()) {
-        return Ok(());
+        return None;
     }
     let view = LogicView { survey, answers };
-    let offered: Vec<&str> = question
+    Some(
+        question
+            .choices
+            .iter()
+            .filter(|c| survey.offers(&question.code, &c.code, &view))
+            .map(|c| c.code.as_str())
+            .collect(),
+    )
+}
+
+/// Whether `question` can be answered at all with `answers`: not when every choice has a
+/// condition, none holds and there is no Other (a required question is then not required).
+pub fn can_be_answered(survey: &CompiledSurvey, question: &Question, answers: &AnswerSet) -> bool {
+    offered(survey, question, answers).is_none_or(|offered| !offered.is_empty() || question.other)
+}
+
+/// Checks an answer against the choices offered with `answers`: a choice not offered is refused
+/// as a tampered form would be, a rank beyond the choices offered too, and a `required` ranking
+/// must rank every choice offered.
+pub fn check_offered(
+    survey: &CompiledSurvey,
+    question: &Question,
+    answers: &AnswerSet,
+    required: bool,
+) -> Result<(), Problem> {
+    let Some(offered) = offered(survey, question, answers) else { return Ok(()) };
+    let Some(answer) = Answer::of(question, answers) else { return Ok(()) };
+    let ranks: Vec<&str> = question.choices.iter().filter_map(|c| answer.rank_of(&c.code)).collect();
+    let given: Vec<&str> = question
         .choices
         .iter()
-        .filter(|c| survey.offers(&question.code, &c.code, &view))
+        .filter(|c| answer.gave(&c.code) || answer.rank_of(&c.code).is_some())
         .map(|c| c.code.as_str())
         .collect();
-    let Some(answer) = Answer::of(question, answers) else { return Ok(()) };
-    let given = question.choices.iter().filter(|c| answer.gave(&c.code) || answer.rank_of(&c.code).is_some());
-    if given.clone().any(|c| !offered.contains(&c.code.as_str())) {
+    let beyond = ranks.iter().any(|rank| rank.trim().parse::<usize>().map_or(true, |rank| rank > offered.len()));
+    if given.iter().any(|code| !offered.contains(code)) || beyond {
         return Err(Problem::new("error_choice"));
     }
-    if question.kind == QuestionType::Ranking && question.required && given.count() < offered.len() {
+    if question.kind == QuestionType::Ranking && required && given.len() < offered.len() {
         return Err(Problem::new("error_required"));
     }
     Ok(())

@@ -211,14 +211,24 @@ fn a_choice_with_a_condition_is_offered_and_accepted_only_while_it_holds() {
 
     // Every offered choice ranked: taken; a choice not offered: refused as a tampered form.
     let all_offered = answered(&[rated[0], rated[1], ("RANK", "a", "1"), ("RANK", "c", "2")]);
-    assert_eq!(check_offered(&survey, rank, &all_offered), Ok(()));
+    assert_eq!(check_offered(&survey, rank, &all_offered, true), Ok(()));
     let with_hidden = answered(&[rated[0], rated[1], ("RANK", "a", "1"), ("RANK", "b", "2"), ("RANK", "c", "3")]);
-    assert_eq!(check_offered(&survey, rank, &with_hidden).unwrap_err().key, "error_choice");
+    assert_eq!(check_offered(&survey, rank, &with_hidden, true).unwrap_err().key, "error_choice");
     // Required: every choice offered, not every choice, must be ranked.
     let one_missing = answered(&[rated[0], rated[1], ("RANK", "c", "1")]);
-    assert_eq!(check_offered(&survey, rank, &one_missing).unwrap_err().key, "error_required");
+    assert_eq!(check_offered(&survey, rank, &one_missing, true).unwrap_err().key, "error_required");
+    assert_eq!(check_offered(&survey, rank, &one_missing, false), Ok(()), "going back keeps a partial ranking");
+    // A rank beyond the choices offered (two here) is refused.
+    let beyond = answered(&[rated[0], rated[1], ("RANK", "a", "1"), ("RANK", "c", "3")]);
+    assert_eq!(check_offered(&survey, rank, &beyond, false).unwrap_err().key, "error_choice");
     let items = all_offered.get("RANK");
     assert_eq!(check(&survey, rank, items, true, Limits { max_answer_chars: 100 }), Ok(()));
+    // With no choice offered (and no Other), a required question cannot be answered: not required.
+    assert!(can_be_answered(&survey, rank, &answered(&rated)));
+    let none_offered = CHOICE_CONDITIONS.replace("  { code = \"c\", label = { en = \"C\" } },\n", "");
+    let survey = from_toml(&none_offered).unwrap();
+    let rank = survey.definition.question("RANK").unwrap();
+    assert!(!can_be_answered(&survey, rank, &answered(&[("RATE_A", "", "no"), ("RATE_B", "", "no")])));
 }
 
 #[test]

@@ -51,9 +51,9 @@ impl Checked {
             if revealed.contains(&question.code) {
                 continue;
             }
-            let required = question.required && !going_back;
+            let required = question.required && !going_back && answers::can_be_answered(survey, question, &merged);
             let checked = answers::check(survey, question, merged.get(&question.code), required, limits)
-                .and_then(|()| answers::check_offered(survey, question, &merged))
+                .and_then(|()| answers::check_offered(survey, question, &merged, required))
                 .and_then(|()| answers::check_constraint(survey, question, &merged));
             if let Err(problem) = checked {
                 problems.insert(question.code.clone(), problem);

@@ -180,7 +180,7 @@ pub async fn save_settings(
         .db
         .write(move |tx| {
             store::save_settings(tx, id, &settings)?;
-            audit::record(tx, Some(&user), "suggest.settings", &name, &details)
+            audit::record(tx, Some(&user), "suggest.settings", &name, &audit::about_codebook(id, &details))
         })
         .await?;
     flash(&page.session, "success", "Saved; each code's eligibility was decided again.").await;

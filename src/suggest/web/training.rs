@@ -118,7 +118,7 @@ impl Run {
             .db
             .write(move |tx| {
                 run::save(tx, codebook, &computed, Some(user.id))?;
-                audit::record(tx, Some(&user), "suggest.train", &name, &details)
+                audit::record(tx, Some(&user), "suggest.train", &name, &audit::about_codebook(codebook, &details))
             })
             .await?;
         Ok(hash)

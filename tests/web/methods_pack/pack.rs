@@ -46,6 +46,15 @@ fn breakoff_on_page(html: &str, page: &str) -> (i64, i64) {
 async fn the_command_writes_a_pack_whose_figures_are_the_pages_figures() {
     let app = TestApp::spawn().await;
     let arranged = arrange(&app);
+    // The audit log: a merge in this survey's codebook (its target a code) is the survey's; an
+    // entry about another survey's codebook of the same name is not.
+    {
+        let conn = fieldwork::db::open(&app.db_path).unwrap();
+        let ours = fieldwork::audit::about_codebook(arranged.codebook_id, "into Y");
+        fieldwork::audit::record(&conn, None, "codebook.merge", "X", &ours).unwrap();
+        let theirs = fieldwork::audit::about_codebook(arranged.codebook_id + 1000, "version 7");
+        fieldwork::audit::record(&conn, None, "codebook.publish", "Motives", &theirs).unwrap();
+    }
     let dir = tempfile::tempdir().unwrap();
     let pack = files(&written(&app, dir.path(), &["--quasi-identifiers", "ROLE,SIZE", "--k", "2"]));
     app.login(RESEARCHER, PASSWORD).await;
@@ -73,6 +82,10 @@ async fn the_command_writes_a_pack_whose_figures_are_the_pages_figures() {
     ] {
         assert!(pack.contains_key(name), "{name} missing from {:?}", pack.keys());
     }
+
+    let audit = text(&pack, "audit-log.csv");
+    assert!(audit.contains("codebook.merge"), "{audit}");
+    assert!(!audit.contains("version 7"), "another survey's codebook of the same name: {audit}");
 
     // Agreement: the agreement page's CSV, byte for byte.
     let page_csv = app.get(&format!("/codebooks/{id}/agreement.csv")).await;

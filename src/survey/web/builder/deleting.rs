@@ -23,13 +23,16 @@ pub(super) struct Consequences {
     pub lines: Vec<String>,
 }
 
-/// The pages and questions whose display logic names the question `code`.
+/// The pages, questions and choices whose display logic names the question `code`.
 fn used_in_logic(d: &SurveyDefinition, code: &str) -> Vec<String> {
     let mention = format!("${{{code}}}");
-    let pages = d.pages.iter().filter(|p| p.relevant.as_deref().is_some_and(|r| r.contains(&mention)));
-    let questions =
-        d.questions().map(|(_, q)| q).filter(|q| q.relevant.as_deref().is_some_and(|r| r.contains(&mention)));
-    pages.map(|p| format!("page {}", p.code)).chain(questions.map(|q| q.code.clone())).collect()
+    let names = |condition: &Option<String>| condition.as_deref().is_some_and(|r| r.contains(&mention));
+    let pages = d.pages.iter().filter(|p| names(&p.relevant)).map(|p| format!("page {}", p.code));
+    let questions = d.questions().map(|(_, q)| q).filter(|q| names(&q.relevant)).map(|q| q.code.clone());
+    let choices = d.questions().flat_map(|(_, q)| {
+        q.choices.iter().filter(|c| names(&c.relevant)).map(move |c| format!("the choice {} of {}", c.code, q.code))
+    });
+    pages.chain(questions).chain(choices).collect()
 }
 
 fn question_consequences(d: &SurveyDefinition, answered: &Answered, question: &Question) -> Consequences {
@@ -219,6 +222,14 @@ mod tests {
         let (_, free) = d.questions().find(|(_, q)| used_in_logic(&d, &q.code).is_empty()).unwrap();
         let allowed = question_consequences(&d, &Answered::default(), free);
         assert!(allowed.can && allowed.lines[0].contains("no answer is lost"), "{allowed:?}");
+    }
+
+    #[test]
+    fn a_question_a_choice_condition_reads_does_not_go() {
+        let d = survey();
+        // BARRIER_SECRECY is named by the kit's page condition and by BARRIER_RANK's first choice.
+        let users = used_in_logic(&d, "BARRIER_SECRECY");
+        assert!(users.contains(&"the choice secrecy of BARRIER_RANK".to_string()), "{users:?}");
     }
 
     #[test]
