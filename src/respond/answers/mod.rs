@@ -280,8 +280,9 @@ impl LogicAnswers for LogicView<'_> {
 }
 
 /// The codes of the choices of `question` offered to a respondent with `answers` (a choice with
-/// a condition is offered only while it holds); None when no choice has a condition.
-fn offered<'q>(survey: &CompiledSurvey, question: &'q Question, answers: &AnswerSet) -> Option<Vec<&'q str>> {
+/// a condition is offered only while it holds); None when no choice has a condition. The page
+/// shows these (`respond::web::shown`) and a posted answer is checked against them.
+pub fn offered<'q>(survey: &CompiledSurvey, question: &'q Question, answers: &AnswerSet) -> Option<Vec<&'q str>> {
     if !question.choices.iter().any(|c| c.relevant.is_some()) {
         return None;
     }

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::respond::answers::{AnswerSet, LogicView};
+use crate::respond::answers::{self, AnswerSet, LogicView};
 use crate::respond::flow;
 use crate::survey::logic::{Answers as _, Condition};
 use crate::survey::model::Question;
@@ -66,12 +66,15 @@ pub(super) fn page_questions<'a>(
                 values.insert(code, value);
             }
         }
-        let not_offered = question
-            .choices
-            .iter()
-            .filter(|c| !survey.offers(&question.code, &c.code, &view))
-            .map(|c| c.code.clone())
-            .collect();
+        let not_offered = match answers::offered(survey, question, answers) {
+            Some(offered) => question
+                .choices
+                .iter()
+                .filter(|c| !offered.contains(&c.code.as_str()))
+                .map(|c| c.code.clone())
+                .collect(),
+            None => Vec::new(),
+        };
         rendered.push(Rendered { question, hidden: !shown, condition, not_offered });
     }
     (rendered, values)
